@@ -1,0 +1,261 @@
+//! Command line: `fortress check`, `fortress rules`, `fortress rule CODE`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
+use crate::engine;
+use crate::gate::Summary;
+use crate::report::{self, text::TextOptions, Report};
+use crate::rules;
+
+#[derive(Debug, Parser)]
+#[command(name = "fortress", version, about = "A fast, deterministic quality gate for Python backends")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check Python files and print the gate verdict (exit 0 PASS/CONDITIONAL PASS, 1 FAIL, 2 error).
+    Check(CheckArgs),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the documentation of one rule.
+    Rule {
+        /// Rule code, e.g. TYP001.
+        code: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Files or directories to check [default: .]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Never colour the text output (also: NO_COLOR).
+    #[arg(long)]
+    no_color: bool,
+    /// Print only the verdict line (text format).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    isolated: bool,
+    /// Rules to enable (codes or prefixes), replacing the configured `select`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    select: Option<Vec<String>>,
+    /// Rules to enable on top of `select`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    extend_select: Option<Vec<String>>,
+    /// Rules to disable.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    ignore: Option<Vec<String>>,
+    /// Globs to exclude, replacing the default exclusions.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    exclude: Option<Vec<String>>,
+    /// Globs to exclude on top of the default exclusions.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    extend_exclude: Option<Vec<String>>,
+    /// PATTERN:CODE[,CODE...] pairs; repeat the flag for several patterns.
+    #[arg(long, value_name = "PATTERN:CODES")]
+    per_file_ignores: Option<Vec<String>>,
+    /// `conditional` makes CONDITIONAL PASS exit 1 too.
+    #[arg(long, value_name = "fail|conditional")]
+    fail_on: Option<String>,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => list_rules(format),
+        Command::Rule { code } => show_rule(&code),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("fortress: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, ConfigError> {
+    let cwd = std::env::current_dir().map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let config_path = if args.isolated {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        config::discover(&crate::walk::absolutize(&paths[0], &cwd))
+    };
+    let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+    let root = match &config_path {
+        Some(p) => crate::walk::absolutize(p, &cwd)
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cwd.clone()),
+        None => cwd.clone(),
+    };
+    let overrides = Overrides {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        exclude: args.exclude.clone(),
+        extend_exclude: args.extend_exclude.clone(),
+        per_file_ignores: args.per_file_ignores.clone(),
+        fail_on: args.fail_on.clone(),
+    };
+    let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
+    let result = engine::run(&settings, &paths, &cwd, args.threads)?;
+    let summary = Summary::new(result.files.len(), &result.diagnostics);
+    let verdict = summary.verdict();
+    let report = Report {
+        result: &result,
+        summary: &summary,
+        verdict,
+        rules: rules::registry()
+            .iter()
+            .zip(&settings.enabled)
+            .filter(|(_, on)| **on)
+            .map(|(r, _)| &r.meta)
+            .collect(),
+        base_dir: cwd.clone(),
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let bytes = match args.format {
+        OutputFormat::Text => report::text::render(
+            &report,
+            &TextOptions {
+                color: to_terminal && !args.no_color && !no_color_env,
+                quiet: args.quiet,
+            },
+        ),
+        OutputFormat::Json => report::json::render(&report),
+        OutputFormat::Sarif => report::sarif::render(&report),
+        OutputFormat::Github => report::github::render(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes)
+            .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
+        None => write_stdout(&bytes)?,
+    }
+    if args.format != OutputFormat::Text {
+        for e in &result.walk_errors {
+            eprintln!("fortress: warning: {}: {}", e.path, e.message);
+        }
+    }
+    Ok(verdict.exit_code(settings.fail_on))
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), ConfigError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(ConfigError(format!("error: cannot write output: {e}"))),
+    }
+}
+
+#[derive(Serialize)]
+struct RuleListing<'a> {
+    code: &'a str,
+    name: &'a str,
+    family: &'a str,
+    severity: &'a str,
+    fixable: bool,
+    summary: &'a str,
+}
+
+fn list_rules(format: ListFormat) -> Result<u8, ConfigError> {
+    let listing: Vec<RuleListing<'_>> = rules::registry()
+        .iter()
+        .map(|r| RuleListing {
+            code: r.meta.code,
+            name: r.meta.name,
+            family: r.meta.family.name(),
+            severity: r.meta.severity.as_str(),
+            fixable: r.meta.fixable,
+            summary: r.meta.summary,
+        })
+        .collect();
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(&listing).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text => {
+            let name_width = listing.iter().map(|r| r.name.len()).max().unwrap_or(4);
+            out.push_str(&format!(
+                "{:<7} {:<name_width$} {:<13} {:<8} {:<7} SUMMARY\n",
+                "CODE", "NAME", "FAMILY", "SEVERITY", "FIXABLE"
+            ));
+            for r in &listing {
+                out.push_str(&format!(
+                    "{:<7} {:<name_width$} {:<13} {:<8} {:<7} {}\n",
+                    r.code,
+                    r.name,
+                    r.family,
+                    r.severity,
+                    if r.fixable { "yes" } else { "no" },
+                    r.summary
+                ));
+            }
+        }
+    }
+    write_stdout(out.as_bytes())?;
+    Ok(0)
+}
+
+fn show_rule(code: &str) -> Result<u8, ConfigError> {
+    let meta = rules::meta(&code.to_ascii_uppercase())
+        .ok_or_else(|| ConfigError(format!("error: unknown rule `{code}` (see `fortress rules`)")))?;
+    write_stdout(meta.doc.as_bytes())?;
+    Ok(0)
+}

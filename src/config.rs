@@ -1,0 +1,489 @@
+//! `[tool.fortress]` in pyproject.toml, or fortress.toml, merged with CLI flags.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{LineIndex, Severity};
+use crate::rules;
+
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "node_modules",
+    "__pycache__",
+    "__pypackages__",
+    "build",
+    "dist",
+    ".eggs",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".direnv",
+    "site-packages",
+];
+
+/// A configuration or usage error: one line, naming where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The keys of `[tool.fortress]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawConfig {
+    pub select: Option<Vec<Spanned<String>>>,
+    pub extend_select: Option<Vec<Spanned<String>>>,
+    pub ignore: Option<Vec<Spanned<String>>>,
+    pub exclude: Option<Vec<Spanned<String>>>,
+    pub extend_exclude: Option<Vec<Spanned<String>>>,
+    pub per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
+    pub severity: Option<BTreeMap<String, Spanned<String>>>,
+    pub fail_on: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct PyProject {
+    tool: Option<PyProjectTools>,
+}
+
+#[derive(Deserialize)]
+struct PyProjectTools {
+    fortress: Option<RawConfig>,
+}
+
+/// A loaded configuration file.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub source: String,
+    pub raw: RawConfig,
+}
+
+impl ConfigFile {
+    fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
+        let lines = LineIndex::new(&self.source);
+        let pos = lines.position(span.start, &self.source);
+        ConfigError(format!(
+            "{}:{}:{}: error: {message}",
+            self.path.display(),
+            pos.line,
+            pos.column
+        ))
+    }
+
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("{}: error: cannot read config: {e}", path.display())))?;
+        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        let parsed = if is_pyproject {
+            toml::from_str::<PyProject>(&source).map(|p| p.tool.and_then(|t| t.fortress).unwrap_or_default())
+        } else {
+            toml::from_str::<RawConfig>(&source)
+        };
+        let mut file = ConfigFile {
+            path: path.to_path_buf(),
+            source,
+            raw: RawConfig::default(),
+        };
+        match parsed {
+            Ok(raw) => {
+                file.raw = raw;
+                Ok(file)
+            }
+            Err(err) => {
+                let message = err.message().trim().replace('\n', " ");
+                let section = if is_pyproject { " in [tool.fortress]" } else { "" };
+                let message = if message.starts_with("unknown field") {
+                    format!("{}{section}", message.replacen("unknown field", "unknown key", 1))
+                } else {
+                    message
+                };
+                Err(match err.span() {
+                    Some(span) => file.error_at(span, message),
+                    None => ConfigError(format!("{}: error: {message}", path.display())),
+                })
+            }
+        }
+    }
+}
+
+/// Find the configuration that applies to `start`: the nearest directory at or
+/// above it holding `fortress.toml`, or a `pyproject.toml` with `[tool.fortress]`.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+    let first_dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    let mut dir = first_dir;
+    while let Some(d) = dir {
+        let fortress = d.join("fortress.toml");
+        if fortress.is_file() {
+            return Some(fortress);
+        }
+        let pyproject = d.join("pyproject.toml");
+        if pyproject.is_file() {
+            if let Ok(text) = std::fs::read_to_string(&pyproject) {
+                if has_fortress_table(&text) {
+                    return Some(pyproject);
+                }
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn has_fortress_table(pyproject: &str) -> bool {
+    match pyproject.parse::<toml::Table>() {
+        Ok(table) => table
+            .get("tool")
+            .and_then(|t| t.as_table())
+            .is_some_and(|t| t.contains_key("fortress")),
+        // A broken pyproject.toml that mentions us must be reported, not skipped.
+        Err(_) => pyproject.contains("tool.fortress"),
+    }
+}
+
+/// When CONDITIONAL PASS fails the run too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    #[default]
+    Fail,
+    Conditional,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        match s {
+            "fail" => Some(FailOn::Fail),
+            "conditional" => Some(FailOn::Conditional),
+            _ => None,
+        }
+    }
+}
+
+/// Options given on the command line; `Some` replaces the config's value.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub extend_select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    pub extend_exclude: Option<Vec<String>>,
+    pub per_file_ignores: Option<Vec<String>>,
+    pub fail_on: Option<String>,
+}
+
+/// Glob patterns matched against project-relative paths. A pattern without a
+/// `/` matches any path component (`.venv`, `*_pb2.py`); one with a `/`
+/// matches the path from the project root or any directory prefix of it.
+#[derive(Debug, Clone)]
+pub struct PathMatcher {
+    names: GlobSet,
+    paths: GlobSet,
+    patterns: Vec<String>,
+}
+
+impl PathMatcher {
+    /// On error: the index of the offending pattern and what is wrong with it.
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<PathMatcher, (usize, String)> {
+        let mut names = GlobSetBuilder::new();
+        let mut paths = GlobSetBuilder::new();
+        let mut kept = Vec::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            let pattern = pattern.as_ref();
+            let normalized = pattern.trim().trim_start_matches("./").trim_end_matches('/').to_owned();
+            if normalized.is_empty() {
+                return Err((index, format!("empty glob pattern `{pattern}`")));
+            }
+            let glob: Glob = GlobBuilder::new(&normalized)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| (index, format!("invalid glob `{pattern}`: {}", e.kind())))?;
+            if normalized.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+            kept.push(normalized);
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| (0, format!("invalid glob: {e}")));
+        Ok(PathMatcher {
+            names: build(names)?,
+            paths: build(paths)?,
+            patterns: kept,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Does the entry itself (not its ancestors) match? Used while walking,
+    /// where excluded directories are pruned before their children are seen.
+    pub fn matches_entry(&self, rel: &str) -> bool {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        self.names.is_match(name) || self.paths.is_match(rel)
+    }
+
+    /// Does the path or any of its ancestors match?
+    pub fn matches_path(&self, rel: &str) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let mut end = 0;
+        for part in rel.split('/') {
+            end += part.len();
+            if self.names.is_match(part) || self.paths.is_match(&rel[..end]) {
+                return true;
+            }
+            end += 1;
+        }
+        false
+    }
+}
+
+/// Everything a run needs to know from configuration and flags.
+#[derive(Debug)]
+pub struct Settings {
+    /// Directory globs and module names are relative to.
+    pub root: PathBuf,
+    pub config_path: Option<PathBuf>,
+    /// Indexed like `rules::registry()`.
+    pub enabled: Vec<bool>,
+    pub severity: Vec<Severity>,
+    pub exclude: PathMatcher,
+    pub per_file_ignores: Vec<(PathMatcher, Vec<usize>)>,
+    pub fail_on: FailOn,
+}
+
+enum Origin<'a> {
+    File(&'a ConfigFile, Range<usize>, &'static str),
+    Cli(&'static str),
+}
+
+impl Origin<'_> {
+    fn error(&self, message: impl fmt::Display) -> ConfigError {
+        match self {
+            Origin::File(file, span, key) => file.error_at(span.clone(), format_args!("`{key}`: {message}")),
+            Origin::Cli(flag) => ConfigError(format!("error: {flag}: {message}")),
+        }
+    }
+}
+
+fn selectors(origin: &Origin<'_>, values: &[(String, Option<Range<usize>>)]) -> Result<Vec<usize>, ConfigError> {
+    let mut out = Vec::new();
+    for (value, span) in values {
+        let matched = rules::matching(value);
+        if matched.is_empty() || value.trim().is_empty() {
+            let origin = match (origin, span) {
+                (Origin::File(f, _, key), Some(span)) => Origin::File(f, span.clone(), key),
+                (Origin::File(f, s, key), None) => Origin::File(f, s.clone(), key),
+                (Origin::Cli(flag), _) => Origin::Cli(flag),
+            };
+            return Err(origin.error(format_args!(
+                "unknown rule code or prefix `{value}` (see `fortress rules`)"
+            )));
+        }
+        out.extend(matched);
+    }
+    Ok(out)
+}
+
+type Values = Vec<(String, Option<Range<usize>>)>;
+
+fn spanned_values(v: &[Spanned<String>]) -> Values {
+    v.iter()
+        .map(|s| (s.get_ref().clone(), Some(s.span())))
+        .collect()
+}
+
+fn cli_values(v: &[String]) -> Values {
+    v.iter().map(|s| (s.clone(), None)).collect()
+}
+
+impl Settings {
+    pub fn resolve(file: Option<&ConfigFile>, cli: &Overrides, root: PathBuf) -> Result<Settings, ConfigError> {
+        let empty = RawConfig::default();
+        let raw = file.map_or(&empty, |f| &f.raw);
+        let registry = rules::registry();
+
+        // Pick each list from the CLI when given there, else from the file.
+        let pick = |cli_value: &Option<Vec<String>>,
+                    file_value: &Option<Vec<Spanned<String>>>,
+                    key: &'static str,
+                    flag: &'static str|
+         -> Option<(Values, Origin<'_>)> {
+            if let Some(v) = cli_value {
+                return Some((cli_values(v), Origin::Cli(flag)));
+            }
+            match (file_value, file) {
+                (Some(v), Some(f)) => Some((spanned_values(v), Origin::File(f, 0..0, key))),
+                _ => None,
+            }
+        };
+
+        let mut enabled = vec![false; registry.len()];
+        match pick(&cli.select, &raw.select, "select", "--select") {
+            Some((values, origin)) => {
+                for i in selectors(&origin, &values)? {
+                    enabled[i] = true;
+                }
+            }
+            None => enabled.iter_mut().for_each(|e| *e = true),
+        }
+        if let Some((values, origin)) = pick(&cli.extend_select, &raw.extend_select, "extend-select", "--extend-select") {
+            for i in selectors(&origin, &values)? {
+                enabled[i] = true;
+            }
+        }
+        if let Some((values, origin)) = pick(&cli.ignore, &raw.ignore, "ignore", "--ignore") {
+            for i in selectors(&origin, &values)? {
+                enabled[i] = false;
+            }
+        }
+
+        let mut severity: Vec<Severity> = registry.iter().map(|r| r.meta.severity).collect();
+        if let (Some(map), Some(f)) = (&raw.severity, file) {
+            for (code, level) in map {
+                let origin = Origin::File(f, level.span(), "severity");
+                let Some(level_value) = Severity::parse(level.get_ref()) else {
+                    return Err(origin.error(format_args!(
+                        "`{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
+                        level.get_ref()
+                    )));
+                };
+                for i in selectors(&origin, &[(code.clone(), Some(level.span()))])? {
+                    severity[i] = level_value;
+                }
+            }
+        }
+
+        let mut exclude_values: Vec<(String, Origin<'_>)> = Vec::new();
+        match pick(&cli.exclude, &raw.exclude, "exclude", "--exclude") {
+            Some((values, origin)) => push_globs(&mut exclude_values, values, &origin),
+            None => exclude_values.extend(DEFAULT_EXCLUDE.iter().map(|p| (p.to_string(), Origin::Cli("default exclude")))),
+        }
+        if let Some((values, origin)) = pick(&cli.extend_exclude, &raw.extend_exclude, "extend-exclude", "--extend-exclude") {
+            push_globs(&mut exclude_values, values, &origin);
+        }
+        let patterns: Vec<&str> = exclude_values.iter().map(|(p, _)| p.as_str()).collect();
+        let exclude = PathMatcher::new(&patterns).map_err(|(i, m)| exclude_values[i].1.error(m))?;
+
+        let mut per_file_ignores = Vec::new();
+        if let Some(entries) = &cli.per_file_ignores {
+            for entry in entries {
+                let origin = Origin::Cli("--per-file-ignores");
+                let Some((pattern, codes)) = entry.rsplit_once(':') else {
+                    return Err(origin.error(format_args!("`{entry}` is not of the form PATTERN:CODE[,CODE...]")));
+                };
+                let codes: Vec<String> = codes.split(',').map(|c| c.trim().to_owned()).collect();
+                let ids = selectors(&origin, &cli_values(&codes))?;
+                let matcher = PathMatcher::new(&[pattern]).map_err(|(_, m)| origin.error(m))?;
+                per_file_ignores.push((matcher, ids));
+            }
+        } else if let (Some(map), Some(f)) = (&raw.per_file_ignores, file) {
+            for (pattern, codes) in map {
+                let origin = Origin::File(f, codes.span(), "per-file-ignores");
+                let ids = selectors(&origin, &spanned_values(codes.get_ref()))?;
+                let matcher = PathMatcher::new(&[pattern]).map_err(|(_, m)| origin.error(m))?;
+                per_file_ignores.push((matcher, ids));
+            }
+        }
+
+        let fail_on = match (&cli.fail_on, &raw.fail_on, file) {
+            (Some(v), _, _) => FailOn::parse(v).ok_or_else(|| {
+                Origin::Cli("--fail-on").error(format_args!("`{v}` is not one of \"fail\", \"conditional\""))
+            })?,
+            (None, Some(v), Some(f)) => FailOn::parse(v.get_ref()).ok_or_else(|| {
+                Origin::File(f, v.span(), "fail-on").error(format_args!(
+                    "`{}` is not one of \"fail\", \"conditional\"",
+                    v.get_ref()
+                ))
+            })?,
+            _ => FailOn::Fail,
+        };
+
+        Ok(Settings {
+            root,
+            config_path: file.map(|f| f.path.clone()),
+            enabled,
+            severity,
+            exclude,
+            per_file_ignores,
+            fail_on,
+        })
+    }
+
+    /// Rules enabled for one file once per-file ignores are applied.
+    pub fn enabled_for(&self, rel: &str) -> Vec<bool> {
+        let mut enabled = self.enabled.clone();
+        for (matcher, ids) in &self.per_file_ignores {
+            if matcher.matches_path(rel) {
+                for &i in ids {
+                    enabled[i] = false;
+                }
+            }
+        }
+        enabled
+    }
+}
+
+fn push_globs<'a>(out: &mut Vec<(String, Origin<'a>)>, values: Values, origin: &Origin<'a>) {
+    for (value, span) in values {
+        let o = match (origin, span) {
+            (Origin::File(f, _, key), Some(span)) => Origin::File(f, span, key),
+            (Origin::File(f, s, key), None) => Origin::File(f, s.clone(), key),
+            (Origin::Cli(flag), _) => Origin::Cli(flag),
+        };
+        out.push((value, o));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(patterns: &[&str]) -> PathMatcher {
+        PathMatcher::new(patterns).unwrap()
+    }
+
+    #[test]
+    fn name_patterns_match_any_component() {
+        let m = matcher(&[".venv", "*_pb2.py"]);
+        assert!(m.matches_path("a/.venv/lib/x.py"));
+        assert!(m.matches_path("proto/user_pb2.py"));
+        assert!(!m.matches_path("a/venv2/x.py"));
+    }
+
+    #[test]
+    fn path_patterns_match_prefixes() {
+        let m = matcher(&["tests/*", "legacy/old"]);
+        assert!(m.matches_path("tests/unit/test_x.py"));
+        assert!(m.matches_path("legacy/old/a.py"));
+        assert!(!m.matches_path("src/legacy/old/a.py"));
+    }
+}

@@ -1,0 +1,60 @@
+//! What a rule sees while the engine walks one file.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use tree_sitter::Node;
+
+use crate::diagnostic::Finding;
+use crate::project::Import;
+
+/// A file to check, as discovered.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub path: PathBuf,
+    /// Path shown to the user: relative to the current directory when below it, `/`-separated.
+    pub display: String,
+    /// Path relative to the project root, `/`-separated (used for globs and module names).
+    pub rel: String,
+    pub is_test: bool,
+}
+
+impl FileInfo {
+    pub fn file_name(&self) -> &str {
+        self.rel.rsplit('/').next().unwrap_or(&self.rel)
+    }
+}
+
+/// Per-visit view of the file for a rule.
+pub struct Cx<'a> {
+    pub source: &'a str,
+    pub file: &'a FileInfo,
+    /// Ancestors of the visited node, outermost first (empty in `finish`).
+    pub ancestors: &'a [Node<'a>],
+    /// Imports seen so far in document order; all of them in `finish`.
+    pub imports: &'a [Import],
+    pub(crate) code: &'static str,
+    pub(crate) findings: &'a mut Vec<Finding>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn text(&self, node: Node<'_>) -> &'a str {
+        self.source.get(node.byte_range()).unwrap_or("")
+    }
+
+    pub fn parent(&self) -> Option<Node<'a>> {
+        self.ancestors.last().copied()
+    }
+
+    pub fn report(&mut self, node: Node<'_>, message: impl Into<String>) {
+        self.report_span(node.byte_range(), message);
+    }
+
+    pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.findings.push(Finding {
+            code: self.code,
+            span,
+            message: message.into(),
+        });
+    }
+}

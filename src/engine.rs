@@ -1,0 +1,559 @@
+//! The run: files in parallel (one parse and one cursor walk each, rules
+//! dispatched by node kind), then project rules on the collected facts, then
+//! suppressions, then a deterministic order.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use tree_sitter::{Node, Tree};
+
+use crate::config::{ConfigError, Settings};
+use crate::context::{Cx, FileInfo};
+use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
+use crate::project::{imports, FileFacts, Project, ProjectFinding};
+use crate::rules::{self, FileChecker, RuleKind};
+use crate::suppress::{self, FileSuppressions};
+use crate::walk::{WalkError, Walker};
+
+/// Statement kinds whose first line carries the suppressions for all their lines.
+const STATEMENT_KINDS: &[&str] = &[
+    "expression_statement",
+    "return_statement",
+    "assert_statement",
+    "raise_statement",
+    "delete_statement",
+    "import_statement",
+    "import_from_statement",
+    "future_import_statement",
+    "global_statement",
+    "nonlocal_statement",
+    "type_alias_statement",
+    "print_statement",
+    "exec_statement",
+    "if_statement",
+    "elif_clause",
+    "for_statement",
+    "while_statement",
+    "with_statement",
+    "try_statement",
+    "function_definition",
+    "class_definition",
+    "match_statement",
+    "case_clause",
+];
+
+struct FileRuleSlot {
+    registry_index: usize,
+    code: &'static str,
+    make: fn() -> Box<dyn FileChecker>,
+}
+
+/// What to run, prepared once per run.
+pub struct Plan<'s> {
+    pub settings: &'s Settings,
+    file_rules: Vec<FileRuleSlot>,
+    /// node kind id -> indices into `file_rules`
+    dispatch: Vec<Vec<usize>>,
+    is_import: Vec<bool>,
+    is_statement: Vec<bool>,
+    /// Legacy statements tree-sitter-python accepts but Python 3 does not.
+    is_python2: Vec<bool>,
+    comment_kind: u16,
+}
+
+impl<'s> Plan<'s> {
+    pub fn new(settings: &'s Settings) -> Plan<'s> {
+        let language = crate::parse::language();
+        let kind_count = language.node_kind_count();
+        let ids_of = |names: &[&str]| -> Vec<bool> {
+            (0..kind_count)
+                .map(|id| {
+                    language
+                        .node_kind_for_id(id as u16)
+                        .is_some_and(|k| names.contains(&k))
+                })
+                .collect()
+        };
+        let mut file_rules = Vec::new();
+        let mut dispatch = vec![Vec::new(); kind_count];
+        for (registry_index, entry) in rules::registry().iter().enumerate() {
+            if let RuleKind::File { kinds, make } = &entry.kind {
+                let slot = file_rules.len();
+                file_rules.push(FileRuleSlot {
+                    registry_index,
+                    code: entry.meta.code,
+                    make: *make,
+                });
+                for (id, wanted) in ids_of(kinds).into_iter().enumerate() {
+                    if wanted {
+                        dispatch[id].push(slot);
+                    }
+                }
+            }
+        }
+        Plan {
+            settings,
+            file_rules,
+            dispatch,
+            is_import: ids_of(imports::IMPORT_KINDS),
+            is_statement: ids_of(STATEMENT_KINDS),
+            is_python2: ids_of(&["print_statement", "exec_statement"]),
+            comment_kind: language.id_for_node_kind("comment", true),
+        }
+    }
+}
+
+/// One file's share of the run.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    pub source: String,
+    pub lines: LineIndex,
+    pub diagnostics: Vec<Diagnostic>,
+    pub suppressions: FileSuppressions,
+    pub facts: FileFacts,
+    /// Rules enabled for this file (per-file ignores applied), indexed like the registry.
+    pub enabled: Vec<bool>,
+    /// Set when the file could not be read, decoded or parsed cleanly.
+    pub problem: Option<String>,
+}
+
+/// Everything the gate and the reporters need.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    pub files: Vec<FileInfo>,
+    pub sources: Vec<String>,
+    /// Sorted by (path, line, column, code).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that could not be read or parsed, with why: SARIF notifications.
+    pub file_problems: Vec<(usize, String)>,
+    pub walk_errors: Vec<WalkError>,
+}
+
+pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<usize>) -> Result<RunResult, ConfigError> {
+    let walker = Walker {
+        settings,
+        cwd: cwd.to_path_buf(),
+    };
+    let discovered = walker.discover(paths)?;
+    let mut files = discovered.files;
+    let broken_start = files.len();
+    let broken_reasons: Vec<String> = discovered.broken.iter().map(|(_, why)| why.clone()).collect();
+    files.extend(discovered.broken.into_iter().map(|(info, _)| info));
+
+    let plan = Plan::new(settings);
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0), i))
+        .collect();
+    // Biggest files first so no thread is left alone with the giants at the end.
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+
+    let check = || -> Vec<(usize, FileOutcome)> {
+        order
+            .par_iter()
+            .with_max_len(1)
+            .map(|&(_, i)| {
+                let outcome = if i >= broken_start {
+                    unreadable(&files[i], &plan, &broken_reasons[i - broken_start])
+                } else {
+                    check_file(&files[i], &plan)
+                };
+                (i, outcome)
+            })
+            .collect()
+    };
+    let results = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| ConfigError(format!("error: cannot start {n} threads: {e}")))?
+            .install(check),
+        None => check(),
+    };
+    let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
+    for (i, mut outcome) in results {
+        for d in &mut outcome.diagnostics {
+            d.file = i;
+        }
+        outcomes[i] = outcome;
+    }
+
+    let project_findings = run_project_rules(settings, &files, &outcomes);
+    let mut result = RunResult {
+        walk_errors: discovered.errors,
+        ..RunResult::default()
+    };
+    for f in project_findings {
+        let outcome = &mut outcomes[f.file];
+        let Some(index) = rules::index_of(f.code) else {
+            continue;
+        };
+        if !outcome.enabled.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        outcome.diagnostics.push(make_diagnostic(settings, index, f.file, f.span, f.start, f.end, f.message));
+    }
+
+    for (file, outcome) in outcomes.iter_mut().enumerate() {
+        let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
+        if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
+            if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
+                for (s, flags) in outcome.suppressions.items.iter().zip(used) {
+                    let unused: Vec<&str> = s
+                        .codes
+                        .iter()
+                        .zip(flags)
+                        .filter(|(code, used)| !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i]))
+                        .map(|(code, _)| *code)
+                        .collect();
+                    if unused.is_empty() {
+                        continue;
+                    }
+                    let start = outcome.lines.position(s.span.start, &outcome.source);
+                    let end = outcome.lines.position(s.span.end, &outcome.source);
+                    let message = format!(
+                        "suppression of {} matches no finding{}; remove it",
+                        unused.join(", "),
+                        if s.file_level { " in this file" } else { " on this line" }
+                    );
+                    outcome
+                        .diagnostics
+                        .push(make_diagnostic(settings, unused_index, file, s.span.clone(), start, end, message));
+                }
+            }
+        }
+    }
+
+    for (file, outcome) in outcomes.into_iter().enumerate() {
+        if let Some(problem) = outcome.problem {
+            result.file_problems.push((file, problem));
+        }
+        result.diagnostics.extend(outcome.diagnostics);
+        result.sources.push(outcome.source);
+    }
+    result.diagnostics.sort_by(|a, b| {
+        (a.file, a.start, a.code, a.end, &a.message).cmp(&(b.file, b.start, b.code, b.end, &b.message))
+    });
+    result.diagnostics.dedup();
+    result.files = files;
+    Ok(result)
+}
+
+fn run_project_rules(settings: &Settings, files: &[FileInfo], outcomes: &[FileOutcome]) -> Vec<ProjectFinding> {
+    let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
+    let project = Project { files, facts: &facts };
+    let mut findings = Vec::new();
+    for (index, entry) in rules::registry().iter().enumerate() {
+        if let RuleKind::Project(rule) = &entry.kind {
+            if settings.enabled[index] {
+                rule.check(&project, &mut findings);
+            }
+        }
+    }
+    findings
+}
+
+fn make_diagnostic(
+    settings: &Settings,
+    index: usize,
+    file: usize,
+    span: std::ops::Range<usize>,
+    start: Position,
+    end: Position,
+    message: String,
+) -> Diagnostic {
+    let meta = &rules::registry()[index].meta;
+    Diagnostic {
+        code: meta.code,
+        name: meta.name,
+        severity: settings.severity[index],
+        file,
+        span,
+        start,
+        end,
+        message,
+    }
+}
+
+fn unreadable(info: &FileInfo, plan: &Plan<'_>, why: &str) -> FileOutcome {
+    let enabled = plan.settings.enabled_for(&info.rel);
+    let mut outcome = FileOutcome {
+        enabled,
+        problem: Some(format!("cannot read file: {why}")),
+        ..FileOutcome::default()
+    };
+    push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::IO_ERROR.code, 0..0, format!("cannot read file: {why}"));
+    outcome
+}
+
+fn push_engine_finding(
+    plan: &Plan<'_>,
+    outcome: &mut FileOutcome,
+    file: usize,
+    code: &'static str,
+    span: std::ops::Range<usize>,
+    message: String,
+) {
+    let Some(index) = rules::index_of(code) else {
+        return;
+    };
+    if !outcome.enabled[index] {
+        return;
+    }
+    let start = outcome.lines.position(span.start, &outcome.source);
+    let end = outcome.lines.position(span.end, &outcome.source);
+    outcome
+        .diagnostics
+        .push(make_diagnostic(plan.settings, index, file, span, start, end, message));
+}
+
+/// Read, decode, parse and walk one file.
+pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
+    let enabled = plan.settings.enabled_for(&info.rel);
+    let bytes = match std::fs::read(&info.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return unreadable(info, plan, &io_reason(&e, &info.path)),
+    };
+    match crate::source::decode(&bytes) {
+        Ok(source) => check_source(source, info, plan, enabled),
+        Err(err) => {
+            let source = String::from_utf8_lossy(&bytes).into_owned();
+            let lines = LineIndex::new(&source);
+            // Offsets differ after lossy replacement; anchor at the start of the offending line.
+            let line = bytes[..err.offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count();
+            let at = lines.line_start(line);
+            let mut outcome = FileOutcome {
+                source,
+                lines,
+                enabled,
+                problem: Some(err.message.clone()),
+                ..FileOutcome::default()
+            };
+            push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::SYNTAX_ERROR.code, at..at, err.message);
+            outcome
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error, path: &Path) -> String {
+    if path.is_dir() {
+        return "is a directory".to_owned();
+    }
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::NotFound => "file disappeared or is a dangling symbolic link".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// Check already-decoded source text (also used by the fixture tests).
+pub fn check_source(source: String, info: &FileInfo, plan: &Plan<'_>, enabled: Vec<bool>) -> FileOutcome {
+    let lines = LineIndex::new(&source);
+    let mut outcome = FileOutcome {
+        lines,
+        enabled,
+        ..FileOutcome::default()
+    };
+    let Some(tree) = crate::parse::parse(&source) else {
+        outcome.source = source;
+        outcome.problem = Some("the parser gave up on this file".to_owned());
+        push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::SYNTAX_ERROR.code, 0..0, "the parser gave up on this file".to_owned());
+        return outcome;
+    };
+    let walk = walk_tree(&tree, &source, info, plan, &outcome.enabled, &outcome.lines);
+    outcome.suppressions = walk.suppressions;
+    outcome.facts = walk.facts;
+    outcome.source = source;
+    if let Some((span, message)) = walk.syntax_error {
+        outcome.problem = Some(message.clone());
+        push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::SYNTAX_ERROR.code, span, message);
+    }
+    for (span, message) in walk.invalid_suppressions {
+        push_engine_finding(plan, &mut outcome, usize::MAX, suppress::INVALID_SUPPRESSION.code, span, message);
+    }
+    for finding in walk.findings {
+        let Some(index) = rules::index_of(finding.code) else {
+            continue;
+        };
+        let start = outcome.lines.position(finding.span.start, &outcome.source);
+        let end = outcome.lines.position(finding.span.end, &outcome.source);
+        outcome.diagnostics.push(make_diagnostic(
+            plan.settings,
+            index,
+            usize::MAX,
+            finding.span,
+            start,
+            end,
+            finding.message,
+        ));
+    }
+    outcome
+}
+
+struct WalkOutput {
+    findings: Vec<Finding>,
+    facts: FileFacts,
+    suppressions: FileSuppressions,
+    invalid_suppressions: Vec<(std::ops::Range<usize>, String)>,
+    syntax_error: Option<(std::ops::Range<usize>, String)>,
+}
+
+fn walk_tree(tree: &Tree, source: &str, info: &FileInfo, plan: &Plan<'_>, enabled: &[bool], lines: &LineIndex) -> WalkOutput {
+    let mut checkers: Vec<Option<Box<dyn FileChecker>>> = plan
+        .file_rules
+        .iter()
+        .map(|slot| enabled[slot.registry_index].then(|| (slot.make)()))
+        .collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut import_facts = Vec::new();
+    let mut suppressions = FileSuppressions::default();
+    let mut invalid_suppressions = Vec::new();
+    let wants_suppressions = source.contains("fortress:");
+    let root = tree.root_node();
+    let has_error = root.has_error();
+    let mut first_error: Option<Node<'_>> = None;
+    let leading_comments_end = root
+        .named_children(&mut root.walk())
+        .find(|n| n.kind() != "comment")
+        .map_or(source.len(), |n| n.start_byte());
+
+    let mut stack: Vec<Node<'_>> = Vec::new();
+    let mut error_depth = 0usize;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let kind = node.kind_id();
+        let is_error = (has_error && (node.is_error() || node.is_missing())) || plan.is_python2[kind as usize];
+        if is_error && first_error.is_none() {
+            first_error = Some(node);
+        }
+        let sound = error_depth == 0 && !is_error;
+        if kind == plan.comment_kind || sound {
+            if sound && plan.is_import[kind as usize] {
+                imports::extract(node, &stack, source, lines, &mut import_facts);
+            }
+            for &slot in &plan.dispatch[kind as usize] {
+                if let Some(checker) = checkers[slot].as_mut() {
+                    let mut cx = Cx {
+                        source,
+                        file: info,
+                        ancestors: &stack,
+                        imports: &import_facts,
+                        code: plan.file_rules[slot].code,
+                        findings: &mut findings,
+                    };
+                    checker.visit(node, &mut cx);
+                }
+            }
+        }
+        if wants_suppressions {
+            if kind == plan.comment_kind {
+                let text = source.get(node.byte_range()).unwrap_or("");
+                let row = node.start_position().row as u32;
+                match suppress::parse_comment(text, node.start_byte(), row) {
+                    Some(Ok(s)) if s.file_level && s.span.start > leading_comments_end => invalid_suppressions.push((
+                        s.span,
+                        "`# fortress: ignore-file` only works in the comments at the top of the file, before any code".to_owned(),
+                    )),
+                    Some(Ok(s)) => suppressions.items.push(s),
+                    Some(Err(invalid)) => invalid_suppressions.push(invalid),
+                    None => {}
+                }
+            } else if plan.is_statement[kind as usize] {
+                if let Some(range) = statement_rows(node) {
+                    suppressions.statements.push(range);
+                }
+            }
+        }
+        if cursor.goto_first_child() {
+            stack.push(node);
+            if node.is_error() {
+                error_depth += 1;
+            }
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                let mut cx_findings = std::mem::take(&mut findings);
+                for (slot, checker) in checkers.iter_mut().enumerate() {
+                    if let Some(checker) = checker.as_mut() {
+                        let mut cx = Cx {
+                            source,
+                            file: info,
+                            ancestors: &[],
+                            imports: &import_facts,
+                            code: plan.file_rules[slot].code,
+                            findings: &mut cx_findings,
+                        };
+                        checker.finish(&mut cx);
+                    }
+                }
+                return WalkOutput {
+                    findings: cx_findings,
+                    facts: FileFacts {
+                        imports: import_facts,
+                    },
+                    suppressions,
+                    invalid_suppressions,
+                    syntax_error: first_error.map(|n| describe_syntax_error(n, source)),
+                };
+            }
+            if let Some(parent) = stack.pop() {
+                if parent.is_error() {
+                    error_depth -= 1;
+                }
+            }
+        }
+    }
+}
+
+/// Rows a suppression on the statement's first line covers: a simple
+/// statement's lines, or a compound statement's header up to its `:`.
+fn statement_rows(node: Node<'_>) -> Option<(u32, u32)> {
+    let first = node.start_position().row as u32;
+    let mut last = node.end_position().row as u32;
+    let mut cursor = node.walk();
+    if let Some(block) = node.children(&mut cursor).find(|c| c.kind() == "block") {
+        last = block
+            .prev_sibling()
+            .map_or(first, |colon| colon.end_position().row as u32);
+    }
+    (last > first).then_some((first, last))
+}
+
+fn describe_syntax_error(node: Node<'_>, source: &str) -> (std::ops::Range<usize>, String) {
+    if matches!(node.kind(), "print_statement" | "exec_statement") {
+        let keyword = node.kind().trim_end_matches("_statement");
+        let at = node.start_byte();
+        return (
+            at..at + keyword.len(),
+            format!("syntax error: Python 2 `{keyword}` statement; Python 3 needs `{keyword}(...)`"),
+        );
+    }
+    if node.is_missing() {
+        let what = node.kind();
+        let what = if what.chars().all(|c| c.is_alphanumeric() || c == '_') && what.len() > 1 {
+            what.replace('_', " ")
+        } else {
+            format!("`{what}`")
+        };
+        let at = node.start_byte();
+        return (at..at, format!("syntax error: expected {what} here"));
+    }
+    let start = node.start_byte();
+    let text = source.get(node.byte_range()).unwrap_or("");
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    let end = start + first_line.len();
+    let shown: String = first_line.chars().take(60).collect();
+    let ellipsis = if shown.len() < first_line.len() { "..." } else { "" };
+    let message = if shown.trim().is_empty() {
+        "syntax error: this code does not parse as Python 3".to_owned()
+    } else {
+        format!("syntax error: `{}{ellipsis}` does not parse as Python 3", shown.trim())
+    };
+    (start..end.max(start), message)
+}

@@ -1,0 +1,15 @@
+//! fortress: a quality-gate linter for Python backends.
+
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod diagnostic;
+pub mod engine;
+pub mod gate;
+pub mod parse;
+pub mod project;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+pub mod walk;

@@ -1,0 +1,152 @@
+//! Import facts, read from import statements during the engine's walk.
+
+use tree_sitter::Node;
+
+use super::{Import, ImportScope, ImportedName};
+use crate::diagnostic::LineIndex;
+
+pub const IMPORT_KINDS: &[&str] = &[
+    "import_statement",
+    "import_from_statement",
+    "future_import_statement",
+];
+
+/// Append the imports made by `node` (one of [`IMPORT_KINDS`]).
+pub fn extract(
+    node: Node<'_>,
+    ancestors: &[Node<'_>],
+    source: &str,
+    lines: &LineIndex,
+    out: &mut Vec<Import>,
+) {
+    let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
+    let scope = scope_of(ancestors, source);
+    let guarded = is_guarded(node, ancestors, source);
+    let start = lines.position(node.start_byte(), source);
+    let base = |module: String, level: u32, alias: Option<String>, names: Vec<ImportedName>, is_from: bool| Import {
+        module,
+        level,
+        alias,
+        names,
+        is_from,
+        scope,
+        guarded,
+        span: node.byte_range(),
+        start,
+    };
+    let mut cursor = node.walk();
+    match node.kind() {
+        "import_statement" => {
+            for child in node.children_by_field_name("name", &mut cursor) {
+                let (name, alias) = name_and_alias(child, &text);
+                out.push(base(name, 0, alias, Vec::new(), false));
+            }
+        }
+        "import_from_statement" | "future_import_statement" => {
+            let (module, level) = match node.child_by_field_name("module_name") {
+                Some(m) if m.kind() == "relative_import" => {
+                    let raw = text(m);
+                    let level = raw.chars().take_while(|c| *c == '.').count() as u32;
+                    (squash(raw.trim_start_matches('.')), level)
+                }
+                Some(m) => (squash(text(m)), 0),
+                None => ("__future__".to_owned(), 0),
+            };
+            let mut names: Vec<ImportedName> = node
+                .children_by_field_name("name", &mut cursor)
+                .map(|child| {
+                    let (name, alias) = name_and_alias(child, &text);
+                    ImportedName { name, alias }
+                })
+                .collect();
+            let mut cursor = node.walk();
+            if node
+                .named_children(&mut cursor)
+                .any(|c| c.kind() == "wildcard_import")
+            {
+                names.push(ImportedName {
+                    name: "*".to_owned(),
+                    alias: None,
+                });
+            }
+            out.push(base(module, level, None, names, true));
+        }
+        _ => {}
+    }
+}
+
+fn name_and_alias<'s>(node: Node<'_>, text: &impl Fn(Node<'_>) -> &'s str) -> (String, Option<String>) {
+    if node.kind() == "aliased_import" {
+        let name = node.child_by_field_name("name").map(text).unwrap_or("");
+        let alias = node.child_by_field_name("alias").map(|a| text(a).to_owned());
+        (squash(name), alias)
+    } else {
+        (squash(text(node)), None)
+    }
+}
+
+/// Dotted names may contain whitespace or comments (`a . b`); keep only the dotted path.
+fn squash(s: &str) -> String {
+    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+        s.to_owned()
+    } else {
+        s.split('.')
+            .map(|part| part.trim())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+fn scope_of(ancestors: &[Node<'_>], source: &str) -> ImportScope {
+    let mut scope = ImportScope::Module;
+    for (i, a) in ancestors.iter().enumerate() {
+        match a.kind() {
+            "function_definition" | "lambda" => return ImportScope::Function,
+            "if_statement" if is_type_checking(*a, source) => {
+                let in_consequence = ancestors
+                    .get(i + 1)
+                    .is_some_and(|next| a.child_by_field_name("consequence") == Some(*next));
+                if in_consequence {
+                    scope = ImportScope::TypeChecking;
+                }
+            }
+            _ => {}
+        }
+    }
+    scope
+}
+
+fn is_type_checking(if_stmt: Node<'_>, source: &str) -> bool {
+    if_stmt
+        .child_by_field_name("condition")
+        .and_then(|c| source.get(c.byte_range()))
+        .is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING"))
+}
+
+/// An import inside the body of a `try` whose handlers catch a failed import.
+fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
+    let path: Vec<Node<'_>> = ancestors.iter().copied().chain(std::iter::once(node)).collect();
+    path.windows(2).any(|w| {
+        let (try_stmt, child) = (w[0], w[1]);
+        if try_stmt.kind() != "try_statement" || try_stmt.child_by_field_name("body") != Some(child) {
+            return false;
+        }
+        let mut cursor = try_stmt.walk();
+        let guarded = try_stmt.named_children(&mut cursor).any(|clause| {
+            if clause.kind() != "except_clause" {
+                return false;
+            }
+            let mut c = clause.walk();
+            let caught: Vec<&str> = clause
+                .named_children(&mut c)
+                .filter(|n| n.kind() != "block" && n.kind() != "comment")
+                .filter_map(|n| source.get(n.byte_range()))
+                .collect();
+            caught.is_empty()
+                || caught.iter().any(|t| {
+                    t.contains("ImportError") || t.contains("ModuleNotFoundError") || t.contains("Exception")
+                })
+        });
+        guarded
+    })
+}

@@ -1,0 +1,207 @@
+//! Rule traits and the registry. Adding a rule: write `src/rules/<family>/<rule>.rs`,
+//! add one line to `REGISTRY` below, write `rules/<CODE>.md` and `fixtures/<family>/<CODE>.py`.
+
+use std::sync::LazyLock;
+
+use tree_sitter::Node;
+
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::project::{Project, ProjectFinding};
+
+pub mod suppression;
+pub mod syntax;
+pub mod typing;
+
+/// Groups of rules; the code prefix selects a whole family (`--select SEC`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    Syntax,
+    Suppression,
+    Typing,
+    Architecture,
+    Async,
+    Security,
+    Database,
+    Tests,
+    Dependencies,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Syntax => "syntax",
+            Family::Suppression => "suppressions",
+            Family::Typing => "typing",
+            Family::Architecture => "architecture",
+            Family::Async => "async",
+            Family::Security => "security",
+            Family::Database => "database",
+            Family::Tests => "tests",
+            Family::Dependencies => "dependencies",
+        }
+    }
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Family::Syntax => "SYN",
+            Family::Suppression => "SUP",
+            Family::Typing => "TYP",
+            Family::Architecture => "LAY",
+            Family::Async => "ASY",
+            Family::Security => "SEC",
+            Family::Database => "DB",
+            Family::Tests => "TST",
+            Family::Dependencies => "DEP",
+        }
+    }
+}
+
+/// Everything the tool says about a rule, independent of how it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub fixable: bool,
+    /// One line, no trailing period: shown by `fortress rules` and as SARIF shortDescription.
+    pub summary: &'static str,
+    /// What to do about a finding, one line: printed as the diagnostic's help.
+    pub help: &'static str,
+    /// `rules/<CODE>.md`, embedded.
+    pub doc: &'static str,
+    /// CVSS-like score for GitHub code scanning; only for security rules.
+    pub security_severity: Option<&'static str>,
+}
+
+impl RuleMeta {
+    /// SARIF/GitHub tags: the family, plus `security` where a security severity is set.
+    pub fn tags(&self) -> Vec<&'static str> {
+        let mut tags = vec![self.family.name()];
+        if self.security_severity.is_some() && self.family != Family::Security {
+            tags.push("security");
+        }
+        tags
+    }
+}
+
+/// A per-file rule: instantiated once per file (so it may keep state), called
+/// for every node whose kind is in `KINDS` during the engine's single walk.
+pub trait Rule: Default + Send + 'static {
+    const META: RuleMeta;
+    const KINDS: &'static [&'static str];
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>);
+    /// Called once after the walk, with every import of the file known.
+    fn finish(&mut self, _cx: &mut Cx<'_>) {}
+}
+
+/// Object-safe face of [`Rule`] used by the engine.
+pub trait FileChecker: Send {
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>);
+    fn finish(&mut self, cx: &mut Cx<'_>);
+}
+
+impl<R: Rule> FileChecker for R {
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        Rule::visit(self, node, cx);
+    }
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        Rule::finish(self, cx);
+    }
+}
+
+/// A cross-file rule, fed the facts every file yielded during its walk.
+pub trait ProjectRule: Send + Sync + 'static {
+    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>);
+}
+
+pub enum RuleKind {
+    /// Reported by the engine itself (syntax errors, suppression bookkeeping).
+    Engine,
+    File {
+        kinds: &'static [&'static str],
+        make: fn() -> Box<dyn FileChecker>,
+    },
+    Project(Box<dyn ProjectRule>),
+}
+
+pub struct RuleEntry {
+    pub meta: RuleMeta,
+    pub kind: RuleKind,
+}
+
+fn file_rule<R: Rule>() -> RuleEntry {
+    RuleEntry {
+        meta: R::META,
+        kind: RuleKind::File {
+            kinds: R::KINDS,
+            make: || Box::new(R::default()),
+        },
+    }
+}
+
+fn engine_rule(meta: RuleMeta) -> RuleEntry {
+    RuleEntry {
+        meta,
+        kind: RuleKind::Engine,
+    }
+}
+
+#[allow(dead_code)]
+fn project_rule<R: ProjectRule + Default>(meta: RuleMeta) -> RuleEntry {
+    RuleEntry {
+        meta,
+        kind: RuleKind::Project(Box::new(R::default())),
+    }
+}
+
+static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
+    let mut rules = vec![
+        engine_rule(syntax::SYNTAX_ERROR),
+        engine_rule(syntax::IO_ERROR),
+        file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
+        file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
+        engine_rule(crate::suppress::INVALID_SUPPRESSION),
+        engine_rule(crate::suppress::UNUSED_SUPPRESSION),
+        file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+    ];
+    rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
+    rules
+});
+
+/// Every rule, sorted by code. A rule's index here is its id for the run.
+pub fn registry() -> &'static [RuleEntry] {
+    &REGISTRY
+}
+
+pub fn index_of(code: &str) -> Option<usize> {
+    registry()
+        .binary_search_by(|r| r.meta.code.cmp(code))
+        .ok()
+}
+
+pub fn meta(code: &str) -> Option<&'static RuleMeta> {
+    index_of(code).map(|i| &registry()[i].meta)
+}
+
+/// Rules matched by a selector: `ALL`, a code, or a code prefix such as `SEC` or `TYP00`.
+pub fn matching(selector: &str) -> Vec<usize> {
+    let selector = selector.trim();
+    registry()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| selector == "ALL" || r.meta.code.starts_with(selector))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The first paragraph under `## <heading>` of a rule doc.
+pub fn doc_section<'d>(doc: &'d str, heading: &str) -> Option<&'d str> {
+    let marker = format!("## {heading}");
+    let start = doc.find(&marker)? + marker.len();
+    let body = doc[start..].trim_start_matches([' ', '\t', '\r', '\n']);
+    let end = body.find("\n\n").or_else(|| body.find("\n#")).unwrap_or(body.len());
+    let section = body[..end].trim();
+    (!section.is_empty()).then_some(section)
+}

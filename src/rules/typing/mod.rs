@@ -1,0 +1,3 @@
+//! Typing idioms.
+
+pub mod optional_annotation;

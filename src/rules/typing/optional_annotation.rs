@@ -1,0 +1,211 @@
+//! TYP001: `Optional[X]` and `Union[X, None]` instead of `X | None`.
+
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::project::Import;
+use crate::rules::{Family, Rule, RuleMeta};
+
+const TYPING_MODULES: [&str; 2] = ["typing", "typing_extensions"];
+
+#[derive(Default)]
+pub struct OptionalAnnotation {
+    candidates: Vec<Candidate>,
+}
+
+enum Head {
+    Name(String),
+    Attribute { base: String, attr: String },
+}
+
+struct Candidate {
+    span: Range<usize>,
+    head: Head,
+    args: Vec<String>,
+}
+
+impl Rule for OptionalAnnotation {
+    const META: RuleMeta = RuleMeta {
+        code: "TYP001",
+        name: "optional-annotation",
+        family: Family::Typing,
+        severity: Severity::Warning,
+        fixable: false,
+        summary: "`Optional[X]` or `Union[X, None]` where `X | None` says the same",
+        help: "write `X | None` (PEP 604); it needs Python 3.10+ or `from __future__ import annotations`",
+        doc: include_str!("../../../rules/TYP001.md"),
+        security_severity: None,
+    };
+    const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string"];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        if node.kind() == "string" {
+            if cx.ancestors.iter().any(|a| a.kind() == "type") {
+                self.scan_string_annotation(node, cx);
+            }
+            return;
+        }
+        if let Some(candidate) = candidate(node, cx.source, 0) {
+            self.candidates.push(candidate);
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        for c in std::mem::take(&mut self.candidates) {
+            let Some(kind) = resolve(&c.head, cx.imports) else {
+                continue;
+            };
+            let message = match kind {
+                "Optional" => match c.args.as_slice() {
+                    [inner] => format!("use `{inner} | None` instead of `Optional[{inner}]`"),
+                    _ => continue,
+                },
+                _ => {
+                    if c.args.len() < 2 || !c.args.iter().any(|a| a == "None") {
+                        continue;
+                    }
+                    format!(
+                        "use `{}` instead of `Union[{}]`",
+                        c.args.join(" | "),
+                        c.args.join(", ")
+                    )
+                }
+            };
+            cx.report_span(c.span, message);
+        }
+    }
+}
+
+impl OptionalAnnotation {
+    /// `x: "Optional[int]"`: parse the annotation and look inside. Only plain
+    /// strings whose content maps byte-for-byte onto the source.
+    fn scan_string_annotation(&mut self, node: Node<'_>, cx: &Cx<'_>) {
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        let [start, content, end] = children.as_slice() else {
+            return;
+        };
+        if start.kind() != "string_start" || end.kind() != "string_end" || content.kind() != "string_content" {
+            return;
+        }
+        let prefix = cx.text(*start).to_ascii_lowercase();
+        if prefix.contains('f') || prefix.contains('b') {
+            return;
+        }
+        let text = cx.text(*content);
+        if !(text.contains("Optional") || text.contains("Union")) {
+            return;
+        }
+        let Some(tree) = crate::parse::parse(text) else {
+            return;
+        };
+        let base = content.start_byte();
+        let mut cursor = tree.walk();
+        loop {
+            let n = cursor.node();
+            if matches!(n.kind(), "subscript" | "generic_type") {
+                if let Some(c) = candidate(n, text, base) {
+                    self.candidates.push(c);
+                }
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn candidate(node: Node<'_>, source: &str, base: usize) -> Option<Candidate> {
+    let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
+    let (head_node, args): (Node<'_>, Vec<String>) = match node.kind() {
+        "subscript" => {
+            let value = node.child_by_field_name("value")?;
+            let mut cursor = node.walk();
+            let args = node
+                .children_by_field_name("subscript", &mut cursor)
+                .map(|a| text(a).to_owned())
+                .collect();
+            (value, args)
+        }
+        _ => {
+            let head = node.named_child(0)?;
+            let params = node.named_child(1)?;
+            let mut cursor = params.walk();
+            let args = params
+                .named_children(&mut cursor)
+                .filter(|n| n.kind() != "comment")
+                .map(|a| text(a).to_owned())
+                .collect();
+            (head, args)
+        }
+    };
+    let head = match head_node.kind() {
+        "identifier" => Head::Name(text(head_node).to_owned()),
+        "attribute" => Head::Attribute {
+            base: text(head_node.child_by_field_name("object")?).to_owned(),
+            attr: text(head_node.child_by_field_name("attribute")?).to_owned(),
+        },
+        _ => return None,
+    };
+    let name = match &head {
+        Head::Name(n) => n,
+        Head::Attribute { attr, .. } => attr,
+    };
+    if name != "Optional" && name != "Union" {
+        return None;
+    }
+    let args = args.into_iter().map(|a| normalize_space(&a)).collect();
+    let range = node.byte_range();
+    Some(Candidate {
+        span: range.start + base..range.end + base,
+        head,
+        args,
+    })
+}
+
+fn normalize_space(s: &str) -> String {
+    if s.contains(['\n', '\r', '\t']) || s.contains("  ") {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `Optional` or `Union` when the head really is the `typing` one.
+fn resolve(head: &Head, imports: &[Import]) -> Option<&'static str> {
+    let canonical = |name: &str| match name {
+        "Optional" => Some("Optional"),
+        "Union" => Some("Union"),
+        _ => None,
+    };
+    match head {
+        Head::Name(local) => imports.iter().find_map(|imp| {
+            TYPING_MODULES.iter().find_map(|m| {
+                ["Optional", "Union"]
+                    .into_iter()
+                    .find(|orig| imp.binds(m, orig) == Some(local.as_str()))
+                    .or_else(|| imp.is_star_from(m).then(|| canonical(local)).flatten())
+            })
+        }),
+        Head::Attribute { base, attr } => {
+            let is_typing = imports.iter().any(|imp| {
+                TYPING_MODULES
+                    .iter()
+                    .any(|m| imp.module_alias(m) == Some(base.as_str()))
+            });
+            if is_typing {
+                canonical(attr)
+            } else {
+                None
+            }
+        }
+    }
+}

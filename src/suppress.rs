@@ -1,0 +1,202 @@
+//! `# fortress: ignore[CODE, ...] -- reason` and `# fortress: ignore-file[CODE] -- reason`.
+//!
+//! A suppression must name the rules it silences and say why; one that does
+//! not is itself a finding (SUP003) and silences nothing. One that silences
+//! nothing is reported too (SUP004), so stale suppressions do not pile up.
+
+use std::ops::Range;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::{self, Family, RuleMeta};
+
+pub const INVALID_SUPPRESSION: RuleMeta = RuleMeta {
+    code: "SUP003",
+    name: "invalid-suppression",
+    family: Family::Suppression,
+    severity: Severity::Warning,
+    fixable: false,
+    summary: "A `# fortress: ignore` comment without rule codes or without a reason; it suppresses nothing",
+    help: "write `# fortress: ignore[CODE, ...] -- reason`",
+    doc: include_str!("../rules/SUP003.md"),
+    security_severity: None,
+};
+
+pub const UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
+    code: "SUP004",
+    name: "unused-suppression",
+    family: Family::Suppression,
+    severity: Severity::Warning,
+    fixable: false,
+    summary: "A `# fortress: ignore` comment that suppresses nothing",
+    help: "remove the suppression, or the codes in it that no longer match",
+    doc: include_str!("../rules/SUP004.md"),
+    security_severity: None,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub file_level: bool,
+    /// 0-based line of the comment.
+    pub row: u32,
+    /// Span of the directive in the source.
+    pub span: Range<usize>,
+    pub codes: Vec<&'static str>,
+}
+
+/// The suppressions of one file and the multi-line statements a line
+/// suppression on their first line covers.
+#[derive(Debug, Clone, Default)]
+pub struct FileSuppressions {
+    pub items: Vec<Suppression>,
+    /// (first row, last row) of multi-line simple statements and compound statement headers.
+    pub statements: Vec<(u32, u32)>,
+}
+
+impl FileSuppressions {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Parse a comment. `None`: not a fortress directive. `Some(Err(msg))`: a
+/// malformed directive (SUP003) with the byte span to report.
+pub fn parse_comment(
+    comment: &str,
+    comment_start: usize,
+    row: u32,
+) -> Option<Result<Suppression, (Range<usize>, String)>> {
+    let at = comment.find("fortress:")?;
+    let hash = comment[..at].rfind('#')?;
+    if !comment[hash + 1..at].trim().is_empty() {
+        return None;
+    }
+    let span = comment_start + hash..comment_start + comment.len();
+    let rest = comment[at + "fortress:".len()..].trim_start();
+    let (file_level, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
+        (true, r)
+    } else if let Some(r) = rest.strip_prefix("ignore") {
+        (false, r)
+    } else {
+        return Some(Err((
+            span,
+            "unknown fortress directive; use `# fortress: ignore[CODE] -- reason` or `# fortress: ignore-file[CODE] -- reason`".to_owned(),
+        )));
+    };
+    let directive = if file_level { "ignore-file" } else { "ignore" };
+    let rest = rest.trim_start();
+    let Some(list) = rest.strip_prefix('[') else {
+        return Some(Err((
+            span,
+            format!("`# fortress: {directive}` must name the rules it silences: `# fortress: {directive}[CODE] -- reason`"),
+        )));
+    };
+    let Some(close) = list.find(']') else {
+        return Some(Err((span, "unclosed `[` in fortress suppression".to_owned())));
+    };
+    let mut codes = Vec::new();
+    for raw in list[..close].split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
+        match rules::meta(raw) {
+            Some(meta) => codes.push(meta.code),
+            None => {
+                return Some(Err((
+                    span,
+                    format!("`{raw}` is not a fortress rule code (see `fortress rules`)"),
+                )))
+            }
+        }
+    }
+    if codes.is_empty() {
+        return Some(Err((
+            span,
+            format!("`# fortress: {directive}[]` names no rule; list the codes it silences"),
+        )));
+    }
+    let after = list[close + 1..].trim_start();
+    let reason = after.strip_prefix("--").map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        return Some(Err((
+            span,
+            format!(
+                "suppression of {} gives no reason; add one after `--`",
+                codes.join(", ")
+            ),
+        )));
+    }
+    Some(Ok(Suppression {
+        file_level,
+        row,
+        span,
+        codes,
+    }))
+}
+
+/// Drop the diagnostics a file's suppressions cover. Returns, for every code of
+/// every valid suppression, whether it silenced something.
+pub fn apply(diagnostics: &mut Vec<Diagnostic>, sup: &FileSuppressions) -> Vec<Vec<bool>> {
+    let mut used: Vec<Vec<bool>> = sup.items.iter().map(|s| vec![false; s.codes.len()]).collect();
+    if sup.items.is_empty() {
+        return used;
+    }
+    diagnostics.retain(|d| {
+        if d.code == UNUSED_SUPPRESSION.code {
+            return true;
+        }
+        let row = d.start.line.saturating_sub(1);
+        let mut suppressed = false;
+        for (i, s) in sup.items.iter().enumerate() {
+            let covers = s.file_level
+                || s.row == row
+                || sup
+                    .statements
+                    .iter()
+                    .any(|&(first, last)| first == s.row && first < row && row <= last);
+            if !covers {
+                continue;
+            }
+            if let Some(j) = s.codes.iter().position(|c| *c == d.code) {
+                used[i][j] = true;
+                suppressed = true;
+            }
+        }
+        !suppressed
+    });
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(c: &str) -> Option<Result<Suppression, (Range<usize>, String)>> {
+        parse_comment(c, 0, 0)
+    }
+
+    #[test]
+    fn valid_forms() {
+        let s = parse("# fortress: ignore[TYP001, SUP001] -- legacy API").unwrap().unwrap();
+        assert_eq!(s.codes, vec!["TYP001", "SUP001"]);
+        assert!(!s.file_level);
+        let s = parse("# fortress: ignore-file[TYP001] -- generated").unwrap().unwrap();
+        assert!(s.file_level);
+        let s = parse("# noqa: E501  # fortress: ignore[TYP001] -- why").unwrap().unwrap();
+        assert_eq!(s.span, 14..43);
+    }
+
+    #[test]
+    fn invalid_forms() {
+        for bad in [
+            "# fortress: ignore",
+            "# fortress: ignore -- reason",
+            "# fortress: ignore[] -- reason",
+            "# fortress: ignore[TYP001]",
+            "# fortress: ignore[TYP001] --  ",
+            "# fortress: ignore[NOPE1] -- reason",
+            "# fortress: ignore[TYP001 -- reason",
+            "# fortress: silence[TYP001] -- reason",
+        ] {
+            assert!(matches!(parse(bad), Some(Err(_))), "{bad}");
+        }
+        assert!(parse("# see fortress: docs").is_none());
+        assert!(parse("# plain comment").is_none());
+    }
+}

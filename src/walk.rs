@@ -1,0 +1,231 @@
+//! File discovery: gitignore-aware, honouring the exclusion globs, following
+//! symlinks (loops and dangling links are reported, never fatal).
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use crate::config::{ConfigError, Settings};
+use crate::context::FileInfo;
+
+/// A path that could not be walked (symlink loop, permission denied on a directory, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Sorted by display path, no duplicates.
+    pub files: Vec<FileInfo>,
+    /// Python files found but not readable as files (dangling symlinks): reported as SYN002.
+    pub broken: Vec<(FileInfo, String)>,
+    pub errors: Vec<WalkError>,
+}
+
+pub fn is_python_path(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+}
+
+/// Lexically absolute, normalised path (no filesystem access, symlinks kept).
+pub fn absolutize(path: &Path, cwd: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for comp in joined.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn slash(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+/// `path` relative to `base` when below it, `/`-separated.
+pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
+    path.strip_prefix(base).ok().map(slash)
+}
+
+pub fn is_test_path(rel: &str) -> bool {
+    let mut parts = rel.split('/').collect::<Vec<_>>();
+    let name = parts.pop().unwrap_or("");
+    let stem = name.trim_end_matches(".pyi").trim_end_matches(".py");
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem == "conftest"
+        || parts.iter().any(|p| *p == "tests" || *p == "test")
+}
+
+pub struct Walker<'a> {
+    pub settings: &'a Settings,
+    pub cwd: PathBuf,
+}
+
+impl Walker<'_> {
+    fn info(&self, abs: PathBuf) -> FileInfo {
+        let display = relative_to(&abs, &self.cwd).unwrap_or_else(|| slash(&abs));
+        let rel = relative_to(&abs, &self.settings.root).unwrap_or_else(|| display.clone());
+        let is_test = is_test_path(&rel);
+        FileInfo {
+            path: abs,
+            display,
+            rel,
+            is_test,
+        }
+    }
+
+    pub fn discover(&self, paths: &[PathBuf]) -> Result<Discovered, ConfigError> {
+        let mut found: BTreeMap<PathBuf, FileInfo> = BTreeMap::new();
+        let mut broken = Vec::new();
+        let mut errors = Vec::new();
+        let mut roots = Vec::new();
+        for path in paths {
+            let abs = absolutize(path, &self.cwd);
+            match std::fs::metadata(&abs) {
+                Ok(meta) if meta.is_dir() => roots.push(abs),
+                Ok(_) => {
+                    found.insert(abs.clone(), self.info(abs));
+                }
+                Err(_) if abs.symlink_metadata().is_ok() => {
+                    broken.push((self.info(abs), "dangling symbolic link".to_owned()));
+                }
+                Err(e) => {
+                    return Err(ConfigError(format!(
+                        "error: {}: {}",
+                        path.display(),
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            "no such file or directory".to_owned()
+                        } else {
+                            e.to_string()
+                        }
+                    )))
+                }
+            }
+        }
+        for root in roots {
+            let exclude = self.settings.exclude.clone();
+            let project_root = self.settings.root.clone();
+            let walk_root = root.clone();
+            let walker = WalkBuilder::new(&root)
+                .hidden(false)
+                .parents(true)
+                .ignore(true)
+                .git_ignore(true)
+                .git_global(false)
+                .git_exclude(true)
+                .require_git(false)
+                .follow_links(true)
+                .sort_by_file_path(|a, b| a.cmp(b))
+                .filter_entry(move |entry| {
+                    if entry.depth() == 0 {
+                        return true;
+                    }
+                    let rel = relative_to(entry.path(), &project_root)
+                        .or_else(|| relative_to(entry.path(), &walk_root))
+                        .unwrap_or_default();
+                    !exclude.matches_entry(&rel)
+                })
+                .build();
+            for result in walker {
+                match result {
+                    Ok(entry) => {
+                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                        if is_file && is_python_path(entry.path()) {
+                            let abs = absolutize(entry.path(), &self.cwd);
+                            found.entry(abs.clone()).or_insert_with(|| self.info(abs));
+                        }
+                    }
+                    Err(err) => {
+                        let path = error_path(&err);
+                        let message = error_message(&err);
+                        match path {
+                            Some(p) if is_python_path(&p) && p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && std::fs::metadata(&p).is_err() => {
+                                let abs = absolutize(&p, &self.cwd);
+                                broken.push((self.info(abs), "dangling symbolic link".to_owned()));
+                            }
+                            Some(p) => errors.push(WalkError {
+                                path: relative_to(&absolutize(&p, &self.cwd), &self.cwd).unwrap_or_else(|| slash(&p)),
+                                message,
+                            }),
+                            None => errors.push(WalkError {
+                                path: slash(&root),
+                                message,
+                            }),
+                        }
+                    }
+                }
+            }
+        }
+        let mut files: Vec<FileInfo> = found.into_values().collect();
+        files.sort_by(|a, b| a.display.cmp(&b.display));
+        broken.sort_by(|a, b| a.0.display.cmp(&b.0.display));
+        broken.dedup_by(|a, b| a.0.path == b.0.path);
+        errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+        errors.dedup();
+        Ok(Discovered {
+            files,
+            broken,
+            errors,
+        })
+    }
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } => error_message(err),
+        ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop back to {}; not followed", ancestor.display())
+        }
+        ignore::Error::Io(e) => e.to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("tests/unit/helpers.py"));
+        assert!(is_test_path("app/test_orders.py"));
+        assert!(is_test_path("app/orders_test.py"));
+        assert!(is_test_path("conftest.py"));
+        assert!(!is_test_path("app/testing.py"));
+        assert!(!is_test_path("app/contest.py"));
+    }
+
+    #[test]
+    fn absolutize_is_lexical() {
+        assert_eq!(absolutize(Path::new("./a/../b/c.py"), Path::new("/w")), PathBuf::from("/w/b/c.py"));
+    }
+}
