@@ -425,8 +425,16 @@ fn walk_tree(tree: &Tree, source: &str, info: &FileInfo, plan: &Plan<'_>, enable
         let node = cursor.node();
         let kind = node.kind_id();
         let is_error = (has_error && (node.is_error() || node.is_missing())) || plan.is_python2[kind as usize];
-        if is_error && first_error.is_none() {
-            first_error = Some(node);
+        if is_error && !(node.kind() == "print_statement" && has_chevron(node)) {
+            // Prefer the innermost error: an ERROR node often wraps a whole
+            // class or module while the offending token sits deep inside.
+            match first_error {
+                None => first_error = Some(node),
+                Some(outer) if outer.start_byte() <= node.start_byte() && node.end_byte() <= outer.end_byte() => {
+                    first_error = Some(node)
+                }
+                Some(_) => {}
+            }
         }
         let sound = error_depth == 0 && !is_error;
         if kind == plan.comment_kind || sound {
@@ -509,6 +517,13 @@ fn walk_tree(tree: &Tree, source: &str, info: &FileInfo, plan: &Plan<'_>, enable
             }
         }
     }
+}
+
+/// `print >> f, x` is a valid Python 3 expression (a tuple); tree-sitter calls it a print statement.
+fn has_chevron(node: Node<'_>) -> bool {
+    let mut cursor = node.walk();
+    let found = node.named_children(&mut cursor).any(|c| c.kind() == "chevron");
+    found
 }
 
 /// Rows a suppression on the statement's first line covers: a simple
