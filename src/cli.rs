@@ -14,7 +14,11 @@ use crate::report::{self, text::TextOptions, Report};
 use crate::rules;
 
 #[derive(Debug, Parser)]
-#[command(name = "fortress", version, about = "A fast, deterministic quality gate for Python backends")]
+#[command(
+    name = "fortress",
+    version,
+    about = "A fast, deterministic quality gate for Python backends"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check Python files and print the gate verdict (exit 0 PASS/CONDITIONAL PASS, 1 FAIL, 2 error).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -106,7 +110,7 @@ pub fn run() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format } => list_rules(format),
         Command::Rule { code } => show_rule(&code),
     };
@@ -120,7 +124,8 @@ pub fn run() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let cwd = std::env::current_dir().map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -254,8 +259,11 @@ fn list_rules(format: ListFormat) -> Result<u8, ConfigError> {
 }
 
 fn show_rule(code: &str) -> Result<u8, ConfigError> {
-    let meta = rules::meta(&code.to_ascii_uppercase())
-        .ok_or_else(|| ConfigError(format!("error: unknown rule `{code}` (see `fortress rules`)")))?;
+    let meta = rules::meta(&code.to_ascii_uppercase()).ok_or_else(|| {
+        ConfigError(format!(
+            "error: unknown rule `{code}` (see `fortress rules`)"
+        ))
+    })?;
     write_stdout(meta.doc.as_bytes())?;
     Ok(0)
 }

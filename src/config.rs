@@ -92,11 +92,16 @@ impl ConfigFile {
     }
 
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("{}: error: cannot read config: {e}", path.display())))?;
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "{}: error: cannot read config: {e}",
+                path.display()
+            ))
+        })?;
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         let parsed = if is_pyproject {
-            toml::from_str::<PyProject>(&source).map(|p| p.tool.and_then(|t| t.fortress).unwrap_or_default())
+            toml::from_str::<PyProject>(&source)
+                .map(|p| p.tool.and_then(|t| t.fortress).unwrap_or_default())
         } else {
             toml::from_str::<RawConfig>(&source)
         };
@@ -112,9 +117,16 @@ impl ConfigFile {
             }
             Err(err) => {
                 let message = err.message().trim().replace('\n', " ");
-                let section = if is_pyproject { " in [tool.fortress]" } else { "" };
+                let section = if is_pyproject {
+                    " in [tool.fortress]"
+                } else {
+                    ""
+                };
                 let message = if message.starts_with("unknown field") {
-                    format!("{}{section}", message.replacen("unknown field", "unknown key", 1))
+                    format!(
+                        "{}{section}",
+                        message.replacen("unknown field", "unknown key", 1)
+                    )
                 } else {
                     message
                 };
@@ -214,7 +226,11 @@ impl PathMatcher {
         let mut kept = Vec::new();
         for (index, pattern) in patterns.iter().enumerate() {
             let pattern = pattern.as_ref();
-            let normalized = pattern.trim().trim_start_matches("./").trim_end_matches('/').to_owned();
+            let normalized = pattern
+                .trim()
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_owned();
             if normalized.is_empty() {
                 return Err((index, format!("empty glob pattern `{pattern}`")));
             }
@@ -288,13 +304,18 @@ enum Origin<'a> {
 impl Origin<'_> {
     fn error(&self, message: impl fmt::Display) -> ConfigError {
         match self {
-            Origin::File(file, span, key) => file.error_at(span.clone(), format_args!("`{key}`: {message}")),
+            Origin::File(file, span, key) => {
+                file.error_at(span.clone(), format_args!("`{key}`: {message}"))
+            }
             Origin::Cli(flag) => ConfigError(format!("error: {flag}: {message}")),
         }
     }
 }
 
-fn selectors(origin: &Origin<'_>, values: &[(String, Option<Range<usize>>)]) -> Result<Vec<usize>, ConfigError> {
+fn selectors(
+    origin: &Origin<'_>,
+    values: &[(String, Option<Range<usize>>)],
+) -> Result<Vec<usize>, ConfigError> {
     let mut out = Vec::new();
     for (value, span) in values {
         let matched = rules::matching(value);
@@ -326,7 +347,11 @@ fn cli_values(v: &[String]) -> Values {
 }
 
 impl Settings {
-    pub fn resolve(file: Option<&ConfigFile>, cli: &Overrides, root: PathBuf) -> Result<Settings, ConfigError> {
+    pub fn resolve(
+        file: Option<&ConfigFile>,
+        cli: &Overrides,
+        root: PathBuf,
+    ) -> Result<Settings, ConfigError> {
         let empty = RawConfig::default();
         let raw = file.map_or(&empty, |f| &f.raw);
         let registry = rules::registry();
@@ -355,7 +380,12 @@ impl Settings {
             }
             None => enabled.iter_mut().for_each(|e| *e = true),
         }
-        if let Some((values, origin)) = pick(&cli.extend_select, &raw.extend_select, "extend-select", "--extend-select") {
+        if let Some((values, origin)) = pick(
+            &cli.extend_select,
+            &raw.extend_select,
+            "extend-select",
+            "--extend-select",
+        ) {
             for i in selectors(&origin, &values)? {
                 enabled[i] = true;
             }
@@ -385,9 +415,18 @@ impl Settings {
         let mut exclude_values: Vec<(String, Origin<'_>)> = Vec::new();
         match pick(&cli.exclude, &raw.exclude, "exclude", "--exclude") {
             Some((values, origin)) => push_globs(&mut exclude_values, values, &origin),
-            None => exclude_values.extend(DEFAULT_EXCLUDE.iter().map(|p| (p.to_string(), Origin::Cli("default exclude")))),
+            None => exclude_values.extend(
+                DEFAULT_EXCLUDE
+                    .iter()
+                    .map(|p| (p.to_string(), Origin::Cli("default exclude"))),
+            ),
         }
-        if let Some((values, origin)) = pick(&cli.extend_exclude, &raw.extend_exclude, "extend-exclude", "--extend-exclude") {
+        if let Some((values, origin)) = pick(
+            &cli.extend_exclude,
+            &raw.extend_exclude,
+            "extend-exclude",
+            "--extend-exclude",
+        ) {
             push_globs(&mut exclude_values, values, &origin);
         }
         let patterns: Vec<&str> = exclude_values.iter().map(|(p, _)| p.as_str()).collect();
@@ -398,7 +437,9 @@ impl Settings {
             for entry in entries {
                 let origin = Origin::Cli("--per-file-ignores");
                 let Some((pattern, codes)) = entry.rsplit_once(':') else {
-                    return Err(origin.error(format_args!("`{entry}` is not of the form PATTERN:CODE[,CODE...]")));
+                    return Err(origin.error(format_args!(
+                        "`{entry}` is not of the form PATTERN:CODE[,CODE...]"
+                    )));
                 };
                 let codes: Vec<String> = codes.split(',').map(|c| c.trim().to_owned()).collect();
                 let ids = selectors(&origin, &cli_values(&codes))?;
@@ -416,7 +457,9 @@ impl Settings {
 
         let fail_on = match (&cli.fail_on, &raw.fail_on, file) {
             (Some(v), _, _) => FailOn::parse(v).ok_or_else(|| {
-                Origin::Cli("--fail-on").error(format_args!("`{v}` is not one of \"fail\", \"conditional\""))
+                Origin::Cli("--fail-on").error(format_args!(
+                    "`{v}` is not one of \"fail\", \"conditional\""
+                ))
             })?,
             (None, Some(v), Some(f)) => FailOn::parse(v.get_ref()).ok_or_else(|| {
                 Origin::File(f, v.span(), "fail-on").error(format_args!(

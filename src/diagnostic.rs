@@ -152,13 +152,7 @@ mod tests {
         let src = "a = 1\r\nbé = 'x'\r\n";
         let idx = LineIndex::new(src);
         let quote = src.find('\'').unwrap();
-        assert_eq!(
-            idx.position(quote, src),
-            Position {
-                line: 2,
-                column: 6
-            }
-        );
+        assert_eq!(idx.position(quote, src), Position { line: 2, column: 6 });
         assert_eq!(idx.line_range(0, src), 0..5);
         assert_eq!(idx.position(src.len(), src).line, 3);
     }

@@ -129,7 +129,12 @@ pub struct RunResult {
     pub walk_errors: Vec<WalkError>,
 }
 
-pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<usize>) -> Result<RunResult, ConfigError> {
+pub fn run(
+    settings: &Settings,
+    paths: &[PathBuf],
+    cwd: &Path,
+    threads: Option<usize>,
+) -> Result<RunResult, ConfigError> {
     let walker = Walker {
         settings,
         cwd: cwd.to_path_buf(),
@@ -137,7 +142,11 @@ pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<u
     let discovered = walker.discover(paths)?;
     let mut files = discovered.files;
     let broken_start = files.len();
-    let broken_reasons: Vec<String> = discovered.broken.iter().map(|(_, why)| why.clone()).collect();
+    let broken_reasons: Vec<String> = discovered
+        .broken
+        .iter()
+        .map(|(_, why)| why.clone())
+        .collect();
     files.extend(discovered.broken.into_iter().map(|(info, _)| info));
 
     let plan = Plan::new(settings);
@@ -192,7 +201,9 @@ pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<u
         if !outcome.enabled.get(index).copied().unwrap_or(false) {
             continue;
         }
-        outcome.diagnostics.push(make_diagnostic(settings, index, f.file, f.span, f.start, f.end, f.message));
+        outcome.diagnostics.push(make_diagnostic(
+            settings, index, f.file, f.span, f.start, f.end, f.message,
+        ));
     }
 
     for (file, outcome) in outcomes.iter_mut().enumerate() {
@@ -204,7 +215,9 @@ pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<u
                         .codes
                         .iter()
                         .zip(flags)
-                        .filter(|(code, used)| !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i]))
+                        .filter(|(code, used)| {
+                            !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
+                        })
                         .map(|(code, _)| *code)
                         .collect();
                     if unused.is_empty() {
@@ -215,11 +228,21 @@ pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<u
                     let message = format!(
                         "suppression of {} matches no finding{}; remove it",
                         unused.join(", "),
-                        if s.file_level { " in this file" } else { " on this line" }
+                        if s.file_level {
+                            " in this file"
+                        } else {
+                            " on this line"
+                        }
                     );
-                    outcome
-                        .diagnostics
-                        .push(make_diagnostic(settings, unused_index, file, s.span.clone(), start, end, message));
+                    outcome.diagnostics.push(make_diagnostic(
+                        settings,
+                        unused_index,
+                        file,
+                        s.span.clone(),
+                        start,
+                        end,
+                        message,
+                    ));
                 }
             }
         }
@@ -233,16 +256,24 @@ pub fn run(settings: &Settings, paths: &[PathBuf], cwd: &Path, threads: Option<u
         result.sources.push(outcome.source);
     }
     result.diagnostics.sort_by(|a, b| {
-        (a.file, a.start, a.code, a.end, &a.message).cmp(&(b.file, b.start, b.code, b.end, &b.message))
+        (a.file, a.start, a.code, a.end, &a.message)
+            .cmp(&(b.file, b.start, b.code, b.end, &b.message))
     });
     result.diagnostics.dedup();
     result.files = files;
     Ok(result)
 }
 
-fn run_project_rules(settings: &Settings, files: &[FileInfo], outcomes: &[FileOutcome]) -> Vec<ProjectFinding> {
+fn run_project_rules(
+    settings: &Settings,
+    files: &[FileInfo],
+    outcomes: &[FileOutcome],
+) -> Vec<ProjectFinding> {
     let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
-    let project = Project { files, facts: &facts };
+    let project = Project {
+        files,
+        facts: &facts,
+    };
     let mut findings = Vec::new();
     for (index, entry) in rules::registry().iter().enumerate() {
         if let RuleKind::Project(rule) = &entry.kind {
@@ -283,7 +314,14 @@ fn unreadable(info: &FileInfo, plan: &Plan<'_>, why: &str) -> FileOutcome {
         problem: Some(format!("cannot read file: {why}")),
         ..FileOutcome::default()
     };
-    push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::IO_ERROR.code, 0..0, format!("cannot read file: {why}"));
+    push_engine_finding(
+        plan,
+        &mut outcome,
+        usize::MAX,
+        crate::rules::syntax::IO_ERROR.code,
+        0..0,
+        format!("cannot read file: {why}"),
+    );
     outcome
 }
 
@@ -303,9 +341,15 @@ fn push_engine_finding(
     }
     let start = outcome.lines.position(span.start, &outcome.source);
     let end = outcome.lines.position(span.end, &outcome.source);
-    outcome
-        .diagnostics
-        .push(make_diagnostic(plan.settings, index, file, span, start, end, message));
+    outcome.diagnostics.push(make_diagnostic(
+        plan.settings,
+        index,
+        file,
+        span,
+        start,
+        end,
+        message,
+    ));
 }
 
 /// Read, decode, parse and walk one file.
@@ -321,7 +365,10 @@ pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
             let source = String::from_utf8_lossy(&bytes).into_owned();
             let lines = LineIndex::new(&source);
             // Offsets differ after lossy replacement; anchor at the start of the offending line.
-            let line = bytes[..err.offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count();
+            let line = bytes[..err.offset.min(bytes.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             let at = lines.line_start(line);
             let mut outcome = FileOutcome {
                 source,
@@ -330,7 +377,14 @@ pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
                 problem: Some(err.message.clone()),
                 ..FileOutcome::default()
             };
-            push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::SYNTAX_ERROR.code, at..at, err.message);
+            push_engine_finding(
+                plan,
+                &mut outcome,
+                usize::MAX,
+                crate::rules::syntax::SYNTAX_ERROR.code,
+                at..at,
+                err.message,
+            );
             outcome
         }
     }
@@ -342,13 +396,20 @@ fn io_reason(e: &std::io::Error, path: &Path) -> String {
     }
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::NotFound => "file disappeared or is a dangling symbolic link".to_owned(),
+        std::io::ErrorKind::NotFound => {
+            "file disappeared or is a dangling symbolic link".to_owned()
+        }
         _ => e.to_string(),
     }
 }
 
 /// Check already-decoded source text (also used by the fixture tests).
-pub fn check_source(source: String, info: &FileInfo, plan: &Plan<'_>, enabled: Vec<bool>) -> FileOutcome {
+pub fn check_source(
+    source: String,
+    info: &FileInfo,
+    plan: &Plan<'_>,
+    enabled: Vec<bool>,
+) -> FileOutcome {
     let lines = LineIndex::new(&source);
     let mut outcome = FileOutcome {
         lines,
@@ -358,7 +419,14 @@ pub fn check_source(source: String, info: &FileInfo, plan: &Plan<'_>, enabled: V
     let Some(tree) = crate::parse::parse(&source) else {
         outcome.source = source;
         outcome.problem = Some("the parser gave up on this file".to_owned());
-        push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::SYNTAX_ERROR.code, 0..0, "the parser gave up on this file".to_owned());
+        push_engine_finding(
+            plan,
+            &mut outcome,
+            usize::MAX,
+            crate::rules::syntax::SYNTAX_ERROR.code,
+            0..0,
+            "the parser gave up on this file".to_owned(),
+        );
         return outcome;
     };
     let walk = walk_tree(&tree, &source, info, plan, &outcome.enabled, &outcome.lines);
@@ -367,10 +435,24 @@ pub fn check_source(source: String, info: &FileInfo, plan: &Plan<'_>, enabled: V
     outcome.source = source;
     if let Some((span, message)) = walk.syntax_error {
         outcome.problem = Some(message.clone());
-        push_engine_finding(plan, &mut outcome, usize::MAX, crate::rules::syntax::SYNTAX_ERROR.code, span, message);
+        push_engine_finding(
+            plan,
+            &mut outcome,
+            usize::MAX,
+            crate::rules::syntax::SYNTAX_ERROR.code,
+            span,
+            message,
+        );
     }
     for (span, message) in walk.invalid_suppressions {
-        push_engine_finding(plan, &mut outcome, usize::MAX, suppress::INVALID_SUPPRESSION.code, span, message);
+        push_engine_finding(
+            plan,
+            &mut outcome,
+            usize::MAX,
+            suppress::INVALID_SUPPRESSION.code,
+            span,
+            message,
+        );
     }
     for finding in walk.findings {
         let Some(index) = rules::index_of(finding.code) else {
@@ -399,7 +481,14 @@ struct WalkOutput {
     syntax_error: Option<(std::ops::Range<usize>, String)>,
 }
 
-fn walk_tree(tree: &Tree, source: &str, info: &FileInfo, plan: &Plan<'_>, enabled: &[bool], lines: &LineIndex) -> WalkOutput {
+fn walk_tree(
+    tree: &Tree,
+    source: &str,
+    info: &FileInfo,
+    plan: &Plan<'_>,
+    enabled: &[bool],
+    lines: &LineIndex,
+) -> WalkOutput {
     let mut checkers: Vec<Option<Box<dyn FileChecker>>> = plan
         .file_rules
         .iter()
@@ -424,13 +513,17 @@ fn walk_tree(tree: &Tree, source: &str, info: &FileInfo, plan: &Plan<'_>, enable
     loop {
         let node = cursor.node();
         let kind = node.kind_id();
-        let is_error = (has_error && (node.is_error() || node.is_missing())) || plan.is_python2[kind as usize];
+        let is_error =
+            (has_error && (node.is_error() || node.is_missing())) || plan.is_python2[kind as usize];
         if is_error && !(node.kind() == "print_statement" && has_chevron(node)) {
             // Prefer the innermost error: an ERROR node often wraps a whole
             // class or module while the offending token sits deep inside.
             match first_error {
                 None => first_error = Some(node),
-                Some(outer) if outer.start_byte() <= node.start_byte() && node.end_byte() <= outer.end_byte() => {
+                Some(outer)
+                    if outer.start_byte() <= node.start_byte()
+                        && node.end_byte() <= outer.end_byte() =>
+                {
                     first_error = Some(node)
                 }
                 Some(_) => {}
@@ -522,7 +615,9 @@ fn walk_tree(tree: &Tree, source: &str, info: &FileInfo, plan: &Plan<'_>, enable
 /// `print >> f, x` is a valid Python 3 expression (a tuple); tree-sitter calls it a print statement.
 fn has_chevron(node: Node<'_>) -> bool {
     let mut cursor = node.walk();
-    let found = node.named_children(&mut cursor).any(|c| c.kind() == "chevron");
+    let found = node
+        .named_children(&mut cursor)
+        .any(|c| c.kind() == "chevron");
     found
 }
 
@@ -546,7 +641,9 @@ fn describe_syntax_error(node: Node<'_>, source: &str) -> (std::ops::Range<usize
         let at = node.start_byte();
         return (
             at..at + keyword.len(),
-            format!("syntax error: Python 2 `{keyword}` statement; Python 3 needs `{keyword}(...)`"),
+            format!(
+                "syntax error: Python 2 `{keyword}` statement; Python 3 needs `{keyword}(...)`"
+            ),
         );
     }
     if node.is_missing() {
@@ -564,11 +661,18 @@ fn describe_syntax_error(node: Node<'_>, source: &str) -> (std::ops::Range<usize
     let first_line = text.lines().next().unwrap_or("").trim_end();
     let end = start + first_line.len();
     let shown: String = first_line.chars().take(60).collect();
-    let ellipsis = if shown.len() < first_line.len() { "..." } else { "" };
+    let ellipsis = if shown.len() < first_line.len() {
+        "..."
+    } else {
+        ""
+    };
     let message = if shown.trim().is_empty() {
         "syntax error: this code does not parse as Python 3".to_owned()
     } else {
-        format!("syntax error: `{}{ellipsis}` does not parse as Python 3", shown.trim())
+        format!(
+            "syntax error: `{}{ellipsis}` does not parse as Python 3",
+            shown.trim()
+        )
     };
     (start..end.max(start), message)
 }

@@ -36,17 +36,19 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
         }),
         Some(enc) if is_utf8_name(&enc) => decode_utf8(bytes),
         Some(enc) if is_latin1_name(&enc) => Ok(bytes.iter().map(|&b| b as char).collect()),
-        Some(enc) if enc == "ascii" || enc == "us-ascii" => match bytes.iter().position(|b| !b.is_ascii()) {
-            None => Ok(bytes.iter().map(|&b| b as char).collect()),
-            Some(bad) => Err(DecodeError {
-                offset: bad,
-                message: format!(
+        Some(enc) if enc == "ascii" || enc == "us-ascii" => {
+            match bytes.iter().position(|b| !b.is_ascii()) {
+                None => Ok(bytes.iter().map(|&b| b as char).collect()),
+                Some(bad) => Err(DecodeError {
+                    offset: bad,
+                    message: format!(
                     "byte 0x{:02x} at {} is not valid ASCII (the file declares `coding: {enc}`)",
                     bytes[bad],
                     describe_offset(bytes, bad)
                 ),
-            }),
-        },
+                }),
+            }
+        }
         Some(enc) => match encoding_rs::Encoding::for_label(enc.as_bytes()) {
             None => Err(DecodeError {
                 offset: 0,
@@ -57,7 +59,9 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
                 if had_errors {
                     Err(DecodeError {
                         offset: 0,
-                        message: format!("file is not valid `{enc}` as its coding declaration says"),
+                        message: format!(
+                            "file is not valid `{enc}` as its coding declaration says"
+                        ),
                     })
                 } else {
                     Ok(text.into_owned())
@@ -156,8 +160,7 @@ fn normalize_encoding(name: &str) -> String {
 }
 
 fn is_utf8_name(enc: &str) -> bool {
-    matches!(enc, "utf-8" | "utf8" | "utf-8-sig" | "u8" | "utf")
-        || enc.starts_with("utf-8-")
+    matches!(enc, "utf-8" | "utf8" | "utf-8-sig" | "u8" | "utf") || enc.starts_with("utf-8-")
 }
 
 fn is_latin1_name(enc: &str) -> bool {
@@ -175,13 +178,16 @@ mod tests {
     #[test]
     fn honours_latin1_cookie() {
         let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n";
-        assert_eq!(decode(bytes).unwrap(), "# -*- coding: latin-1 -*-\nname = 'été'\n");
+        assert_eq!(
+            decode(bytes).unwrap(),
+            "# -*- coding: latin-1 -*-\nname = 'été'\n"
+        );
     }
 
     #[test]
     fn cookie_on_second_line_only_after_comment() {
         let bytes = b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n";
-        assert_eq!(decode(bytes).unwrap().chars().nth(62), Some('€'));
+        assert!(decode(bytes).unwrap().contains("x = '€'"));
         let bytes = b"x = 1\n# coding: latin-1\ny = '\xe9'\n";
         assert!(decode(bytes).unwrap_err().message.contains("line 3"));
     }

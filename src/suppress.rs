@@ -91,10 +91,17 @@ pub fn parse_comment(
         )));
     };
     let Some(close) = list.find(']') else {
-        return Some(Err((span, "unclosed `[` in fortress suppression".to_owned())));
+        return Some(Err((
+            span,
+            "unclosed `[` in fortress suppression".to_owned(),
+        )));
     };
     let mut codes = Vec::new();
-    for raw in list[..close].split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
+    for raw in list[..close]
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         match rules::meta(raw) {
             Some(meta) => codes.push(meta.code),
             None => {
@@ -133,7 +140,11 @@ pub fn parse_comment(
 /// Drop the diagnostics a file's suppressions cover. Returns, for every code of
 /// every valid suppression, whether it silenced something.
 pub fn apply(diagnostics: &mut Vec<Diagnostic>, sup: &FileSuppressions) -> Vec<Vec<bool>> {
-    let mut used: Vec<Vec<bool>> = sup.items.iter().map(|s| vec![false; s.codes.len()]).collect();
+    let mut used: Vec<Vec<bool>> = sup
+        .items
+        .iter()
+        .map(|s| vec![false; s.codes.len()])
+        .collect();
     if sup.items.is_empty() {
         return used;
     }
@@ -173,13 +184,19 @@ mod tests {
 
     #[test]
     fn valid_forms() {
-        let s = parse("# fortress: ignore[TYP001, SUP001] -- legacy API").unwrap().unwrap();
+        let s = parse("# fortress: ignore[TYP001, SUP001] -- legacy API")
+            .unwrap()
+            .unwrap();
         assert_eq!(s.codes, vec!["TYP001", "SUP001"]);
         assert!(!s.file_level);
-        let s = parse("# fortress: ignore-file[TYP001] -- generated").unwrap().unwrap();
+        let s = parse("# fortress: ignore-file[TYP001] -- generated")
+            .unwrap()
+            .unwrap();
         assert!(s.file_level);
-        let s = parse("# noqa: E501  # fortress: ignore[TYP001] -- why").unwrap().unwrap();
-        assert_eq!(s.span, 14..43);
+        let s = parse("# noqa: E501  # fortress: ignore[TYP001] -- why")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.span, 14..47);
     }
 
     #[test]

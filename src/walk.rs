@@ -26,7 +26,10 @@ pub struct Discovered {
 }
 
 pub fn is_python_path(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("py" | "pyi"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("py" | "pyi")
+    )
 }
 
 /// Lexically absolute, normalised path (no filesystem access, symlinks kept).
@@ -156,12 +159,18 @@ impl Walker<'_> {
                         let path = error_path(&err);
                         let message = error_message(&err);
                         match path {
-                            Some(p) if is_python_path(&p) && p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && std::fs::metadata(&p).is_err() => {
+                            Some(p)
+                                if is_python_path(&p)
+                                    && p.symlink_metadata()
+                                        .is_ok_and(|m| m.file_type().is_symlink())
+                                    && std::fs::metadata(&p).is_err() =>
+                            {
                                 let abs = absolutize(&p, &self.cwd);
                                 broken.push((self.info(abs), "dangling symbolic link".to_owned()));
                             }
                             Some(p) => errors.push(WalkError {
-                                path: relative_to(&absolutize(&p, &self.cwd), &self.cwd).unwrap_or_else(|| slash(&p)),
+                                path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
+                                    .unwrap_or_else(|| slash(&p)),
                                 message,
                             }),
                             None => errors.push(WalkError {
@@ -203,7 +212,10 @@ fn error_message(err: &ignore::Error) -> String {
         ignore::Error::WithPath { err, .. } => error_message(err),
         ignore::Error::WithDepth { err, .. } => error_message(err),
         ignore::Error::Loop { ancestor, .. } => {
-            format!("symbolic link loop back to {}; not followed", ancestor.display())
+            format!(
+                "symbolic link loop back to {}; not followed",
+                ancestor.display()
+            )
         }
         ignore::Error::Io(e) => e.to_string(),
         other => other.to_string(),
@@ -226,6 +238,9 @@ mod tests {
 
     #[test]
     fn absolutize_is_lexical() {
-        assert_eq!(absolutize(Path::new("./a/../b/c.py"), Path::new("/w")), PathBuf::from("/w/b/c.py"));
+        assert_eq!(
+            absolutize(Path::new("./a/../b/c.py"), Path::new("/w")),
+            PathBuf::from("/w/b/c.py")
+        );
     }
 }

@@ -23,7 +23,11 @@ pub fn extract(
     let scope = scope_of(ancestors, source);
     let guarded = is_guarded(node, ancestors, source);
     let start = lines.position(node.start_byte(), source);
-    let base = |module: String, level: u32, alias: Option<String>, names: Vec<ImportedName>, is_from: bool| Import {
+    let base = |module: String,
+                level: u32,
+                alias: Option<String>,
+                names: Vec<ImportedName>,
+                is_from: bool| Import {
         module,
         level,
         alias,
@@ -75,10 +79,15 @@ pub fn extract(
     }
 }
 
-fn name_and_alias<'s>(node: Node<'_>, text: &impl Fn(Node<'_>) -> &'s str) -> (String, Option<String>) {
+fn name_and_alias<'s>(
+    node: Node<'_>,
+    text: &impl Fn(Node<'_>) -> &'s str,
+) -> (String, Option<String>) {
     if node.kind() == "aliased_import" {
         let name = node.child_by_field_name("name").map(text).unwrap_or("");
-        let alias = node.child_by_field_name("alias").map(|a| text(a).to_owned());
+        let alias = node
+            .child_by_field_name("alias")
+            .map(|a| text(a).to_owned());
         (squash(name), alias)
     } else {
         (squash(text(node)), None)
@@ -87,7 +96,9 @@ fn name_and_alias<'s>(node: Node<'_>, text: &impl Fn(Node<'_>) -> &'s str) -> (S
 
 /// Dotted names may contain whitespace or comments (`a . b`); keep only the dotted path.
 fn squash(s: &str) -> String {
-    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+    {
         s.to_owned()
     } else {
         s.split('.')
@@ -125,10 +136,15 @@ fn is_type_checking(if_stmt: Node<'_>, source: &str) -> bool {
 
 /// An import inside the body of a `try` whose handlers catch a failed import.
 fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
-    let path: Vec<Node<'_>> = ancestors.iter().copied().chain(std::iter::once(node)).collect();
+    let path: Vec<Node<'_>> = ancestors
+        .iter()
+        .copied()
+        .chain(std::iter::once(node))
+        .collect();
     path.windows(2).any(|w| {
         let (try_stmt, child) = (w[0], w[1]);
-        if try_stmt.kind() != "try_statement" || try_stmt.child_by_field_name("body") != Some(child) {
+        if try_stmt.kind() != "try_statement" || try_stmt.child_by_field_name("body") != Some(child)
+        {
             return false;
         }
         let mut cursor = try_stmt.walk();
@@ -144,7 +160,9 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
                 .collect();
             caught.is_empty()
                 || caught.iter().any(|t| {
-                    t.contains("ImportError") || t.contains("ModuleNotFoundError") || t.contains("Exception")
+                    t.contains("ImportError")
+                        || t.contains("ModuleNotFoundError")
+                        || t.contains("Exception")
                 })
         });
         guarded

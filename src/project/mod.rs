@@ -68,7 +68,10 @@ impl Import {
     }
 
     pub fn is_star_from(&self, module: &str) -> bool {
-        self.is_from && self.level == 0 && self.module == module && self.names.iter().any(|n| n.name == "*")
+        self.is_from
+            && self.level == 0
+            && self.module == module
+            && self.names.iter().any(|n| n.name == "*")
     }
 }
 

@@ -26,14 +26,21 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
         );
     }
     for e in &report.result.walk_errors {
-        let _ = writeln!(out, "::warning file={}::{}", property(&e.path), data(&e.message));
+        let _ = writeln!(
+            out,
+            "::warning file={}::{}",
+            property(&e.path),
+            data(&e.message)
+        );
     }
     out.into_bytes()
 }
 
 /// Escaping of a workflow command's message.
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a workflow command's property value.

@@ -139,7 +139,9 @@ fn artifact(report: &Report<'_>, file: usize) -> Value {
             "uri": encode_path(&rel.to_string_lossy().replace('\\', "/")),
             "uriBaseId": "%SRCROOT%",
         }),
-        Err(_) => json!({ "uri": format!("file://{}", encode_path(&info.path.to_string_lossy().replace('\\', "/"))) }),
+        Err(_) => {
+            json!({ "uri": format!("file://{}", encode_path(&info.path.to_string_lossy().replace('\\', "/"))) })
+        }
     }
 }
 
@@ -181,7 +183,9 @@ fn truncate(s: &str) -> String {
 fn line_text(source: &str, offset: usize) -> &str {
     let offset = offset.min(source.len());
     let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = source[offset..].find('\n').map_or(source.len(), |i| offset + i);
+    let end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
     &source[start..end]
 }
 

@@ -38,7 +38,10 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
     let config = Config::default();
     for d in &result.diagnostics {
         let id = *ids[d.file].get_or_insert_with(|| {
-            files.add(result.files[d.file].display.clone(), result.sources[d.file].as_str())
+            files.add(
+                result.files[d.file].display.clone(),
+                result.sources[d.file].as_str(),
+            )
         });
         let severity = match d.severity {
             Severity::Blocker => CsSeverity::Error,
@@ -63,7 +66,12 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
             let _ = writeln!(
                 buf,
                 "{}:{}:{}: {} [{}] {}",
-                result.files[d.file].display, d.start.line, d.start.column, d.severity, d.code, d.message
+                result.files[d.file].display,
+                d.start.line,
+                d.start.column,
+                d.severity,
+                d.code,
+                d.message
             );
         }
     }
@@ -82,7 +90,8 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
         let _ = writeln!(buf, "No findings in {} file{}.", s.files, plural(s.files));
         return;
     }
-    let files_with: std::collections::BTreeSet<usize> = report.result.diagnostics.iter().map(|d| d.file).collect();
+    let files_with: std::collections::BTreeSet<usize> =
+        report.result.diagnostics.iter().map(|d| d.file).collect();
     let _ = writeln!(
         buf,
         "Found {total} finding{} in {} of {} file{}: {} blocker{}, {} warning{}, {} info.",

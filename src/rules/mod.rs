@@ -176,9 +176,7 @@ pub fn registry() -> &'static [RuleEntry] {
 }
 
 pub fn index_of(code: &str) -> Option<usize> {
-    registry()
-        .binary_search_by(|r| r.meta.code.cmp(code))
-        .ok()
+    registry().binary_search_by(|r| r.meta.code.cmp(code)).ok()
 }
 
 pub fn meta(code: &str) -> Option<&'static RuleMeta> {
@@ -201,7 +199,10 @@ pub fn doc_section<'d>(doc: &'d str, heading: &str) -> Option<&'d str> {
     let marker = format!("## {heading}");
     let start = doc.find(&marker)? + marker.len();
     let body = doc[start..].trim_start_matches([' ', '\t', '\r', '\n']);
-    let end = body.find("\n\n").or_else(|| body.find("\n#")).unwrap_or(body.len());
+    let end = body
+        .find("\n\n")
+        .or_else(|| body.find("\n#"))
+        .unwrap_or(body.len());
     let section = body[..end].trim();
     (!section.is_empty()).then_some(section)
 }

@@ -57,8 +57,13 @@ fn blanket_directive(rest: &str) -> Option<&'static str> {
     if let Some(after) = rest.strip_prefix("pylint") {
         let after = after.trim_start().strip_prefix(':')?.trim_start();
         let directive: String = after.chars().filter(|c| !c.is_whitespace()).collect();
-        if directive.starts_with("disable=all") || directive.starts_with("disable-all") || directive.starts_with("skip-file") {
-            return Some("`pylint: disable=all` silences every check; disable specific messages instead");
+        if directive.starts_with("disable=all")
+            || directive.starts_with("disable-all")
+            || directive.starts_with("skip-file")
+        {
+            return Some(
+                "`pylint: disable=all` silences every check; disable specific messages instead",
+            );
         }
     }
     None
@@ -84,7 +89,8 @@ fn line_noqa(after: &str) -> Option<&'static str> {
     }
 }
 
-const BLANKET: &str = "blanket `# noqa` silences every rule on this line; name the codes, e.g. `# noqa: E501`";
+const BLANKET: &str =
+    "blanket `# noqa` silences every rule on this line; name the codes, e.g. `# noqa: E501`";
 
 /// `after` starts right after `noqa`. Some(true) when a colon is followed by at least one code.
 fn codes_after_colon(after: &str) -> Option<bool> {

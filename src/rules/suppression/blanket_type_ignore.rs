@@ -53,10 +53,13 @@ fn is_blanket_type_ignore(rest: &str) -> bool {
     };
     match rest.chars().next() {
         None => true,
-        Some('[') => rest[1..]
-            .split(']')
-            .next()
-            .is_none_or(|codes| codes.trim().is_empty()) && rest.contains(']'),
+        Some('[') => {
+            rest[1..]
+                .split(']')
+                .next()
+                .is_none_or(|codes| codes.trim().is_empty())
+                && rest.contains(']')
+        }
         Some(c) => c.is_whitespace() || c == '#',
     }
 }

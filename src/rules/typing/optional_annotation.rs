@@ -48,7 +48,7 @@ impl Rule for OptionalAnnotation {
             }
             return;
         }
-        if let Some(candidate) = candidate(node, cx.source, 0) {
+        if let Some(candidate) = candidate(node, cx.source, 0, cx.imports) {
             self.candidates.push(candidate);
         }
     }
@@ -88,7 +88,10 @@ impl OptionalAnnotation {
         let [start, content, end] = children.as_slice() else {
             return;
         };
-        if start.kind() != "string_start" || end.kind() != "string_end" || content.kind() != "string_content" {
+        if start.kind() != "string_start"
+            || end.kind() != "string_end"
+            || content.kind() != "string_content"
+        {
             return;
         }
         let prefix = cx.text(*start).to_ascii_lowercase();
@@ -107,7 +110,7 @@ impl OptionalAnnotation {
         loop {
             let n = cursor.node();
             if matches!(n.kind(), "subscript" | "generic_type") {
-                if let Some(c) = candidate(n, text, base) {
+                if let Some(c) = candidate(n, text, base, cx.imports) {
                     self.candidates.push(c);
                 }
             }
@@ -123,7 +126,9 @@ impl OptionalAnnotation {
     }
 }
 
-fn candidate(node: Node<'_>, source: &str, base: usize) -> Option<Candidate> {
+/// A subscript whose head may be typing's `Optional`/`Union`: the names
+/// themselves, or local aliases imported so far (`from typing import Optional as Opt`).
+fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> Option<Candidate> {
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
     let (head_node, args): (Node<'_>, Vec<String>) = match node.kind() {
         "subscript" => {
@@ -155,11 +160,19 @@ fn candidate(node: Node<'_>, source: &str, base: usize) -> Option<Candidate> {
         },
         _ => return None,
     };
-    let name = match &head {
-        Head::Name(n) => n,
-        Head::Attribute { attr, .. } => attr,
+    let interesting = |name: &str| name == "Optional" || name == "Union";
+    let wanted = match &head {
+        Head::Name(n) => {
+            interesting(n)
+                || imports.iter().any(|i| {
+                    i.names.iter().any(|imported| {
+                        imported.alias.as_deref() == Some(n.as_str()) && interesting(&imported.name)
+                    })
+                })
+        }
+        Head::Attribute { attr, .. } => interesting(attr),
     };
-    if name != "Optional" && name != "Union" {
+    if !wanted {
         return None;
     }
     let args = args.into_iter().map(|a| normalize_space(&a)).collect();

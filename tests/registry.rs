@@ -1,0 +1,152 @@
+//! Invariants of the rule registry: unique codes and names, docs with the
+//! required sections, a fixture with true positives for every rule.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use fortress::rules::{self, Family};
+
+const SECTIONS: &[&str] = &[
+    "## What it does",
+    "## Why it matters",
+    "## Example",
+    "## Use instead",
+];
+
+#[test]
+fn codes_and_names_are_unique_and_well_formed() {
+    let mut codes = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for r in rules::registry() {
+        let m = &r.meta;
+        assert!(codes.insert(m.code), "duplicate code {}", m.code);
+        assert!(names.insert(m.name), "duplicate name {}", m.name);
+        assert!(
+            m.code.starts_with(m.family.prefix()),
+            "{} is not in family {:?}",
+            m.code,
+            m.family
+        );
+        let digits = &m.code[m.family.prefix().len()..];
+        assert!(
+            digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()),
+            "{}: code must end in three digits",
+            m.code
+        );
+        assert!(
+            m.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{}: name `{}` must be kebab-case",
+            m.code,
+            m.name
+        );
+        assert!(
+            !m.summary.is_empty() && !m.summary.ends_with('.') && m.summary.len() <= 160,
+            "{}: summary",
+            m.code
+        );
+        assert!(!m.help.is_empty(), "{}: help line", m.code);
+        match (m.family, m.security_severity) {
+            (Family::Security, Some(score)) => {
+                let v: f64 = score.parse().expect("security-severity is a number");
+                assert!(
+                    (0.1..=10.0).contains(&v),
+                    "{}: security-severity {v}",
+                    m.code
+                );
+            }
+            (Family::Security, None) => {
+                panic!("{}: security rules need a security-severity", m.code)
+            }
+            (_, Some(_)) => {}
+            (_, None) => {}
+        }
+    }
+    let sorted: Vec<&str> = rules::registry().iter().map(|r| r.meta.code).collect();
+    let mut again = sorted.clone();
+    again.sort();
+    assert_eq!(sorted, again, "registry must be sorted by code");
+}
+
+#[test]
+fn every_rule_has_a_doc_with_the_required_sections() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for r in rules::registry() {
+        let m = &r.meta;
+        let on_disk = std::fs::read_to_string(root.join("rules").join(format!("{}.md", m.code)))
+            .unwrap_or_else(|_| panic!("rules/{}.md is missing", m.code));
+        assert_eq!(
+            on_disk, m.doc,
+            "{}: embedded doc differs from rules/{}.md",
+            m.code, m.code
+        );
+        let title = format!("# {} {}", m.code, m.name);
+        assert!(
+            m.doc.starts_with(&title),
+            "{}: doc must start with `{title}`",
+            m.code
+        );
+        for s in SECTIONS {
+            assert!(m.doc.contains(s), "{}: doc lacks `{s}`", m.code);
+        }
+        assert!(rules::doc_section(m.doc, "What it does").is_some());
+    }
+}
+
+#[test]
+fn every_rule_has_a_fixture_with_a_true_positive() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut marked = BTreeSet::new();
+    for entry in ignore::WalkBuilder::new(&fixtures)
+        .hidden(false)
+        .build()
+        .flatten()
+    {
+        let Ok(text) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&text);
+        for line in text.lines() {
+            if let Some(at) = line.find("# expect:") {
+                for code in line[at + 9..]
+                    .split([',', ' '])
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                {
+                    marked.insert(code.to_owned());
+                }
+            }
+        }
+    }
+    for r in rules::registry() {
+        let m = &r.meta;
+        if m.code == "SYN002" {
+            // Unreadable files cannot be committed as fixtures; tests/hostile.rs covers it.
+            continue;
+        }
+        assert!(
+            marked.contains(m.code),
+            "{}: no fixture marks a finding (`# expect: {}`)",
+            m.code,
+            m.code
+        );
+        if !matches!(r.kind, rules::RuleKind::Project(_)) {
+            let dir = fixtures.join(m.family.name());
+            let has_file = std::fs::read_dir(&dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .any(|e| e.file_name().to_string_lossy().starts_with(m.code))
+                })
+                .unwrap_or(false);
+            assert!(
+                has_file,
+                "{}: expected fixtures/{}/{}*.py",
+                m.code,
+                m.family.name(),
+                m.code
+            );
+        }
+    }
+}
