@@ -567,9 +567,11 @@ fn walk_tree(
                 }
             }
         }
-        if cursor.goto_first_child() {
+        // Two thirds of the nodes are leaves: asking for their child count is
+        // far cheaper than a failing `goto_first_child`.
+        if node.child_count() > 0 && cursor.goto_first_child() {
             stack.push(node);
-            if node.is_error() {
+            if has_error && node.is_error() {
                 error_depth += 1;
             }
             continue;
@@ -604,7 +606,7 @@ fn walk_tree(
                 };
             }
             if let Some(parent) = stack.pop() {
-                if parent.is_error() {
+                if has_error && parent.is_error() {
                     error_depth -= 1;
                 }
             }

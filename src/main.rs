@@ -4,5 +4,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // SAFETY: first thing in the process, before any tree-sitter use.
+    unsafe { fortress::parse::use_mimalloc() };
     fortress::cli::run()
 }

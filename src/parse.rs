@@ -1,8 +1,40 @@
 //! One tree-sitter parser per thread, reused for every file that thread checks.
 
 use std::cell::RefCell;
+use std::ffi::c_void;
+use std::sync::Once;
 
 use tree_sitter::{Language, Parser, Tree};
+
+/// Route tree-sitter's C allocations (parser stacks, subtrees: most of a
+/// run's allocations) to mimalloc, the binary's global allocator, instead of
+/// libc's. Worth ~10% of a run; libraries and tests can skip it.
+///
+/// # Safety
+///
+/// Call it before any other tree-sitter use in the process (first thing in
+/// `main`): memory tree-sitter allocated earlier would be freed by the wrong
+/// allocator.
+pub unsafe fn use_mimalloc() {
+    unsafe extern "C" fn calloc(count: usize, size: usize) -> *mut c_void {
+        match count.checked_mul(size) {
+            // SAFETY: a plain allocation, zeroed like calloc's.
+            Some(bytes) => unsafe { libmimalloc_sys::mi_zalloc(bytes) },
+            None => std::ptr::null_mut(),
+        }
+    }
+    static ONCE: Once = Once::new();
+    // SAFETY: one allocator family, malloc's alignment, installed once and
+    // (by this function's contract) before any tree-sitter object exists.
+    ONCE.call_once(|| unsafe {
+        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+            malloc: libmimalloc_sys::mi_malloc,
+            calloc,
+            realloc: libmimalloc_sys::mi_realloc,
+            free: libmimalloc_sys::mi_free,
+        }));
+    });
+}
 
 pub fn language() -> Language {
     tree_sitter_python::LANGUAGE.into()

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Benchmark: `fortress check` on the CPython standard library next to a bare
+# tree-sitter parse of the same files (examples/bare_parse.rs) and next to ruff.
+#
+# Needs only cargo and python3 (with venv + pip). ruff is installed from PyPI
+# into a throw-away venv under a temporary directory, removed on exit.
+#
+#   scripts/bench.sh [--rounds N] [--stdlib DIR] [--no-ruff] [--ruff-all] [--scaling]
+#
+#   --rounds N     rounds of the alternating loop (default 7; env ROUNDS)
+#   --stdlib DIR   tree to check instead of this python3's standard library
+#   --no-ruff      skip ruff (no PyPI access needed)
+#   --ruff-all     also time ruff with --select ALL, for context
+#   --scaling      also time fortress and the bare parse with --threads 1
+#
+# Each round runs every command once, in turn, so that drifting machine load
+# hits them all alike. Reported: median and minimum wall time, median CPU time
+# (user + sys), and the ratios of the medians.
+set -euo pipefail
+
+rounds="${ROUNDS:-7}"
+stdlib=""
+with_ruff=1
+ruff_all=0
+scaling=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --rounds=*) rounds="${1#*=}"; shift ;;
+    --stdlib) stdlib="$2"; shift 2 ;;
+    --stdlib=*) stdlib="${1#*=}"; shift ;;
+    --no-ruff) with_ruff=0; shift ;;
+    --ruff-all) ruff_all=1; shift ;;
+    --scaling) scaling=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$rounds" in
+  ''|*[!0-9]*|0) echo "bench.sh: --rounds needs a positive number" >&2; exit 2 ;;
+esac
+
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/fortress-bench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+if [ -z "$stdlib" ]; then
+  stdlib="$(python3 -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")"
+fi
+if [ ! -d "$stdlib" ]; then
+  echo "bench.sh: $stdlib is not a directory" >&2
+  exit 2
+fi
+
+echo "== building fortress and the bare-parse baseline (release)"
+cargo build --release --quiet --bin fortress --example bare_parse
+fortress="$repo/target/release/fortress"
+bare="$repo/target/release/examples/bare_parse"
+
+ruff=""
+if [ "$with_ruff" = 1 ]; then
+  echo "== installing ruff from PyPI into a temporary venv"
+  python3 -m venv "$tmp/venv"
+  "$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "ruff${RUFF_VERSION:+==$RUFF_VERSION}"
+  ruff="$tmp/venv/bin/ruff"
+fi
+
+# name -> command line; the order is the order within a round.
+names=(fortress bare)
+cmds=("\"$fortress\" check \"$stdlib\" --quiet"
+      "\"$bare\" \"$stdlib\"")
+if [ -n "$ruff" ]; then
+  names+=(ruff)
+  cmds+=("\"$ruff\" check --isolated --no-cache --exclude site-packages --select UP045,PGH003,PGH004 --silent \"$stdlib\"")
+  if [ "$ruff_all" = 1 ]; then
+    names+=(ruff-all)
+    cmds+=("\"$ruff\" check --isolated --no-cache --exclude site-packages --select ALL --silent \"$stdlib\"")
+  fi
+fi
+if [ "$scaling" = 1 ]; then
+  names+=(fortress-j1 bare-j1)
+  cmds+=("\"$fortress\" check \"$stdlib\" --quiet --threads 1"
+         "\"$bare\" -j 1 \"$stdlib\"")
+fi
+
+cores="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
+echo "== machine: $(uname -sm), $cores cores; $("$fortress" --version)${ruff:+; $("$ruff" --version)}"
+echo "== tree: $stdlib"
+"$fortress" check "$stdlib" --quiet || true
+"$bare" "$stdlib"
+if [ -n "$ruff" ]; then
+  echo "ruff checks $("$ruff" check --isolated --no-cache --exclude site-packages --show-files "$stdlib" 2>/dev/null | grep -c '\.pyi\?$') files"
+fi
+
+# Warm the page cache so the first timed round is not the only cold one.
+for i in "${!cmds[@]}"; do
+  eval "${cmds[$i]}" >/dev/null 2>&1 || true
+done
+
+# One timing: wall, user, sys seconds (bash's `time`, portable, no hyperfine).
+time_one() {
+  local TIMEFORMAT='%R %U %S'
+  { time eval "$1" >/dev/null 2>&1; } 2>&1 | tail -n 1
+}
+
+echo "== $rounds rounds, alternating: ${names[*]}"
+samples="$tmp/samples"
+: >"$samples"
+for round in $(seq 1 "$rounds"); do
+  line="round $round:"
+  for i in "${!cmds[@]}"; do
+    # `|| true`: fortress and ruff exit 1 when they find something.
+    t="$(time_one "${cmds[$i]} || true")"
+    echo "${names[$i]} $t" >>"$samples"
+    line="$line ${names[$i]}=${t%% *}s"
+  done
+  echo "$line"
+done
+
+# Peak RSS, measured outside the timed loop (GNU time -v or BSD time -l).
+rss="$tmp/rss"
+: >"$rss"
+if /usr/bin/time -v true >/dev/null 2>&1; then
+  for i in "${!cmds[@]}"; do
+    kb="$( { /usr/bin/time -v sh -c "${cmds[$i]} >/dev/null 2>&1 || true" ; } 2>&1 \
+      | awk -F': ' '/Maximum resident set size/ {print $2}')"
+    echo "${names[$i]} ${kb:-0}" >>"$rss"
+  done
+elif /usr/bin/time -l true >/dev/null 2>&1; then
+  for i in "${!cmds[@]}"; do
+    bytes="$( { /usr/bin/time -l sh -c "${cmds[$i]} >/dev/null 2>&1 || true" ; } 2>&1 \
+      | awk '/maximum resident set size/ {print $1}')"
+    echo "${names[$i]} $(( ${bytes:-0} / 1024 ))" >>"$rss"
+  done
+else
+  echo "(no /usr/bin/time: peak RSS skipped)"
+fi
+
+python3 - "$samples" "$rss" <<'PY'
+import statistics, sys
+from collections import OrderedDict
+
+samples = OrderedDict()
+for line in open(sys.argv[1]):
+    name, wall, user, sys_ = line.split()
+    samples.setdefault(name, []).append((float(wall), float(user) + float(sys_)))
+rss = {}
+for line in open(sys.argv[2]):
+    name, kb = line.split()
+    rss[name] = int(kb)
+
+med = {n: statistics.median(w for w, _ in s) for n, s in samples.items()}
+cpu = {n: statistics.median(c for _, c in s) for n, s in samples.items()}
+print()
+print(f"{'command':<12} {'median':>8} {'min':>8} {'cpu med':>8} {'peak RSS':>10}")
+for n, s in samples.items():
+    mem = f"{rss[n] / 1024:.0f} MB" if rss.get(n) else "-"
+    print(f"{n:<12} {med[n]:>7.3f}s {min(w for w, _ in s):>7.3f}s {cpu[n]:>7.3f}s {mem:>10}")
+print()
+
+def ratio(a, b, what):
+    if a in med and b in med and med[b] > 0:
+        print(f"{a}/{b}: {med[a] / med[b]:.2f}x wall, {cpu[a] / cpu[b]:.2f}x cpu  ({what})")
+
+ratio("fortress", "bare", "target: at most 1.3x")
+ratio("fortress", "ruff", "same three rules")
+ratio("fortress", "ruff-all", "ruff with every rule")
+ratio("fortress-j1", "fortress", "one thread vs all cores")
+ratio("bare-j1", "bare", "one thread vs all cores")
+PY
