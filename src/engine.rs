@@ -115,6 +115,29 @@ pub struct FileOutcome {
     pub enabled: Vec<bool>,
     /// Set when the file could not be read, decoded or parsed cleanly.
     pub problem: Option<String>,
+    /// `source` and `lines` were dropped by [`release_text`].
+    pub text_released: bool,
+}
+
+/// Most files end the walk with no finding and no suppression, and then
+/// nothing needs their text again: drop it now rather than hold every source
+/// of the run until the end (that roughly doubled the peak memory). A project
+/// rule that later reports in such a file gets the text back from
+/// [`reload_text`].
+fn release_text(outcome: &mut FileOutcome) {
+    if outcome.diagnostics.is_empty() && outcome.suppressions.items.is_empty() {
+        outcome.source = String::new();
+        outcome.lines = LineIndex::default();
+        outcome.text_released = true;
+    }
+}
+
+/// The text of a file whose outcome released it, for the reporters' snippets.
+fn reload_text(info: &FileInfo) -> String {
+    let Ok(bytes) = std::fs::read(&info.path) else {
+        return String::new();
+    };
+    crate::source::decode(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Everything the gate and the reporters need.
@@ -163,11 +186,12 @@ pub fn run(
             .par_iter()
             .with_max_len(1)
             .map(|&(_, i)| {
-                let outcome = if i >= broken_start {
+                let mut outcome = if i >= broken_start {
                     unreadable(&files[i], &plan, &broken_reasons[i - broken_start])
                 } else {
                     check_file(&files[i], &plan)
                 };
+                release_text(&mut outcome);
                 (i, outcome)
             })
             .collect()
@@ -252,8 +276,13 @@ pub fn run(
         if let Some(problem) = outcome.problem {
             result.file_problems.push((file, problem));
         }
+        let source = if outcome.text_released && !outcome.diagnostics.is_empty() {
+            reload_text(&files[file])
+        } else {
+            outcome.source
+        };
         result.diagnostics.extend(outcome.diagnostics);
-        result.sources.push(outcome.source);
+        result.sources.push(source);
     }
     result.diagnostics.sort_by(|a, b| {
         (a.file, a.start, a.code, a.end, &a.message)
@@ -677,4 +706,45 @@ fn describe_syntax_error(node: Node<'_>, source: &str) -> (std::ops::Range<usize
         )
     };
     (start..end.max(start), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_released_only_when_nothing_needs_it() {
+        let clean = |source: &str| FileOutcome {
+            source: source.to_owned(),
+            lines: LineIndex::new(source),
+            ..FileOutcome::default()
+        };
+        let mut outcome = clean("x = 1\n");
+        release_text(&mut outcome);
+        assert!(outcome.text_released && outcome.source.is_empty());
+
+        let mut outcome = clean("x = 1  # fortress: ignore[TYP001] -- why\n");
+        outcome.suppressions.items.push(suppress::Suppression {
+            file_level: false,
+            row: 0,
+            span: 7..40,
+            codes: vec!["TYP001"],
+        });
+        release_text(&mut outcome);
+        assert!(!outcome.text_released && !outcome.source.is_empty());
+    }
+
+    #[test]
+    fn released_text_reloads_decoded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.py");
+        std::fs::write(&path, b"# coding: latin-1\nx = '\xe9'\n").expect("write");
+        let info = FileInfo {
+            path,
+            display: "m.py".to_owned(),
+            rel: "m.py".to_owned(),
+            is_test: false,
+        };
+        assert_eq!(reload_text(&info), "# coding: latin-1\nx = 'é'\n");
+    }
 }
