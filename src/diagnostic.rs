@@ -81,7 +81,7 @@ impl LineIndex {
     pub fn new(source: &str) -> LineIndex {
         let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         LineIndex { line_starts }
     }
 
@@ -134,13 +134,6 @@ impl LineIndex {
             column: column as u32 + 1,
         }
     }
-}
-
-fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    haystack
-        .iter()
-        .enumerate()
-        .filter_map(move |(i, b)| (*b == needle).then_some(i))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! TYP001: `Optional[X]` and `Union[X, None]` instead of `X | None`.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use tree_sitter::Node;
 
@@ -10,6 +11,12 @@ use crate::project::Import;
 use crate::rules::{Family, Rule, RuleMeta};
 
 const TYPING_MODULES: [&str; 2] = ["typing", "typing_extensions"];
+
+// Kind ids, not names: every string checks all its ancestors, and `kind()` is a C string lookup.
+static STRING_KIND: LazyLock<u16> =
+    LazyLock::new(|| crate::parse::language().id_for_node_kind("string", true));
+static TYPE_KIND: LazyLock<u16> =
+    LazyLock::new(|| crate::parse::language().id_for_node_kind("type", true));
 
 #[derive(Default)]
 pub struct OptionalAnnotation {
@@ -42,8 +49,8 @@ impl Rule for OptionalAnnotation {
     const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if node.kind() == "string" {
-            if cx.ancestors.iter().any(|a| a.kind() == "type") {
+        if node.kind_id() == *STRING_KIND {
+            if cx.ancestors.iter().any(|a| a.kind_id() == *TYPE_KIND) {
                 self.scan_string_annotation(node, cx);
             }
             return;
@@ -130,52 +137,53 @@ impl OptionalAnnotation {
 /// themselves, or local aliases imported so far (`from typing import Optional as Opt`).
 fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> Option<Candidate> {
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
-    let (head_node, args): (Node<'_>, Vec<String>) = match node.kind() {
-        "subscript" => {
-            let value = node.child_by_field_name("value")?;
-            let mut cursor = node.walk();
-            let args = node
-                .children_by_field_name("subscript", &mut cursor)
-                .map(|a| text(a).to_owned())
-                .collect();
-            (value, args)
-        }
-        _ => {
-            let head = node.named_child(0)?;
-            let params = node.named_child(1)?;
-            let mut cursor = params.walk();
-            let args = params
-                .named_children(&mut cursor)
-                .filter(|n| n.kind() != "comment")
-                .map(|a| text(a).to_owned())
-                .collect();
-            (head, args)
-        }
+    let is_subscript = node.kind() == "subscript";
+    let head_node = if is_subscript {
+        node.child_by_field_name("value")?
+    } else {
+        node.named_child(0)?
     };
-    let head = match head_node.kind() {
-        "identifier" => Head::Name(text(head_node).to_owned()),
-        "attribute" => Head::Attribute {
-            base: text(head_node.child_by_field_name("object")?).to_owned(),
-            attr: text(head_node.child_by_field_name("attribute")?).to_owned(),
-        },
+    let (base_name, name) = match head_node.kind() {
+        "identifier" => (None, text(head_node)),
+        "attribute" => (
+            Some(text(head_node.child_by_field_name("object")?)),
+            text(head_node.child_by_field_name("attribute")?),
+        ),
         _ => return None,
     };
     let interesting = |name: &str| name == "Optional" || name == "Union";
-    let wanted = match &head {
-        Head::Name(n) => {
-            interesting(n)
-                || imports.iter().any(|i| {
-                    i.names.iter().any(|imported| {
-                        imported.alias.as_deref() == Some(n.as_str()) && interesting(&imported.name)
-                    })
+    let wanted = interesting(name)
+        || (base_name.is_none()
+            && imports.iter().any(|i| {
+                i.names.iter().any(|imported| {
+                    imported.alias.as_deref() == Some(name) && interesting(&imported.name)
                 })
-        }
-        Head::Attribute { attr, .. } => interesting(attr),
-    };
+            }));
     if !wanted {
         return None;
     }
-    let args = args.into_iter().map(|a| normalize_space(&a)).collect();
+    let head = match base_name {
+        None => Head::Name(name.to_owned()),
+        Some(base) => Head::Attribute {
+            base: base.to_owned(),
+            attr: name.to_owned(),
+        },
+    };
+    // Only now, for the few subscripts that may be Optional/Union, copy the arguments.
+    let args: Vec<String> = if is_subscript {
+        let mut cursor = node.walk();
+        node.children_by_field_name("subscript", &mut cursor)
+            .map(|a| normalize_space(text(a)))
+            .collect()
+    } else {
+        let params = node.named_child(1)?;
+        let mut cursor = params.walk();
+        params
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "comment")
+            .map(|a| normalize_space(text(a)))
+            .collect()
+    };
     let range = node.byte_range();
     Some(Candidate {
         span: range.start + base..range.end + base,
