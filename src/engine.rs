@@ -597,7 +597,7 @@ fn walk_tree(
                 }
             }
         }
-        let count = node.child_count() as u32;
+        let count = node.child_count();
         if count > 0 {
             stack.push(node);
             frames.push(Kids::new(node, count));
