@@ -5,7 +5,7 @@
 //! and the same allocators as the binary (mimalloc for Rust and for
 //! tree-sitter's C code); then the tree is dropped without walking it. The engine's overhead is `fortress check` / this.
 //!
-//! `cargo build --release --examples && target/release/examples/bare_parse [-j N] PATH...`
+//! `cargo build --release --examples && target/release/examples/bare_parse [-j N] [--timings] PATH...`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     // SAFETY: first thing in the process, before any tree-sitter use (as in the binary).
     unsafe { fortress::parse::use_mimalloc() };
     let mut threads = None;
+    let mut timings = false;
     let mut paths = Vec::new();
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
                 eprintln!("bare_parse: -j needs a number");
                 return ExitCode::from(2);
             }
+        } else if arg == "--timings" {
+            timings = true;
         } else if arg == "-j" || arg == "--threads" {
             threads = args.next().and_then(|n| n.to_str()?.parse::<usize>().ok());
             if threads.is_none() {
@@ -62,13 +65,16 @@ fn main() -> ExitCode {
             settings: &settings,
             cwd: cwd.clone(),
         };
+        let started = std::time::Instant::now();
         let files = walker.discover(&paths).map_err(|e| e.to_string())?.files;
+        let discovered = started.elapsed();
         let mut order: Vec<(u64, usize)> = files
             .iter()
             .enumerate()
             .map(|(i, f)| (std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0), i))
             .collect();
         order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let sized = started.elapsed();
         let (bytes, broken) = order
             .par_iter()
             .with_max_len(1)
@@ -85,6 +91,14 @@ fn main() -> ExitCode {
                 }
             })
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        if timings {
+            eprintln!(
+                "bare parse: discovery {:.1} ms, size ordering {:.1} ms, read+decode+parse {:.1} ms",
+                discovered.as_secs_f64() * 1e3,
+                (sized - discovered).as_secs_f64() * 1e3,
+                (started.elapsed() - sized).as_secs_f64() * 1e3,
+            );
+        }
         Ok((files.len(), bytes, broken))
     };
     let outcome = match threads {
