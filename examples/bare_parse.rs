@@ -1,11 +1,13 @@
-//! Baseline for `scripts/bench.sh`: what `fortress check` costs with no rules.
+//! Baseline for `scripts/bench.sh`: what `fortress check` costs without rules.
 //!
-//! The same discovery (`fortress::walk`), the same biggest-first per-file
-//! rayon schedule, the same read + decode + tree-sitter parse as the engine,
-//! and the same allocators as the binary (mimalloc for Rust and for
-//! tree-sitter's C code); then the tree is dropped without walking it. The engine's overhead is `fortress check` / this.
+//! The same discovery (`fortress::walk`, default settings), the same
+//! biggest-first, one-file-per-task rayon schedule, the same read + decode +
+//! tree-sitter parse as the engine, and the same allocators as the binary
+//! (mimalloc for Rust and for tree-sitter's C code); then each tree is dropped
+//! without being walked. The engine's overhead is `fortress check` / this.
 //!
-//! `cargo build --release --examples && target/release/examples/bare_parse [-j N] [--timings] PATH...`
+//! `cargo build --release --example bare_parse`, then
+//! `target/release/examples/bare_parse [-j N] [--timings] PATH...`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
