@@ -59,6 +59,8 @@ pub struct RawConfig {
     pub per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     pub severity: Option<BTreeMap<String, Spanned<String>>>,
     pub fail_on: Option<Spanned<String>>,
+    /// Source roots, relative to the configuration file's directory.
+    pub src: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -294,6 +296,8 @@ pub struct Settings {
     pub exclude: PathMatcher,
     pub per_file_ignores: Vec<(PathMatcher, Vec<usize>)>,
     pub fail_on: FailOn,
+    /// Configured source roots (absolute); empty means "detect".
+    pub src: Vec<PathBuf>,
 }
 
 enum Origin<'a> {
@@ -470,7 +474,20 @@ impl Settings {
             _ => FailOn::Fail,
         };
 
+        let mut src = Vec::new();
+        if let (Some(list), Some(f)) = (&raw.src, file) {
+            for entry in list {
+                let dir = root.join(entry.get_ref());
+                if !dir.is_dir() {
+                    return Err(Origin::File(f, entry.span(), "src")
+                        .error(format_args!("`{}` is not a directory", entry.get_ref())));
+                }
+                src.push(crate::walk::absolutize(&dir, &root));
+            }
+        }
+
         Ok(Settings {
+            src,
             root,
             config_path: file.map(|f| f.path.clone()),
             enabled,

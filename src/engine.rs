@@ -10,6 +10,7 @@ use tree_sitter::{Node, Tree};
 use crate::config::{ConfigError, Settings};
 use crate::context::{Cx, FileInfo};
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
+use crate::project::modules::ModuleMap;
 use crate::project::{imports, FileFacts, Project, ProjectFinding};
 use crate::rules::{self, FileChecker, RuleKind};
 use crate::suppress::{self, FileSuppressions};
@@ -269,18 +270,28 @@ fn run_project_rules(
     files: &[FileInfo],
     outcomes: &[FileOutcome],
 ) -> Vec<ProjectFinding> {
+    let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
+        .iter()
+        .zip(&settings.enabled)
+        .filter_map(|(entry, on)| match &entry.kind {
+            RuleKind::Project(rule) if *on => Some(rule.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if enabled.is_empty() {
+        return Vec::new();
+    }
     let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
+    let modules = ModuleMap::build(files, &settings.root, &settings.src);
     let project = Project {
         files,
         facts: &facts,
+        modules: &modules,
+        settings,
     };
     let mut findings = Vec::new();
-    for (index, entry) in rules::registry().iter().enumerate() {
-        if let RuleKind::Project(rule) = &entry.kind {
-            if settings.enabled[index] {
-                rule.check(&project, &mut findings);
-            }
-        }
+    for rule in enabled {
+        rule.check(&project, &mut findings);
     }
     findings
 }

@@ -7,6 +7,7 @@ use crate::context::FileInfo;
 use crate::diagnostic::Position;
 
 pub mod imports;
+pub mod modules;
 
 /// Where an import statement sits, which decides whether it counts for
 /// layering and cycles.
@@ -85,6 +86,8 @@ pub struct FileFacts {
 pub struct Project<'a> {
     pub files: &'a [FileInfo],
     pub facts: &'a [FileFacts],
+    pub modules: &'a modules::ModuleMap,
+    pub settings: &'a crate::config::Settings,
 }
 
 /// A project rule's finding, placed in one file.
