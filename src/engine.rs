@@ -11,7 +11,7 @@ use crate::config::{ConfigError, Settings};
 use crate::context::{Cx, FileInfo};
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
 use crate::project::modules::ModuleMap;
-use crate::project::{imports, FileFacts, Project, ProjectFinding};
+use crate::project::{arch, imports, FileFacts, Project, ProjectFinding};
 use crate::rules::{self, FileChecker, RuleKind};
 use crate::suppress::{self, FileSuppressions};
 use crate::walk::{WalkError, Walker};
@@ -56,6 +56,8 @@ pub struct Plan<'s> {
     /// node kind id -> indices into `file_rules`
     dispatch: Vec<Vec<usize>>,
     is_import: Vec<bool>,
+    /// Node kinds the architecture facts collector wants.
+    is_arch: Vec<bool>,
     is_statement: Vec<bool>,
     /// Legacy statements tree-sitter-python accepts but Python 3 does not.
     is_python2: Vec<bool>,
@@ -97,6 +99,7 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
+            is_arch: ids_of(arch::ARCH_KINDS),
             is_statement: ids_of(STATEMENT_KINDS),
             is_python2: ids_of(&["print_statement", "exec_statement"]),
             comment_kind: language.id_for_node_kind("comment", true),
@@ -128,6 +131,8 @@ pub struct RunResult {
     /// Files that could not be read or parsed, with why: SARIF notifications.
     pub file_problems: Vec<(usize, String)>,
     pub walk_errors: Vec<WalkError>,
+    /// What each file contributed to the project pass, indexed like `files`.
+    pub facts: Vec<FileFacts>,
 }
 
 pub fn run(
@@ -189,7 +194,11 @@ pub fn run(
         outcomes[i] = outcome;
     }
 
-    let project_findings = run_project_rules(settings, &files, &outcomes);
+    let facts: Vec<FileFacts> = outcomes
+        .iter_mut()
+        .map(|o| std::mem::take(&mut o.facts))
+        .collect();
+    let project_findings = run_project_rules(settings, &files, &facts);
     let mut result = RunResult {
         walk_errors: discovered.errors,
         ..RunResult::default()
@@ -262,13 +271,14 @@ pub fn run(
     });
     result.diagnostics.dedup();
     result.files = files;
+    result.facts = facts;
     Ok(result)
 }
 
 fn run_project_rules(
     settings: &Settings,
     files: &[FileInfo],
-    outcomes: &[FileOutcome],
+    facts: &[FileFacts],
 ) -> Vec<ProjectFinding> {
     let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
         .iter()
@@ -281,13 +291,13 @@ fn run_project_rules(
     if enabled.is_empty() {
         return Vec::new();
     }
-    let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
     let modules = ModuleMap::build(files, &settings.root, &settings.src);
     let project = Project {
         files,
-        facts: &facts,
+        facts,
         modules: &modules,
         settings,
+        arch: Default::default(),
     };
     let mut findings = Vec::new();
     for rule in enabled {
@@ -507,6 +517,7 @@ fn walk_tree(
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut import_facts = Vec::new();
+    let mut arch_facts = arch::Collector::default();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
@@ -544,6 +555,9 @@ fn walk_tree(
         if kind == plan.comment_kind || sound {
             if sound && plan.is_import[kind as usize] {
                 imports::extract(node, &stack, source, lines, &mut import_facts);
+            }
+            if sound && plan.is_arch[kind as usize] {
+                arch_facts.visit(node, &stack, source, lines);
             }
             for &slot in &plan.dispatch[kind as usize] {
                 if let Some(checker) = checkers[slot].as_mut() {
@@ -607,6 +621,7 @@ fn walk_tree(
                 return WalkOutput {
                     findings: cx_findings,
                     facts: FileFacts {
+                        arch: arch_facts.finish(&import_facts),
                         imports: import_facts,
                     },
                     suppressions,

@@ -6,7 +6,9 @@ use std::ops::Range;
 use crate::context::FileInfo;
 use crate::diagnostic::Position;
 
+pub mod arch;
 pub mod imports;
+pub mod layers;
 pub mod modules;
 
 /// Where an import statement sits, which decides whether it counts for
@@ -80,6 +82,8 @@ impl Import {
 #[derive(Debug, Clone, Default)]
 pub struct FileFacts {
     pub imports: Vec<Import>,
+    /// Routes, dependency aliases and providers, HTTP exception raises.
+    pub arch: arch::ArchFacts,
 }
 
 /// Input of the project-wide rules.
@@ -88,6 +92,8 @@ pub struct Project<'a> {
     pub facts: &'a [FileFacts],
     pub modules: &'a modules::ModuleMap,
     pub settings: &'a crate::config::Settings,
+    /// Layers, routes and import edges, built once by the first rule that needs them.
+    pub arch: std::sync::OnceLock<crate::rules::architecture::model::Model>,
 }
 
 /// A project rule's finding, placed in one file.

@@ -9,6 +9,9 @@ use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::{Project, ProjectFinding};
 
+pub mod architecture;
+pub mod asynchronous;
+pub mod fastapi;
 pub mod suppression;
 pub mod syntax;
 pub mod typing;
@@ -148,7 +151,6 @@ fn engine_rule(meta: RuleMeta) -> RuleEntry {
     }
 }
 
-#[allow(dead_code)]
 fn project_rule<R: ProjectRule + Default>(meta: RuleMeta) -> RuleEntry {
     RuleEntry {
         meta,
@@ -165,6 +167,25 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+        project_rule::<architecture::endpoint_imports_repository::EndpointImportsRepository>(
+            architecture::endpoint_imports_repository::META,
+        ),
+        project_rule::<architecture::endpoint_uses_db_session::EndpointUsesDbSession>(
+            architecture::endpoint_uses_db_session::META,
+        ),
+        project_rule::<architecture::upward_import::UpwardImport>(
+            architecture::upward_import::META,
+        ),
+        project_rule::<architecture::http_exception_in_service::HttpExceptionInService>(
+            architecture::http_exception_in_service::META,
+        ),
+        project_rule::<architecture::business_logic_in_endpoint::BusinessLogicInEndpoint>(
+            architecture::business_logic_in_endpoint::META,
+        ),
+        project_rule::<architecture::import_cycle::ImportCycle>(architecture::import_cycle::META),
+        project_rule::<asynchronous::sync_route_handler::SyncRouteHandler>(
+            asynchronous::sync_route_handler::META,
+        ),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
