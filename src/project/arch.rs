@@ -473,6 +473,11 @@ impl Collector {
         if left.kind() != "identifier" || !is_module_level(ancestors) {
             return;
         }
+        if matches!(right.kind(), "identifier" | "attribute") {
+            // `AsyncSession = _AsyncSession`, `SessionDep = deps.SessionDep`
+            self.alias(name, right, source);
+            return;
+        }
         let is_annotated = right.kind() == "subscript"
             && right
                 .child_by_field_name("value")

@@ -83,11 +83,11 @@ impl ProjectRule for EndpointUsesDbSession {
 /// Why the parameter is a session, in words; `None` if it is not one.
 fn session_source(project: &Project, file: usize, param: &Param) -> Option<String> {
     for name in &param.annotation.names {
+        if model::is_session_alias(project, file, name, 0) {
+            return Some(format!("`{name}` stands for a database session"));
+        }
         if model::is_session_type(project, file, name, 0) {
             return Some(format!("annotated `{name}`"));
-        }
-        if model::is_session_alias(project, file, name, 0) {
-            return Some(format!("`{name}` wraps a session dependency"));
         }
     }
     param

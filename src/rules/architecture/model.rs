@@ -317,11 +317,14 @@ const SESSION_TYPES: &[&str] = &[
 
 /// Is the dotted type name, as used in `file`, a database session class?
 pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
-    if depth > MAX_DEPTH || !SESSION_TYPES.contains(&fastapi::last_segment(dotted)) {
+    if depth > MAX_DEPTH {
         return false;
     }
     let imports = &project.facts[file].imports;
-    if let Some((base, _)) = dotted.rsplit_once('.') {
+    if let Some((base, attr)) = dotted.rsplit_once('.') {
+        if !SESSION_TYPES.contains(&attr) {
+            return false;
+        }
         let head = base.split('.').next().unwrap_or(base);
         return imports.iter().any(|i| {
             !i.is_from
@@ -333,13 +336,29 @@ pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: 
             .is_some_and(|(i, _)| i.level == 0 && arch::is_sql_module(&i.module));
     }
     match arch::imported_from(dotted, imports) {
-        Some((import, _)) if import.level == 0 && arch::is_sql_module(&import.module) => true,
+        Some((import, original)) if import.level == 0 && arch::is_sql_module(&import.module) => {
+            SESSION_TYPES.contains(&original)
+        }
         Some(_) => match resolve_name(project, file, dotted, depth + 1) {
             Some((target, name)) => is_session_type(project, target, &name, depth + 1),
             None => false,
         },
-        // Only the unambiguous name counts when its import is not visible (star imports).
-        None => dotted == "AsyncSession",
+        None => match project.facts[file]
+            .arch
+            .aliases
+            .iter()
+            .rev()
+            .find(|a| a.name == dotted)
+        {
+            // `AsyncSession = _AsyncSession`
+            Some(alias) => alias
+                .digest
+                .names
+                .iter()
+                .any(|n| n != dotted && is_session_type(project, file, n, depth + 1)),
+            // Only the unambiguous name counts when its import is not visible (star imports).
+            None => dotted == "AsyncSession",
+        },
     }
 }
 
