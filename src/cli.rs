@@ -38,6 +38,22 @@ enum Command {
         /// Rule code, e.g. TYP001.
         code: String,
     },
+    /// Show each file's module name(s) and architectural layer.
+    Layers(LayersArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LayersArgs {
+    /// Files or directories [default: .]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    isolated: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -113,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rules { format } => list_rules(format),
         Command::Rule { code } => show_rule(&code),
+        Command::Layers(args) => show_layers(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -265,5 +282,54 @@ fn show_rule(code: &str) -> Result<u8, ConfigError> {
         ))
     })?;
     write_stdout(meta.doc.as_bytes())?;
+    Ok(0)
+}
+
+fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let config_path = if args.isolated {
+        None
+    } else if let Some(path) = &args.config {
+        Some(path.clone())
+    } else {
+        config::discover(&crate::walk::absolutize(&paths[0], &cwd))
+    };
+    let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+    let root = match &config_path {
+        Some(p) => crate::walk::absolutize(p, &cwd)
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| cwd.clone()),
+        None => cwd.clone(),
+    };
+    // Only the facts are needed; run the cheapest rule set that collects them.
+    let overrides = Overrides {
+        select: Some(vec!["LAY".to_owned()]),
+        ..Overrides::default()
+    };
+    let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
+    let result = engine::run(&settings, &paths, &cwd, None)?;
+    let modules =
+        crate::project::modules::ModuleMap::build(&result.files, &settings.root, &settings.src);
+    let project = crate::project::Project {
+        files: &result.files,
+        facts: &result.facts,
+        modules: &modules,
+        settings: &settings,
+        arch: Default::default(),
+    };
+    let model = rules::architecture::model::get(&project);
+    let out = rules::architecture::listing::render(
+        &project,
+        model,
+        matches!(args.format, ListFormat::Json),
+    );
+    write_stdout(out.as_bytes())?;
     Ok(0)
 }

@@ -684,6 +684,50 @@ mod tests {
         assert!(!m.matches_path("a/venv2/x.py"));
     }
 
+    fn layers_error(toml: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fortress.toml");
+        std::fs::write(&path, toml).unwrap();
+        let file = match ConfigFile::load(&path) {
+            Ok(f) => f,
+            Err(e) => return e.0,
+        };
+        match Settings::resolve(Some(&file), &Overrides::default(), dir.path().to_path_buf()) {
+            Ok(_) => String::new(),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn layer_configuration_errors_point_at_the_line() {
+        let e =
+            layers_error("[layers]\norder = [\"endpoint\", \"service\"]\nclosed = [\"model\"]\n");
+        assert!(e.ends_with("fortress.toml:3:11: error: `layers.closed`: `model` is not in the layer order (endpoint, service)"), "{e}");
+        let e = layers_error("[layers]\norder = [\"endpoint\", \"domain\"]\n");
+        assert!(
+            e.contains(":2:22: error: `layers.order`: layer `domain` has no patterns"),
+            "{e}"
+        );
+        let e = layers_error("[layers]\norder = [\"endpoint\", \"endpoint\"]\n");
+        assert!(e.contains("appears twice"), "{e}");
+        let e = layers_error("[layers.patterns]\nservice = [\"app/[x\"]\n");
+        assert!(
+            e.contains(":2:12: error: `layers.patterns`: invalid pattern"),
+            "{e}"
+        );
+        let e = layers_error("[layers]\nmax-handler-statements = 0\n");
+        assert!(
+            e.contains(":2:26: error: `layers.max-handler-statements`"),
+            "{e}"
+        );
+        let e = layers_error("[layers]\nordre = []\n");
+        assert!(e.contains(":2:1: error: unknown key `ordre`"), "{e}");
+        let ok = layers_error(
+            "[layers]\norder = [\"endpoint\", \"domain\"]\n[layers.patterns]\ndomain = [\"core\"]\n",
+        );
+        assert_eq!(ok, "");
+    }
+
     #[test]
     fn path_patterns_match_prefixes() {
         let m = matcher(&["tests/*", "legacy/old"]);

@@ -271,14 +271,12 @@ impl Collector {
             "function_definition" => self.function(node, ancestors, source, lines),
             "class_definition" => self.class(node, source),
             "assignment" => self.assignment(node, ancestors, source),
-            "type_alias_statement" => {
-                if is_module_level(ancestors) {
-                    let mut cursor = node.walk();
-                    let parts: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-                    if let [name, value] = parts.as_slice() {
-                        let name = text(*name, source).to_owned();
-                        self.alias(name, *value, source);
-                    }
+            "type_alias_statement" if is_module_level(ancestors) => {
+                let mut cursor = node.walk();
+                let parts: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+                if let [name, value] = parts.as_slice() {
+                    let name = text(*name, source).to_owned();
+                    self.alias(name, *value, source);
                 }
             }
             "raise_statement" => {

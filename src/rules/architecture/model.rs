@@ -180,11 +180,7 @@ fn is_router(project: &Project<'_>, file: usize, receiver: &str) -> bool {
         return true;
     }
     if let Some((target, name)) = resolve_name(project, file, receiver, 0) {
-        return project.facts[target]
-            .arch
-            .routers
-            .iter()
-            .any(|r| *r == name);
+        return project.facts[target].arch.routers.contains(&name);
     }
     fastapi::looks_like_router_name(receiver)
         && facts
