@@ -119,12 +119,18 @@ impl ModuleMap {
             // sys.path-style: above the topmost directory of the `__init__.py`
             // chain. A loose file outside any package only gets that name when
             // it is test code, which pytest imports from its own directory.
+            // A directory without `__init__.py` whose parent has one is a
+            // namespace gap inside a regular package (`app/api/` in
+            // `app/__init__.py` + `app/api/routes/__init__.py`): the chain goes on.
+            let in_chain = |dir: &Path, cache: &mut HashMap<PathBuf, bool>| {
+                has_init(dir, cache) || dir.parent().is_some_and(|p| has_init(p, cache))
+            };
             if let Some(mut dir) = file
                 .path
                 .parent()
-                .filter(|d| file.is_test || has_init(d, &mut cache))
+                .filter(|d| file.is_test || in_chain(d, &mut cache))
             {
-                while has_init(dir, &mut cache) {
+                while in_chain(dir, &mut cache) {
                     match dir.parent() {
                         Some(parent) => dir = parent,
                         None => break,
@@ -167,11 +173,16 @@ impl ModuleMap {
     /// Absolute dotted base of an import made in `file`: relative imports are
     /// resolved against the importing module's package.
     pub fn absolute_module(&self, file: usize, import: &Import) -> Option<String> {
+        self.absolute_module_as(file, 0, import)
+    }
+
+    /// Like [`Self::absolute_module`], with the importing file known under its `which`-th name.
+    fn absolute_module_as(&self, file: usize, which: usize, import: &Import) -> Option<String> {
         if import.level == 0 {
             return Some(import.module.clone());
         }
         let me = self.modules.get(file)?;
-        let mut package: Vec<&str> = me.primary().split('.').collect();
+        let mut package: Vec<&str> = me.names.get(which)?.split('.').collect();
         if !me.is_package {
             package.pop();
         }
@@ -188,7 +199,24 @@ impl ModuleMap {
     /// module `a.b.c` when it exists, else `a.b` with name `c`; `import a.b.c`
     /// yields the deepest existing prefix.
     pub fn resolve_import(&self, file: usize, import: &Import) -> Vec<ResolvedImport> {
-        let Some(base) = self.absolute_module(file, import) else {
+        // A relative import resolves against whichever name of the importer
+        // reaches first-party modules (the first such name wins).
+        let names = if import.level == 0 {
+            1
+        } else {
+            self.modules.get(file).map_or(1, |m| m.names.len().max(1))
+        };
+        for which in 0..names {
+            let resolved = self.resolve_import_as(file, which, import);
+            if !resolved.is_empty() {
+                return resolved;
+            }
+        }
+        Vec::new()
+    }
+
+    fn resolve_import_as(&self, file: usize, which: usize, import: &Import) -> Vec<ResolvedImport> {
+        let Some(base) = self.absolute_module_as(file, which, import) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -298,6 +326,21 @@ mod tests {
         assert!(map.is_first_party("app") && map.is_first_party("helpers"));
         assert_eq!(map.modules[3].names, vec!["app", "backend.app"]);
         assert!(map.modules[3].is_package);
+    }
+
+    #[test]
+    fn namespace_gaps_inside_a_package_keep_the_full_name() {
+        let (dir, files) = project(
+            &["backend/app/api/deps.py", "backend/app/api/routes/v1/health.py"],
+            &[
+                "backend/app/__init__.py",
+                "backend/app/api/routes/__init__.py",
+                "backend/app/api/routes/v1/__init__.py",
+            ],
+        );
+        let map = ModuleMap::build(&files, dir.path(), &[]);
+        assert_eq!(map.modules[0].primary(), "app.api.deps");
+        assert_eq!(map.modules[1].primary(), "app.api.routes.v1.health");
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl ProjectRule for EndpointImportsRepository {
             let Some(closed) = layers.iter().find(|l| l.rank == Some(c - 1) && l.closed) else {
                 continue;
             };
-            if !seen.first(edge.from, edge.import, edge.defined_in) {
+            if !seen.first(edge.from, edge.import, 0) {
                 continue;
             }
             let message = format!(

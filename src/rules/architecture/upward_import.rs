@@ -35,7 +35,7 @@ impl ProjectRule for UpwardImport {
             let (Some(a), Some(c)) = (layers[*from_layer].rank, layers[to_layer].rank) else {
                 continue;
             };
-            if c >= a || !seen.first(edge.from, edge.import, edge.defined_in) {
+            if c >= a || !seen.first(edge.from, edge.import, 0) {
                 continue;
             }
             let message = format!(
