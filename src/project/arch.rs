@@ -127,6 +127,8 @@ pub struct ArchFacts {
     pub imported_raises: Vec<Raise>,
     /// Classes defined here that derive from `HTTPException` (directly or via an imported class).
     pub http_exception_classes: Vec<(String, Vec<String>)>,
+    /// Byte ranges of module-level `if __name__ == "__main__":` bodies.
+    pub main_blocks: Vec<Range<usize>>,
 }
 
 /// Builds [`ArchFacts`] from the nodes the walk hands it, in document order.
@@ -277,6 +279,19 @@ impl Collector {
                 if let [name, value] = parts.as_slice() {
                     let name = text(*name, source).to_owned();
                     self.alias(name, *value, source);
+                }
+            }
+            "if_statement" if ancestors.len() == 1 => {
+                let is_main = node
+                    .child_by_field_name("condition")
+                    .map(|c| text(c, source).replace(' ', "").replace('\'', "\""))
+                    .is_some_and(|c| {
+                        c == "__name__==\"__main__\"" || c == "\"__main__\"==__name__"
+                    });
+                if is_main {
+                    if let Some(body) = node.child_by_field_name("consequence") {
+                        self.facts.main_blocks.push(body.byte_range());
+                    }
                 }
             }
             "raise_statement" => {

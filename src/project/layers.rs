@@ -226,6 +226,13 @@ impl LayerSettings {
     /// The layer of a module from its dotted names and its project-relative
     /// path: the deepest match wins, ties go to the layer listed first.
     pub fn classify(&self, names: &[String], rel: &str) -> Option<(usize, Reason)> {
+        self.classify_detailed(names, rel)
+            .map(|(layer, reason, _)| (layer, reason))
+    }
+
+    /// Like [`Self::classify`], also telling whether the match was on the
+    /// module's own last segment (its file stem) rather than a package above it.
+    pub fn classify_detailed(&self, names: &[String], rel: &str) -> Option<(usize, Reason, bool)> {
         let primary = names.first()?;
         let segments: Vec<&str> = primary.split('.').collect();
         let rel_no_ext = rel
@@ -269,7 +276,9 @@ impl LayerSettings {
                 }
             }
         }
-        best.map(|(_, index, pattern)| (index, Reason::Pattern(pattern)))
+        best.map(|(depth, index, pattern)| {
+            (index, Reason::Pattern(pattern), depth == segments.len())
+        })
     }
 }
 

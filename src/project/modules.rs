@@ -331,7 +331,10 @@ mod tests {
     #[test]
     fn namespace_gaps_inside_a_package_keep_the_full_name() {
         let (dir, files) = project(
-            &["backend/app/api/deps.py", "backend/app/api/routes/v1/health.py"],
+            &[
+                "backend/app/api/deps.py",
+                "backend/app/api/routes/v1/health.py",
+            ],
             &[
                 "backend/app/__init__.py",
                 "backend/app/api/routes/__init__.py",

@@ -65,9 +65,20 @@ impl Model {
             let layer = if project.files[file].is_test {
                 None
             } else {
-                let names = &project.modules.modules[file].names;
+                let module = &project.modules.modules[file];
+                let facts = &project.facts[file];
                 settings
-                    .classify(names, &project.files[file].rel)
+                    .classify_detailed(&module.names, &project.files[file].rel)
+                    .filter(|(layer, _, by_stem)| {
+                        // A file merely named `api.py`/`views.py` (a settings
+                        // section, a client) is an endpoint only if it uses FastAPI;
+                        // modules inside an `api/` package always are.
+                        !by_stem
+                            || module.is_package
+                            || settings.layers[*layer].name != layers::ENDPOINT
+                            || uses_fastapi(facts)
+                    })
+                    .map(|(layer, reason, _)| (layer, reason))
                     .or_else(|| {
                         let creates_router = !project.facts[file].arch.routers.is_empty();
                         (creates_router && !routes.is_empty())
@@ -84,7 +95,7 @@ impl Model {
                 continue;
             }
             for (index, import) in project.facts[from].imports.iter().enumerate() {
-                if !counts(project, import) {
+                if !counts(project, from, import) {
                     continue;
                 }
                 for target in project.modules.resolve_import(from, import) {
@@ -134,8 +145,25 @@ impl Model {
     }
 }
 
-/// Does this import count for layers and cycles under the configuration?
-pub fn counts(project: &Project<'_>, import: &Import) -> bool {
+fn uses_fastapi(facts: &crate::project::FileFacts) -> bool {
+    !facts.arch.routers.is_empty()
+        || !facts.arch.handlers.is_empty()
+        || facts.imports.iter().any(|i| {
+            i.level == 0 && matches!(i.module.split('.').next(), Some("fastapi" | "starlette"))
+        })
+}
+
+/// Does this import (made in `file`) count for layers and cycles under the configuration?
+pub fn counts(project: &Project<'_>, file: usize, import: &Import) -> bool {
+    // `if __name__ == "__main__":` runs only as a script, never on import.
+    if project.facts[file]
+        .arch
+        .main_blocks
+        .iter()
+        .any(|b| b.start <= import.span.start && import.span.end <= b.end)
+    {
+        return false;
+    }
     match import.scope {
         ImportScope::Module => true,
         ImportScope::Function => project.settings.layers.count_function_imports,
