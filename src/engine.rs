@@ -99,7 +99,17 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
-            is_arch: ids_of(arch::ARCH_KINDS),
+            // Architecture facts only feed project rules; skip them when none runs.
+            is_arch: if settings
+                .enabled
+                .iter()
+                .zip(rules::registry())
+                .any(|(on, r)| *on && matches!(r.kind, RuleKind::Project(_)))
+            {
+                ids_of(arch::ARCH_KINDS)
+            } else {
+                vec![false; kind_count]
+            },
             is_statement: ids_of(STATEMENT_KINDS),
             is_python2: ids_of(&["print_statement", "exec_statement"]),
             comment_kind: language.id_for_node_kind("comment", true),

@@ -62,6 +62,8 @@ enum PatternKind {
 struct Pattern {
     kind: PatternKind,
     glob: GlobMatcher,
+    /// The pattern itself when it has no glob syntax: compared directly (the defaults).
+    literal: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,9 +135,12 @@ fn compile(pattern: &str) -> Result<Pattern, String> {
         .backslash_escape(true)
         .build()
         .map_err(|e| format!("invalid pattern `{pattern}`: {}", e.kind()))?;
+    let literal =
+        (!normalized.contains(['*', '?', '[', ']', '{', '}', '\\'])).then(|| normalized.clone());
     Ok(Pattern {
         kind,
         glob: glob.compile_matcher(),
+        literal,
     })
 }
 
@@ -248,7 +253,10 @@ impl LayerSettings {
                 let depth = match pattern.kind {
                     PatternKind::Segment => segments
                         .iter()
-                        .rposition(|s| pattern.glob.is_match(s))
+                        .rposition(|s| match &pattern.literal {
+                            Some(literal) => literal == s,
+                            None => pattern.glob.is_match(s),
+                        })
                         .map(|i| i + 1),
                     PatternKind::Dotted => names
                         .iter()

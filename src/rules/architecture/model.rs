@@ -452,7 +452,12 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
 /// `get_db`, `get_session`, `get_async_session`, `get_db_session` — not
 /// `get_session_service` or `get_current_user`.
 fn provider_name_says_session(dotted: &str) -> bool {
-    let name = fastapi::last_segment(dotted).to_ascii_lowercase();
+    let name = fastapi::last_segment(dotted);
+    // Classes (`requests.Session`) are not providers named after what they yield.
+    if !name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        return false;
+    }
+    let name = name.to_ascii_lowercase();
     let last = name.rsplit('_').next().unwrap_or(&name);
     matches!(last, "db" | "session" | "database" | "sess" | "dbsession")
 }
