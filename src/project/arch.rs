@@ -179,7 +179,9 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
         match n.kind() {
             "identifier" | "attribute" => {
                 if let Some(name) = dotted_name(n, source) {
-                    out.names.push(name);
+                    if !out.names.contains(&name) && out.names.len() < 32 {
+                        out.names.push(name);
+                    }
                     continue;
                 }
             }
@@ -235,21 +237,24 @@ fn dependency_argument(call: Node<'_>, source: &str) -> Option<String> {
 }
 
 fn is_module_level(ancestors: &[Node<'_>]) -> bool {
-    ancestors.iter().all(|a| {
-        matches!(
-            a.kind(),
-            "module"
-                | "expression_statement"
-                | "decorated_definition"
-                | "if_statement"
-                | "else_clause"
-                | "elif_clause"
-                | "try_statement"
-                | "except_clause"
-                | "finally_clause"
-                | "block"
-        )
-    })
+    // Module-level code sits under a few `if`/`try` at most; the bound keeps
+    // pathological nesting linear.
+    ancestors.len() <= 24
+        && ancestors.iter().all(|a| {
+            matches!(
+                a.kind(),
+                "module"
+                    | "expression_statement"
+                    | "decorated_definition"
+                    | "if_statement"
+                    | "else_clause"
+                    | "elif_clause"
+                    | "try_statement"
+                    | "except_clause"
+                    | "finally_clause"
+                    | "block"
+            )
+        })
 }
 
 impl Collector {

@@ -331,6 +331,27 @@ fn follow_name(
     resolve_name(project, file, name, depth)
 }
 
+thread_local! {
+    /// Work left for the current question (aliases of aliases can fan out).
+    static BUDGET: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Account for one step of a session question; a fresh question (depth 0)
+/// gets a fresh budget, so hostile alias webs cannot blow up.
+fn spend(depth: usize) -> bool {
+    BUDGET.with(|b| {
+        if depth == 0 {
+            b.set(1_000);
+        }
+        let left = b.get();
+        if left == 0 {
+            return false;
+        }
+        b.set(left - 1);
+        true
+    })
+}
+
 /// Types that are a SQLAlchemy/SQLModel session.
 const SESSION_TYPES: &[&str] = &[
     "Session",
@@ -341,7 +362,7 @@ const SESSION_TYPES: &[&str] = &[
 
 /// Is the dotted type name, as used in `file`, a database session class?
 pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || !spend(depth) {
         return false;
     }
     let imports = &project.facts[file].imports;
@@ -389,7 +410,7 @@ pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: 
 /// Is the name (used in `file`) a project-defined `Annotated` alias that
 /// carries a database session?
 pub fn is_session_alias(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || !spend(depth) {
         return false;
     }
     if !dotted.contains('.') {
@@ -421,7 +442,7 @@ pub fn is_session_alias(project: &Project<'_>, file: usize, dotted: &str, depth:
 
 /// Is the dependency provider (as named in `file`) one that yields a database session?
 pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || !spend(depth) {
         return false;
     }
     if !dotted.contains('.') {
