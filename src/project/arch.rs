@@ -87,8 +87,10 @@ pub struct Handler {
     /// Query-building calls: `select(`, `.where(`, `.filter(`.
     pub queries: Vec<(String, Position)>,
     pub statements: u32,
-    /// `<param>.<session method>(...)` calls: (parameter, method, where).
+    /// `<param>.<session method>(...)` calls: (parameter or opened session, method, where).
     pub param_calls: Vec<(String, String, Position)>,
+    /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
+    pub opened_sessions: Vec<(String, String, Spot)>,
 }
 
 /// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).
@@ -367,7 +369,12 @@ impl Collector {
                         }
                         if object.kind() == "identifier" && SESSION_METHODS.contains(&attr) {
                             let receiver = text(object, source);
-                            if handler.params.iter().any(|p| p.name == receiver) {
+                            if handler.params.iter().any(|p| p.name == receiver)
+                                || handler
+                                    .opened_sessions
+                                    .iter()
+                                    .any(|(n, _, _)| n == receiver)
+                            {
                                 handler.param_calls.push((
                                     receiver.to_owned(),
                                     attr.to_owned(),
@@ -378,6 +385,10 @@ impl Collector {
                     }
                     _ => {}
                 }
+            }
+            "with_statement" => {
+                handler.statements += 1;
+                opened_sessions(node, source, lines, &mut handler.opened_sessions);
             }
             "expression_statement" => {
                 // Docstrings and bare strings are not work.
@@ -569,6 +580,59 @@ impl Collector {
             });
         }
         self.facts
+    }
+}
+
+/// `with Session(engine) as session`, `async with db.session_context() as session`:
+/// names bound to something whose opener is named after a session.
+fn opened_sessions(
+    with_statement: Node<'_>,
+    source: &str,
+    lines: &LineIndex,
+    out: &mut Vec<(String, String, Spot)>,
+) {
+    let mut cursor = with_statement.walk();
+    let Some(clause) = with_statement
+        .named_children(&mut cursor)
+        .find(|c| c.kind() == "with_clause")
+    else {
+        return;
+    };
+    let mut cursor = clause.walk();
+    for item in clause.named_children(&mut cursor) {
+        let Some(pattern) = item
+            .child_by_field_name("value")
+            .filter(|v| v.kind() == "as_pattern")
+        else {
+            continue;
+        };
+        let Some(call) = pattern.named_child(0).filter(|c| c.kind() == "call") else {
+            continue;
+        };
+        let Some(opener) = call
+            .child_by_field_name("function")
+            .and_then(|f| dotted_name(f, source))
+        else {
+            continue;
+        };
+        if !fastapi::last_segment(&opener)
+            .to_ascii_lowercase()
+            .contains("session")
+        {
+            continue;
+        }
+        let Some(name) = pattern
+            .child_by_field_name("alias")
+            .and_then(|a| a.named_child(0))
+            .filter(|n| n.kind() == "identifier")
+        else {
+            continue;
+        };
+        out.push((
+            text(name, source).to_owned(),
+            opener,
+            spot(item, source, lines),
+        ));
     }
 }
 

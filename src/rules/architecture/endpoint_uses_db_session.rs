@@ -34,6 +34,21 @@ impl ProjectRule for EndpointUsesDbSession {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
         let model = model::get(project);
         for (file, handler) in model.route_handlers(project) {
+            for (name, opener, spot) in &handler.opened_sessions {
+                let Some((_, method, _)) = handler.param_calls.iter().find(|(p, _, _)| p == name)
+                else {
+                    continue;
+                };
+                out.push(model::finding(
+                    META.code,
+                    file,
+                    spot,
+                    format!(
+                        "route handler `{}` opens a database session (`{opener}(...)`) and calls `{name}.{method}(...)` on it; move the queries into a service or repository",
+                        handler.name
+                    ),
+                ));
+            }
             for param in &handler.params {
                 let Some(how) = session_source(project, file, param) else {
                     let telling = (!param.has_annotation)
