@@ -11,6 +11,70 @@ use super::Import;
 use crate::diagnostic::{LineIndex, Position};
 use crate::rules::fastapi;
 
+/// Field ids, looked up once: `child_by_field_name` compares strings on every call.
+mod field {
+    use std::sync::LazyLock;
+
+    static IDS: LazyLock<Vec<u16>> = LazyLock::new(|| {
+        let language = crate::parse::language();
+        NAMES
+            .iter()
+            .map(|n| {
+                language
+                    .field_id_for_name(n)
+                    .map_or(u16::MAX, |id| id.get())
+            })
+            .collect()
+    });
+
+    const NAMES: &[&str] = &[
+        "alias",
+        "arguments",
+        "attribute",
+        "condition",
+        "consequence",
+        "function",
+        "left",
+        "name",
+        "object",
+        "parameters",
+        "return_type",
+        "right",
+        "superclasses",
+        "type",
+        "value",
+    ];
+
+    macro_rules! ids {
+        ($($f:ident = $i:expr),* $(,)?) => {
+            $(
+                #[allow(non_snake_case)]
+                pub fn $f() -> u16 {
+                    IDS[$i]
+                }
+            )*
+        };
+    }
+
+    ids!(
+        ALIAS = 0,
+        ARGUMENTS = 1,
+        ATTRIBUTE = 2,
+        CONDITION = 3,
+        CONSEQUENCE = 4,
+        FUNCTION = 5,
+        LEFT = 6,
+        NAME = 7,
+        OBJECT = 8,
+        PARAMETERS = 9,
+        RETURN_TYPE = 10,
+        RIGHT = 11,
+        SUPERCLASSES = 12,
+        TYPE = 13,
+        VALUE = 14,
+    );
+}
+
 /// Node kinds the collector wants to see.
 pub const ARCH_KINDS: &[&str] = &[
     "function_definition",
@@ -159,8 +223,8 @@ pub fn dotted_name(node: Node<'_>, source: &str) -> Option<String> {
     match node.kind() {
         "identifier" => Some(text(node, source).to_owned()),
         "attribute" => {
-            let object = dotted_name(node.child_by_field_name("object")?, source)?;
-            let attr = text(node.child_by_field_name("attribute")?, source);
+            let object = dotted_name(node.child_by_field_id(field::OBJECT())?, source)?;
+            let attr = text(node.child_by_field_id(field::ATTRIBUTE())?, source);
             Some(format!("{object}.{attr}"))
         }
         _ => None,
@@ -189,7 +253,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
             }
             "call" => {
                 let callee = n
-                    .child_by_field_name("function")
+                    .child_by_field_id(field::FUNCTION())
                     .and_then(|f| dotted_name(f, source));
                 if callee.as_deref().is_some_and(fastapi::is_dependency_marker) {
                     if let Some(provider) = dependency_argument(n, source) {
@@ -221,14 +285,16 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
 
 /// The provider in `Depends(provider)` / `Depends(dependency=provider)`.
 fn dependency_argument(call: Node<'_>, source: &str) -> Option<String> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.child_by_field_id(field::ARGUMENTS())?;
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
         match arg.kind() {
             "keyword_argument" => {
-                let name = arg.child_by_field_name("name").map(|n| text(n, source));
+                let name = arg
+                    .child_by_field_id(field::NAME())
+                    .map(|n| text(n, source));
                 if name == Some("dependency") {
-                    return dotted_name(arg.child_by_field_name("value")?, source);
+                    return dotted_name(arg.child_by_field_id(field::VALUE())?, source);
                 }
             }
             "comment" => {}
@@ -290,13 +356,13 @@ impl Collector {
             }
             "if_statement" if ancestors.len() == 1 => {
                 let is_main = node
-                    .child_by_field_name("condition")
+                    .child_by_field_id(field::CONDITION())
                     .map(|c| text(c, source).replace(' ', "").replace('\'', "\""))
                     .is_some_and(|c| {
                         c == "__name__==\"__main__\"" || c == "\"__main__\"==__name__"
                     });
                 if is_main {
-                    if let Some(body) = node.child_by_field_name("consequence") {
+                    if let Some(body) = node.child_by_field_id(field::CONSEQUENCE()) {
                         self.facts.main_blocks.push(body.byte_range());
                     }
                 }
@@ -306,7 +372,7 @@ impl Collector {
                     return;
                 };
                 if exc.kind() == "call" {
-                    match exc.child_by_field_name("function") {
+                    match exc.child_by_field_id(field::FUNCTION()) {
                         Some(f) => exc = f,
                         None => return,
                     }
@@ -339,7 +405,7 @@ impl Collector {
                 handler.statements += 1;
             }
             "call" => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.child_by_field_id(field::FUNCTION()) else {
                     return;
                 };
                 match function.kind() {
@@ -349,8 +415,8 @@ impl Collector {
                     )),
                     "attribute" => {
                         let (Some(object), Some(attr)) = (
-                            function.child_by_field_name("object"),
-                            function.child_by_field_name("attribute"),
+                            function.child_by_field_id(field::OBJECT()),
+                            function.child_by_field_id(field::ATTRIBUTE()),
                         ) else {
                             return;
                         };
@@ -415,7 +481,7 @@ impl Collector {
         source: &str,
         lines: &LineIndex,
     ) {
-        let name_node = node.child_by_field_name("name");
+        let name_node = node.child_by_field_id(field::NAME());
         let name = name_node.map(|n| text(n, source)).unwrap_or("").to_owned();
         let mut handler_index = None;
         if let Some(decorated) = ancestors
@@ -432,7 +498,7 @@ impl Collector {
                 };
                 let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
                 let params = node
-                    .child_by_field_name("parameters")
+                    .child_by_field_id(field::PARAMETERS())
                     .map(|p| parameters(p, source, lines))
                     .unwrap_or_default();
                 self.facts.handlers.push(Handler {
@@ -451,7 +517,7 @@ impl Collector {
         }
         if is_module_level(ancestors) {
             let returns = node
-                .child_by_field_name("return_type")
+                .child_by_field_id(field::RETURN_TYPE())
                 .map(|r| digest(r, source).names);
             self.facts.functions.push(FunctionSig { name, returns });
         }
@@ -459,11 +525,11 @@ impl Collector {
     }
 
     fn class(&mut self, node: Node<'_>, source: &str) {
-        let Some(bases) = node.child_by_field_name("superclasses") else {
+        let Some(bases) = node.child_by_field_id(field::SUPERCLASSES()) else {
             return;
         };
         let name = node
-            .child_by_field_name("name")
+            .child_by_field_id(field::NAME())
             .map(|n| text(n, source))
             .unwrap_or("")
             .to_owned();
@@ -479,8 +545,8 @@ impl Collector {
 
     fn assignment(&mut self, node: Node<'_>, ancestors: &[Node<'_>], source: &str) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(field::LEFT()),
+            node.child_by_field_id(field::RIGHT()),
         ) else {
             return;
         };
@@ -489,7 +555,7 @@ impl Collector {
         };
         if right.kind() == "call" {
             let callee = right
-                .child_by_field_name("function")
+                .child_by_field_id(field::FUNCTION())
                 .and_then(|f| dotted_name(f, source));
             if callee
                 .as_deref()
@@ -509,7 +575,7 @@ impl Collector {
         }
         let is_annotated = right.kind() == "subscript"
             && right
-                .child_by_field_name("value")
+                .child_by_field_id(field::VALUE())
                 .and_then(|v| dotted_name(v, source))
                 .is_some_and(|v| fastapi::last_segment(&v) == "Annotated");
         if is_annotated {
@@ -601,7 +667,7 @@ fn opened_sessions(
     let mut cursor = clause.walk();
     for item in clause.named_children(&mut cursor) {
         let Some(pattern) = item
-            .child_by_field_name("value")
+            .child_by_field_id(field::VALUE())
             .filter(|v| v.kind() == "as_pattern")
         else {
             continue;
@@ -610,7 +676,7 @@ fn opened_sessions(
             continue;
         };
         let Some(opener) = call
-            .child_by_field_name("function")
+            .child_by_field_id(field::FUNCTION())
             .and_then(|f| dotted_name(f, source))
         else {
             continue;
@@ -622,7 +688,7 @@ fn opened_sessions(
             continue;
         }
         let Some(name) = pattern
-            .child_by_field_name("alias")
+            .child_by_field_id(field::ALIAS())
             .and_then(|a| a.named_child(0))
             .filter(|n| n.kind() == "identifier")
         else {
@@ -639,7 +705,7 @@ fn opened_sessions(
 /// `where` in `x.where(`: point at the attribute, so a chained call reports on its own line.
 fn attr_start(attribute: Node<'_>) -> usize {
     attribute
-        .child_by_field_name("attribute")
+        .child_by_field_id(field::ATTRIBUTE())
         .map_or(attribute.start_byte(), |a| a.start_byte())
 }
 
@@ -649,15 +715,15 @@ fn route_decorator(decorator: Node<'_>, source: &str) -> Option<(String, String)
     if call.kind() != "call" {
         return None;
     }
-    let function = call.child_by_field_name("function")?;
+    let function = call.child_by_field_id(field::FUNCTION())?;
     if function.kind() != "attribute" {
         return None;
     }
-    let method = text(function.child_by_field_name("attribute")?, source);
+    let method = text(function.child_by_field_id(field::ATTRIBUTE())?, source);
     if !fastapi::is_route_method(method) {
         return None;
     }
-    let receiver = dotted_name(function.child_by_field_name("object")?, source)?;
+    let receiver = dotted_name(function.child_by_field_id(field::OBJECT())?, source)?;
     Some((receiver, method.to_owned()))
 }
 
@@ -669,18 +735,18 @@ fn parameters(params: Node<'_>, source: &str, lines: &LineIndex) -> Vec<Param> {
             "identifier" => (Some(p), None, None),
             "typed_parameter" => (
                 p.named_child(0).filter(|n| n.kind() == "identifier"),
-                p.child_by_field_name("type"),
+                p.child_by_field_id(field::TYPE()),
                 None,
             ),
             "default_parameter" => (
-                p.child_by_field_name("name"),
+                p.child_by_field_id(field::NAME()),
                 None,
-                p.child_by_field_name("value"),
+                p.child_by_field_id(field::VALUE()),
             ),
             "typed_default_parameter" => (
-                p.child_by_field_name("name"),
-                p.child_by_field_name("type"),
-                p.child_by_field_name("value"),
+                p.child_by_field_id(field::NAME()),
+                p.child_by_field_id(field::TYPE()),
+                p.child_by_field_id(field::VALUE()),
             ),
             _ => continue,
         };
