@@ -144,10 +144,13 @@ impl ConfigFile {
             }
             Err(err) => {
                 let message = err.message().trim().replace('\n', " ");
-                let section = if is_pyproject {
-                    " in [tool.fortress]"
-                } else {
-                    ""
+                // The expected keys tell which table the unknown one was in.
+                let in_layers = message.contains("expected one of `order`");
+                let section = match (is_pyproject, in_layers) {
+                    (true, true) => " in [tool.fortress.layers]",
+                    (true, false) => " in [tool.fortress]",
+                    (false, true) => " in [layers]",
+                    (false, false) => "",
                 };
                 let message = if message.starts_with("unknown field") {
                     format!(
@@ -721,7 +724,10 @@ mod tests {
             "{e}"
         );
         let e = layers_error("[layers]\nordre = []\n");
-        assert!(e.contains(":2:1: error: unknown key `ordre`"), "{e}");
+        assert!(
+            e.contains(":2:1: error: unknown key `ordre`") && e.ends_with("in [layers]"),
+            "{e}"
+        );
         let ok = layers_error(
             "[layers]\norder = [\"endpoint\", \"domain\"]\n[layers.patterns]\ndomain = [\"core\"]\n",
         );
