@@ -19,6 +19,9 @@ pub const SERVICE: &str = "service";
 pub const REPOSITORY: &str = "repository";
 pub const MODEL: &str = "model";
 pub const SCHEMA: &str = "schema";
+/// Dependency wiring (`deps.py`, `dependencies.py`, `container.py`): the
+/// composition root, allowed to know every layer.
+pub const WIRING: &str = "wiring";
 
 /// The default order, top to bottom.
 pub const DEFAULT_ORDER: &[&str] = &[ENDPOINT, SERVICE, REPOSITORY, MODEL];
@@ -44,12 +47,22 @@ pub fn default_patterns(layer: &str, controller_ranked: bool) -> &'static [&'sta
         REPOSITORY => &["repositories", "repository", "repos", "crud", "dal"],
         MODEL => &["models", "model", "entities"],
         SCHEMA => &["schemas", "schema", "dto"],
+        WIRING => &[
+            "deps",
+            "dependencies",
+            "di",
+            "container",
+            "containers",
+            "wiring",
+        ],
         _ => &[],
     }
 }
 
 /// Layer names known without configuration.
-pub const BUILTIN: &[&str] = &[ENDPOINT, CONTROLLER, SERVICE, REPOSITORY, MODEL, SCHEMA];
+pub const BUILTIN: &[&str] = &[
+    ENDPOINT, CONTROLLER, SERVICE, REPOSITORY, MODEL, SCHEMA, WIRING,
+];
 
 #[derive(Debug, Clone)]
 enum PatternKind {
@@ -168,7 +181,7 @@ impl LayerSettings {
             }
             names.push(name.clone());
         }
-        let mut side: Vec<String> = vec![SCHEMA.to_owned()];
+        let mut side: Vec<String> = vec![SCHEMA.to_owned(), WIRING.to_owned()];
         for (name, _) in replace.iter().chain(extend) {
             if !names.contains(name) && !side.contains(name) {
                 side.push(name.clone());
@@ -319,6 +332,10 @@ mod tests {
             Some("schema")
         );
         assert_eq!(layer_of(&s, "app.core.config", "app/core/config.py"), None);
+        assert_eq!(
+            layer_of(&s, "app.api.deps", "app/api/deps.py").as_deref(),
+            Some("wiring")
+        );
         assert_eq!(
             layer_of(&s, "app.controllers.x", "app/controllers/x.py").as_deref(),
             Some("endpoint")
