@@ -3,6 +3,7 @@
 //! dependency providers, and `raise` statements of HTTP exceptions. The
 //! layer rules judge them project-wide.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -142,7 +143,7 @@ pub struct Handler {
     pub name: String,
     pub is_async: bool,
     pub receiver: String,
-    pub method: String,
+    pub method: &'static str,
     /// The function's name.
     pub spot: Spot,
     pub params: Vec<Param>,
@@ -188,8 +189,9 @@ pub struct ArchFacts {
     pub functions: Vec<FunctionSig>,
     /// Raises of FastAPI/Starlette `HTTPException` or of a local subclass of it.
     pub http_raises: Vec<Raise>,
-    /// Raises of a name imported with `from m import Name`; may be a
-    /// first-party subclass of `HTTPException` (resolved project-wide).
+    /// Raises of a name imported with `from m import Name`, or of a local
+    /// class deriving from an imported one; may be a first-party subclass of
+    /// `HTTPException` (resolved project-wide).
     pub imported_raises: Vec<Raise>,
     /// Classes defined here that derive from `HTTPException` (directly or via an imported class).
     pub http_exception_classes: Vec<(String, Vec<String>)>,
@@ -245,7 +247,9 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
         match n.kind() {
             "identifier" | "attribute" => {
                 if let Some(name) = dotted_name(n, source) {
-                    if !out.names.contains(&name) && out.names.len() < 32 {
+                    // Builtins and typing wrappers never name a session; not keeping
+                    // them keeps the facts small.
+                    if !is_plain_type(&name) && !out.names.contains(&name) && out.names.len() < 32 {
                         out.names.push(name);
                     }
                     continue;
@@ -281,6 +285,34 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
         stack.extend(children.into_iter().rev());
     }
     out
+}
+
+fn is_plain_type(name: &str) -> bool {
+    matches!(
+        name.strip_prefix("typing.").unwrap_or(name),
+        "int"
+            | "str"
+            | "float"
+            | "bool"
+            | "bytes"
+            | "dict"
+            | "list"
+            | "set"
+            | "tuple"
+            | "None"
+            | "Any"
+            | "Optional"
+            | "Annotated"
+            | "Union"
+            | "Literal"
+            | "Dict"
+            | "List"
+            | "Set"
+            | "Tuple"
+            | "uuid"
+            | "UUID"
+            | "datetime"
+    )
 }
 
 /// The provider in `Depends(provider)` / `Depends(dependency=provider)`.
@@ -592,33 +624,30 @@ impl Collector {
 
     /// Resolve what needs the file's imports; called once after the walk.
     pub fn finish(mut self, imports: &[Import]) -> ArchFacts {
-        // Classes deriving (transitively, within the file) from HTTPException.
-        let mut http_classes: Vec<String> = Vec::new();
+        // Classes deriving (transitively, within the file) from HTTPException,
+        // and candidates deriving from an imported class. One pass in document
+        // order: a base class is defined before its subclasses.
         let classes = std::mem::take(&mut self.facts.http_exception_classes);
-        loop {
-            let before = http_classes.len();
-            for (name, bases) in &classes {
-                if http_classes.contains(name) {
-                    continue;
-                }
-                if bases
-                    .iter()
-                    .any(|b| is_http_exception(b, imports) || http_classes.contains(b))
-                {
-                    http_classes.push(name.clone());
-                }
-            }
-            if http_classes.len() == before {
-                break;
+        let mut http_classes: HashSet<&str> = HashSet::new();
+        let mut candidates: HashSet<&str> = HashSet::new();
+        for (name, bases) in &classes {
+            if bases
+                .iter()
+                .any(|b| http_classes.contains(b.as_str()) || is_http_exception(b, imports))
+            {
+                http_classes.insert(name);
+            } else if bases
+                .iter()
+                .any(|b| candidates.contains(b.as_str()) || imported_from(b, imports).is_some())
+            {
+                candidates.insert(name);
             }
         }
-        // Keep subclass candidates of imported bases for the project pass.
+        let http_classes: HashSet<String> = http_classes.into_iter().map(str::to_owned).collect();
+        let candidates: HashSet<String> = candidates.into_iter().map(str::to_owned).collect();
         self.facts.http_exception_classes = classes
             .into_iter()
-            .filter(|(name, bases)| {
-                http_classes.contains(name)
-                    || bases.iter().any(|b| imported_from(b, imports).is_some())
-            })
+            .filter(|(name, _)| http_classes.contains(name) || candidates.contains(name))
             .map(|(name, bases)| {
                 if http_classes.contains(&name) {
                     (name, vec!["HTTPException".to_owned()])
@@ -632,7 +661,9 @@ impl Collector {
                 || http_classes.contains(&raise.exception)
             {
                 self.facts.http_raises.push(raise);
-            } else if imported_from(&raise.exception, imports).is_some() {
+            } else if candidates.contains(&raise.exception)
+                || imported_from(&raise.exception, imports).is_some()
+            {
                 self.facts.imported_raises.push(raise);
             }
         }
@@ -710,7 +741,7 @@ fn attr_start(attribute: Node<'_>) -> usize {
 }
 
 /// `@router.get("/x")` -> ("router", "get").
-fn route_decorator(decorator: Node<'_>, source: &str) -> Option<(String, String)> {
+fn route_decorator(decorator: Node<'_>, source: &str) -> Option<(String, &'static str)> {
     let call = decorator.named_child(0)?;
     if call.kind() != "call" {
         return None;
@@ -720,11 +751,9 @@ fn route_decorator(decorator: Node<'_>, source: &str) -> Option<(String, String)
         return None;
     }
     let method = text(function.child_by_field_id(field::ATTRIBUTE())?, source);
-    if !fastapi::is_route_method(method) {
-        return None;
-    }
+    let method = *fastapi::ROUTE_METHODS.iter().find(|m| **m == method)?;
     let receiver = dotted_name(function.child_by_field_id(field::OBJECT())?, source)?;
-    Some((receiver, method.to_owned()))
+    Some((receiver, method))
 }
 
 fn parameters(params: Node<'_>, source: &str, lines: &LineIndex) -> Vec<Param> {

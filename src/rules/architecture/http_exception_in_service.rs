@@ -36,6 +36,13 @@ impl ProjectRule for HttpExceptionInService {
             }
             let facts = &project.facts[file].arch;
             let imported = facts.imported_raises.iter().filter(|r| {
+                let local = facts
+                    .http_exception_classes
+                    .iter()
+                    .any(|(c, _)| *c == r.exception);
+                if local {
+                    return is_http_class(project, file, &r.exception, 0);
+                }
                 model::resolve_name(project, file, &r.exception, 0)
                     .is_some_and(|(t, name)| is_http_class(project, t, &name, 0))
             });
@@ -70,9 +77,20 @@ fn is_http_class(project: &Project, file: usize, name: &str, depth: usize) -> bo
         return false;
     };
     bases.iter().any(|base| {
-        base == "HTTPException" && bases.len() == 1
+        if base == "HTTPException" && bases.len() == 1
             || arch::is_http_exception(base, &facts.imports)
-            || model::resolve_name(project, file, base, 0)
-                .is_some_and(|(t, n)| is_http_class(project, t, &n, depth + 1))
+        {
+            return true;
+        }
+        let local = facts
+            .arch
+            .http_exception_classes
+            .iter()
+            .any(|(c, _)| c == base);
+        if local {
+            return base != name && is_http_class(project, file, base, depth + 1);
+        }
+        model::resolve_name(project, file, base, 0)
+            .is_some_and(|(t, n)| is_http_class(project, t, &n, depth + 1))
     })
 }
