@@ -103,11 +103,14 @@ impl Walker<'_> {
             let abs = absolutize(path, &self.cwd);
             match std::fs::metadata(&abs) {
                 Ok(meta) if meta.is_dir() => roots.push(abs),
-                Ok(_) => {
+                Ok(meta) if meta.is_file() => {
                     found.insert(abs.clone(), self.info(abs));
                 }
-                Err(_) if abs.symlink_metadata().is_ok() => {
-                    broken.push((self.info(abs), "dangling symbolic link".to_owned()));
+                Ok(meta) => {
+                    broken.push((self.info(abs), not_regular_reason(&meta.file_type())));
+                }
+                Err(e) if abs.symlink_metadata().is_ok() => {
+                    broken.push((self.info(abs), broken_link_reason(&e)));
                 }
                 Err(e) => {
                     return Err(ConfigError(format!(
@@ -149,24 +152,40 @@ impl Walker<'_> {
             for result in walker {
                 match result {
                     Ok(entry) => {
-                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                        if is_file && is_python_path(entry.path()) {
-                            let abs = absolutize(entry.path(), &self.cwd);
+                        let Some(file_type) = entry.file_type() else {
+                            continue;
+                        };
+                        if file_type.is_dir() || !is_python_path(entry.path()) {
+                            continue;
+                        }
+                        let abs = absolutize(entry.path(), &self.cwd);
+                        if file_type.is_file() {
                             found.entry(abs.clone()).or_insert_with(|| self.info(abs));
+                        } else {
+                            // A named pipe, socket or device: reading it could
+                            // block forever, so it is reported, never opened.
+                            broken.push((self.info(abs), not_regular_reason(&file_type)));
                         }
                     }
                     Err(err) => {
                         let path = error_path(&err);
-                        let message = error_message(&err);
+                        let message = error_message(&err, &self.cwd);
                         match path {
                             Some(p)
                                 if is_python_path(&p)
                                     && p.symlink_metadata()
-                                        .is_ok_and(|m| m.file_type().is_symlink())
-                                    && std::fs::metadata(&p).is_err() =>
+                                        .is_ok_and(|m| m.file_type().is_symlink()) =>
                             {
-                                let abs = absolutize(&p, &self.cwd);
-                                broken.push((self.info(abs), "dangling symbolic link".to_owned()));
+                                if let Err(e) = std::fs::metadata(&p) {
+                                    let abs = absolutize(&p, &self.cwd);
+                                    broken.push((self.info(abs), broken_link_reason(&e)));
+                                } else {
+                                    errors.push(WalkError {
+                                        path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
+                                            .unwrap_or_else(|| slash(&p)),
+                                        message,
+                                    });
+                                }
                             }
                             Some(p) => errors.push(WalkError {
                                 path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
@@ -196,6 +215,40 @@ impl Walker<'_> {
     }
 }
 
+/// Why a symbolic link that exists cannot be followed.
+fn broken_link_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "dangling symbolic link".to_owned()
+    } else {
+        // A link to itself or a cycle of links: ELOOP.
+        format!("symbolic link cannot be followed: {e}")
+    }
+}
+
+/// Why a path that exists is not checked as a file.
+pub fn not_regular_reason(file_type: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if file_type.is_fifo() {
+            Some("a named pipe")
+        } else if file_type.is_socket() {
+            Some("a socket")
+        } else if file_type.is_block_device() || file_type.is_char_device() {
+            Some("a device")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return format!("not a regular file ({what})");
+        }
+    }
+    if file_type.is_dir() {
+        return "is a directory".to_owned();
+    }
+    "not a regular file".to_owned()
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -207,15 +260,18 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
-fn error_message(err: &ignore::Error) -> String {
+fn error_message(err: &ignore::Error, cwd: &Path) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } => error_message(err),
-        ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::WithPath { err, .. } => error_message(err, cwd),
+        ignore::Error::WithDepth { err, .. } => error_message(err, cwd),
         ignore::Error::Loop { ancestor, .. } => {
-            format!(
-                "symbolic link loop back to {}; not followed",
-                ancestor.display()
-            )
+            let ancestor = absolutize(ancestor, cwd);
+            let shown = match relative_to(&ancestor, cwd) {
+                Some(rel) if rel.is_empty() => ".".to_owned(),
+                Some(rel) => rel,
+                None => slash(&ancestor),
+            };
+            format!("symbolic link loop back to {shown}; not followed")
         }
         ignore::Error::Io(e) => e.to_string(),
         other => other.to_string(),

@@ -32,13 +32,19 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
     let driver_rules: Vec<Value> = report.rules.iter().map(|m| rule_descriptor(m)).collect();
 
     let mut occurrences: HashMap<(usize, &str, u64), usize> = HashMap::new();
+    // Hashing is per line, not per finding: thousands of findings on one
+    // 2 MB line must not rehash the line each time.
+    let mut line_hashes: HashMap<(usize, u32, &str), u64> = HashMap::new();
     let results: Vec<Value> = result
         .diagnostics
         .iter()
         .map(|d| {
-            let source = &result.sources[d.file];
-            let line_text = line_text(source, d.span.start);
-            let line_hash = fnv1a64(format!("{}\0{}", d.code, normalize(line_text)).as_bytes());
+            let line_hash = *line_hashes
+                .entry((d.file, d.start.line, d.code))
+                .or_insert_with(|| {
+                    let line_text = line_text(&result.sources[d.file], d.span.start);
+                    fnv1a64(format!("{}\0{}", d.code, normalize(line_text)).as_bytes())
+                });
             let n = occurrences.entry((d.file, d.code, line_hash)).or_insert(0);
             *n += 1;
             let mut value = json!({
@@ -181,7 +187,10 @@ fn truncate(s: &str) -> String {
 }
 
 fn line_text(source: &str, offset: usize) -> &str {
-    let offset = offset.min(source.len());
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = source[offset..]
         .find('\n')
