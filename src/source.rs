@@ -48,11 +48,14 @@ fn decode_raw(bytes: &[u8]) -> Result<String, DecodeError> {
     let cookie = coding_cookie(bytes);
     match cookie.as_deref().map(normalize_encoding) {
         None => decode_utf8(bytes),
-        Some(enc) if had_bom && !is_utf8_name(&enc) => Err(utf8_display_error(
-            bytes,
-            0,
-            format!("file starts with a UTF-8 BOM but declares encoding `{enc}`"),
-        )),
+        // CPython only takes the exact spelling `utf-8` (or `utf-8-...`) with a BOM.
+        Some(enc) if had_bom && !(enc == "utf-8" || enc.starts_with("utf-8-")) => {
+            Err(utf8_display_error(
+                bytes,
+                0,
+                format!("file starts with a UTF-8 BOM but declares encoding `{enc}`; with a BOM the declaration must say `utf-8`"),
+            ))
+        }
         Some(enc) if is_utf8_name(&enc) => decode_utf8(bytes),
         Some(enc) if is_latin1_name(&enc) => Ok(bytes.iter().map(|&b| b as char).collect()),
         Some(enc) if enc == "ascii" || enc == "us-ascii" => {
@@ -371,6 +374,65 @@ mod tests {
     fn strips_bom_and_refuses_nul() {
         assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").unwrap(), "x = 1\n");
         assert!(decode(b"x = 1\0\n").unwrap_err().message.contains("NUL"));
+    }
+
+    #[test]
+    fn lone_carriage_returns_become_line_feeds() {
+        assert_eq!(
+            decode(b"a = 1\rb = 2\r\nc = 3\r").unwrap(),
+            "a = 1\nb = 2\r\nc = 3\n"
+        );
+        let err = decode(b"a = 1\rb = '\xff'\n").unwrap_err();
+        assert!(err.message.contains("line 2, column 6"), "{}", err.message);
+        assert_eq!(&err.display[..6], "a = 1\n");
+    }
+
+    #[test]
+    fn error_columns_count_characters_and_point_into_the_display_text() {
+        let err = decode(
+            "é = 1; ü = '"
+                .bytes()
+                .chain([0xff, b'\''])
+                .collect::<Vec<u8>>()
+                .as_slice(),
+        )
+        .unwrap_err();
+        assert!(err.message.contains("line 1, column 13"), "{}", err.message);
+        assert_eq!(err.display[..err.display_offset].chars().count(), 12);
+        assert!(err.display[err.display_offset..].starts_with('\u{FFFD}'));
+    }
+
+    #[test]
+    fn cookie_encodings_report_the_bad_byte() {
+        let err = decode(b"# coding: cp1252\ns = '\x81'\n").unwrap_err();
+        assert!(err.message.contains("line 2, column 6"), "{}", err.message);
+        assert_eq!(err.display_offset, "# coding: cp1252\ns = '".len());
+        let err = decode(b"# coding: euc-jp\ns = '\xff\xff'\n").unwrap_err();
+        assert!(err.message.contains("euc-jp"), "{}", err.message);
+        assert!(decode(b"# coding: shift_jis\ns = '\x82\xa0'\n")
+            .unwrap()
+            .contains('あ'));
+    }
+
+    #[test]
+    fn wide_encodings_are_refused() {
+        assert!(decode(b"\xff\xfex\x00")
+            .unwrap_err()
+            .message
+            .contains("UTF-16"));
+        assert!(decode(b"\xff\xfe\x00\x00x\x00\x00\x00")
+            .unwrap_err()
+            .message
+            .contains("UTF-32"));
+        let err = decode(b"# coding: utf-16\nx = 1\n").unwrap_err();
+        assert!(err.message.contains("ASCII-compatible"), "{}", err.message);
+    }
+
+    #[test]
+    fn bom_requires_the_exact_utf8_spelling() {
+        assert!(decode(b"\xEF\xBB\xBF# coding: utf-8\nx = 1\n").is_ok());
+        assert!(decode(b"\xEF\xBB\xBF# coding: utf8\nx = 1\n").is_err());
+        assert!(decode(b"# coding: utf8\nx = 1\n").is_ok());
     }
 
     #[test]

@@ -146,6 +146,11 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
         ancestors: &[Node<'t>],
         source: &str,
     ) -> bool {
+        if node.is_missing() {
+            // Brackets are matched on the real tokens, as CPython's tokenizer
+            // does; one tree-sitter made up to recover is not there.
+            return false;
+        }
         match class {
             Class::Open(bracket) => {
                 if bracket == b'{' && self.in_interpolation(ancestors) {
@@ -277,7 +282,9 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
             other => other.map(|(problem, _)| problem),
         };
         let mut best: Option<Problem> = None;
-        for candidate in [tree, self.legacy, self.bracket_problem, self.limit]
+        // On a tie the first one listed wins: CPython's tokenizer reports
+        // bracket and limit problems before the parser sees anything.
+        for candidate in [self.bracket_problem, self.limit, self.legacy, tree]
             .into_iter()
             .flatten()
         {
