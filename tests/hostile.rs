@@ -775,6 +775,18 @@ fn file_names_that_are_not_utf8_or_carry_control_characters() {
 }
 
 #[test]
+fn oversized_file_is_reported_without_reading_it() {
+    let dir = case(&[]);
+    // Sparse: 65 MiB of length, nothing written, nothing read.
+    let file = fs::File::create(dir.path().join("huge.py")).expect("create huge.py");
+    file.set_len(65 * 1024 * 1024).expect("set length");
+    drop(file);
+    let r = check(dir.path(), &[], "65 MiB file");
+    r.expect("huge.py", "SYN002", 1, 1, "more than the 64 MiB");
+    r.ok_reported("ok.py");
+}
+
+#[test]
 fn empty_and_comment_only_files_are_clean() {
     let dir = case(&[
         ("empty.py", b""),
