@@ -87,10 +87,28 @@ impl ConfigFile {
         let pos = lines.position(span.start, &self.source);
         ConfigError(format!(
             "{}:{}:{}: error: {message}",
-            self.path.display(),
+            self.display_path(),
             pos.line,
             pos.column
         ))
+    }
+
+    /// Relative to the current directory when below it, like reported source paths.
+    fn display_path(&self) -> String {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::walk::relative_to(&self.path, &cwd))
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+
+    /// The `key` of the `key = value` line holding `offset`, if any.
+    fn key_at(&self, offset: usize) -> Option<String> {
+        let lines = LineIndex::new(&self.source);
+        let range = lines.line_range(lines.line_of(offset), &self.source);
+        let line = self.source.get(range.start..offset.max(range.start))?;
+        let (key, _) = line.split_once('=')?;
+        let key = key.trim().trim_matches('"');
+        (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
     }
 
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
@@ -129,12 +147,14 @@ impl ConfigFile {
                         "{}{section}",
                         message.replacen("unknown field", "unknown key", 1)
                     )
+                } else if let Some(key) = err.span().and_then(|s| file.key_at(s.start)) {
+                    format!("`{key}`: {message}")
                 } else {
                     message
                 };
                 Err(match err.span() {
                     Some(span) => file.error_at(span, message),
-                    None => ConfigError(format!("{}: error: {message}", path.display())),
+                    None => ConfigError(format!("{}: error: {message}", file.display_path())),
                 })
             }
         }
