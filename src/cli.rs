@@ -63,7 +63,7 @@ struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Never colour the text output (also: NO_COLOR).
+    /// Never colour the text output (also: NO_COLOR). Colour is on for a terminal or with FORCE_COLOR.
     #[arg(long)]
     no_color: bool,
     /// Print only the verdict line (text format).
@@ -171,8 +171,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .collect(),
         base_dir: cwd.clone(),
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
+    let to_terminal = args.output.is_none()
+        && (std::io::stdout().is_terminal()
+            || (env_set("FORCE_COLOR")
+                && !matches!(std::env::var("FORCE_COLOR").as_deref(), Ok("0" | "false"))));
+    let no_color_env = env_set("NO_COLOR");
     let bytes = match args.format {
         OutputFormat::Text => report::text::render(
             &report,
