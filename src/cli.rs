@@ -139,12 +139,15 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         config::discover(&crate::walk::absolutize(&paths[0], &cwd))
     };
     let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
-    let root = match &config_path {
-        Some(p) => crate::walk::absolutize(p, &cwd)
+    // Globs in a discovered config are relative to its directory; in one named
+    // with --config (often kept aside, e.g. ci/strict.toml) to the current
+    // directory, as ruff does.
+    let root = match (&config_path, &args.config) {
+        (Some(p), None) => crate::walk::absolutize(p, &cwd)
             .parent()
             .map(PathBuf::from)
             .unwrap_or_else(|| cwd.clone()),
-        None => cwd.clone(),
+        _ => cwd.clone(),
     };
     let overrides = Overrides {
         select: args.select.clone(),

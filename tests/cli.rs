@@ -354,6 +354,24 @@ fn explicit_config_file_and_isolated() {
 }
 
 #[test]
+fn globs_of_an_explicit_config_are_relative_to_the_current_directory() {
+    let dir = project(&[
+        (
+            "ci/strict.toml",
+            "extend-exclude = [\"app/legacy\"]\n\n[per-file-ignores]\n\"tests/*\" = [\"TYP001\"]\n",
+        ),
+        ("app/main.py", OPTIONAL),
+        ("app/legacy/old.py", OPTIONAL),
+        ("tests/test_main.py", OPTIONAL),
+        ("ci/tests/test_ci.py", OPTIONAL),
+    ]);
+    assert_eq!(
+        check_json(dir.path(), &["--config", "ci/strict.toml"]).paths(),
+        ["app/main.py", "ci/tests/test_ci.py"]
+    );
+}
+
+#[test]
 fn explicit_pyproject_config_file() {
     let dir = project(&[
         (
@@ -751,6 +769,41 @@ fn gitignore_is_respected_inside_a_git_repository() {
     write(dir.path(), ".git/info/exclude", "private.py\n");
     write(dir.path(), "private.py", OPTIONAL);
     assert_eq!(check_json(dir.path(), &[]).paths(), ["app.py"]);
+    write(dir.path(), "out/sub/y.py", OPTIONAL);
+    write(dir.path(), "lib/mod.py", OPTIONAL);
+    assert_eq!(check_json(&dir.path().join("lib"), &[]).paths(), ["mod.py"]);
+    assert_eq!(
+        check_json(dir.path(), &["lib", "out/sub"]).paths(),
+        ["lib/mod.py", "out/sub/y.py"]
+    );
+}
+
+#[test]
+fn ignore_files_above_the_repository_root_do_not_count() {
+    let dir = project(&[
+        (
+            ".gitignore",
+            "app.py
+local/
+",
+        ),
+        ("repo/app.py", OPTIONAL),
+        ("repo/local/x.py", OPTIONAL),
+        (
+            "repo/.gitignore",
+            "skipped.py
+",
+        ),
+        ("repo/skipped.py", OPTIONAL),
+    ]);
+    std::fs::create_dir_all(dir.path().join("repo/.git")).expect("mkdir");
+    let repo = dir.path().join("repo");
+    assert_eq!(check_json(&repo, &[]).paths(), ["app.py", "local/x.py"]);
+    assert_eq!(check_json(&repo.join("local"), &[]).paths(), ["x.py"]);
+    // `git worktree` and submodules put a `.git` file, not a directory.
+    std::fs::remove_dir(repo.join(".git")).expect("rmdir");
+    write(&repo, ".git", "gitdir: /elsewhere/.git/worktrees/repo\n");
+    assert_eq!(check_json(&repo, &[]).paths(), ["app.py", "local/x.py"]);
 }
 
 #[test]
