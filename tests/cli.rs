@@ -135,6 +135,25 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn checking_no_file_passes_with_a_warning() {
+    let dir = project(&[("docs/readme.md", "# docs\n"), (".venv/x.py", OPTIONAL)]);
+    let run = check(dir.path(), &["--quiet"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout,
+        "Verdict: PASS (0 blockers, 0 warnings, 0 info; 0 files checked)\n"
+    );
+    assert!(
+        run.stderr.contains("no Python files found"),
+        "{}",
+        run.stderr
+    );
+    let run = check(dir.path(), &["docs", "--format", "json"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json()["summary"]["files"], 0);
+}
+
+#[test]
 fn help_and_version_exit_0() {
     let dir = project(&[]);
     for args in [&["--help"][..], &["--version"], &["check", "--help"]] {

@@ -426,3 +426,12 @@ fn sarif_paths_are_relative_to_the_current_directory() {
     let uri = &results(&sarif)[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
     assert_eq!(*uri, "app/my%20module.py");
 }
+
+#[test]
+fn the_validator_never_fetches_remote_schemas() {
+    // Built without `resolve-http`: a remote reference fails to resolve
+    // instead of reaching the network, so the two vendored schemas are all
+    // these tests ever validate against.
+    let remote = json!({ "$ref": "https://json.schemastore.org/sarif-2.1.0.json" });
+    assert!(jsonschema::draft202012::new(&remote).is_err());
+}
