@@ -464,10 +464,14 @@ impl Settings {
             for (code, level) in map {
                 let origin = Origin::File(f, level.span(), "severity");
                 let Some(level_value) = Severity::parse(level.get_ref()) else {
-                    return Err(origin.error(format_args!(
-                        "`{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
-                        level.get_ref()
-                    )));
+                    return Err(f.error_at(
+                        level.span(),
+                        format_args!(
+                            "`severity.{}`: `{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
+                            code.get_ref(),
+                            level.get_ref()
+                        ),
+                    ));
                 };
                 for i in selectors(&origin, &[(code.get_ref().clone(), Some(code.span()))])? {
                     severity[i] = level_value;

@@ -489,7 +489,12 @@ fn bad_severity_value_is_an_error() {
     config_error(
         "fortress.toml",
         "[severity]\nTYP001 = \"critical\"\n",
-        &["fortress.toml:2:10:", "severity", "critical", "blocker"],
+        &[
+            "fortress.toml:2:10:",
+            "`severity.TYP001`",
+            "critical",
+            "blocker",
+        ],
     );
 }
 
