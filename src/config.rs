@@ -47,6 +47,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A list of strings, each with its place in the file.
+pub type SpannedList = Vec<Spanned<String>>;
+
 /// The keys of `[tool.fortress]`, as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -56,8 +59,8 @@ pub struct RawConfig {
     pub ignore: Option<Vec<Spanned<String>>>,
     pub exclude: Option<Vec<Spanned<String>>>,
     pub extend_exclude: Option<Vec<Spanned<String>>>,
-    pub per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
-    pub severity: Option<BTreeMap<String, Spanned<String>>>,
+    pub per_file_ignores: Option<BTreeMap<Spanned<String>, Spanned<SpannedList>>>,
+    pub severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     pub fail_on: Option<Spanned<String>>,
     /// Source roots, relative to the configuration file's directory.
     pub src: Option<Vec<Spanned<String>>>,
@@ -101,16 +104,6 @@ impl ConfigFile {
             .unwrap_or_else(|| self.path.display().to_string())
     }
 
-    /// The `key` of the `key = value` line holding `offset`, if any.
-    fn key_at(&self, offset: usize) -> Option<String> {
-        let lines = LineIndex::new(&self.source);
-        let range = lines.line_range(lines.line_of(offset), &self.source);
-        let line = self.source.get(range.start..offset.max(range.start))?;
-        let (key, _) = line.split_once('=')?;
-        let key = key.trim().trim_matches('"');
-        (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
-    }
-
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
         let source = std::fs::read_to_string(path).map_err(|e| {
             ConfigError(format!(
@@ -137,20 +130,36 @@ impl ConfigFile {
             }
             Err(err) => {
                 let message = err.message().trim().replace('\n', " ");
-                let section = if is_pyproject {
-                    " in [tool.fortress]"
+                let message = if let Some(rest) = message.strip_prefix("unknown field ") {
+                    // "unknown field `x`, expected one of ..." -> name the table before the list.
+                    let (key, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+                    let section = if is_pyproject {
+                        " in [tool.fortress]"
+                    } else {
+                        ""
+                    };
+                    let sep = if expected.is_empty() { "" } else { "; " };
+                    let hint = if key == "`tool`" && !is_pyproject {
+                        " (fortress.toml holds the keys of [tool.fortress] at its top level)"
+                    } else {
+                        ""
+                    };
+                    format!("unknown key {key}{section}{sep}{expected}{hint}")
                 } else {
-                    ""
-                };
-                let message = if message.starts_with("unknown field") {
-                    format!(
-                        "{}{section}",
-                        message.replacen("unknown field", "unknown key", 1)
-                    )
-                } else if let Some(key) = err.span().and_then(|s| file.key_at(s.start)) {
-                    format!("`{key}`: {message}")
-                } else {
-                    message
+                    // serde names the type it wanted, not the key that holds the value.
+                    let message = message
+                        .replace("invalid type: sequence", "invalid type: array")
+                        .replace("invalid type: map", "invalid type: table")
+                        .replace("expected a sequence", "expected an array")
+                        .replace("expected a map", "expected a table")
+                        .replace("expected struct RawConfig", "expected a table");
+                    match err
+                        .span()
+                        .and_then(|s| key_at(&file.source, s.start, is_pyproject))
+                    {
+                        Some(key) => format!("`{key}`: {message}"),
+                        None => message,
+                    }
                 };
                 Err(match err.span() {
                     Some(span) => file.error_at(span, message),
@@ -159,6 +168,48 @@ impl ConfigFile {
             }
         }
     }
+}
+
+/// The dotted key whose entry holds byte `offset` of a TOML document, e.g.
+/// `severity.TYP001`; relative to `[tool.fortress]` for a pyproject.toml.
+fn key_at(source: &str, offset: usize, is_pyproject: bool) -> Option<String> {
+    let doc = toml::de::DeTable::parse(source).ok()?;
+    let covers = |span: Range<usize>| span.start <= offset && offset < span.end.max(span.start + 1);
+    let mut best: Option<(usize, usize, Vec<String>)> = None;
+    // Tables opened by a `[header]` do not span their entries, so every
+    // entry is visited rather than only those inside a matching parent.
+    let mut stack: Vec<(Vec<String>, &toml::de::DeTable<'_>)> = vec![(Vec::new(), doc.get_ref())];
+    while let Some((path, table)) = stack.pop() {
+        for (key, value) in table {
+            let mut here = path.clone();
+            here.push(key.get_ref().to_string());
+            if covers(key.span()) || covers(value.span()) {
+                let size = value.span().len();
+                let better = best.as_ref().is_none_or(|(depth, best_size, _)| {
+                    here.len() > *depth || (here.len() == *depth && size < *best_size)
+                });
+                if better {
+                    best = Some((here.len(), size, here.clone()));
+                }
+            }
+            match value.get_ref() {
+                toml::de::DeValue::Table(inner) => stack.push((here, inner)),
+                toml::de::DeValue::Array(items) => {
+                    for item in items.iter() {
+                        if let toml::de::DeValue::Table(inner) = item.get_ref() {
+                            stack.push((here.clone(), inner));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut path = best?.2;
+    if is_pyproject && path.len() > 2 && path[0] == "tool" && path[1] == "fortress" {
+        path.drain(..2);
+    }
+    Some(path.join("."))
 }
 
 /// Find the configuration that applies to `start`: the nearest directory at or
@@ -425,12 +476,16 @@ impl Settings {
             for (code, level) in map {
                 let origin = Origin::File(f, level.span(), "severity");
                 let Some(level_value) = Severity::parse(level.get_ref()) else {
-                    return Err(origin.error(format_args!(
-                        "`{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
-                        level.get_ref()
-                    )));
+                    return Err(f.error_at(
+                        level.span(),
+                        format_args!(
+                            "`severity.{}`: `{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
+                            code.get_ref(),
+                            level.get_ref()
+                        ),
+                    ));
                 };
-                for i in selectors(&origin, &[(code.clone(), Some(level.span()))])? {
+                for i in selectors(&origin, &[(code.get_ref().clone(), Some(code.span()))])? {
                     severity[i] = level_value;
                 }
             }
@@ -474,7 +529,9 @@ impl Settings {
             for (pattern, codes) in map {
                 let origin = Origin::File(f, codes.span(), "per-file-ignores");
                 let ids = selectors(&origin, &spanned_values(codes.get_ref()))?;
-                let matcher = PathMatcher::new(&[pattern]).map_err(|(_, m)| origin.error(m))?;
+                let matcher = PathMatcher::new(&[pattern.get_ref()]).map_err(|(_, m)| {
+                    Origin::File(f, pattern.span(), "per-file-ignores").error(m)
+                })?;
                 per_file_ignores.push((matcher, ids));
             }
         }

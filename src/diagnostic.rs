@@ -93,7 +93,8 @@ impl LineIndex {
     pub fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(line) => line,
-            Err(next) => next - 1,
+            // A default (empty) index, as for unreadable files, holds no line start.
+            Err(next) => next.saturating_sub(1),
         }
     }
 
@@ -155,5 +156,11 @@ mod tests {
         assert_eq!(idx.position(quote, src), Position { line: 2, column: 6 });
         assert_eq!(idx.line_range(0, src), 0..5);
         assert_eq!(idx.position(src.len(), src).line, 3);
+    }
+
+    #[test]
+    fn empty_index_is_line_one() {
+        let idx = LineIndex::default();
+        assert_eq!(idx.position(0, ""), Position { line: 1, column: 1 });
     }
 }

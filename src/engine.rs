@@ -256,11 +256,24 @@ pub fn run(
         result.diagnostics.extend(outcome.diagnostics);
         result.sources.push(outcome.source);
     }
+    // Unreadable files were appended after the readable ones: order by path, not by index.
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
+    let mut rank = vec![0; files.len()];
+    for (position, &file) in by_path.iter().enumerate() {
+        rank[file] = position;
+    }
     result.diagnostics.sort_by(|a, b| {
-        (a.file, a.start, a.code, a.end, &a.message)
-            .cmp(&(b.file, b.start, b.code, b.end, &b.message))
+        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
+            rank[b.file],
+            b.start,
+            b.code,
+            b.end,
+            &b.message,
+        ))
     });
     result.diagnostics.dedup();
+    result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
     Ok(result)
 }

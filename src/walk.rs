@@ -126,6 +126,12 @@ impl Walker<'_> {
             let exclude = self.settings.exclude.clone();
             let project_root = self.settings.root.clone();
             let walk_root = root.clone();
+            // Inside a repository, git's own rule: ignore files above its root do
+            // not count. `require_git(false)` would apply them all the way up to
+            // `/`, so it is kept for trees that are not in a repository at all.
+            let in_repository = root
+                .ancestors()
+                .any(|dir| dir.join(".git").exists() || dir.join(".jj").is_dir());
             let walker = WalkBuilder::new(&root)
                 .hidden(false)
                 .parents(true)
@@ -133,7 +139,7 @@ impl Walker<'_> {
                 .git_ignore(true)
                 .git_global(false)
                 .git_exclude(true)
-                .require_git(false)
+                .require_git(in_repository)
                 .follow_links(true)
                 .sort_by_file_path(|a, b| a.cmp(b))
                 .filter_entry(move |entry| {

@@ -1,5 +1,6 @@
 //! `--format text`: codespan-reporting diagnostics, per-rule counts and the verdict banner.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
@@ -39,8 +40,8 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
     for d in &result.diagnostics {
         let id = *ids[d.file].get_or_insert_with(|| {
             files.add(
-                result.files[d.file].display.clone(),
-                result.sources[d.file].as_str(),
+                printable(&result.files[d.file].display).into_owned(),
+                printable(&result.sources[d.file]),
             )
         });
         let severity = match d.severity {
@@ -59,19 +60,19 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
         }
         let diagnostic = CsDiagnostic::new(severity)
             .with_code(d.code)
-            .with_message(&d.message)
+            .with_message(printable(&d.message))
             .with_labels(vec![Label::primary(id, span).with_message(d.name)])
             .with_notes(notes);
         if term::emit_to_write_style(buf, &config, &files, &diagnostic).is_err() {
             let _ = writeln!(
                 buf,
                 "{}:{}:{}: {} [{}] {}",
-                result.files[d.file].display,
+                printable(&result.files[d.file].display),
                 d.start.line,
                 d.start.column,
                 d.severity,
                 d.code,
-                d.message
+                printable(&d.message)
             );
         }
     }
@@ -79,7 +80,7 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
         let _ = buf.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true));
         let _ = write!(buf, "warning");
         let _ = buf.reset();
-        let _ = writeln!(buf, ": {}: {}", e.path, e.message);
+        let _ = writeln!(buf, ": {}: {}", printable(&e.path), printable(&e.message));
     }
 }
 
@@ -139,6 +140,18 @@ fn verdict_line(report: &Report<'_>, buf: &mut Buffer) {
         s.files,
         plural(s.files)
     );
+}
+
+/// Source lines, paths and messages go to a terminal: control characters
+/// (NUL, ESC, ...) would garble it or drive it. Each is one byte, so `?` in
+/// its place keeps every byte span valid.
+fn printable(text: &str) -> Cow<'_, str> {
+    let is_control = |c: char| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r');
+    if text.contains(is_control) {
+        Cow::Owned(text.replace(is_control, "?"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn plural(n: usize) -> &'static str {
