@@ -59,6 +59,7 @@ pub struct RawConfig {
     pub per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     pub severity: Option<BTreeMap<String, Spanned<String>>>,
     pub fail_on: Option<Spanned<String>>,
+    pub tests: Option<crate::testconf::RawTests>,
 }
 
 #[derive(Deserialize)]
@@ -80,7 +81,7 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
+    pub(crate) fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
         let lines = LineIndex::new(&self.source);
         let pos = lines.position(span.start, &self.source);
         ConfigError(format!(
@@ -117,10 +118,13 @@ impl ConfigFile {
             }
             Err(err) => {
                 let message = err.message().trim().replace('\n', " ");
-                let section = if is_pyproject {
-                    " in [tool.fortress]"
-                } else {
-                    ""
+                let header = err
+                    .span()
+                    .and_then(|span| table_header_before(&file.source, span.start));
+                let section = match header {
+                    Some(h) => format!(" in {h}"),
+                    None if is_pyproject => " in [tool.fortress]".to_owned(),
+                    None => String::new(),
                 };
                 let message = if message.starts_with("unknown field") {
                     format!(
@@ -137,6 +141,18 @@ impl ConfigFile {
             }
         }
     }
+}
+
+/// The `[table]` header governing byte `offset`, so an unknown key in
+/// `[tool.fortress.tests]` is reported against that table.
+fn table_header_before(source: &str, offset: usize) -> Option<&str> {
+    source
+        .get(..offset)?
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .and_then(|l| l.find(']').map(|end| &l[..=end]))
 }
 
 /// Find the configuration that applies to `start`: the nearest directory at or
@@ -294,6 +310,8 @@ pub struct Settings {
     pub exclude: PathMatcher,
     pub per_file_ignores: Vec<(PathMatcher, Vec<usize>)>,
     pub fail_on: FailOn,
+    /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
+    pub tests: crate::testconf::TestSettings,
 }
 
 enum Origin<'a> {
@@ -470,6 +488,8 @@ impl Settings {
             _ => FailOn::Fail,
         };
 
+        let tests = crate::testconf::TestSettings::resolve(raw.tests.as_ref(), file)?;
+
         Ok(Settings {
             root,
             config_path: file.map(|f| f.path.clone()),
@@ -478,6 +498,7 @@ impl Settings {
             exclude,
             per_file_ignores,
             fail_on,
+            tests,
         })
     }
 

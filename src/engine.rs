@@ -541,6 +541,7 @@ fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
+                        settings: plan.settings,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -587,6 +588,7 @@ fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
+                            settings: plan.settings,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };
