@@ -167,6 +167,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
         file_rule::<tests::test_name_format::TestNameFormat>(),
+        file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

@@ -13,6 +13,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 
+pub mod tautological_assertion;
 pub mod test_name_format;
 
 /// Finds the tests of one file. Feed it every `class_definition` (in walk
