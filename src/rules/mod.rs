@@ -168,6 +168,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
         file_rule::<tests::test_name_format::TestNameFormat>(),
         file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
+        file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

@@ -15,6 +15,7 @@ use crate::context::Cx;
 
 pub mod tautological_assertion;
 pub mod test_name_format;
+pub mod test_without_assertion;
 
 /// Finds the tests of one file. Feed it every `class_definition` (in walk
 /// order, before their methods) and ask about `function_definition`s.
