@@ -170,6 +170,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
         file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
         file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
+        file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

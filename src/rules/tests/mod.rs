@@ -13,6 +13,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 
+pub mod mock_echo_assertion;
 pub mod skip_without_reason;
 pub mod tautological_assertion;
 pub mod test_name_format;
