@@ -111,17 +111,18 @@ impl Rule for TestNameFormat {
             return;
         }
         let message = match suggest(name) {
-            Some(s) if tests.name_pattern.is_match(&s) => {
+            Some(Suggestion::Full(s)) if tests.name_pattern.is_match(&s) => {
                 format!("test name `{name}` does not follow the naming pattern; name it `{s}`")
             }
-            _ if tests.default_name_pattern => match placeholder(name) {
-                Some(s) => format!(
-                    "test name `{name}` does not say what it expects; name it `{s}` (pattern `test__<what>__<expected>`)"
-                ),
-                None => format!(
-                    "test name `{name}` does not follow the pattern `test__<what>__<expected>`"
-                ),
-            },
+            Some(Suggestion::MissingWhat(s)) if tests.default_name_pattern => format!(
+                "test name `{name}` does not say what it exercises; name it `{s}` (pattern `test__<what>__<expected>`)"
+            ),
+            Some(Suggestion::MissingExpected(s)) if tests.default_name_pattern => format!(
+                "test name `{name}` does not say what it expects; name it `{s}` (pattern `test__<what>__<expected>`)"
+            ),
+            _ if tests.default_name_pattern => format!(
+                "test name `{name}` does not follow the pattern `test__<what>__<expected>`"
+            ),
             _ => format!(
                 "test name `{name}` does not match the pattern `{}`",
                 tests.name_pattern.as_str()
@@ -132,7 +133,9 @@ impl Rule for TestNameFormat {
 }
 
 /// `testGetOrder_Returns404` -> `["get", "order", "returns", "404"]`.
-fn words(s: &str) -> Vec<String> {
+/// Digits start a new word only in camelCase names (`Returns404`), not in
+/// snake_case ones (`oauth2_login`).
+fn words(s: &str, camel: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let chars: Vec<char> = s.chars().collect();
     let mut current = String::new();
@@ -152,8 +155,7 @@ fn words(s: &str) -> Vec<String> {
                         || p.is_ascii_digit()
                         || (p.is_ascii_uppercase()
                             && next.is_some_and(|n| n.is_ascii_lowercase()))))
-                    || (c.is_ascii_digit() && p.is_ascii_alphabetic())
-                    || (c.is_ascii_alphabetic() && p.is_ascii_digit())
+                    || (camel && c.is_ascii_digit() && p.is_ascii_alphabetic())
             }
             _ => false,
         };
@@ -180,38 +182,59 @@ fn is_outcome(word: &str) -> bool {
             && word.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The name in `test__<what>__<expected>` form, when the split is evident.
-fn suggest(name: &str) -> Option<String> {
-    if !name.is_ascii() {
-        return None;
-    }
-    let rest = strip_test_prefix(name)?;
-    let (what, expected) = match rest.strip_prefix("__").and_then(|r| r.split_once("__")) {
-        Some((what, expected)) => (words(what), words(expected)),
-        None => {
-            let all = words(rest);
-            let at = (1..all.len()).find(|&i| is_outcome(&all[i]))?;
-            (all[..at].to_vec(), all[at..].to_vec())
-        }
-    };
-    if what.is_empty() || expected.is_empty() {
-        return None;
-    }
-    Some(format!("test__{}__{}", what.join("_"), expected.join("_")))
+enum Suggestion {
+    /// Both halves are evident.
+    Full(String),
+    /// The name starts with the outcome (`test_returns_404_if_missing`).
+    MissingWhat(String),
+    /// No outcome word (`test_login`).
+    MissingExpected(String),
 }
 
-/// `test_login` -> `test__login__<expected>`.
-fn placeholder(name: &str) -> Option<String> {
+/// The name in `test__<what>__<expected>` form, as far as it is evident.
+fn suggest(name: &str) -> Option<Suggestion> {
     if !name.is_ascii() {
         return None;
     }
     let rest = strip_test_prefix(name)?;
-    let rest = rest.trim_start_matches('_');
-    let what = match rest.split_once("__") {
-        Some((what, _)) => words(what),
-        None => words(rest),
-    };
-    (!what.is_empty()).then(|| format!("test__{}__<expected>", what.join("_")))
+    let camel = rest.bytes().any(|b| b.is_ascii_uppercase());
+    if let Some((what, expected)) = rest.strip_prefix("__").and_then(|r| r.split_once("__")) {
+        let (what, expected) = (words(what, camel), words(expected, camel));
+        return match (what.is_empty(), expected.is_empty()) {
+            (false, false) => Some(Suggestion::Full(format!(
+                "test__{}__{}",
+                what.join("_"),
+                expected.join("_")
+            ))),
+            (false, true) => Some(Suggestion::MissingExpected(format!(
+                "test__{}__<expected>",
+                what.join("_")
+            ))),
+            (true, false) => Some(Suggestion::MissingWhat(format!(
+                "test__<what>__{}",
+                expected.join("_")
+            ))),
+            (true, true) => None,
+        };
+    }
+    let all = words(rest, camel);
+    if all.is_empty() {
+        return None;
+    }
+    if is_outcome(&all[0]) {
+        return Some(Suggestion::MissingWhat(format!(
+            "test__<what>__{}",
+            all.join("_")
+        )));
+    }
+    Some(match (1..all.len()).find(|&i| is_outcome(&all[i])) {
+        Some(at) => Suggestion::Full(format!(
+            "test__{}__{}",
+            all[..at].join("_"),
+            all[at..].join("_")
+        )),
+        None => Suggestion::MissingExpected(format!("test__{}__<expected>", all.join("_"))),
+    })
 }
 
 #[cfg(test)]
@@ -225,34 +248,58 @@ mod tests {
         assert_eq!(sorted, OUTCOME_WORDS);
     }
 
+    fn full(name: &str) -> Option<String> {
+        match suggest(name) {
+            Some(Suggestion::Full(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn partial(name: &str) -> Option<String> {
+        match suggest(name) {
+            Some(Suggestion::MissingWhat(s) | Suggestion::MissingExpected(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     #[test]
     fn suggestions() {
         assert_eq!(
-            suggest("test_get_order_returns_404").as_deref(),
+            full("test_get_order_returns_404").as_deref(),
             Some("test__get_order__returns_404")
         );
         assert_eq!(
-            suggest("testGetOrderReturns404").as_deref(),
+            full("testGetOrderReturns404").as_deref(),
             Some("test__get_order__returns_404")
         );
         assert_eq!(
-            suggest("test_parseHTTPResponse_raises").as_deref(),
+            full("test_parseHTTPResponse_raises").as_deref(),
             Some("test__parse_http_response__raises")
         );
         assert_eq!(
-            suggest("test__Get_Order__Returns").as_deref(),
+            full("test__Get_Order__Returns").as_deref(),
             Some("test__get_order__returns")
         );
         assert_eq!(
-            suggest("test_delete_user_404").as_deref(),
+            full("test_delete_user_404").as_deref(),
             Some("test__delete_user__404")
         );
-        assert_eq!(suggest("test_login"), None);
-        assert_eq!(suggest("test_returns"), None);
         assert_eq!(
-            placeholder("test_login").as_deref(),
+            full("test_oauth2_login_fails").as_deref(),
+            Some("test__oauth2_login__fails")
+        );
+        assert_eq!(
+            partial("test_login").as_deref(),
             Some("test__login__<expected>")
         );
-        assert_eq!(placeholder("test"), None);
+        assert_eq!(
+            partial("test_returns_403_if_not_authenticated").as_deref(),
+            Some("test__<what>__returns_403_if_not_authenticated")
+        );
+        assert_eq!(
+            partial("test__login").as_deref(),
+            Some("test__login__<expected>")
+        );
+        assert!(suggest("test").is_none());
     }
 }
