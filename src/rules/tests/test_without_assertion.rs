@@ -26,9 +26,12 @@ pub struct TestWithoutAssertion {
 }
 
 struct Function {
-    name: String,
+    name: Range<usize>,
     checks: bool,
-    callees: HashSet<String>,
+    /// Byte ranges of the names this function calls (nested functions keep their own).
+    callees: Vec<Range<usize>>,
+    /// The enclosing function, whose checks include this one's.
+    parent: Option<usize>,
     /// Set for tests: where to report.
     test: Option<Range<usize>>,
 }
@@ -83,23 +86,24 @@ impl Rule for TestWithoutAssertion {
                     && !has_doctest(node, cx);
                 let name = node.child_by_field_name("name");
                 let mut checks = false;
-                let mut callees = HashSet::new();
+                let mut callees = Vec::new();
                 // A decorator may turn the function into a check
                 // (`@jump_test(1, 2, [3])` runs it and compares the trace).
                 for d in decorators(cx.ancestors) {
                     let d_name = decorator_name(d, cx.source);
                     if is_check_name(d_name, cx) {
                         checks = true;
-                    } else if !d_name.is_empty() {
-                        callees.insert(d_name.to_owned());
+                    } else if let Some(range) = decorator_name_range(d) {
+                        callees.push(range);
                     }
                 }
                 self.by_start
                     .insert(node.start_byte(), self.functions.len());
                 self.functions.push(Function {
-                    name: name.map(|n| cx.text(n)).unwrap_or("").to_owned(),
+                    name: name.map_or(0..0, |n| n.byte_range()),
                     checks,
                     callees,
+                    parent: self.innermost(cx.ancestors),
                     test: name.filter(|_| is_test).map(|n| n.byte_range()),
                 });
             }
@@ -120,9 +124,12 @@ impl Rule for TestWithoutAssertion {
                 if is_check_call(node, name, cx) {
                     self.mark_checks(cx.ancestors);
                 } else {
-                    let found: Vec<usize> = self.enclosing(cx.ancestors).collect();
-                    for f in found {
-                        self.functions[f].callees.insert(name.to_owned());
+                    let range = node
+                        .child_by_field_name("function")
+                        .and_then(name_node)
+                        .map(|n| n.byte_range());
+                    if let (Some(f), Some(range)) = (self.innermost(cx.ancestors), range) {
+                        self.functions[f].callees.push(range);
                     }
                 }
             }
@@ -135,22 +142,34 @@ impl Rule for TestWithoutAssertion {
         if self.functions.is_empty() {
             return;
         }
-        let mut checking: HashSet<String> = self
+        let source = cx.source;
+        let text = |r: &Range<usize>| source.get(r.clone()).unwrap_or("");
+        let mut checking: HashSet<&str> = self
             .functions
             .iter()
             .filter(|f| f.checks)
-            .map(|f| f.name.clone())
+            .map(|f| text(&f.name))
             .collect();
-        // Propagate from helpers to callers until nothing changes; each round
-        // marks at least one more function, so this ends.
+        // Propagate from helpers to callers and from nested functions to the
+        // functions around them until nothing changes; each round marks at
+        // least one more function, so this ends.
         loop {
             let mut changed = false;
-            for f in &mut self.functions {
-                if !f.checks && f.callees.iter().any(|c| checking.contains(c)) {
-                    f.checks = true;
-                    checking.insert(f.name.clone());
-                    changed = true;
+            for i in 0..self.functions.len() {
+                let f = &self.functions[i];
+                if f.checks || !f.callees.iter().any(|c| checking.contains(text(c))) {
+                    continue;
                 }
+                let mut at = Some(i);
+                while let Some(j) = at {
+                    if self.functions[j].checks {
+                        break;
+                    }
+                    self.functions[j].checks = true;
+                    checking.insert(text(&self.functions[j].name));
+                    at = self.functions[j].parent;
+                }
+                changed = true;
             }
             if !changed {
                 break;
@@ -162,7 +181,7 @@ impl Rule for TestWithoutAssertion {
                     span.clone(),
                     format!(
                         "test `{}` checks nothing: it has no assertion, so it passes whatever the code under test returns",
-                        f.name
+                        text(&f.name)
                     ),
                 );
             }
@@ -176,6 +195,14 @@ impl TestWithoutAssertion {
             .iter()
             .filter(|a| a.kind() == "function_definition")
             .filter_map(|a| self.by_start.get(&a.start_byte()).copied())
+    }
+
+    fn innermost(&self, ancestors: &[Node<'_>]) -> Option<usize> {
+        ancestors
+            .iter()
+            .rev()
+            .find(|a| a.kind() == "function_definition")
+            .and_then(|a| self.by_start.get(&a.start_byte()).copied())
     }
 
     fn mark_checks(&mut self, ancestors: &[Node<'_>]) {
@@ -211,6 +238,24 @@ fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
         .filter(|s| s.kind() == "expression_statement")
         .and_then(|s| s.named_child(0))
         .is_some_and(|s| s.kind() == "string" && cx.text(s).contains(">>>"))
+}
+
+/// The name node of `c` in `c`, `a.b.c`.
+fn name_node(node: Node<'_>) -> Option<Node<'_>> {
+    match node.kind() {
+        "identifier" => Some(node),
+        "attribute" => node.child_by_field_name("attribute"),
+        _ => None,
+    }
+}
+
+fn decorator_name_range(expr: Node<'_>) -> Option<Range<usize>> {
+    let target = if expr.kind() == "call" {
+        expr.child_by_field_name("function")?
+    } else {
+        expr
+    };
+    name_node(target).map(|n| n.byte_range())
 }
 
 /// `self.assertEqual(...)`, `m.assert_called_once()`, `self.fail(...)`,
