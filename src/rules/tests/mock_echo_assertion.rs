@@ -19,8 +19,10 @@ use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
 pub struct MockEchoAssertion {
-    /// Start byte of the outermost function being followed.
-    scope: Option<usize>,
+    /// End byte of the outermost function being followed (0: none yet).
+    /// Compared with each node's start instead of scanning the ancestors,
+    /// which deep nesting would make quadratic.
+    scope_end: usize,
     /// Class of that function, when it is a method.
     scope_class: Option<usize>,
     /// Whether that function is a `setUp`-like method.
@@ -93,22 +95,14 @@ impl Rule for MockEchoAssertion {
         if !cx.file.is_test {
             return;
         }
+        let inside = node.start_byte() < self.scope_end;
         if node.kind() == "function_definition" {
-            if !cx
-                .ancestors
-                .iter()
-                .any(|a| a.kind() == "function_definition")
-            {
+            if !inside {
                 self.enter(node, cx);
             }
             return;
         }
-        let outermost = cx
-            .ancestors
-            .iter()
-            .find(|a| a.kind() == "function_definition")
-            .map(|f| f.start_byte());
-        if outermost.is_none() || outermost != self.scope {
+        if !inside {
             return;
         }
         match node.kind() {
@@ -167,7 +161,7 @@ impl Rule for MockEchoAssertion {
 
 impl MockEchoAssertion {
     fn enter(&mut self, func: Node<'_>, cx: &Cx<'_>) {
-        self.scope = Some(func.start_byte());
+        self.scope_end = func.end_byte();
         self.scope_class = cx
             .ancestors
             .iter()

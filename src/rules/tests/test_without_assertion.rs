@@ -5,7 +5,7 @@
 //! calls; in `finish`, checking propagates from helpers of the same file to
 //! their callers, and the tests that still check nothing are reported.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -21,8 +21,10 @@ pub struct TestWithoutAssertion {
     /// Computed on the first visit: is this file a test module?
     active: Option<bool>,
     functions: Vec<Function>,
-    /// Function node start byte -> index in `functions`.
-    by_start: HashMap<usize, usize>,
+    /// Functions around the current node, innermost last: (end byte, index).
+    /// Kept from visit order so no visit scans the ancestors (deep nesting
+    /// would make that quadratic).
+    open: Vec<(usize, usize)>,
 }
 
 struct Function {
@@ -76,6 +78,11 @@ impl Rule for TestWithoutAssertion {
         if !active {
             return;
         }
+        let start = node.start_byte();
+        while self.open.last().is_some_and(|&(end, _)| end <= start) {
+            self.open.pop();
+        }
+        let innermost = self.open.last().map(|&(_, i)| i);
         match node.kind() {
             "class_definition" => self.collector.visit_class(node, cx),
             "function_definition" => {
@@ -97,13 +104,12 @@ impl Rule for TestWithoutAssertion {
                         callees.push(range);
                     }
                 }
-                self.by_start
-                    .insert(node.start_byte(), self.functions.len());
+                self.open.push((node.end_byte(), self.functions.len()));
                 self.functions.push(Function {
                     name: name.map_or(0..0, |n| n.byte_range()),
                     checks,
                     callees,
-                    parent: self.innermost(cx.ancestors),
+                    parent: innermost,
                     test: name.filter(|_| is_test).map(|n| n.byte_range()),
                 });
             }
@@ -114,7 +120,7 @@ impl Rule for TestWithoutAssertion {
                     .and_then(|r| super::last_name(r, cx.source))
                     .is_some_and(|n| is_check_name(n, cx));
                 if aliases_check {
-                    self.mark_checks(cx.ancestors);
+                    self.mark_checks(innermost);
                 }
             }
             "call" => {
@@ -122,25 +128,32 @@ impl Rule for TestWithoutAssertion {
                     return;
                 };
                 if is_check_call(node, name, cx) {
-                    self.mark_checks(cx.ancestors);
+                    self.mark_checks(innermost);
                 } else {
                     let range = node
                         .child_by_field_name("function")
                         .and_then(name_node)
                         .map(|n| n.byte_range());
-                    if let (Some(f), Some(range)) = (self.innermost(cx.ancestors), range) {
+                    if let (Some(f), Some(range)) = (innermost, range) {
                         self.functions[f].callees.push(range);
                     }
                 }
             }
             // An `assert` or a `raise` (the hand-written form of a failed check).
-            _ => self.mark_checks(cx.ancestors),
+            _ => self.mark_checks(innermost),
         }
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
         if self.functions.is_empty() {
             return;
+        }
+        // A nested function's checks are its enclosing function's too;
+        // parents come first in walk order, so one backward pass suffices.
+        for i in (0..self.functions.len()).rev() {
+            if let (true, Some(p)) = (self.functions[i].checks, self.functions[i].parent) {
+                self.functions[p].checks = true;
+            }
         }
         let source = cx.source;
         let text = |r: &Range<usize>| source.get(r.clone()).unwrap_or("");
@@ -190,24 +203,8 @@ impl Rule for TestWithoutAssertion {
 }
 
 impl TestWithoutAssertion {
-    fn enclosing<'a>(&'a self, ancestors: &'a [Node<'_>]) -> impl Iterator<Item = usize> + 'a {
-        ancestors
-            .iter()
-            .filter(|a| a.kind() == "function_definition")
-            .filter_map(|a| self.by_start.get(&a.start_byte()).copied())
-    }
-
-    fn innermost(&self, ancestors: &[Node<'_>]) -> Option<usize> {
-        ancestors
-            .iter()
-            .rev()
-            .find(|a| a.kind() == "function_definition")
-            .and_then(|a| self.by_start.get(&a.start_byte()).copied())
-    }
-
-    fn mark_checks(&mut self, ancestors: &[Node<'_>]) {
-        let found: Vec<usize> = self.enclosing(ancestors).collect();
-        for f in found {
+    fn mark_checks(&mut self, innermost: Option<usize>) {
+        if let Some(f) = innermost {
             self.functions[f].checks = true;
         }
     }
