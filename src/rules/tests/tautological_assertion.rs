@@ -171,16 +171,20 @@ fn is_length_at_least_zero(node: Node<'_>, source: &str) -> bool {
 }
 
 fn operands(comparison: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::with_capacity(2);
     let mut cursor = comparison.walk();
-    let operators: Vec<usize> = comparison
-        .children_by_field_name("operators", &mut cursor)
-        .map(|o| o.id())
-        .collect();
-    let mut cursor = comparison.walk();
-    comparison
-        .named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment" && !operators.contains(&c.id()))
-        .collect()
+    if cursor.goto_first_child() {
+        loop {
+            let n = cursor.node();
+            if n.is_named() && n.kind() != "comment" && cursor.field_name() != Some("operators") {
+                out.push(n);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// `is not`, `==`, ...: the text between two operands, spaces normalised.
