@@ -64,6 +64,7 @@ pub struct RawConfig {
     pub fail_on: Option<Spanned<String>>,
     /// Source roots, relative to the configuration file's directory.
     pub src: Option<Vec<Spanned<String>>>,
+    pub tests: Option<crate::testconf::RawTests>,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +86,7 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
+    pub(crate) fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
         let lines = LineIndex::new(&self.source);
         let pos = lines.position(span.start, &self.source);
         ConfigError(format!(
@@ -133,10 +134,13 @@ impl ConfigFile {
                 let message = if let Some(rest) = message.strip_prefix("unknown field ") {
                     // "unknown field `x`, expected one of ..." -> name the table before the list.
                     let (key, expected) = rest.split_once(", ").unwrap_or((rest, ""));
-                    let section = if is_pyproject {
-                        " in [tool.fortress]"
-                    } else {
-                        ""
+                    let header = err
+                        .span()
+                        .and_then(|span| table_header_before(&file.source, span.start));
+                    let section = match header {
+                        Some(h) => format!(" in {h}"),
+                        None if is_pyproject => " in [tool.fortress]".to_owned(),
+                        None => String::new(),
                     };
                     let sep = if expected.is_empty() { "" } else { "; " };
                     let hint = if key == "`tool`" && !is_pyproject {
@@ -210,6 +214,18 @@ fn key_at(source: &str, offset: usize, is_pyproject: bool) -> Option<String> {
         path.drain(..2);
     }
     Some(path.join("."))
+}
+
+/// The `[table]` header governing byte `offset`, so an unknown key in
+/// `[tool.fortress.tests]` is reported against that table.
+fn table_header_before(source: &str, offset: usize) -> Option<&str> {
+    source
+        .get(..offset)?
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .and_then(|l| l.find(']').map(|end| &l[..=end]))
 }
 
 /// Find the configuration that applies to `start`: the nearest directory at or
@@ -369,6 +385,8 @@ pub struct Settings {
     pub fail_on: FailOn,
     /// Configured source roots (absolute); empty means "detect".
     pub src: Vec<PathBuf>,
+    /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
+    pub tests: crate::testconf::TestSettings,
 }
 
 enum Origin<'a> {
@@ -562,6 +580,7 @@ impl Settings {
                 src.push(crate::walk::absolutize(&dir, &root));
             }
         }
+        let tests = crate::testconf::TestSettings::resolve(raw.tests.as_ref(), file)?;
 
         Ok(Settings {
             src,
@@ -572,6 +591,7 @@ impl Settings {
             exclude,
             per_file_ignores,
             fail_on,
+            tests,
         })
     }
 

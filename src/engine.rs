@@ -565,6 +565,7 @@ fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
+                        settings: plan.settings,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -611,6 +612,7 @@ fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
+                            settings: plan.settings,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };

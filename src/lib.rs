@@ -12,4 +12,5 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod testconf;
 pub mod walk;

@@ -66,14 +66,9 @@ pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
     path.strip_prefix(base).ok().map(slash)
 }
 
+/// Test code by the default conventions (see `testconf`); a run uses `settings.tests`.
 pub fn is_test_path(rel: &str) -> bool {
-    let mut parts = rel.split('/').collect::<Vec<_>>();
-    let name = parts.pop().unwrap_or("");
-    let stem = name.trim_end_matches(".pyi").trim_end_matches(".py");
-    stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem == "conftest"
-        || parts.iter().any(|p| *p == "tests" || *p == "test")
+    crate::testconf::defaults().is_test_file(rel)
 }
 
 pub struct Walker<'a> {
@@ -85,7 +80,7 @@ impl Walker<'_> {
     fn info(&self, abs: PathBuf) -> FileInfo {
         let display = relative_to(&abs, &self.cwd).unwrap_or_else(|| slash(&abs));
         let rel = relative_to(&abs, &self.settings.root).unwrap_or_else(|| display.clone());
-        let is_test = is_test_path(&rel);
+        let is_test = self.settings.tests.is_test_file(&rel);
         FileInfo {
             path: abs,
             display,

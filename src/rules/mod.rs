@@ -11,6 +11,7 @@ use crate::project::{Project, ProjectFinding};
 
 pub mod suppression;
 pub mod syntax;
+pub mod tests;
 pub mod typing;
 
 /// Groups of rules; the code prefix selects a whole family (`--select SEC`).
@@ -165,6 +166,11 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+        file_rule::<tests::test_name_format::TestNameFormat>(),
+        file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
+        file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
+        file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
+        file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
