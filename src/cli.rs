@@ -157,7 +157,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
-    let summary = Summary::new(result.files.len(), &result.diagnostics);
+    let summary = Summary::new(result.python_files, &result.diagnostics);
     let verdict = summary.verdict();
     let report = Report {
         result: &result,

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deps;
 pub mod context;
 pub mod diagnostic;
 pub mod engine;

@@ -79,6 +79,56 @@ pub fn extract(
     }
 }
 
+/// `importlib.import_module("a.b")` / `import_module("a.b")` /
+/// `__import__("a.b")` with a literal, absolute module name: recorded as an
+/// import of that module (dependency checks count it as a use).
+pub fn extract_dynamic(
+    node: Node<'_>,
+    ancestors: &[Node<'_>],
+    source: &str,
+    lines: &LineIndex,
+    out: &mut Vec<Import>,
+) {
+    let Some(function) = node.child_by_field_name("function") else {
+        return;
+    };
+    let callee = source.get(function.byte_range()).unwrap_or("");
+    if !(callee == "__import__" || callee == "import_module" || callee.ends_with(".import_module")) {
+        return;
+    }
+    let Some(args) = node.child_by_field_name("arguments") else {
+        return;
+    };
+    let Some(first) = args.named_child(0).filter(|a| a.kind() == "string") else {
+        return;
+    };
+    let raw = source.get(first.byte_range()).unwrap_or("");
+    if raw.starts_with(|c: char| c.is_alphabetic()) || raw.len() < 2 {
+        // f-strings and other prefixed literals are not plain names.
+        return;
+    }
+    let module = &raw[1..raw.len() - 1];
+    let valid = !module.is_empty()
+        && !module.starts_with('.')
+        && module
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    if !valid {
+        return;
+    }
+    out.push(Import {
+        module: module.to_owned(),
+        level: 0,
+        alias: None,
+        names: Vec::new(),
+        is_from: false,
+        scope: scope_of(ancestors, source),
+        guarded: is_guarded(node, ancestors, source),
+        span: node.byte_range(),
+        start: lines.position(node.start_byte(), source),
+    });
+}
+
 fn name_and_alias<'s>(
     node: Node<'_>,
     text: &impl Fn(Node<'_>) -> &'s str,

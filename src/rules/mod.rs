@@ -7,8 +7,9 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::project::{Project, ProjectFinding};
+use crate::project::{OtherFiles, Project, ProjectFinding};
 
+pub mod dependencies;
 pub mod suppression;
 pub mod syntax;
 pub mod typing;
@@ -114,6 +115,18 @@ impl<R: Rule> FileChecker for R {
 /// A cross-file rule, fed the facts every file yielded during its walk.
 pub trait ProjectRule: Send + Sync + 'static {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>);
+
+    /// What the engine calls. Rules that also report in non-Python files
+    /// (manifests) override it and register those files in `other`.
+    fn check_with_other_files(
+        &self,
+        project: &Project,
+        out: &mut Vec<ProjectFinding>,
+        other: &mut OtherFiles,
+    ) {
+        let _ = other;
+        self.check(project, out);
+    }
 }
 
 pub enum RuleKind {
@@ -148,7 +161,6 @@ fn engine_rule(meta: RuleMeta) -> RuleEntry {
     }
 }
 
-#[allow(dead_code)]
 fn project_rule<R: ProjectRule + Default>(meta: RuleMeta) -> RuleEntry {
     RuleEntry {
         meta,
@@ -165,6 +177,18 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+        project_rule::<dependencies::hallucinated_import::HallucinatedImport>(
+            dependencies::hallucinated_import::META,
+        ),
+        project_rule::<dependencies::transitive_import::TransitiveImport>(
+            dependencies::transitive_import::META,
+        ),
+        project_rule::<dependencies::unused_dependency::UnusedDependency>(
+            dependencies::unused_dependency::META,
+        ),
+        project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
+            dependencies::dev_dependency_in_app::META,
+        ),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
