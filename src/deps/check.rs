@@ -26,6 +26,16 @@ fn needed_module(i: &Import) -> String {
     i.module.clone()
 }
 
+/// "`pydantic` is" or "`yaml` comes from `pyyaml`, which is".
+fn subject(shown: &str, dist: &str) -> String {
+    let top = shown.split('.').next().unwrap_or(shown);
+    if super::names::normalize(top) == dist {
+        format!("`{dist}` is")
+    } else {
+        format!("`{shown}` comes from `{dist}`, which is")
+    }
+}
+
 fn file_name(model: &Model, file: usize) -> String {
     model.sources.files[file]
         .path
@@ -65,6 +75,8 @@ pub fn run(project: &Project<'_>, code: &'static str, out: &mut Vec<ProjectFindi
             continue;
         }
         let app = is_app_code(info);
+        // setup.py runs at build time, where the build backend provides setuptools.
+        let build_script = info.file_name() == "setup.py";
         let mut reported: BTreeSet<usize> = BTreeSet::new();
         for import in facts.imports.iter().filter(|i| i.level == 0 && !i.module.is_empty()) {
             if import.guarded || !reported.insert(import.span.start) {
@@ -72,6 +84,9 @@ pub fn run(project: &Project<'_>, code: &'static str, out: &mut Vec<ProjectFindi
             }
             let module = needed_module(import);
             let resolution = checker.resolve(&module, scope, app, import.scope);
+            if build_script && !matches!(resolution, Resolution::Unknown { .. }) {
+                continue;
+            }
             let shown = &import.module;
             let message = match (&resolution, code) {
                 (Resolution::Unknown { suggestion }, HALLUCINATED) => {
@@ -84,13 +99,15 @@ pub fn run(project: &Project<'_>, code: &'static str, out: &mut Vec<ProjectFindi
                     )
                 }
                 (Resolution::Transitive { dist, via, evidence }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => {
+                    let what = subject(shown, dist);
                     match via {
-                        Some(v) => format!("`{shown}` comes from `{dist}`, which is not declared: it is installed only as a dependency of `{v}` ({evidence})"),
-                        None => format!("`{shown}` comes from `{dist}`, which is not declared: it is only installed ({evidence}), not required by the project"),
+                        Some(v) => format!("{what} not declared: {evidence} installs it only as a dependency of `{v}`"),
+                        None => format!("{what} not declared: only {evidence} lists it"),
                     }
                 }
                 (Resolution::Undeclared { dist }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => format!(
-                    "`{shown}` comes from `{dist}`, which no manifest declares: it works only while another package happens to install it"
+                    "{} not declared in any manifest: it works only while another package happens to install it",
+                    subject(shown, dist)
                 ),
                 (Resolution::DevOnly { dist, group, file }, DEV_IN_APP) => {
                     let where_ = file_name(&model, *file);
@@ -142,6 +159,12 @@ fn unused(
         }
     }
     let settings = &project.settings.dependencies;
+    let mut used_names: BTreeSet<String> = BTreeSet::new();
+    for (scope, modules) in &by_scope {
+        for m in modules {
+            used_names.extend(checker.used_by(m, *scope));
+        }
+    }
     for (s, scope) in model.scopes.iter().enumerate() {
         // Files whose chain includes this scope.
         let users: Vec<usize> = by_scope
@@ -178,9 +201,7 @@ fn unused(
             if pinned_transitive {
                 continue;
             }
-            let used = users.iter().any(|u| {
-                by_scope[u].iter().any(|m| checker.uses(m, *u, d))
-            });
+            let used = used_names.contains(&d.name);
             if used {
                 continue;
             }

@@ -359,12 +359,29 @@ impl<'m> Checker<'m> {
         let type_checking = how == ImportScope::TypeChecking;
         let providers = self.providers(module, scope);
         let mut dev_match: Option<&Declared> = None;
-        for d in self.declared(scope) {
+        let own = self.own_names(scope);
+        let declared: Vec<&Declared> = self
+            .declared(scope)
+            .filter(|d| !own.contains(&d.name))
+            .collect();
+        let mut matched = false;
+        for d in &declared {
             if self.provides(d, &providers, scope, type_checking) {
+                matched = true;
                 if !d.group.is_dev() || !app_code || type_checking {
                     return Resolution::Fine;
                 }
                 dev_match.get_or_insert(d);
+            }
+        }
+        if !matched {
+            for d in &declared {
+                if fuzzy_match(module, &d.name) {
+                    if !d.group.is_dev() || !app_code || type_checking {
+                        return Resolution::Fine;
+                    }
+                    dev_match.get_or_insert(d);
+                }
             }
         }
         if self.model.loose.contains(top) {
@@ -374,8 +391,11 @@ impl<'m> Checker<'m> {
         let runtime: Vec<&Declared> = self.declared(scope).filter(|d| !d.group.is_dev()).collect();
         for lock in self.locked(scope) {
             if let Some(p) = providers.iter().find(|p| lock.contains(p) && !tables::is_stub_dist(p)) {
+                // Prefer naming a runtime dependency; tests may reach it through a dev one.
+                let all: Vec<&Declared> = self.declared(scope).collect();
                 let via = runtime
                     .iter()
+                    .chain(all.iter())
                     .find(|d| lock.closure(&d.name, &d.extras).contains(p))
                     .map(|d| d.written.clone());
                 if let Some(d) = dev_match {
@@ -459,11 +479,46 @@ impl<'m> Checker<'m> {
         best.map(|b| b.2)
     }
 
-    /// Is declaration `d` used by `module` (any group, extras ignored)?
-    pub fn uses(&mut self, module: &str, scope: usize, d: &Declared) -> bool {
+    /// Declared distributions (normalised) an import of `module` uses: the
+    /// ones providing it, else the ones named like it.
+    pub fn used_by(&mut self, module: &str, scope: usize) -> BTreeSet<String> {
         let providers = self.providers(module, scope);
-        providers.iter().any(|p| *p == d.name)
+        let declared: Vec<&Declared> = self.declared(scope).collect();
+        let exact: BTreeSet<String> = declared
+            .iter()
+            .filter(|d| providers.contains(&d.name))
+            .map(|d| d.name.clone())
+            .collect();
+        if !exact.is_empty() {
+            return exact;
+        }
+        declared
+            .iter()
+            .filter(|d| fuzzy_match(module, &d.name))
+            .map(|d| d.name.clone())
+            .collect()
     }
+
+    fn own_names(&self, scope: usize) -> BTreeSet<String> {
+        self.model
+            .chain(scope)
+            .into_iter()
+            .flat_map(|i| self.model.scopes[i].decl.own_names.iter().cloned())
+            .collect()
+    }
+}
+
+/// A declared distribution named after the import plus a word
+/// (`amplitude-analytics` for `amplitude`, `openai-whisper` for `whisper`):
+/// weaker than the tables, used only when nothing else matches.
+fn fuzzy_match(module: &str, dist: &str) -> bool {
+    let mut parts = module.split('.');
+    let top = parts.next().unwrap_or(module);
+    if tables::namespace_depth(top, parts.next()) > 1 {
+        return false;
+    }
+    let n = normalize(top);
+    n.len() >= 3 && (dist.starts_with(&format!("{n}-")) || dist.ends_with(&format!("-{n}")))
 }
 
 fn dev_only(d: &Declared) -> Resolution {

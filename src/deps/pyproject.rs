@@ -271,6 +271,17 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
     }
 
     push_array_lenient(sources, file, path_of(&root, &["tool", "uv", "dev-dependencies"]), "tool.uv.dev-dependencies", &Group::Dev("dev".into()), out);
+    // Hatch environments (`[tool.hatch.envs.<env>] dependencies`) are development setups.
+    if let Some(envs) = table(path_of(&root, &["tool", "hatch", "envs"])) {
+        for (env, v) in envs.iter() {
+            if let Some(t) = table(Some(v)) {
+                let group = Group::Dev(format!("hatch env {}", env.get_ref()));
+                for key in ["dependencies", "extra-dependencies"] {
+                    push_array_lenient(sources, file, get(t, key), "tool.hatch.envs", &group, out);
+                }
+            }
+        }
+    }
     if let Some(groups) = table(path_of(&root, &["tool", "pdm", "dev-dependencies"])) {
         for (g, v) in groups.iter() {
             let group = Group::Dev(g.get_ref().to_string());

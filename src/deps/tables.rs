@@ -160,6 +160,8 @@ const USED_WITHOUT_IMPORT: &[&str] = &[
     // uvicorn/starlette/fastapi optional backends
     "uvloop", "httptools", "websockets", "wsproto", "watchfiles", "python-multipart", "itsdangerous", "jinja2", "aiofiles",
     "email-validator", "python-dotenv", "orjson", "ujson", "fastapi-cli",
+    // parser backends BeautifulSoup and others pick by name
+    "lxml", "html5lib",
     // database drivers named in URLs, async bridges
     "asyncpg", "psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "psycopg-pool", "psycopg-c", "pymysql", "mysqlclient",
     "aiomysql", "asyncmy", "aiosqlite", "mysql-connector-python", "cx-oracle", "oracledb", "pyodbc", "pymssql", "greenlet",
