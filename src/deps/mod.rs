@@ -391,18 +391,21 @@ impl<'m> Checker<'m> {
         let runtime: Vec<&Declared> = self.declared(scope).filter(|d| !d.group.is_dev()).collect();
         for lock in self.locked(scope) {
             if let Some(p) = providers.iter().find(|p| lock.contains(p) && !tables::is_stub_dist(p)) {
-                // Prefer naming a runtime dependency; tests may reach it through a dev one.
-                let all: Vec<&Declared> = self.declared(scope).collect();
-                let via = runtime
+                let via_runtime = runtime
                     .iter()
-                    .chain(all.iter())
                     .find(|d| lock.closure(&d.name, &d.extras).contains(p))
                     .map(|d| d.written.clone());
                 if let Some(d) = dev_match {
-                    if via.is_none() {
+                    if via_runtime.is_none() {
                         return dev_only(d);
                     }
                 }
+                // Tests may reach it through a dev dependency.
+                let via = via_runtime.or_else(|| {
+                    self.declared(scope)
+                        .find(|d| lock.closure(&d.name, &d.extras).contains(p))
+                        .map(|d| d.written.clone())
+                });
                 return Resolution::Transitive {
                     dist: p.clone(),
                     via,
