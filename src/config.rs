@@ -109,7 +109,10 @@ impl Default for DependencySettings {
 }
 
 impl DependencySettings {
-    fn resolve(raw: Option<&RawDependencies>, file: Option<&ConfigFile>) -> Result<Self, ConfigError> {
+    fn resolve(
+        raw: Option<&RawDependencies>,
+        file: Option<&ConfigFile>,
+    ) -> Result<Self, ConfigError> {
         let mut out = DependencySettings::default();
         let (Some(raw), Some(file)) = (raw, file) else {
             return Ok(out);
@@ -124,13 +127,16 @@ impl DependencySettings {
             }
         };
         for s in raw.ignore_unused.iter().flatten() {
-            out.ignore_unused.push(dist(s, "dependencies.ignore-unused")?);
+            out.ignore_unused
+                .push(dist(s, "dependencies.ignore-unused")?);
         }
         for s in raw.known_first_party.iter().flatten() {
             let v = s.get_ref().trim();
             if v.is_empty() || !v.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                return Err(Origin::File(file, s.span(), "dependencies.known-first-party")
-                    .error(format_args!("`{v}` is not a top-level module name")));
+                return Err(
+                    Origin::File(file, s.span(), "dependencies.known-first-party")
+                        .error(format_args!("`{v}` is not a top-level module name")),
+                );
             }
             out.known_first_party.push(v.to_owned());
         }
@@ -141,9 +147,13 @@ impl DependencySettings {
             };
             let mut normalized = Vec::new();
             for n in names {
-                normalized.push(dist(&Spanned::new(dists.span(), n), "dependencies.extra-mappings")?);
+                normalized.push(dist(
+                    &Spanned::new(dists.span(), n),
+                    "dependencies.extra-mappings",
+                )?);
             }
-            out.extra_mappings.push((import.trim().to_owned(), normalized));
+            out.extra_mappings
+                .push((import.trim().to_owned(), normalized));
         }
         if let Some(b) = raw.check_test_files {
             out.check_test_files = b;

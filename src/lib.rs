@@ -2,8 +2,8 @@
 
 pub mod cli;
 pub mod config;
-pub mod deps;
 pub mod context;
+pub mod deps;
 pub mod diagnostic;
 pub mod engine;
 pub mod gate;

@@ -44,7 +44,12 @@ fn file_name(model: &Model, file: usize) -> String {
         .unwrap_or_default()
 }
 
-pub fn run(project: &Project<'_>, code: &'static str, out: &mut Vec<ProjectFinding>, other: &mut OtherFiles) {
+pub fn run(
+    project: &Project<'_>,
+    code: &'static str,
+    out: &mut Vec<ProjectFinding>,
+    other: &mut OtherFiles,
+) {
     let model = Model::build(project);
     for p in &model.sources.problems {
         let f = &model.sources.files[p.file];
@@ -52,7 +57,10 @@ pub fn run(project: &Project<'_>, code: &'static str, out: &mut Vec<ProjectFindi
         let pos = lines.position(p.offset, &f.source);
         other.problem(
             &f.path,
-            format!("line {}, column {}: {} (dependency checks may be incomplete)", pos.line, pos.column, p.message),
+            format!(
+                "line {}, column {}: {} (dependency checks may be incomplete)",
+                pos.line, pos.column, p.message
+            ),
         );
     }
     if model.scopes.is_empty() {
@@ -78,7 +86,11 @@ pub fn run(project: &Project<'_>, code: &'static str, out: &mut Vec<ProjectFindi
         // setup.py runs at build time, where the build backend provides setuptools.
         let build_script = info.file_name() == "setup.py";
         let mut reported: BTreeSet<usize> = BTreeSet::new();
-        for import in facts.imports.iter().filter(|i| i.level == 0 && !i.module.is_empty()) {
+        for import in facts
+            .imports
+            .iter()
+            .filter(|i| i.level == 0 && !i.module.is_empty())
+        {
             if import.guarded || !reported.insert(import.span.start) {
                 continue;
             }
@@ -194,9 +206,15 @@ fn unused(
             let pinned_transitive = everything.iter().any(|o| {
                 o.name != d.name
                     && (model.chain(s).into_iter().any(|i| {
-                        model.scopes[i].decl.locked.closure(&o.name, &o.extras).contains(&d.name)
+                        model.scopes[i]
+                            .decl
+                            .locked
+                            .closure(&o.name, &o.extras)
+                            .contains(&d.name)
                     }) || tables::extra_dists(&o.name, &o.extras).contains(&d.name.as_str())
-                        || model.scopes[s].env.as_ref().is_some_and(|e| e.requires.get(&o.name).is_some_and(|r| r.contains(&d.name))))
+                        || model.scopes[s].env.as_ref().is_some_and(|e| {
+                            e.requires.get(&o.name).is_some_and(|r| r.contains(&d.name))
+                        }))
             });
             if pinned_transitive {
                 continue;
@@ -219,7 +237,10 @@ fn unused(
                 span: d.span.clone(),
                 start: lines.position(d.span.start, &f.source),
                 end: lines.position(d.span.end, &f.source),
-                message: format!("`{}` is declared as a dependency in {where_}, but no module imports it", d.written),
+                message: format!(
+                    "`{}` is declared as a dependency in {where_}, but no module imports it",
+                    d.written
+                ),
             });
         }
     }

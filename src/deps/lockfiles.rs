@@ -33,7 +33,8 @@ pub fn read(sources: &mut Sources, path: &Path) -> Option<LockGraph> {
             }
             Err(e) => {
                 let lines = crate::diagnostic::LineIndex::new(&source);
-                let at = lines.line_start(e.line().saturating_sub(1)) + e.column().saturating_sub(1);
+                let at =
+                    lines.line_start(e.line().saturating_sub(1)) + e.column().saturating_sub(1);
                 sources.problem(file, at, format!("invalid JSON: {e}"));
             }
         }
@@ -44,7 +45,9 @@ pub fn read(sources: &mut Sources, path: &Path) -> Option<LockGraph> {
         return Some(graph);
     };
     for p in packages {
-        let DeValue::Table(pkg) = p.get_ref() else { continue };
+        let DeValue::Table(pkg) = p.get_ref() else {
+            continue;
+        };
         let Some(pname) = get(pkg, "name").and_then(|v| v.get_ref().as_str()) else {
             continue;
         };
@@ -147,7 +150,9 @@ dependencies = [{ name = "anyio" }]
         );
         assert!(g.contains("bcrypt") && g.contains("starlette"));
         assert!(g.closure("fastapi", &[]).contains("anyio"));
-        assert!(g.extra_deps("passlib", &["bcrypt".into()]).contains("bcrypt"));
+        assert!(g
+            .extra_deps("passlib", &["bcrypt".into()])
+            .contains("bcrypt"));
         assert!(!g.closure("passlib", &[]).contains("bcrypt"));
     }
 
@@ -158,7 +163,9 @@ dependencies = [{ name = "anyio" }]
             "[[package]]\nname = \"PassLib\"\nversion = \"1.7\"\n[package.dependencies]\nsix = \"*\"\n[package.extras]\nbcrypt = [\"bcrypt (>=3.1.0)\"]\n",
         );
         assert!(g.contains("passlib"));
-        assert!(g.extra_deps("passlib", &["bcrypt".into()]).contains("bcrypt"));
+        assert!(g
+            .extra_deps("passlib", &["bcrypt".into()])
+            .contains("bcrypt"));
         let g = read_str(
             "pdm.lock",
             "[[package]]\nname = \"fastapi\"\ndependencies = [\"starlette<0.38,>=0.37\", \"typing-extensions>=4.8.0\"]\n",

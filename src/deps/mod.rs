@@ -53,7 +53,10 @@ pub struct Model {
 fn is_requirements_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     (lower.ends_with(".txt") || lower.ends_with(".in"))
-        && (lower.starts_with("requirements") || lower.contains("-requirements") || lower.contains("_requirements") || lower.starts_with("requirement"))
+        && (lower.starts_with("requirements")
+            || lower.contains("-requirements")
+            || lower.contains("_requirements")
+            || lower.starts_with("requirement"))
 }
 
 fn requirements_files(dir: &Path) -> Vec<PathBuf> {
@@ -112,7 +115,10 @@ impl Model {
                 dir = d.parent();
             }
             for part in f.rel.split('/') {
-                let stem = part.strip_suffix(".py").or_else(|| part.strip_suffix(".pyi")).unwrap_or(part);
+                let stem = part
+                    .strip_suffix(".py")
+                    .or_else(|| part.strip_suffix(".pyi"))
+                    .unwrap_or(part);
                 model.loose.insert(stem.to_owned());
             }
         }
@@ -172,10 +178,11 @@ fn read_scope(sources: &mut Sources, dir: &Path) -> Declarations {
     for f in requirements_files(dir) {
         requirements::read(sources, &f, None, &mut decl, 0);
     }
-    if dir.join("setup.py").is_file() && !decl.has_manifest {
-        if !setup_py::read(sources, &dir.join("setup.py"), &mut decl) {
-            decl.opaque = true;
-        }
+    if dir.join("setup.py").is_file()
+        && !decl.has_manifest
+        && !setup_py::read(sources, &dir.join("setup.py"), &mut decl)
+    {
+        decl.opaque = true;
     }
     for name in lockfiles::LOCKFILES {
         if let Some(graph) = lockfiles::read(sources, &dir.join(name)) {
@@ -191,9 +198,17 @@ pub enum Resolution {
     /// Standard library, first-party or declared for this kind of code.
     Fine,
     /// Declared only as a development dependency.
-    DevOnly { dist: String, group: String, file: usize },
+    DevOnly {
+        dist: String,
+        group: String,
+        file: usize,
+    },
     /// Installed (locked or in the environment) but not declared.
-    Transitive { dist: String, via: Option<String>, evidence: String },
+    Transitive {
+        dist: String,
+        via: Option<String>,
+        evidence: String,
+    },
     /// A real, well-known distribution that nothing declares, locks or installs.
     Undeclared { dist: String },
     /// Nothing known provides it.
@@ -271,7 +286,9 @@ impl<'m> Checker<'m> {
 
     /// Is `top` part of the project itself?
     pub fn is_first_party(&self, top: &str, scope: Option<usize>) -> bool {
-        if self.first_party.is_first_party(top) || self.settings.known_first_party.iter().any(|k| k == top) {
+        if self.first_party.is_first_party(top)
+            || self.settings.known_first_party.iter().any(|k| k == top)
+        {
             return true;
         }
         let n = normalize(top);
@@ -308,7 +325,10 @@ impl<'m> Checker<'m> {
     }
 
     pub fn opaque(&self, scope: usize) -> bool {
-        self.model.chain(scope).into_iter().any(|i| self.model.scopes[i].decl.opaque)
+        self.model
+            .chain(scope)
+            .into_iter()
+            .any(|i| self.model.scopes[i].decl.opaque)
     }
 
     pub fn has_manifest(&self, scope: usize) -> bool {
@@ -330,7 +350,13 @@ impl<'m> Checker<'m> {
     }
 
     /// Does declaration `d` provide one of `providers`, itself or through its extras?
-    fn provides(&self, d: &Declared, providers: &[String], scope: usize, type_checking: bool) -> bool {
+    fn provides(
+        &self,
+        d: &Declared,
+        providers: &[String],
+        scope: usize,
+        type_checking: bool,
+    ) -> bool {
         let usable = |p: &String| type_checking || !tables::is_stub_dist(p);
         if providers.iter().any(|p| *p == d.name && usable(p)) {
             return true;
@@ -339,7 +365,11 @@ impl<'m> Checker<'m> {
             return false;
         }
         let mut via_extras: BTreeSet<String> = d.extras.iter().cloned().collect();
-        via_extras.extend(tables::extra_dists(&d.name, &d.extras).into_iter().map(str::to_owned));
+        via_extras.extend(
+            tables::extra_dists(&d.name, &d.extras)
+                .into_iter()
+                .map(str::to_owned),
+        );
         for lock in self.locked(scope) {
             via_extras.extend(lock.extra_deps(&d.name, &d.extras));
         }
@@ -347,9 +377,18 @@ impl<'m> Checker<'m> {
     }
 
     /// Resolve an absolute import made by a file in `scope`.
-    pub fn resolve(&mut self, module: &str, scope: usize, app_code: bool, how: ImportScope) -> Resolution {
+    pub fn resolve(
+        &mut self,
+        module: &str,
+        scope: usize,
+        app_code: bool,
+        how: ImportScope,
+    ) -> Resolution {
         let top = module.split('.').next().unwrap_or(module);
-        if tables::is_stdlib(top) || tables::is_type_only(top) || self.is_first_party(top, Some(scope)) {
+        if tables::is_stdlib(top)
+            || tables::is_type_only(top)
+            || self.is_first_party(top, Some(scope))
+        {
             return Resolution::Fine;
         }
         if top.ends_with("_pb2") || top.ends_with("_pb2_grpc") {
@@ -390,7 +429,10 @@ impl<'m> Checker<'m> {
         // Installed: locked somewhere in the chain, or in the environment.
         let runtime: Vec<&Declared> = self.declared(scope).filter(|d| !d.group.is_dev()).collect();
         for lock in self.locked(scope) {
-            if let Some(p) = providers.iter().find(|p| lock.contains(p) && !tables::is_stub_dist(p)) {
+            if let Some(p) = providers
+                .iter()
+                .find(|p| lock.contains(p) && !tables::is_stub_dist(p))
+            {
                 let via_runtime = runtime
                     .iter()
                     .find(|d| lock.closure(&d.name, &d.extras).contains(p))
@@ -537,10 +579,36 @@ fn dev_only(d: &Declared) -> Resolution {
 
 /// Directories whose code is tooling, not the application.
 const TOOL_DIRS: &[&str] = &[
-    "tests", "test", "testing", "scripts", "script", "tools", "tool", "docs", "doc", "examples", "example",
-    "benchmarks", "benchmark", "bench", "dev", "ci", ".github", "notebooks", "playground", "sandbox",
+    "tests",
+    "test",
+    "testing",
+    "scripts",
+    "script",
+    "tools",
+    "tool",
+    "docs",
+    "doc",
+    "examples",
+    "example",
+    "benchmarks",
+    "benchmark",
+    "bench",
+    "dev",
+    "ci",
+    ".github",
+    "notebooks",
+    "playground",
+    "sandbox",
 ];
-const TOOL_FILES: &[&str] = &["noxfile.py", "tasks.py", "fabfile.py", "setup.py", "conftest.py", "dodo.py", "manage_dev.py"];
+const TOOL_FILES: &[&str] = &[
+    "noxfile.py",
+    "tasks.py",
+    "fabfile.py",
+    "setup.py",
+    "conftest.py",
+    "dodo.py",
+    "manage_dev.py",
+];
 
 /// Application code: what runs in production (not tests, scripts, docs, build files).
 pub fn is_app_code(info: &crate::context::FileInfo) -> bool {
@@ -554,7 +622,9 @@ pub fn is_app_code(info: &crate::context::FileInfo) -> bool {
 
 /// The imports a check looks at in one file: absolute, static ones.
 pub fn checked_imports(imports: &[Import]) -> impl Iterator<Item = &Import> {
-    imports.iter().filter(|i| i.level == 0 && !i.module.is_empty())
+    imports
+        .iter()
+        .filter(|i| i.level == 0 && !i.module.is_empty())
 }
 
 /// `__future__` and friends need no distribution.

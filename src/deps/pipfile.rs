@@ -24,7 +24,11 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
             other => Group::extra(other),
         };
         let DeValue::Table(t) = value.get_ref() else {
-            sources.problem(file, value.span().start, format!("`[{category}]` must be a table"));
+            sources.problem(
+                file,
+                value.span().start,
+                format!("`[{category}]` must be a table"),
+            );
             continue;
         };
         for (key, spec) in t.iter() {

@@ -36,7 +36,9 @@ pub(crate) fn path<'a, 'i>(root: &'a DeTable<'i>, keys: &[&str]) -> Option<&'a V
     get(t, last)
 }
 
-pub(crate) fn strings<'a, 'i>(value: Option<&'a Value<'i>>) -> Vec<(&'a str, std::ops::Range<usize>)> {
+pub(crate) fn strings<'a, 'i>(
+    value: Option<&'a Value<'i>>,
+) -> Vec<(&'a str, std::ops::Range<usize>)> {
     match value.map(Spanned::get_ref) {
         Some(DeValue::Array(items)) => items
             .iter()
@@ -81,7 +83,11 @@ fn push_pep508(
             // The value span includes the opening quote.
             let at = span.start + 1 + r.name_offset;
             let raw = sources.files[file].source.get(at..at + r.name.len());
-            let start = if raw == Some(r.name.as_str()) { at } else { span.start };
+            let start = if raw == Some(r.name.as_str()) {
+                at
+            } else {
+                span.start
+            };
             out.declared.push(Declared {
                 name: normalize(&r.name),
                 written: r.name.clone(),
@@ -112,9 +118,7 @@ fn push_array(
         DeValue::Array(items) => {
             for item in items {
                 match item.get_ref() {
-                    DeValue::String(s) => {
-                        push_pep508(sources, file, s, item.span(), group, out)
-                    }
+                    DeValue::String(s) => push_pep508(sources, file, s, item.span(), group, out),
                     // PEP 735 `{include-group = "x"}`: the included group is read on its own.
                     DeValue::Table(t) if get(t, "include-group").is_some() => {}
                     _ => sources.problem(
@@ -150,7 +154,10 @@ fn push_poetry_table(
                     .into_iter()
                     .map(|(e, _)| normalize(e))
                     .collect(),
-                matches!(get(spec, "optional").map(Spanned::get_ref), Some(DeValue::Boolean(true))),
+                matches!(
+                    get(spec, "optional").map(Spanned::get_ref),
+                    Some(DeValue::Boolean(true))
+                ),
             ),
             _ => {
                 sources.problem(
@@ -203,28 +210,54 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
         if let Some(extras) = table(get(project, "optional-dependencies")) {
             for (extra, v) in extras.iter() {
                 let group = Group::extra(extra.get_ref());
-                push_array(sources, file, Some(v), "project.optional-dependencies", &group, out);
+                push_array(
+                    sources,
+                    file,
+                    Some(v),
+                    "project.optional-dependencies",
+                    &group,
+                    out,
+                );
             }
         }
-        let dynamic: Vec<&str> = strings(get(project, "dynamic")).into_iter().map(|(s, _)| s).collect();
+        let dynamic: Vec<&str> = strings(get(project, "dynamic"))
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
         if dynamic.contains(&"dependencies") {
-            let files = strings(path_of(&root, &["tool", "setuptools", "dynamic", "dependencies", "file"]));
+            let files = strings(path_of(
+                &root,
+                &["tool", "setuptools", "dynamic", "dependencies", "file"],
+            ));
             if files.is_empty() {
                 out.opaque = true;
             }
             for (f, span) in files {
-                if super::requirements::read(sources, &dir.join(f), Some(Group::Runtime), out, 1).is_none() {
+                if super::requirements::read(sources, &dir.join(f), Some(Group::Runtime), out, 1)
+                    .is_none()
+                {
                     sources.problem(file, span.start, format!("cannot read `{f}`"));
                 }
             }
         }
         if dynamic.contains(&"optional-dependencies") {
-            if let Some(t) = table(path_of(&root, &["tool", "setuptools", "dynamic", "optional-dependencies"])) {
+            if let Some(t) = table(path_of(
+                &root,
+                &["tool", "setuptools", "dynamic", "optional-dependencies"],
+            )) {
                 for (extra, v) in t.iter() {
                     let group = Group::extra(extra.get_ref());
                     if let Some(spec) = table(Some(v)) {
                         for (f, span) in strings(get(spec, "file")) {
-                            if super::requirements::read(sources, &dir.join(f), Some(group.clone()), out, 1).is_none() {
+                            if super::requirements::read(
+                                sources,
+                                &dir.join(f),
+                                Some(group.clone()),
+                                out,
+                                1,
+                            )
+                            .is_none()
+                            {
                                 sources.problem(file, span.start, format!("cannot read `{f}`"));
                             }
                         }
@@ -249,8 +282,20 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
         if get(poetry, "dependencies").is_some() {
             declares = true;
         }
-        push_poetry_table(sources, file, get(poetry, "dependencies"), &Group::Runtime, out);
-        push_poetry_table(sources, file, get(poetry, "dev-dependencies"), &Group::Dev("dev".into()), out);
+        push_poetry_table(
+            sources,
+            file,
+            get(poetry, "dependencies"),
+            &Group::Runtime,
+            out,
+        );
+        push_poetry_table(
+            sources,
+            file,
+            get(poetry, "dev-dependencies"),
+            &Group::Dev("dev".into()),
+            out,
+        );
         if let Some(groups) = table(get(poetry, "group")) {
             for (g, v) in groups.iter() {
                 let group = Group::Dev(g.get_ref().to_string());
@@ -270,7 +315,14 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
         }
     }
 
-    push_array_lenient(sources, file, path_of(&root, &["tool", "uv", "dev-dependencies"]), "tool.uv.dev-dependencies", &Group::Dev("dev".into()), out);
+    push_array_lenient(
+        sources,
+        file,
+        path_of(&root, &["tool", "uv", "dev-dependencies"]),
+        "tool.uv.dev-dependencies",
+        &Group::Dev("dev".into()),
+        out,
+    );
     // Hatch environments (`[tool.hatch.envs.<env>] dependencies`) are development setups.
     if let Some(envs) = table(path_of(&root, &["tool", "hatch", "envs"])) {
         for (env, v) in envs.iter() {
@@ -285,10 +337,24 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
     if let Some(groups) = table(path_of(&root, &["tool", "pdm", "dev-dependencies"])) {
         for (g, v) in groups.iter() {
             let group = Group::Dev(g.get_ref().to_string());
-            push_array(sources, file, Some(v), "tool.pdm.dev-dependencies", &group, out);
+            push_array(
+                sources,
+                file,
+                Some(v),
+                "tool.pdm.dev-dependencies",
+                &group,
+                out,
+            );
         }
     }
-    push_array_lenient(sources, file, path_of(&root, &["build-system", "requires"]), "build-system.requires", &Group::Dev("build-system".into()), out);
+    push_array_lenient(
+        sources,
+        file,
+        path_of(&root, &["build-system", "requires"]),
+        "build-system.requires",
+        &Group::Dev("build-system".into()),
+        out,
+    );
 
     // Packages the project ships, which are first-party whatever the layout.
     match path_of(&root, &["tool", "setuptools", "packages"]).map(Spanned::get_ref) {
@@ -318,7 +384,9 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
             own_package(out, p.rsplit('/').next().unwrap_or(p));
         }
     }
-    if let Some(name) = path_of(&root, &["tool", "flit", "module", "name"]).and_then(|v| v.get_ref().as_str()) {
+    if let Some(name) =
+        path_of(&root, &["tool", "flit", "module", "name"]).and_then(|v| v.get_ref().as_str())
+    {
         own_package(out, name);
     }
     if declares {
@@ -405,7 +473,10 @@ http = { file = ["requirements.txt"] }
         let names: Vec<&str> = got.iter().map(|g| g.0).collect();
         assert_eq!(
             names,
-            vec!["fastapi", "passlib", "asyncpg", "pytest", "httpx", "ruff", "redis", "mkdocs", "mypy"]
+            vec![
+                "fastapi", "passlib", "asyncpg", "pytest", "httpx", "ruff", "redis", "mkdocs",
+                "mypy"
+            ]
         );
         assert!(d.own_names.contains("my-app"));
         let passlib = &d.declared[1];

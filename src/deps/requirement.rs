@@ -105,7 +105,10 @@ mod tests {
         assert_eq!(r.extras, vec!["bcrypt"]);
         assert!(!r.pinned);
         let r = parse("  fastapi==0.110.0").unwrap();
-        assert_eq!((r.name.as_str(), r.pinned, r.name_offset), ("fastapi", true, 2));
+        assert_eq!(
+            (r.name.as_str(), r.pinned, r.name_offset),
+            ("fastapi", true, 2)
+        );
         let r = parse("uvicorn[standard] (>=0.20)").unwrap();
         assert_eq!(r.extras, vec!["standard"]);
         let r = parse("mylib @ https://example.com/mylib-1.0.tar.gz").unwrap();

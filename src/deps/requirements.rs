@@ -121,12 +121,9 @@ fn split_comment(line: &str) -> (&str, Option<&str>) {
 
 /// An option taking a value: `-r x`, `-rx`, `--requirement x`, `--requirement=x`.
 fn option_value<'a>(text: &'a str, short: &str, long: &str) -> Option<&'a str> {
-    let rest = if let Some(r) = text.strip_prefix(long) {
-        r
-    } else if let Some(r) = text.strip_prefix(short) {
-        r
-    } else {
-        return None;
+    let rest = match text.strip_prefix(long) {
+        Some(r) => r,
+        None => text.strip_prefix(short)?,
     };
     let rest = rest.trim_start_matches([' ', '\t', '=']);
     Some(rest.split_whitespace().next().unwrap_or(""))
@@ -159,8 +156,8 @@ pub fn read(
     let source = sources.files[file].source.clone();
     let group = group.unwrap_or_else(|| group_of(path));
     let generated = is_generated(&source);
-    let has_input = path.extension().is_some_and(|e| e == "txt")
-        && path.with_extension("in").is_file();
+    let has_input =
+        path.extension().is_some_and(|e| e == "txt") && path.with_extension("in").is_file();
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut entries: Vec<Declared> = Vec::new();
     let mut vias: Vec<Vec<String>> = Vec::new();
@@ -262,7 +259,10 @@ pub fn read(
     for (mut e, via) in entries.into_iter().zip(vias) {
         if generated {
             // pip-compile: `# via -r requirements.in` marks a direct dependency.
-            let direct = via.is_empty() || via.iter().any(|v| v.starts_with("-r") || v.starts_with("-c"));
+            let direct = via.is_empty()
+                || via
+                    .iter()
+                    .any(|v| v.starts_with("-r") || v.starts_with("-c"));
             if has_input || !direct {
                 continue;
             }
@@ -344,7 +344,10 @@ mod tests {
             .iter()
             .map(|x| (x.name.as_str(), x.group.is_dev()))
             .collect();
-        assert_eq!(names, vec![("fastapi", false), ("pytest", true), ("httpx", true)]);
+        assert_eq!(
+            names,
+            vec![("fastapi", false), ("pytest", true), ("httpx", true)]
+        );
         assert_eq!(d.declared[2].extras, vec!["http2"]);
         assert!(s.problems.is_empty(), "{:?}", s.problems);
     }

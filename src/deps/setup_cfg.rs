@@ -165,7 +165,10 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
             ("options", "packages") | ("options", "py_modules") => {
                 for v in &e.lines {
                     let t = v.text.trim();
-                    if !t.starts_with("find") && t.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    if !t.starts_with("find")
+                        && t.chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    {
                         if let Some(top) = t.split('.').next().filter(|s| !s.is_empty()) {
                             out.own_packages.insert(top.to_owned());
                         }

@@ -29,7 +29,10 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> bool 
             continue;
         }
         if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
-            if let (Some(left), Some(right)) = (a.child_by_field_name("left"), a.child_by_field_name("right")) {
+            if let (Some(left), Some(right)) = (
+                a.child_by_field_name("left"),
+                a.child_by_field_name("right"),
+            ) {
                 if left.kind() == "identifier" {
                     bindings.insert(text(left), right);
                 }
@@ -55,12 +58,16 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> bool 
                     readable &= push_list(sources, file, v, &source, &Group::Runtime, out);
                 }
                 ("tests_require", Some(v)) => {
-                    readable &= push_list(sources, file, v, &source, &Group::Dev("tests".into()), out);
+                    readable &=
+                        push_list(sources, file, v, &source, &Group::Dev("tests".into()), out);
                 }
                 ("extras_require", Some(v)) if v.kind() == "dictionary" => {
                     let mut c = v.walk();
                     for pair in v.named_children(&mut c).filter(|p| p.kind() == "pair") {
-                        let (Some(k), Some(list)) = (pair.child_by_field_name("key"), pair.child_by_field_name("value")) else {
+                        let (Some(k), Some(list)) = (
+                            pair.child_by_field_name("key"),
+                            pair.child_by_field_name("value"),
+                        ) else {
                             continue;
                         };
                         if k.kind() != "string" {
@@ -93,11 +100,18 @@ fn string_value<'s>(node: Node<'_>, source: &'s str) -> (&'s str, usize) {
     let raw = source.get(node.byte_range()).unwrap_or("");
     let prefix = raw.find(['"', '\'']).unwrap_or(0);
     let body = &raw[prefix..];
-    let quote = if body.starts_with("\"\"\"") || body.starts_with("'''") { 3 } else { 1 };
+    let quote = if body.starts_with("\"\"\"") || body.starts_with("'''") {
+        3
+    } else {
+        1
+    };
     if body.len() < 2 * quote {
         return ("", node.start_byte());
     }
-    (&body[quote..body.len() - quote], node.start_byte() + prefix + quote)
+    (
+        &body[quote..body.len() - quote],
+        node.start_byte() + prefix + quote,
+    )
 }
 
 fn push_list(
@@ -158,7 +172,11 @@ mod tests {
         assert_eq!(names, vec!["requests", "pyyaml", "pytest"]);
         assert_eq!(&text[out.declared[1].span.clone()], "PyYAML");
         assert!(out.own_names.contains("tool"));
-        std::fs::write(&path, "setup(install_requires=open('r.txt').read().split())\n").unwrap();
+        std::fs::write(
+            &path,
+            "setup(install_requires=open('r.txt').read().split())\n",
+        )
+        .unwrap();
         let mut sources = Sources::default();
         assert!(!read(&mut sources, &path, &mut Declarations::default()));
     }

@@ -97,8 +97,16 @@ pub fn namespace_depth(top: &str, second: Option<&str>) -> usize {
     match (top, second) {
         ("google", Some("cloud")) | ("azure", Some("mgmt")) => 3,
         ("opentelemetry", Some("instrumentation" | "exporter")) => 3,
-        ("google" | "azure" | "opentelemetry" | "zope" | "jaraco" | "backports" | "sphinxcontrib", _) => 2,
-        ("ruamel" | "snowflake" | "databricks" | "airflow" | "paho" | "oslo" | "flufl" | "repoze", _) => 2,
+        (
+            "google" | "azure" | "opentelemetry" | "zope" | "jaraco" | "backports"
+            | "sphinxcontrib",
+            _,
+        ) => 2,
+        (
+            "ruamel" | "snowflake" | "databricks" | "airflow" | "paho" | "oslo" | "flufl"
+            | "repoze",
+            _,
+        ) => 2,
         _ => 1,
     }
 }
@@ -106,9 +114,49 @@ pub fn namespace_depth(top: &str, second: Option<&str>) -> usize {
 /// Extras of popular packages and what they install, for projects without a
 /// lockfile (from the packages' published metadata).
 const EXTRAS: &[(&str, &str, &[&str])] = &[
-    ("uvicorn", "standard", &["uvloop", "httptools", "websockets", "watchfiles", "python-dotenv", "pyyaml", "colorama"]),
-    ("fastapi", "standard", &["fastapi-cli", "httpx", "jinja2", "python-multipart", "email-validator", "uvicorn"]),
-    ("fastapi", "all", &["fastapi-cli", "httpx", "jinja2", "python-multipart", "itsdangerous", "pyyaml", "ujson", "orjson", "email-validator", "uvicorn", "pydantic-settings", "pydantic-extra-types"]),
+    (
+        "uvicorn",
+        "standard",
+        &[
+            "uvloop",
+            "httptools",
+            "websockets",
+            "watchfiles",
+            "python-dotenv",
+            "pyyaml",
+            "colorama",
+        ],
+    ),
+    (
+        "fastapi",
+        "standard",
+        &[
+            "fastapi-cli",
+            "httpx",
+            "jinja2",
+            "python-multipart",
+            "email-validator",
+            "uvicorn",
+        ],
+    ),
+    (
+        "fastapi",
+        "all",
+        &[
+            "fastapi-cli",
+            "httpx",
+            "jinja2",
+            "python-multipart",
+            "itsdangerous",
+            "pyyaml",
+            "ujson",
+            "orjson",
+            "email-validator",
+            "uvicorn",
+            "pydantic-settings",
+            "pydantic-extra-types",
+        ],
+    ),
     ("pydantic", "email", &["email-validator"]),
     ("pydantic", "timezone", &["tzdata"]),
     ("passlib", "bcrypt", &["bcrypt"]),
@@ -118,7 +166,11 @@ const EXTRAS: &[(&str, &str, &[&str])] = &[
     ("sqlalchemy", "asyncio", &["greenlet"]),
     ("sqlalchemy", "postgresql-asyncpg", &["asyncpg", "greenlet"]),
     ("sqlalchemy", "postgresql-psycopg", &["psycopg"]),
-    ("sqlalchemy", "postgresql-psycopg2binary", &["psycopg2-binary"]),
+    (
+        "sqlalchemy",
+        "postgresql-psycopg2binary",
+        &["psycopg2-binary"],
+    ),
     ("sqlalchemy", "aiosqlite", &["aiosqlite", "greenlet"]),
     ("sqlalchemy", "asyncmy", &["asyncmy", "greenlet"]),
     ("sqlalchemy", "aiomysql", &["aiomysql", "greenlet"]),
@@ -138,7 +190,11 @@ const EXTRAS: &[(&str, &str, &[&str])] = &[
     ("pydantic-settings", "yaml", &["pyyaml"]),
     ("pydantic-settings", "toml", &["tomli"]),
     ("ariadne", "asgi-file-uploads", &["python-multipart"]),
-    ("strawberry-graphql", "fastapi", &["fastapi", "python-multipart"]),
+    (
+        "strawberry-graphql",
+        "fastapi",
+        &["fastapi", "python-multipart"],
+    ),
 ];
 
 pub fn extra_dists(dist: &str, extras: &[String]) -> Vec<&'static str> {
@@ -156,28 +212,125 @@ pub fn extra_dists(dist: &str, extras: &[String]) -> Vec<&'static str> {
 /// packages load, command-line tools and plugins.
 const USED_WITHOUT_IMPORT: &[&str] = &[
     // ASGI/WSGI servers and workers
-    "uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "uvicorn-worker", "waitress", "gevent", "eventlet", "meinheld",
+    "uvicorn",
+    "gunicorn",
+    "hypercorn",
+    "daphne",
+    "granian",
+    "uvicorn-worker",
+    "waitress",
+    "gevent",
+    "eventlet",
+    "meinheld",
     // uvicorn/starlette/fastapi optional backends
-    "uvloop", "httptools", "websockets", "wsproto", "watchfiles", "python-multipart", "itsdangerous", "jinja2", "aiofiles",
-    "email-validator", "python-dotenv", "orjson", "ujson", "fastapi-cli",
+    "uvloop",
+    "httptools",
+    "websockets",
+    "wsproto",
+    "watchfiles",
+    "python-multipart",
+    "itsdangerous",
+    "jinja2",
+    "aiofiles",
+    "email-validator",
+    "python-dotenv",
+    "orjson",
+    "ujson",
+    "fastapi-cli",
     // parser backends BeautifulSoup and others pick by name
-    "lxml", "html5lib",
+    "lxml",
+    "html5lib",
     // database drivers named in URLs, async bridges
-    "asyncpg", "psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "psycopg-pool", "psycopg-c", "pymysql", "mysqlclient",
-    "aiomysql", "asyncmy", "aiosqlite", "mysql-connector-python", "cx-oracle", "oracledb", "pyodbc", "pymssql", "greenlet",
-    "sqlalchemy-utils", "redis", "hiredis",
+    "asyncpg",
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg",
+    "psycopg-binary",
+    "psycopg-pool",
+    "psycopg-c",
+    "pymysql",
+    "mysqlclient",
+    "aiomysql",
+    "asyncmy",
+    "aiosqlite",
+    "mysql-connector-python",
+    "cx-oracle",
+    "oracledb",
+    "pyodbc",
+    "pymssql",
+    "greenlet",
+    "sqlalchemy-utils",
+    "redis",
+    "hiredis",
     // crypto backends other packages load
-    "bcrypt", "argon2-cffi", "cryptography", "pycryptodome", "tzdata",
+    "bcrypt",
+    "argon2-cffi",
+    "cryptography",
+    "pycryptodome",
+    "tzdata",
     // migrations, task runners and tools run from the command line
-    "alembic", "celery", "flower", "supervisor", "honcho", "pip", "setuptools", "wheel", "pip-tools", "build", "twine",
-    "hatchling", "poetry-core", "pdm-backend", "flit-core", "setuptools-scm",
+    "alembic",
+    "celery",
+    "flower",
+    "supervisor",
+    "honcho",
+    "pip",
+    "setuptools",
+    "wheel",
+    "pip-tools",
+    "build",
+    "twine",
+    "hatchling",
+    "poetry-core",
+    "pdm-backend",
+    "flit-core",
+    "setuptools-scm",
     // agents and auto-instrumentation
-    "ddtrace", "newrelic", "opentelemetry-distro", "opentelemetry-instrumentation", "elastic-apm", "scout-apm",
+    "ddtrace",
+    "newrelic",
+    "opentelemetry-distro",
+    "opentelemetry-instrumentation",
+    "elastic-apm",
+    "scout-apm",
     // development tools
-    "pytest", "coverage", "mypy", "ruff", "black", "isort", "flake8", "pylint", "pre-commit", "tox", "nox", "bandit",
-    "safety", "pip-audit", "ipython", "ipdb", "debugpy", "watchdog", "httpie", "locust", "pyright", "autopep8", "yapf",
-    "codespell", "vulture", "radon", "xenon", "interrogate", "commitizen", "bump2version", "bumpversion",
-    "sphinx", "mkdocs", "mkdocs-material", "mkdocstrings", "jupyter", "notebook", "jupyterlab",
+    "pytest",
+    "coverage",
+    "mypy",
+    "ruff",
+    "black",
+    "isort",
+    "flake8",
+    "pylint",
+    "pre-commit",
+    "tox",
+    "nox",
+    "bandit",
+    "safety",
+    "pip-audit",
+    "ipython",
+    "ipdb",
+    "debugpy",
+    "watchdog",
+    "httpie",
+    "locust",
+    "pyright",
+    "autopep8",
+    "yapf",
+    "codespell",
+    "vulture",
+    "radon",
+    "xenon",
+    "interrogate",
+    "commitizen",
+    "bump2version",
+    "bumpversion",
+    "sphinx",
+    "mkdocs",
+    "mkdocs-material",
+    "mkdocstrings",
+    "jupyter",
+    "notebook",
+    "jupyterlab",
     // logging formatters referenced from dictConfig strings
     "python-json-logger",
     // pydantic-settings reads .env files through this
@@ -185,13 +338,24 @@ const USED_WITHOUT_IMPORT: &[&str] = &[
 ];
 
 const USED_WITHOUT_IMPORT_PREFIXES: &[&str] = &[
-    "pytest-", "types-", "flake8-", "mypy-", "sphinx-", "sphinxcontrib-", "mkdocs-", "opentelemetry-instrumentation-",
-    "django-stubs", "pre-commit-", "ruff-",
+    "pytest-",
+    "types-",
+    "flake8-",
+    "mypy-",
+    "sphinx-",
+    "sphinxcontrib-",
+    "mkdocs-",
+    "opentelemetry-instrumentation-",
+    "django-stubs",
+    "pre-commit-",
+    "ruff-",
 ];
 
 pub fn used_without_import(dist: &str) -> bool {
     USED_WITHOUT_IMPORT.contains(&dist)
-        || USED_WITHOUT_IMPORT_PREFIXES.iter().any(|p| dist.starts_with(p))
+        || USED_WITHOUT_IMPORT_PREFIXES
+            .iter()
+            .any(|p| dist.starts_with(p))
         || dist.ends_with("-stubs")
 }
 
@@ -211,7 +375,10 @@ mod tests {
         assert_eq!(table_dists("yaml"), &["pyyaml".to_string()][..]);
         assert!(table_dists("psycopg2").contains(&"psycopg2-binary".to_string()));
         assert!(table_dists("psycopg2").contains(&"psycopg2".to_string()));
-        assert_eq!(table_dists("google.cloud.storage.blob"), &["google-cloud-storage".to_string()][..]);
+        assert_eq!(
+            table_dists("google.cloud.storage.blob"),
+            &["google-cloud-storage".to_string()][..]
+        );
         assert!(top_rank("requests").is_some() && top_rank("reqeusts").is_none());
         assert!(TABLE.by_import.len() >= 150 || TABLE.by_dist.len() >= 150);
     }

@@ -172,7 +172,12 @@ pub fn import_roots(files: &[String]) -> BTreeSet<String> {
     let set: BTreeSet<&str> = files.iter().map(String::as_str).collect();
     let mut roots = BTreeSet::new();
     for f in files {
-        if f.starts_with("..") || f.contains(".dist-info/") || f.contains(".egg-info/") || f.contains(".data/") || f.contains("__pycache__") {
+        if f.starts_with("..")
+            || f.contains(".dist-info/")
+            || f.contains(".egg-info/")
+            || f.contains(".data/")
+            || f.contains("__pycache__")
+        {
             continue;
         }
         let parts: Vec<&str> = f.split('/').collect();
@@ -192,7 +197,10 @@ pub fn import_roots(files: &[String]) -> BTreeSet<String> {
             continue;
         }
         let dirs = &parts[..parts.len() - 1];
-        if !dirs.iter().all(|d| is_identifier(d) || d.ends_with("-stubs")) {
+        if !dirs
+            .iter()
+            .all(|d| is_identifier(d) || d.ends_with("-stubs"))
+        {
             continue;
         }
         let mut root = None;
@@ -238,7 +246,10 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let roots: Vec<String> = import_roots(&files).into_iter().collect();
-        assert_eq!(roots, vec!["_yaml", "google.cloud.storage", "requests", "six", "yaml"]);
+        assert_eq!(
+            roots,
+            vec!["_yaml", "google.cloud.storage", "requests", "six", "yaml"]
+        );
     }
 
     #[test]
@@ -249,10 +260,23 @@ mod tests {
         let meta = sp.join("PyJWT-2.8.0.dist-info");
         std::fs::create_dir_all(&meta).unwrap();
         std::fs::write(env.join("pyvenv.cfg"), "home = /usr\n").unwrap();
-        std::fs::write(meta.join("METADATA"), "Name: PyJWT\nRequires-Dist: cryptography>=3 ; extra == \"crypto\"\n").unwrap();
-        std::fs::write(meta.join("RECORD"), "jwt/__init__.py,sha256=x,1\njwt/api_jwt.py,,\n").unwrap();
+        std::fs::write(
+            meta.join("METADATA"),
+            "Name: PyJWT\nRequires-Dist: cryptography>=3 ; extra == \"crypto\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            meta.join("RECORD"),
+            "jwt/__init__.py,sha256=x,1\njwt/api_jwt.py,,\n",
+        )
+        .unwrap();
         let e = read(&candidates(&[dir.path()])[..1]).unwrap();
-        assert_eq!(e.providers("jwt.exceptions").into_iter().collect::<Vec<_>>(), vec!["pyjwt"]);
+        assert_eq!(
+            e.providers("jwt.exceptions")
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec!["pyjwt"]
+        );
         assert!(e.requires["pyjwt"].is_empty());
     }
 }

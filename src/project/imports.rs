@@ -93,7 +93,8 @@ pub fn extract_dynamic(
         return;
     };
     let callee = source.get(function.byte_range()).unwrap_or("");
-    if !(callee == "__import__" || callee == "import_module" || callee.ends_with(".import_module")) {
+    if !(callee == "__import__" || callee == "import_module" || callee.ends_with(".import_module"))
+    {
         return;
     }
     let Some(args) = node.child_by_field_name("arguments") else {

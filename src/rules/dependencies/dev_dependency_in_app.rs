@@ -12,7 +12,8 @@ pub const META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fixable: false,
     summary: "Application code imports a distribution declared only as a development dependency",
-    help: "move the distribution to the runtime dependencies, or keep the import in tests and tooling",
+    help:
+        "move the distribution to the runtime dependencies, or keep the import in tests and tooling",
     doc: include_str!("../../../rules/DEP004.md"),
     security_severity: None,
 };
