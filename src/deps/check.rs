@@ -121,6 +121,16 @@ pub fn run(
                     "{} not declared in any manifest: it works only while another package happens to install it",
                     subject(shown, dist)
                 ),
+                (Resolution::Obscure { dist, suggestion }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => {
+                    let hint = suggestion
+                        .as_ref()
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    format!(
+                        "{} not declared, and it is not a widely used package: make sure it is the one you mean, then declare it{hint}",
+                        subject(shown, dist)
+                    )
+                }
                 (Resolution::DevOnly { dist, group, file }, DEV_IN_APP) => {
                     let where_ = file_name(&model, *file);
                     let group = if group.is_empty() { String::new() } else { format!(" (`{group}`)") };

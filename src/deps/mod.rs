@@ -211,6 +211,13 @@ pub enum Resolution {
     },
     /// A real, well-known distribution that nothing declares, locks or installs.
     Undeclared { dist: String },
+    /// A distribution of that name exists on PyPI but is little used, and
+    /// nothing declares, locks or installs it: a transitive dependency seen
+    /// without a lockfile, or a squatted name.
+    Obscure {
+        dist: String,
+        suggestion: Option<String>,
+    },
     /// Nothing known provides it.
     Unknown { suggestion: Option<String> },
 }
@@ -219,8 +226,10 @@ pub enum Resolution {
 struct Candidates {
     /// Distributions that may provide the module: table, identity, conventions, config.
     dists: Vec<String>,
-    /// The subset that proves the package exists (table, identity, common prefixes).
+    /// A well-known distribution (table, 15,000 most downloaded) providing it.
     known: Option<String>,
+    /// A distribution of that name exists on PyPI, but is not well known.
+    exists: Option<String>,
 }
 
 pub struct Checker<'m> {
@@ -249,11 +258,15 @@ impl<'m> Checker<'m> {
     }
 
     fn compute_candidates(&self, module: &str) -> Candidates {
-        let parts: Vec<&str> = module.split('.').collect();
+        // Versioned API modules (`compute_v1`, `aiplatform_v1beta1`) belong to
+        // the distribution named without the version.
+        let unversioned: Vec<&str> = module.split('.').map(strip_api_version).collect();
+        let parts: Vec<&str> = unversioned;
         let top = parts[0];
         let depth = tables::namespace_depth(top, parts.get(1).copied());
         let mut dists: Vec<String> = Vec::new();
         let mut known = None;
+        let mut exists = None;
         for (import, mapped) in &self.settings.extra_mappings {
             if module == import || module.starts_with(&format!("{import}.")) {
                 dists.extend(mapped.iter().cloned());
@@ -271,6 +284,9 @@ impl<'m> Checker<'m> {
             if k >= depth && tables::top_rank(&n).is_some() {
                 known.get_or_insert_with(|| n.clone());
             }
+            if k >= depth && exists.is_none() && tables::on_pypi(&n) {
+                exists = Some(n.clone());
+            }
             dists.push(n);
         }
         let conventional = names::conventional_dists(top);
@@ -278,10 +294,17 @@ impl<'m> Checker<'m> {
             if depth == 1 && tables::top_rank(c).is_some() {
                 known.get_or_insert_with(|| c.clone());
             }
+            if depth == 1 && exists.is_none() && tables::on_pypi(c) {
+                exists = Some(c.clone());
+            }
         }
         dists.extend(conventional);
         dists.dedup();
-        Candidates { dists, known }
+        Candidates {
+            dists,
+            known,
+            exists,
+        }
     }
 
     /// Is `top` part of the project itself?
@@ -482,6 +505,12 @@ impl<'m> Checker<'m> {
         if let Some(known) = self.candidates(module).known.clone() {
             return Resolution::Undeclared { dist: known };
         }
+        if let Some(dist) = self.candidates(module).exists.clone() {
+            return Resolution::Obscure {
+                dist,
+                suggestion: self.suggest(top, scope),
+            };
+        }
         Resolution::Unknown {
             suggestion: self.suggest(top, scope),
         }
@@ -553,6 +582,19 @@ impl<'m> Checker<'m> {
     }
 }
 
+/// `compute_v1` -> `compute`, `aiplatform_v1beta1` -> `aiplatform`.
+fn strip_api_version(part: &str) -> &str {
+    if let Some(at) = part.rfind("_v") {
+        let tail = &part[at + 2..];
+        let versioned = tail.starts_with(|c: char| c.is_ascii_digit())
+            && tail.chars().all(|c| c.is_ascii_alphanumeric());
+        if versioned && at > 0 {
+            return &part[..at];
+        }
+    }
+    part
+}
+
 /// A declared distribution named after the import plus a word
 /// (`amplitude-analytics` for `amplitude`, `openai-whisper` for `whisper`):
 /// weaker than the tables, used only when nothing else matches.
@@ -601,6 +643,7 @@ const TOOL_DIRS: &[&str] = &[
     "sandbox",
 ];
 const TOOL_FILES: &[&str] = &[
+    "versioneer.py",
     "noxfile.py",
     "tasks.py",
     "fabfile.py",

@@ -185,8 +185,24 @@ fn is_type_checking(if_stmt: Node<'_>, source: &str) -> bool {
         .is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING"))
 }
 
-/// An import inside the body of a `try` whose handlers catch a failed import.
+/// An import inside the body of a `try` whose handlers catch a failed import,
+/// or under `if "x" in sys.modules:` / `if importlib.util.find_spec("x"):`
+/// (the module is only imported when it is known to be there).
 fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
+    let presence_checked = ancestors.iter().enumerate().any(|(i, a)| {
+        a.kind() == "if_statement"
+            && ancestors
+                .get(i + 1)
+                .is_some_and(|next| a.child_by_field_name("consequence") == Some(*next))
+            && a.child_by_field_name("condition")
+                .and_then(|c| source.get(c.byte_range()))
+                .is_some_and(|c| {
+                    (c.contains("sys.modules") || c.contains("find_spec(")) && !c.contains("not ")
+                })
+    });
+    if presence_checked {
+        return true;
+    }
     let path: Vec<Node<'_>> = ancestors
         .iter()
         .copied()
