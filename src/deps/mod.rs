@@ -32,7 +32,7 @@ use names::normalize;
 pub struct Scope {
     pub dir: PathBuf,
     pub decl: Declarations,
-    pub env: Option<venv::Environment>,
+    pub env: Option<std::sync::Arc<venv::Environment>>,
     pub parent: Option<usize>,
 }
 
@@ -344,7 +344,7 @@ impl<'m> Checker<'m> {
         self.model
             .chain(scope)
             .into_iter()
-            .find_map(|i| self.model.scopes[i].env.as_ref())
+            .find_map(|i| self.model.scopes[i].env.as_deref())
     }
 
     pub fn opaque(&self, scope: usize) -> bool {

@@ -2,8 +2,10 @@
 //! distribution provides, from `*.dist-info/RECORD` (or `top_level.txt`, or
 //! an egg's `installed-files.txt`). Python is never run.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::SystemTime;
 
 use super::names::normalize;
 
@@ -69,26 +71,51 @@ fn site_packages(env: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Read the first environment that exists (has `pyvenv.cfg` or site-packages).
-pub fn read(candidates: &[PathBuf]) -> Option<Environment> {
+/// Environments already read in this process, with the modification times of
+/// their site-packages directories (an install or uninstall changes them).
+type Cache = Mutex<HashMap<PathBuf, (Vec<Option<SystemTime>>, Arc<Environment>)>>;
+static CACHE: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Read the first environment that exists (has `pyvenv.cfg` and
+/// site-packages). Each dependency rule asks; the environment is read once.
+pub fn read(candidates: &[PathBuf]) -> Option<Arc<Environment>> {
     for env in candidates {
         if !env.join("pyvenv.cfg").is_file() {
             continue;
         }
         let dirs = site_packages(env);
-        if dirs.is_empty() {
-            continue;
+        let stamps: Vec<Option<SystemTime>> = dirs
+            .iter()
+            .map(|d| std::fs::metadata(d).and_then(|m| m.modified()).ok())
+            .collect();
+        if let Ok(cache) = CACHE.lock() {
+            if let Some((s, e)) = cache.get(env) {
+                if *s == stamps {
+                    return Some(Arc::clone(e));
+                }
+            }
         }
-        let mut out = Environment {
-            root: env.clone(),
-            ..Environment::default()
-        };
-        for sp in dirs {
-            read_site_packages(&sp, &mut out);
+        let fresh = Arc::new(read_uncached(env, &dirs)?);
+        if let Ok(mut cache) = CACHE.lock() {
+            cache.insert(env.clone(), (stamps, Arc::clone(&fresh)));
         }
-        return Some(out);
+        return Some(fresh);
     }
     None
+}
+
+fn read_uncached(env: &Path, dirs: &[PathBuf]) -> Option<Environment> {
+    if dirs.is_empty() {
+        return None;
+    }
+    let mut out = Environment {
+        root: env.to_path_buf(),
+        ..Environment::default()
+    };
+    for sp in dirs {
+        read_site_packages(sp, &mut out);
+    }
+    Some(out)
 }
 
 fn read_site_packages(sp: &Path, out: &mut Environment) {
