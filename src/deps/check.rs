@@ -222,9 +222,10 @@ fn unused(
                             .closure(&o.name, &o.extras)
                             .contains(&d.name)
                     }) || tables::extra_dists(&o.name, &o.extras).contains(&d.name.as_str())
-                        || model.scopes[s].env.as_ref().is_some_and(|e| {
-                            e.requires.get(&o.name).is_some_and(|r| r.contains(&d.name))
-                        }))
+                        || model.scopes[s]
+                            .env
+                            .as_ref()
+                            .is_some_and(|e| e.requires_closure(&o.name).contains(&d.name)))
             });
             if pinned_transitive {
                 continue;

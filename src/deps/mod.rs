@@ -436,7 +436,11 @@ impl<'m> Checker<'m> {
                 dev_match.get_or_insert(d);
             }
         }
-        if !matched {
+        // Naming conventions are a last resort, for imports nothing else knows.
+        let env_knows = self
+            .env(scope)
+            .is_some_and(|e| !e.providers(module).is_empty());
+        if !matched && !env_knows && self.candidates(module).known.is_none() {
             for d in &declared {
                 if fuzzy_match(module, &d.name) {
                     if !d.group.is_dev() || !app_code || type_checking {
@@ -480,13 +484,20 @@ impl<'m> Checker<'m> {
         }
         if let Some(env) = self.env(scope) {
             if let Some(p) = providers.iter().find(|p| env.dists.contains(*p)) {
-                if let Some(d) = dev_match {
-                    return dev_only(d);
-                }
-                let via = runtime
+                let via_runtime = runtime
                     .iter()
-                    .find(|d| env.requires.get(&d.name).is_some_and(|r| r.contains(p)))
+                    .find(|d| env.requires_closure(&d.name).contains(p))
                     .map(|d| d.written.clone());
+                if let Some(d) = dev_match {
+                    if via_runtime.is_none() {
+                        return dev_only(d);
+                    }
+                }
+                let via = via_runtime.or_else(|| {
+                    self.declared(scope)
+                        .find(|d| env.requires_closure(&d.name).contains(p))
+                        .map(|d| d.written.clone())
+                });
                 let evidence = env
                     .root
                     .file_name()

@@ -31,6 +31,20 @@ impl Environment {
     }
 }
 
+impl Environment {
+    /// Everything installing `dist` pulls in, by the installed metadata.
+    pub fn requires_closure(&self, dist: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&String> = self.requires.get(dist).into_iter().flatten().collect();
+        while let Some(d) = stack.pop() {
+            if seen.insert(d.clone()) {
+                stack.extend(self.requires.get(d).into_iter().flatten());
+            }
+        }
+        seen
+    }
+}
+
 /// The environment directories to try, in order.
 pub fn candidates(dirs: &[&Path]) -> Vec<PathBuf> {
     let mut out = Vec::new();
