@@ -685,3 +685,34 @@ pub fn checked_imports(imports: &[Import]) -> impl Iterator<Item = &Import> {
 pub fn module_of(i: &Import) -> &str {
     &i.module
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_and_conventions() {
+        assert_eq!(strip_api_version("compute_v1"), "compute");
+        assert_eq!(strip_api_version("aiplatform_v1beta1"), "aiplatform");
+        assert_eq!(strip_api_version("my_view"), "my_view");
+        assert_eq!(strip_api_version("_v1"), "_v1");
+        assert!(fuzzy_match("amplitude", "amplitude-analytics"));
+        assert!(fuzzy_match("whisper.audio", "openai-whisper"));
+        assert!(!fuzzy_match("google.cloud.x", "google-cloud-x-client"));
+        assert!(!fuzzy_match("db", "db-tools"));
+    }
+
+    #[test]
+    fn app_code() {
+        let info = |rel: &str| crate::context::FileInfo {
+            path: PathBuf::from(rel),
+            display: rel.to_owned(),
+            rel: rel.to_owned(),
+            is_test: crate::walk::is_test_path(rel),
+        };
+        assert!(is_app_code(&info("src/app/main.py")));
+        assert!(!is_app_code(&info("tests/test_main.py")));
+        assert!(!is_app_code(&info("scripts/seed.py")));
+        assert!(!is_app_code(&info("noxfile.py")));
+    }
+}

@@ -21,7 +21,7 @@ fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
 static STDLIB: LazyLock<HashSet<&'static str>> = LazyLock::new(|| data_lines(STDLIB_TXT).collect());
 
 /// Modules that exist only for type checkers (typeshed), never installed.
-const TYPE_ONLY: &[&str] = &["_typeshed", "typeshed_client_internal"];
+const TYPE_ONLY: &[&str] = &["_typeshed"];
 
 pub fn is_stdlib(top: &str) -> bool {
     STDLIB.contains(top)
