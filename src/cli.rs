@@ -160,11 +160,11 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
-    if result.files.is_empty() {
+    if result.python_files == 0 {
         // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
         eprintln!("fortress: warning: no Python files found under the given paths");
     }
-    let summary = Summary::new(result.files.len(), &result.diagnostics);
+    let summary = Summary::new(result.python_files, &result.diagnostics);
     let verdict = summary.verdict();
     let report = Report {
         result: &result,

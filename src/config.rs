@@ -65,6 +65,105 @@ pub struct RawConfig {
     /// Source roots, relative to the configuration file's directory.
     pub src: Option<Vec<Spanned<String>>>,
     pub tests: Option<crate::testconf::RawTests>,
+    /// `[tool.fortress.dependencies]`: the DEP rules.
+    pub dependencies: Option<RawDependencies>,
+}
+
+/// `[tool.fortress.dependencies]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDependencies {
+    /// Distributions DEP003 never reports as unused.
+    pub ignore_unused: Option<Vec<Spanned<String>>>,
+    /// Top-level import names that belong to the project.
+    pub known_first_party: Option<Vec<Spanned<String>>>,
+    /// Import name -> distribution(s) providing it.
+    pub extra_mappings: Option<BTreeMap<String, Spanned<OneOrMany>>>,
+    /// Check imports in test files too (default true).
+    pub check_test_files: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The dependency rules' settings, resolved.
+#[derive(Debug, Clone)]
+pub struct DependencySettings {
+    /// Normalised distribution names.
+    pub ignore_unused: Vec<String>,
+    pub known_first_party: Vec<String>,
+    /// Dotted import name -> normalised distributions.
+    pub extra_mappings: Vec<(String, Vec<String>)>,
+    pub check_test_files: bool,
+}
+
+impl Default for DependencySettings {
+    fn default() -> Self {
+        DependencySettings {
+            ignore_unused: Vec::new(),
+            known_first_party: Vec::new(),
+            extra_mappings: Vec::new(),
+            check_test_files: true,
+        }
+    }
+}
+
+impl DependencySettings {
+    fn resolve(
+        raw: Option<&RawDependencies>,
+        file: Option<&ConfigFile>,
+    ) -> Result<Self, ConfigError> {
+        let mut out = DependencySettings::default();
+        let (Some(raw), Some(file)) = (raw, file) else {
+            return Ok(out);
+        };
+        let dist = |s: &Spanned<String>, key: &'static str| -> Result<String, ConfigError> {
+            let v = s.get_ref().trim();
+            if crate::deps::names::is_valid_dist_name(v) {
+                Ok(crate::deps::names::normalize(v))
+            } else {
+                Err(Origin::File(file, s.span(), key)
+                    .error(format_args!("`{v}` is not a distribution name")))
+            }
+        };
+        for s in raw.ignore_unused.iter().flatten() {
+            out.ignore_unused
+                .push(dist(s, "dependencies.ignore-unused")?);
+        }
+        for s in raw.known_first_party.iter().flatten() {
+            let v = s.get_ref().trim();
+            if v.is_empty() || !v.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return Err(
+                    Origin::File(file, s.span(), "dependencies.known-first-party")
+                        .error(format_args!("`{v}` is not a top-level module name")),
+                );
+            }
+            out.known_first_party.push(v.to_owned());
+        }
+        for (import, dists) in raw.extra_mappings.iter().flatten() {
+            let names: Vec<String> = match dists.get_ref() {
+                OneOrMany::One(d) => vec![d.clone()],
+                OneOrMany::Many(d) => d.clone(),
+            };
+            let mut normalized = Vec::new();
+            for n in names {
+                normalized.push(dist(
+                    &Spanned::new(dists.span(), n),
+                    "dependencies.extra-mappings",
+                )?);
+            }
+            out.extra_mappings
+                .push((import.trim().to_owned(), normalized));
+        }
+        if let Some(b) = raw.check_test_files {
+            out.check_test_files = b;
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Deserialize)]
@@ -387,6 +486,7 @@ pub struct Settings {
     pub src: Vec<PathBuf>,
     /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
     pub tests: crate::testconf::TestSettings,
+    pub dependencies: DependencySettings,
 }
 
 enum Origin<'a> {
@@ -582,7 +682,10 @@ impl Settings {
         }
         let tests = crate::testconf::TestSettings::resolve(raw.tests.as_ref(), file)?;
 
+        let dependencies = DependencySettings::resolve(raw.dependencies.as_ref(), file)?;
+
         Ok(Settings {
+            dependencies,
             src,
             root,
             config_path: file.map(|f| f.path.clone()),

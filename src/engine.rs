@@ -11,7 +11,7 @@ use crate::config::{ConfigError, Settings};
 use crate::context::{Cx, FileInfo};
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
 use crate::project::modules::ModuleMap;
-use crate::project::{imports, FileFacts, Project, ProjectFinding};
+use crate::project::{imports, FileFacts, OtherFiles, Project, ProjectFinding};
 use crate::rules::{self, FileChecker, RuleKind};
 use crate::suppress::{self, FileSuppressions};
 use crate::walk::{WalkError, Walker};
@@ -56,6 +56,7 @@ pub struct Plan<'s> {
     /// node kind id -> indices into `file_rules`
     dispatch: Vec<Vec<usize>>,
     is_import: Vec<bool>,
+    is_call: Vec<bool>,
     is_statement: Vec<bool>,
     /// Legacy statements tree-sitter-python accepts but Python 3 does not.
     is_python2: Vec<bool>,
@@ -97,6 +98,7 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
+            is_call: ids_of(&["call"]),
             is_statement: ids_of(STATEMENT_KINDS),
             is_python2: ids_of(&["print_statement", "exec_statement"]),
             comment_kind: language.id_for_node_kind("comment", true),
@@ -121,7 +123,10 @@ pub struct FileOutcome {
 /// Everything the gate and the reporters need.
 #[derive(Debug, Default)]
 pub struct RunResult {
+    /// The Python files checked, then (from index `python_files` on) the
+    /// non-Python files project rules reported in (manifests).
     pub files: Vec<FileInfo>,
+    pub python_files: usize,
     pub sources: Vec<String>,
     /// Sorted by (path, line, column, code).
     pub diagnostics: Vec<Diagnostic>,
@@ -189,13 +194,34 @@ pub fn run(
         outcomes[i] = outcome;
     }
 
-    let project_findings = run_project_rules(settings, &files, &outcomes);
+    let python_files = files.len();
+    let (project_findings, other) = run_project_rules(settings, &files, &outcomes);
     let mut result = RunResult {
         walk_errors: discovered.errors,
+        python_files,
         ..RunResult::default()
     };
+    for (path, source) in other.files {
+        let info = walker.file_info(path);
+        outcomes.push(FileOutcome {
+            lines: LineIndex::new(&source),
+            enabled: settings.enabled_for(&info.rel),
+            source,
+            ..FileOutcome::default()
+        });
+        files.push(info);
+    }
+    for (path, message) in other.problems {
+        let shown = walker.file_info(path).display;
+        result.walk_errors.push(crate::walk::WalkError {
+            path: shown,
+            message,
+        });
+    }
     for f in project_findings {
-        let outcome = &mut outcomes[f.file];
+        let Some(outcome) = outcomes.get_mut(f.file) else {
+            continue;
+        };
         let Some(index) = rules::index_of(f.code) else {
             continue;
         };
@@ -282,7 +308,8 @@ fn run_project_rules(
     settings: &Settings,
     files: &[FileInfo],
     outcomes: &[FileOutcome],
-) -> Vec<ProjectFinding> {
+) -> (Vec<ProjectFinding>, OtherFiles) {
+    let mut other = OtherFiles::new(files.len());
     let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
         .iter()
         .zip(&settings.enabled)
@@ -292,7 +319,7 @@ fn run_project_rules(
         })
         .collect();
     if enabled.is_empty() {
-        return Vec::new();
+        return (Vec::new(), other);
     }
     let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
     let modules = ModuleMap::build(files, &settings.root, &settings.src);
@@ -304,9 +331,9 @@ fn run_project_rules(
     };
     let mut findings = Vec::new();
     for rule in enabled {
-        rule.check(&project, &mut findings);
+        rule.check_with_other_files(&project, &mut findings, &mut other);
     }
-    findings
+    (findings, other)
 }
 
 fn make_diagnostic(
@@ -520,6 +547,7 @@ fn walk_tree(
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut import_facts = Vec::new();
+    let mut dynamic_imports = Vec::new();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
@@ -557,6 +585,8 @@ fn walk_tree(
         if kind == plan.comment_kind || sound {
             if sound && plan.is_import[kind as usize] {
                 imports::extract(node, &stack, source, lines, &mut import_facts);
+            } else if sound && plan.is_call[kind as usize] {
+                imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
             for &slot in &plan.dispatch[kind as usize] {
                 if let Some(checker) = checkers[slot].as_mut() {
@@ -623,6 +653,7 @@ fn walk_tree(
                     findings: cx_findings,
                     facts: FileFacts {
                         imports: import_facts,
+                        dynamic_imports,
                     },
                     suppressions,
                     invalid_suppressions,

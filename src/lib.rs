@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod deps;
 pub mod diagnostic;
 pub mod engine;
 pub mod gate;

@@ -77,6 +77,11 @@ pub struct Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// A file table entry for a file found otherwise (a manifest a rule read).
+    pub fn file_info(&self, path: PathBuf) -> FileInfo {
+        self.info(absolutize(&path, &self.cwd))
+    }
+
     fn info(&self, abs: PathBuf) -> FileInfo {
         let display = relative_to(&abs, &self.cwd).unwrap_or_else(|| slash(&abs));
         let rel = relative_to(&abs, &self.settings.root).unwrap_or_else(|| display.clone());
