@@ -146,6 +146,7 @@ impl LineIndex {
     pub fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(line) => line,
+            // Every index holds line 0 at offset 0; saturate anyway rather than panic.
             Err(next) => next.saturating_sub(1),
         }
     }

@@ -10,7 +10,8 @@ use tree_sitter::{Node, Tree};
 use crate::config::{ConfigError, Settings};
 use crate::context::{Cx, FileInfo};
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
-use crate::project::{imports, FileFacts, Project, ProjectFinding};
+use crate::project::modules::ModuleMap;
+use crate::project::{imports, FileFacts, OtherFiles, Project, ProjectFinding};
 use crate::rules::{self, FileChecker, RuleKind};
 use crate::suppress::{self, FileSuppressions};
 use crate::syntax_errors::{Class, SyntaxKinds, SyntaxTracker};
@@ -56,6 +57,7 @@ pub struct Plan<'s> {
     /// node kind id -> indices into `file_rules`
     dispatch: Vec<Vec<usize>>,
     is_import: Vec<bool>,
+    is_call: Vec<bool>,
     is_statement: Vec<bool>,
     /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
     syntax: SyntaxKinds,
@@ -97,6 +99,7 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
+            is_call: ids_of(&["call"]),
             is_statement: ids_of(STATEMENT_KINDS),
             syntax: SyntaxKinds::new(&language),
             comment_kind: language.id_for_node_kind("comment", true),
@@ -121,7 +124,10 @@ pub struct FileOutcome {
 /// Everything the gate and the reporters need.
 #[derive(Debug, Default)]
 pub struct RunResult {
+    /// The Python files checked, then (from index `python_files` on) the
+    /// non-Python files project rules reported in (manifests).
     pub files: Vec<FileInfo>,
+    pub python_files: usize,
     pub sources: Vec<String>,
     /// Sorted by (path, line, column, code).
     pub diagnostics: Vec<Diagnostic>,
@@ -189,13 +195,34 @@ pub fn run(
         outcomes[i] = outcome;
     }
 
-    let project_findings = run_project_rules(settings, &files, &outcomes);
+    let python_files = files.len();
+    let (project_findings, other) = run_project_rules(settings, &files, &outcomes);
     let mut result = RunResult {
         walk_errors: discovered.errors,
+        python_files,
         ..RunResult::default()
     };
+    for (path, source) in other.files {
+        let info = walker.file_info(path);
+        outcomes.push(FileOutcome {
+            lines: LineIndex::new(&source),
+            enabled: settings.enabled_for(&info.rel),
+            source,
+            ..FileOutcome::default()
+        });
+        files.push(info);
+    }
+    for (path, message) in other.problems {
+        let shown = walker.file_info(path).display;
+        result.walk_errors.push(crate::walk::WalkError {
+            path: shown,
+            message,
+        });
+    }
     for f in project_findings {
-        let outcome = &mut outcomes[f.file];
+        let Some(outcome) = outcomes.get_mut(f.file) else {
+            continue;
+        };
         let Some(index) = rules::index_of(f.code) else {
             continue;
         };
@@ -256,11 +283,24 @@ pub fn run(
         result.diagnostics.extend(outcome.diagnostics);
         result.sources.push(outcome.source);
     }
+    // Unreadable files were appended after the readable ones: order by path, not by index.
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
+    let mut rank = vec![0; files.len()];
+    for (position, &file) in by_path.iter().enumerate() {
+        rank[file] = position;
+    }
     result.diagnostics.sort_by(|a, b| {
-        (a.file, a.start, a.code, a.end, &a.message)
-            .cmp(&(b.file, b.start, b.code, b.end, &b.message))
+        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
+            rank[b.file],
+            b.start,
+            b.code,
+            b.end,
+            &b.message,
+        ))
     });
     result.diagnostics.dedup();
+    result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
     Ok(result)
 }
@@ -269,21 +309,32 @@ fn run_project_rules(
     settings: &Settings,
     files: &[FileInfo],
     outcomes: &[FileOutcome],
-) -> Vec<ProjectFinding> {
+) -> (Vec<ProjectFinding>, OtherFiles) {
+    let mut other = OtherFiles::new(files.len());
+    let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
+        .iter()
+        .zip(&settings.enabled)
+        .filter_map(|(entry, on)| match &entry.kind {
+            RuleKind::Project(rule) if *on => Some(rule.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if enabled.is_empty() {
+        return (Vec::new(), other);
+    }
     let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
+    let modules = ModuleMap::build(files, &settings.root, &settings.src);
     let project = Project {
         files,
         facts: &facts,
+        modules: &modules,
+        settings,
     };
     let mut findings = Vec::new();
-    for (index, entry) in rules::registry().iter().enumerate() {
-        if let RuleKind::Project(rule) = &entry.kind {
-            if settings.enabled[index] {
-                rule.check(&project, &mut findings);
-            }
-        }
+    for rule in enabled {
+        rule.check_with_other_files(&project, &mut findings, &mut other);
     }
-    findings
+    (findings, other)
 }
 
 fn make_diagnostic(
@@ -533,6 +584,7 @@ fn walk_tree(
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut import_facts = Vec::new();
+    let mut dynamic_imports = Vec::new();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
@@ -560,6 +612,8 @@ fn walk_tree(
         if kind == plan.comment_kind || sound {
             if sound && plan.is_import[kind as usize] {
                 imports::extract(node, &stack, source, lines, &mut import_facts);
+            } else if sound && plan.is_call[kind as usize] {
+                imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
             for &slot in &plan.dispatch[kind as usize] {
                 if let Some(checker) = checkers[slot].as_mut() {
@@ -568,6 +622,7 @@ fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
+                        settings: plan.settings,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -617,6 +672,7 @@ fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
+                            settings: plan.settings,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };
@@ -627,6 +683,7 @@ fn walk_tree(
                     findings: cx_findings,
                     facts: FileFacts {
                         imports: import_facts,
+                        dynamic_imports,
                     },
                     suppressions,
                     invalid_suppressions,

@@ -66,14 +66,9 @@ pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
     path.strip_prefix(base).ok().map(slash)
 }
 
+/// Test code by the default conventions (see `testconf`); a run uses `settings.tests`.
 pub fn is_test_path(rel: &str) -> bool {
-    let mut parts = rel.split('/').collect::<Vec<_>>();
-    let name = parts.pop().unwrap_or("");
-    let stem = name.trim_end_matches(".pyi").trim_end_matches(".py");
-    stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem == "conftest"
-        || parts.iter().any(|p| *p == "tests" || *p == "test")
+    crate::testconf::defaults().is_test_file(rel)
 }
 
 pub struct Walker<'a> {
@@ -82,10 +77,15 @@ pub struct Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// A file table entry for a file found otherwise (a manifest a rule read).
+    pub fn file_info(&self, path: PathBuf) -> FileInfo {
+        self.info(absolutize(&path, &self.cwd))
+    }
+
     fn info(&self, abs: PathBuf) -> FileInfo {
         let display = relative_to(&abs, &self.cwd).unwrap_or_else(|| slash(&abs));
         let rel = relative_to(&abs, &self.settings.root).unwrap_or_else(|| display.clone());
-        let is_test = is_test_path(&rel);
+        let is_test = self.settings.tests.is_test_file(&rel);
         FileInfo {
             path: abs,
             display,
@@ -129,6 +129,12 @@ impl Walker<'_> {
             let exclude = self.settings.exclude.clone();
             let project_root = self.settings.root.clone();
             let walk_root = root.clone();
+            // Inside a repository, git's own rule: ignore files above its root do
+            // not count. `require_git(false)` would apply them all the way up to
+            // `/`, so it is kept for trees that are not in a repository at all.
+            let in_repository = root
+                .ancestors()
+                .any(|dir| dir.join(".git").exists() || dir.join(".jj").is_dir());
             let walker = WalkBuilder::new(&root)
                 .hidden(false)
                 .parents(true)
@@ -136,7 +142,7 @@ impl Walker<'_> {
                 .git_ignore(true)
                 .git_global(false)
                 .git_exclude(true)
-                .require_git(false)
+                .require_git(in_repository)
                 .follow_links(true)
                 .sort_by_file_path(|a, b| a.cmp(b))
                 .filter_entry(move |entry| {

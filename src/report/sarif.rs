@@ -108,8 +108,13 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
             }],
+            // No absolute `uri` here: the report stays identical on every
+            // machine, and GitHub code scanning maps %SRCROOT% to the
+            // repository root itself.
             "originalUriBaseIds": {
-                "%SRCROOT%": { "uri": dir_uri(&report.base_dir) }
+                "%SRCROOT%": {
+                    "description": { "text": "The directory fortress was run from; result paths are relative to it." }
+                }
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -146,16 +151,14 @@ fn artifact(report: &Report<'_>, file: usize) -> Value {
             "uriBaseId": "%SRCROOT%",
         }),
         Err(_) => {
-            json!({ "uri": format!("file://{}", encode_path(&info.path.to_string_lossy().replace('\\', "/"))) })
+            json!({ "uri": file_uri(&info.path) })
         }
     }
 }
 
-fn dir_uri(dir: &std::path::Path) -> String {
-    let mut path = dir.to_string_lossy().replace('\\', "/");
-    if !path.ends_with('/') {
-        path.push('/');
-    }
+/// `file://` URI of an absolute path outside the run's directory.
+fn file_uri(path: &std::path::Path) -> String {
+    let mut path = path.to_string_lossy().replace('\\', "/");
     if !path.starts_with('/') {
         path.insert(0, '/');
     }
@@ -219,7 +222,10 @@ mod tests {
     #[test]
     fn encodes_paths() {
         assert_eq!(encode_path("app/my file.py"), "app/my%20file.py");
-        assert_eq!(dir_uri(std::path::Path::new("/w/p")), "file:///w/p/");
+        assert_eq!(
+            file_uri(std::path::Path::new("/w/p q.py")),
+            "file:///w/p%20q.py"
+        );
     }
 
     #[test]

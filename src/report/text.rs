@@ -297,11 +297,21 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
     }
     let files_with: std::collections::BTreeSet<usize> =
         report.result.diagnostics.iter().map(|d| d.file).collect();
+    // Manifests (files past the Python ones) are not among the files checked.
+    let manifests = files_with
+        .iter()
+        .filter(|f| **f >= report.result.python_files)
+        .count();
+    let manifest_part = if manifests == 0 {
+        String::new()
+    } else {
+        format!(" and {manifests} manifest{}", plural(manifests))
+    };
     let _ = writeln!(
         buf,
-        "Found {total} finding{} in {} of {} file{}: {} blocker{}, {} warning{}, {} info.",
+        "Found {total} finding{} in {} of {} file{}{manifest_part}: {} blocker{}, {} warning{}, {} info.",
         plural(total),
-        files_with.len(),
+        files_with.len() - manifests,
         s.files,
         plural(s.files),
         s.blocker,

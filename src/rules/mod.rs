@@ -7,10 +7,12 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::project::{Project, ProjectFinding};
+use crate::project::{OtherFiles, Project, ProjectFinding};
 
+pub mod dependencies;
 pub mod suppression;
 pub mod syntax;
+pub mod tests;
 pub mod typing;
 
 /// Groups of rules; the code prefix selects a whole family (`--select SEC`).
@@ -114,6 +116,18 @@ impl<R: Rule> FileChecker for R {
 /// A cross-file rule, fed the facts every file yielded during its walk.
 pub trait ProjectRule: Send + Sync + 'static {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>);
+
+    /// What the engine calls. Rules that also report in non-Python files
+    /// (manifests) override it and register those files in `other`.
+    fn check_with_other_files(
+        &self,
+        project: &Project,
+        out: &mut Vec<ProjectFinding>,
+        other: &mut OtherFiles,
+    ) {
+        let _ = other;
+        self.check(project, out);
+    }
 }
 
 pub enum RuleKind {
@@ -148,7 +162,6 @@ fn engine_rule(meta: RuleMeta) -> RuleEntry {
     }
 }
 
-#[allow(dead_code)]
 fn project_rule<R: ProjectRule + Default>(meta: RuleMeta) -> RuleEntry {
     RuleEntry {
         meta,
@@ -165,6 +178,23 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+        file_rule::<tests::test_name_format::TestNameFormat>(),
+        file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
+        file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
+        file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
+        file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
+        project_rule::<dependencies::hallucinated_import::HallucinatedImport>(
+            dependencies::hallucinated_import::META,
+        ),
+        project_rule::<dependencies::transitive_import::TransitiveImport>(
+            dependencies::transitive_import::META,
+        ),
+        project_rule::<dependencies::unused_dependency::UnusedDependency>(
+            dependencies::unused_dependency::META,
+        ),
+        project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
+            dependencies::dev_dependency_in_app::META,
+        ),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
