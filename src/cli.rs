@@ -79,7 +79,7 @@ struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Never colour the text output (also: NO_COLOR).
+    /// Never colour the text output (also: NO_COLOR). Colour is on for a terminal or with FORCE_COLOR.
     #[arg(long)]
     no_color: bool,
     /// Print only the verdict line (text format).
@@ -156,12 +156,15 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         config::discover(&crate::walk::absolutize(&paths[0], &cwd))
     };
     let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
-    let root = match &config_path {
-        Some(p) => crate::walk::absolutize(p, &cwd)
+    // Globs in a discovered config are relative to its directory; in one named
+    // with --config (often kept aside, e.g. ci/strict.toml) to the current
+    // directory, as ruff does.
+    let root = match (&config_path, &args.config) {
+        (Some(p), None) => crate::walk::absolutize(p, &cwd)
             .parent()
             .map(PathBuf::from)
             .unwrap_or_else(|| cwd.clone()),
-        None => cwd.clone(),
+        _ => cwd.clone(),
     };
     let overrides = Overrides {
         select: args.select.clone(),
@@ -174,7 +177,11 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
-    let summary = Summary::new(result.files.len(), &result.diagnostics);
+    if result.python_files == 0 {
+        // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
+        eprintln!("fortress: warning: no Python files found under the given paths");
+    }
+    let summary = Summary::new(result.python_files, &result.diagnostics);
     let verdict = summary.verdict();
     let report = Report {
         result: &result,
@@ -188,8 +195,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .collect(),
         base_dir: cwd.clone(),
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
+    let to_terminal = args.output.is_none()
+        && (std::io::stdout().is_terminal()
+            || (env_set("FORCE_COLOR")
+                && !matches!(std::env::var("FORCE_COLOR").as_deref(), Ok("0" | "false"))));
+    let no_color_env = env_set("NO_COLOR");
     let bytes = match args.format {
         OutputFormat::Text => report::text::render(
             &report,
@@ -315,10 +327,11 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, None)?;
-    let modules =
-        crate::project::modules::ModuleMap::build(&result.files, &settings.root, &settings.src);
+    // Manifests and other non-Python files come after the Python files.
+    let files = &result.files[..result.facts.len().min(result.files.len())];
+    let modules = crate::project::modules::ModuleMap::build(files, &settings.root, &settings.src);
     let project = crate::project::Project {
-        files: &result.files,
+        files,
         facts: &result.facts,
         modules: &modules,
         settings: &settings,

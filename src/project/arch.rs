@@ -220,17 +220,27 @@ fn spot(node: Node<'_>, source: &str, lines: &LineIndex) -> Spot {
     }
 }
 
-/// `a`, `a.b.c` as written, without whitespace; `None` for anything else.
+/// `a`, `a.b.c` as written, without whitespace; `None` for anything else
+/// (and for chains too long to be a name anyone wrote on purpose).
 pub fn dotted_name(node: Node<'_>, source: &str) -> Option<String> {
-    match node.kind() {
-        "identifier" => Some(text(node, source).to_owned()),
-        "attribute" => {
-            let object = dotted_name(node.child_by_field_id(field::OBJECT())?, source)?;
-            let attr = text(node.child_by_field_id(field::ATTRIBUTE())?, source);
-            Some(format!("{object}.{attr}"))
+    const MAX_SEGMENTS: usize = 64;
+    let mut parts: Vec<&str> = Vec::new();
+    let mut at = node;
+    loop {
+        match at.kind() {
+            "identifier" => {
+                parts.push(text(at, source));
+                break;
+            }
+            "attribute" if parts.len() < MAX_SEGMENTS => {
+                parts.push(text(at.child_by_field_id(field::ATTRIBUTE())?, source));
+                at = at.child_by_field_id(field::OBJECT())?;
+            }
+            _ => return None,
         }
-        _ => None,
     }
+    parts.reverse();
+    Some(parts.join("."))
 }
 
 /// Digest a type annotation (or a default value) without recursion.

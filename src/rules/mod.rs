@@ -7,13 +7,15 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::project::{Project, ProjectFinding};
+use crate::project::{OtherFiles, Project, ProjectFinding};
 
 pub mod architecture;
 pub mod asynchronous;
+pub mod dependencies;
 pub mod fastapi;
 pub mod suppression;
 pub mod syntax;
+pub mod tests;
 pub mod typing;
 
 /// Groups of rules; the code prefix selects a whole family (`--select SEC`).
@@ -117,6 +119,18 @@ impl<R: Rule> FileChecker for R {
 /// A cross-file rule, fed the facts every file yielded during its walk.
 pub trait ProjectRule: Send + Sync + 'static {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>);
+
+    /// What the engine calls. Rules that also report in non-Python files
+    /// (manifests) override it and register those files in `other`.
+    fn check_with_other_files(
+        &self,
+        project: &Project,
+        out: &mut Vec<ProjectFinding>,
+        other: &mut OtherFiles,
+    ) {
+        let _ = other;
+        self.check(project, out);
+    }
 }
 
 pub enum RuleKind {
@@ -185,6 +199,23 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         project_rule::<architecture::import_cycle::ImportCycle>(architecture::import_cycle::META),
         project_rule::<asynchronous::sync_route_handler::SyncRouteHandler>(
             asynchronous::sync_route_handler::META,
+        ),
+        file_rule::<tests::test_name_format::TestNameFormat>(),
+        file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
+        file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
+        file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
+        file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
+        project_rule::<dependencies::hallucinated_import::HallucinatedImport>(
+            dependencies::hallucinated_import::META,
+        ),
+        project_rule::<dependencies::transitive_import::TransitiveImport>(
+            dependencies::transitive_import::META,
+        ),
+        project_rule::<dependencies::unused_dependency::UnusedDependency>(
+            dependencies::unused_dependency::META,
+        ),
+        project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
+            dependencies::dev_dependency_in_app::META,
         ),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));

@@ -14,6 +14,10 @@ const TYPING_MODULES: [&str; 2] = ["typing", "typing_extensions"];
 #[derive(Default)]
 pub struct OptionalAnnotation {
     candidates: Vec<Candidate>,
+    /// End of the furthest-reaching `type` node seen so far. Nodes arrive in
+    /// document order, so a string starting before it is inside an
+    /// annotation: O(1) where scanning the ancestors is O(depth) per string.
+    type_until: usize,
 }
 
 enum Head {
@@ -39,14 +43,21 @@ impl Rule for OptionalAnnotation {
         doc: include_str!("../../../rules/TYP001.md"),
         security_severity: None,
     };
-    const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string"];
+    const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string", "type"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if node.kind() == "string" {
-            if cx.ancestors.iter().any(|a| a.kind() == "type") {
-                self.scan_string_annotation(node, cx);
+        match node.kind() {
+            "type" => {
+                self.type_until = self.type_until.max(node.end_byte());
+                return;
             }
-            return;
+            "string" => {
+                if node.start_byte() < self.type_until {
+                    self.scan_string_annotation(node, cx);
+                }
+                return;
+            }
+            _ => {}
         }
         if let Some(candidate) = candidate(node, cx.source, 0, cx.imports) {
             self.candidates.push(candidate);
@@ -130,13 +141,16 @@ impl OptionalAnnotation {
 /// themselves, or local aliases imported so far (`from typing import Optional as Opt`).
 fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> Option<Candidate> {
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
+    // Arguments end up quoted in the message; a huge one (deeply nested
+    // `Optional[Optional[...]]`) is cut so messages and memory stay linear.
+    let arg_text = |n: Node<'_>| shorten(text(n));
     let (head_node, args): (Node<'_>, Vec<String>) = match node.kind() {
         "subscript" => {
             let value = node.child_by_field_name("value")?;
             let mut cursor = node.walk();
             let args = node
                 .children_by_field_name("subscript", &mut cursor)
-                .map(|a| text(a).to_owned())
+                .map(arg_text)
                 .collect();
             (value, args)
         }
@@ -147,7 +161,7 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
             let args = params
                 .named_children(&mut cursor)
                 .filter(|n| n.kind() != "comment")
-                .map(|a| text(a).to_owned())
+                .map(arg_text)
                 .collect();
             (head, args)
         }
@@ -182,6 +196,14 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
         head,
         args,
     })
+}
+
+fn shorten(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    match text.char_indices().nth(MAX_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
 }
 
 fn normalize_space(s: &str) -> String {
