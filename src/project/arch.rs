@@ -558,10 +558,25 @@ impl Collector {
             }
         }
         if is_module_level(ancestors) {
+            // Kept only where it can matter for a provider question: a return
+            // type that may be a session, or a name the heuristic would take
+            // for a session provider (the annotation then vetoes it). Without
+            // either, "not found" gives the same answer and keeps the facts small.
             let returns = node
                 .child_by_field_id(field::RETURN_TYPE())
                 .map(|r| digest(r, source).names);
-            self.facts.functions.push(FunctionSig { name, returns });
+            let may_matter = match &returns {
+                Some(names) => {
+                    provider_name_says_session(&name)
+                        || names
+                            .iter()
+                            .any(|n| n.to_ascii_lowercase().contains("session"))
+                }
+                None => false,
+            };
+            if may_matter {
+                self.facts.functions.push(FunctionSig { name, returns });
+            }
         }
         self.functions.push((node.end_byte(), handler_index));
     }
@@ -646,10 +661,10 @@ impl Collector {
                 .any(|b| http_classes.contains(b.as_str()) || is_http_exception(b, imports))
             {
                 http_classes.insert(name);
-            } else if bases
-                .iter()
-                .any(|b| candidates.contains(b.as_str()) || imported_from(b, imports).is_some())
-            {
+            } else if bases.iter().any(|b| {
+                candidates.contains(b.as_str())
+                    || imported_from(b, imports).is_some_and(|(i, _)| !is_known_library(i))
+            }) {
                 candidates.insert(name);
             }
         }
@@ -792,13 +807,23 @@ fn parameters(params: Node<'_>, source: &str, lines: &LineIndex) -> Vec<Param> {
         let Some(name_node) = name_node else {
             continue;
         };
+        let annotation_digest = annotation.map(|a| digest(a, source)).unwrap_or_default();
+        let default_providers = default
+            .map(|d| digest(d, source).providers)
+            .unwrap_or_default();
+        // `id: int`: annotated with nothing that could be a session, no provider.
+        if annotation.is_some()
+            && annotation_digest.names.is_empty()
+            && annotation_digest.providers.is_empty()
+            && default_providers.is_empty()
+        {
+            continue;
+        }
         out.push(Param {
             name: text(name_node, source).to_owned(),
             has_annotation: annotation.is_some(),
-            annotation: annotation.map(|a| digest(a, source)).unwrap_or_default(),
-            default_providers: default
-                .map(|d| digest(d, source).providers)
-                .unwrap_or_default(),
+            annotation: annotation_digest,
+            default_providers,
             spot: spot(p, source, lines),
         });
     }
@@ -861,6 +886,40 @@ pub fn is_sql_module_alias(base: &str, imports: &[Import]) -> bool {
                 None => i.module == base,
             }
     })
+}
+
+/// Libraries whose classes are never first-party `HTTPException` subclasses
+/// (models, schemas, enums): their subclasses need no project-wide look-up.
+fn is_known_library(import: &Import) -> bool {
+    import.level == 0
+        && matches!(
+            import.module.split('.').next(),
+            Some(
+                "pydantic"
+                    | "pydantic_settings"
+                    | "sqlalchemy"
+                    | "sqlmodel"
+                    | "enum"
+                    | "typing"
+                    | "typing_extensions"
+                    | "abc"
+                    | "dataclasses"
+                    | "collections"
+                    | "datetime"
+            )
+        )
+}
+
+/// `get_db`, `get_session`, `get_async_session`, `get_db_session` — not
+/// `get_session_service`, `get_current_user`, or classes (`requests.Session`).
+pub fn provider_name_says_session(dotted: &str) -> bool {
+    let name = fastapi::last_segment(dotted);
+    if !name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        return false;
+    }
+    let name = name.to_ascii_lowercase();
+    let last = name.rsplit('_').next().unwrap_or(&name);
+    matches!(last, "db" | "session" | "database" | "sess" | "dbsession")
 }
 
 pub fn is_sql_module(module: &str) -> bool {

@@ -458,7 +458,7 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
                     is_session_type(project, file, n, depth + 1)
                         || is_session_alias(project, file, n, depth + 1)
                 }),
-                None => provider_name_says_session(dotted),
+                None => arch::provider_name_says_session(dotted),
             };
         }
     }
@@ -466,21 +466,8 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
         Some((target, name)) if target != file || name != dotted => {
             is_session_provider(project, target, &name, depth + 1)
         }
-        _ => provider_name_says_session(dotted),
+        _ => arch::provider_name_says_session(dotted),
     }
-}
-
-/// `get_db`, `get_session`, `get_async_session`, `get_db_session` — not
-/// `get_session_service` or `get_current_user`.
-fn provider_name_says_session(dotted: &str) -> bool {
-    let name = fastapi::last_segment(dotted);
-    // Classes (`requests.Session`) are not providers named after what they yield.
-    if !name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
-        return false;
-    }
-    let name = name.to_ascii_lowercase();
-    let last = name.rsplit('_').next().unwrap_or(&name);
-    matches!(last, "db" | "session" | "database" | "sess" | "dbsession")
 }
 
 /// Names already reported, to report one finding per place.
