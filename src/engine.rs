@@ -101,12 +101,12 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
-            // Architecture facts only feed project rules; skip them when none runs.
+            // Architecture facts only feed the layer rules; skip them when none runs.
             is_arch: if settings
                 .enabled
                 .iter()
                 .zip(rules::registry())
-                .any(|(on, r)| *on && matches!(r.kind, RuleKind::Project(_)))
+                .any(|(on, r)| *on && arch::wanted_by(r.meta.code))
             {
                 ids_of(arch::ARCH_KINDS)
             } else {

@@ -76,6 +76,11 @@ mod field {
     );
 }
 
+/// Does the rule with this code read architecture facts?
+pub fn wanted_by(code: &str) -> bool {
+    code.starts_with("LAY") || code == "ASY001"
+}
+
 /// Node kinds the collector wants to see.
 pub const ARCH_KINDS: &[&str] = &[
     "function_definition",
