@@ -149,6 +149,8 @@ pub struct Handler {
     pub is_async: bool,
     pub receiver: String,
     pub method: &'static str,
+    /// Other route-like decorators of the same function, outermost first.
+    pub also: Vec<(String, &'static str)>,
     /// The function's name.
     pub spot: Spot,
     pub params: Vec<Param>,
@@ -536,13 +538,13 @@ impl Collector {
             .filter(|a| a.kind() == "decorated_definition")
         {
             let mut cursor = decorated.walk();
-            for decorator in decorated.named_children(&mut cursor) {
-                if decorator.kind() != "decorator" {
-                    continue;
-                }
-                let Some((receiver, method)) = route_decorator(decorator, source) else {
-                    continue;
-                };
+            let mut routes = decorated
+                .named_children(&mut cursor)
+                .filter(|d| d.kind() == "decorator")
+                .filter_map(|d| route_decorator(d, source));
+            if let Some((receiver, method)) = routes.next() {
+                // Further route decorators: `@cache.get(...)` may sit above `@router.get(...)`.
+                let also: Vec<(String, &'static str)> = routes.collect();
                 let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
                 let params = node
                     .child_by_field_id(field::PARAMETERS())
@@ -553,13 +555,13 @@ impl Collector {
                     is_async,
                     receiver,
                     method,
+                    also,
                     spot: name_node
                         .map_or_else(|| spot(node, source, lines), |n| spot(n, source, lines)),
                     params,
                     ..Handler::default()
                 });
                 handler_index = Some(self.facts.handlers.len() - 1);
-                break;
             }
         }
         if is_module_level(ancestors) {

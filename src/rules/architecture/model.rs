@@ -58,7 +58,10 @@ impl Model {
                     .handlers
                     .iter()
                     .enumerate()
-                    .filter(|(_, h)| is_router(project, file, &h.receiver))
+                    .filter(|(_, h)| {
+                        is_router(project, file, &h.receiver)
+                            || h.also.iter().any(|(r, _)| is_router(project, file, r))
+                    })
                     .map(|(i, _)| i)
                     .collect()
             };
@@ -153,6 +156,18 @@ fn uses_fastapi(facts: &crate::project::FileFacts) -> bool {
         })
 }
 
+/// The route decorator of a route handler: the first whose receiver is a router.
+pub fn route_of<'h>(
+    project: &Project<'_>,
+    file: usize,
+    handler: &'h Handler,
+) -> (&'h str, &'h str) {
+    std::iter::once((handler.receiver.as_str(), handler.method))
+        .chain(handler.also.iter().map(|(r, m)| (r.as_str(), *m)))
+        .find(|(r, _)| is_router(project, file, r))
+        .unwrap_or((handler.receiver.as_str(), handler.method))
+}
+
 /// Does this import (made in `file`) count for layers and cycles under the configuration?
 pub fn counts(project: &Project<'_>, file: usize, import: &Import) -> bool {
     // `if __name__ == "__main__":` runs only as a script, never on import.
@@ -202,7 +217,7 @@ pub fn import_spot(project: &Project<'_>, file: usize, import: usize) -> Spot {
 }
 
 /// Is the decorator receiver in `file` a FastAPI router?
-fn is_router(project: &Project<'_>, file: usize, receiver: &str) -> bool {
+pub fn is_router(project: &Project<'_>, file: usize, receiver: &str) -> bool {
     let facts = &project.facts[file];
     if facts.arch.routers.iter().any(|r| r == receiver) {
         return true;

@@ -27,13 +27,14 @@ impl ProjectRule for SyncRouteHandler {
             if handler.is_async {
                 continue;
             }
+            let (receiver, method) = model::route_of(project, file, handler);
             out.push(model::finding(
                 META.code,
                 file,
                 &handler.spot,
                 format!(
-                    "route handler `{}` (`@{}.{}`) is a plain `def`, so FastAPI runs it on a worker thread; make it `async def`",
-                    handler.name, handler.receiver, handler.method
+                    "route handler `{}` (`@{receiver}.{method}`) is a plain `def`, so FastAPI runs it on a worker thread; make it `async def`",
+                    handler.name
                 ),
             ));
         }
