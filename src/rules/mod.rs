@@ -9,6 +9,11 @@ use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::{Project, ProjectFinding};
 
+pub mod asyncio;
+pub mod database;
+pub mod fastapi;
+pub mod pyast;
+pub mod security;
 pub mod suppression;
 pub mod syntax;
 pub mod typing;
@@ -165,6 +170,8 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+        file_rule::<asyncio::blocking_call::BlockingCall>(),
+        file_rule::<asyncio::sync_file_io::SyncFileIo>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
