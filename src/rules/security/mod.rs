@@ -1,1 +1,2 @@
 //! Security rules: injection, secrets, unsafe deserialisation, leaks.
+pub mod sql_string_building;
