@@ -1,2 +1,3 @@
 //! Security rules: injection, secrets, unsafe deserialisation, leaks.
 pub mod sql_string_building;
+pub mod hardcoded_secret;
