@@ -3,10 +3,11 @@
 //! local name to the module attribute it was imported as.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::project::Import;
+use crate::project::{Import, ImportScope};
 
 pub fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
     source.get(node.byte_range()).unwrap_or("")
@@ -134,7 +135,18 @@ pub fn resolves_to<'t>(dotted: &str, imports: &[Import], targets: &[&'t str]) ->
 
 /// Is a bare name bound by an import (so it is not the builtin of that name)?
 pub fn imported(name: &str, imports: &[Import]) -> bool {
+    imported_in(name, imports, None)
+}
+
+/// Like [`imported`], but imports made inside a function only count for a
+/// use inside that same function (`function` is its byte range).
+pub fn imported_in(name: &str, imports: &[Import], function: Option<&Range<usize>>) -> bool {
     imports.iter().any(|imp| {
+        if imp.scope == ImportScope::Function
+            && !function.is_some_and(|f| f.contains(&imp.span.start))
+        {
+            return false;
+        }
         if imp.is_from {
             imp.names
                 .iter()
@@ -172,6 +184,11 @@ pub fn is_async_def(node: Node<'_>) -> bool {
 /// Inside the body of an `async def`, not inside a nested `def` or `lambda`.
 pub fn in_async_function(ancestors: &[Node<'_>]) -> bool {
     enclosing_function(ancestors).is_some_and(is_async_def)
+}
+
+/// Byte range of the innermost enclosing `def`/`lambda`.
+pub fn function_range(ancestors: &[Node<'_>]) -> Option<Range<usize>> {
+    enclosing_function(ancestors).map(|f| f.byte_range())
 }
 
 /// Key identifying the function a node belongs to (module level: `usize::MAX`).
@@ -373,7 +390,7 @@ pub fn is_constant_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::{ImportScope, ImportedName};
+    use crate::project::ImportedName;
 
     fn import(module: &str, alias: Option<&str>, names: &[(&str, Option<&str>)]) -> Import {
         Import {

@@ -13,7 +13,7 @@ const PATH_METHODS: &[&str] = &["read_text", "write_text", "read_bytes", "write_
 
 #[derive(Default)]
 pub struct SyncFileIo {
-    candidates: Vec<(Range<usize>, String)>,
+    candidates: Vec<(Range<usize>, String, Option<Range<usize>>)>,
 }
 
 impl Rule for SyncFileIo {
@@ -69,13 +69,14 @@ impl Rule for SyncFileIo {
         let shown = pyast::dotted_name(function, cx.source)
             .map(|d| d.into_owned())
             .unwrap_or_else(|| format!(".{name}"));
-        self.candidates.push((node.byte_range(), shown));
+        self.candidates
+            .push((node.byte_range(), shown, pyast::function_range(cx.ancestors)));
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
-        for (span, shown) in std::mem::take(&mut self.candidates) {
+        for (span, shown, function) in std::mem::take(&mut self.candidates) {
             // `from aiofiles import open` (or any import) shadows the builtin.
-            if shown == "open" && pyast::imported("open", cx.imports) {
+            if shown == "open" && pyast::imported_in("open", cx.imports, function.as_ref()) {
                 continue;
             }
             if shown == "io.open" && pyast::resolves_to("io.open", cx.imports, &["io.open"]).is_none() {

@@ -1,3 +1,4 @@
 //! Security rules: injection, secrets, unsafe deserialisation, leaks.
 pub mod sql_string_building;
 pub mod hardcoded_secret;
+pub mod dangerous_call;
