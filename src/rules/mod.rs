@@ -175,6 +175,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<security::sql_string_building::SqlStringBuilding>(),
         file_rule::<security::hardcoded_secret::HardcodedSecret>(),
         file_rule::<security::dangerous_call::DangerousCall>(),
+        file_rule::<database::query_in_loop::QueryInLoop>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

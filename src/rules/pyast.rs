@@ -379,6 +379,16 @@ pub fn superclasses(class: Node<'_>) -> Vec<Node<'_>> {
     found
 }
 
+/// Schema and data migrations (`migrations/`, `alembic/`, `migrations.py`)
+/// run once, from code-controlled values; some rules leave them alone.
+pub fn is_migration_path(rel: &str) -> bool {
+    rel.split('/').any(|part| {
+        matches!(part, "migrations" | "alembic" | "migration")
+            || part.starts_with("migrations.")
+            || part.starts_with("migration_")
+    })
+}
+
 /// Is `name` written like a constant (`TABLE`, `MAX_ROWS`)?
 pub fn is_constant_name(name: &str) -> bool {
     name.bytes().any(|b| b.is_ascii_uppercase())

@@ -132,7 +132,7 @@ impl Rule for SqlStringBuilding {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if is_migration(&cx.file.rel) {
+        if pyast::is_migration_path(&cx.file.rel) {
             return;
         }
         match node.kind() {
@@ -648,16 +648,6 @@ fn is_db_name(name: &str) -> bool {
         || lower.ends_with("session")
         || lower.ends_with("_db")
         || lower.ends_with("_engine")
-}
-
-/// Schema migrations build DDL from values the code itself controls
-/// (column types per dialect, index names); they are not request paths.
-fn is_migration(rel: &str) -> bool {
-    rel.split('/').any(|part| {
-        matches!(part, "migrations" | "alembic" | "migration")
-            || part.starts_with("migrations.")
-            || part.starts_with("migration_")
-    })
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
