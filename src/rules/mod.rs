@@ -176,6 +176,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<security::hardcoded_secret::HardcodedSecret>(),
         file_rule::<security::dangerous_call::DangerousCall>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),
+        file_rule::<typing::missing_type_hints::MissingTypeHints>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

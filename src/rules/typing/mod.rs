@@ -1,3 +1,4 @@
 //! Typing idioms.
 
 pub mod optional_annotation;
+pub mod missing_type_hints;
