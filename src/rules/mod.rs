@@ -178,6 +178,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),
         file_rule::<typing::missing_type_hints::MissingTypeHints>(),
+        file_rule::<typing::unvalidated_request_body::UnvalidatedRequestBody>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

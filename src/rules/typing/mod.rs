@@ -2,3 +2,4 @@
 
 pub mod optional_annotation;
 pub mod missing_type_hints;
+pub mod unvalidated_request_body;
