@@ -179,6 +179,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),
         file_rule::<typing::missing_type_hints::MissingTypeHints>(),
+        file_rule::<typing::pydantic_v1_pattern::PydanticV1Pattern>(),
         file_rule::<typing::unvalidated_request_body::UnvalidatedRequestBody>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
