@@ -58,9 +58,9 @@ impl Routers {
                 .child_by_field_name("function")
                 .and_then(|f| pyast::dotted_name(f, source))
                 .is_some_and(|callee| ROUTER_FACTORIES.contains(&pyast::last_segment(&callee)));
-        let annotated_router = assignment
-            .child_by_field_name("type")
-            .is_some_and(|t| ROUTER_FACTORIES.contains(&pyast::last_segment(pyast::text(t, source))));
+        let annotated_router = assignment.child_by_field_name("type").is_some_and(|t| {
+            ROUTER_FACTORIES.contains(&pyast::last_segment(pyast::text(t, source)))
+        });
         let name = name.into_owned();
         self.bound.retain(|(n, _)| *n != name);
         self.bound.push((name, is_router || annotated_router));
@@ -76,9 +76,9 @@ impl Routers {
         let uses_fastapi = imports
             .iter()
             .any(|i| i.level == 0 && pyast::first_segment(&i.module) == "fastapi");
-        let uses_other = imports.iter().any(|i| {
-            i.level == 0 && OTHER_FRAMEWORKS.contains(&pyast::first_segment(&i.module))
-        });
+        let uses_other = imports
+            .iter()
+            .any(|i| i.level == 0 && OTHER_FRAMEWORKS.contains(&pyast::first_segment(&i.module)));
         if uses_other && !uses_fastapi {
             return false;
         }
@@ -166,7 +166,15 @@ mod tests {
 
     #[test]
     fn router_names() {
-        for yes in ["router", "app", "api", "users_router", "v1_api", "apiRouter", "admin_app"] {
+        for yes in [
+            "router",
+            "app",
+            "api",
+            "users_router",
+            "v1_api",
+            "apiRouter",
+            "admin_app",
+        ] {
             assert!(looks_like_router_name(yes), "{yes}");
         }
         for no in ["client", "session", "requests", "mapper", "happy"] {

@@ -130,7 +130,9 @@ pub fn resolve_with<T>(
 
 /// The target among `targets` that `dotted` resolves to through the imports.
 pub fn resolves_to<'t>(dotted: &str, imports: &[Import], targets: &[&'t str]) -> Option<&'t str> {
-    resolve_with(dotted, imports, |q| targets.iter().copied().find(|t| *t == q))
+    resolve_with(dotted, imports, |q| {
+        targets.iter().copied().find(|t| *t == q)
+    })
 }
 
 /// Is a bare name bound by an import (so it is not the builtin of that name)?
@@ -431,10 +433,19 @@ mod tests {
             import("yaml", None, &[("*", None)]),
         ];
         let targets = ["time.sleep", "os.system", "subprocess.run", "yaml.load"];
-        assert_eq!(resolves_to("t.sleep", &imports, &targets), Some("time.sleep"));
+        assert_eq!(
+            resolves_to("t.sleep", &imports, &targets),
+            Some("time.sleep")
+        );
         assert_eq!(resolves_to("time.sleep", &imports, &targets), None);
-        assert_eq!(resolves_to("os.system", &imports, &targets), Some("os.system"));
-        assert_eq!(resolves_to("sh", &imports, &targets), Some("subprocess.run"));
+        assert_eq!(
+            resolves_to("os.system", &imports, &targets),
+            Some("os.system")
+        );
+        assert_eq!(
+            resolves_to("sh", &imports, &targets),
+            Some("subprocess.run")
+        );
         assert_eq!(resolves_to("run", &imports, &targets), None);
         assert_eq!(resolves_to("load", &imports, &targets), Some("yaml.load"));
         assert!(imported("sh", &imports));

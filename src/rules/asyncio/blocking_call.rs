@@ -215,9 +215,8 @@ impl BlockingCall {
             _ => return,
         };
         let name = cx.text(last);
-        if !INTERESTING.contains(&name)
-            && !(function.kind() == "identifier" && pyast::is_import_alias(name, cx.imports))
-        {
+        let aliased = function.kind() == "identifier" && pyast::is_import_alias(name, cx.imports);
+        if !(INTERESTING.contains(&name) || aliased) {
             return;
         }
         if !pyast::in_async_function(cx.ancestors) {
@@ -265,9 +264,7 @@ fn judge(c: &Candidate, imports: &[Import], clients: &HashSet<(usize, &str)>) ->
         return None;
     }
     let callee = c.callee.as_str();
-    let resolved = pyast::resolve_with(callee, imports, |q| {
-        classify(q).map(|k| (k, q.to_owned()))
-    });
+    let resolved = pyast::resolve_with(callee, imports, |q| classify(q).map(|k| (k, q.to_owned())));
     if let Some((kind, qualified)) = resolved {
         return Some(message(kind, &qualified));
     }
@@ -289,8 +286,10 @@ fn judge(c: &Candidate, imports: &[Import], clients: &HashSet<(usize, &str)>) ->
 
 fn is_session_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    matches!(lower.as_str(), "session" | "db" | "sess" | "db_session" | "dbsession")
-        || lower.ends_with("_session")
+    matches!(
+        lower.as_str(),
+        "session" | "db" | "sess" | "db_session" | "dbsession"
+    ) || lower.ends_with("_session")
 }
 
 fn message(kind: Kind, qualified: &str) -> String {

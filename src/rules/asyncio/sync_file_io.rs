@@ -23,7 +23,8 @@ impl Rule for SyncFileIo {
         family: Family::Async,
         severity: Severity::Info,
         fixable: false,
-        summary: "Synchronous file I/O (`open()`, `Path.read_text()` and friends) inside `async def`",
+        summary:
+            "Synchronous file I/O (`open()`, `Path.read_text()` and friends) inside `async def`",
         help: "use `anyio.Path` / `aiofiles`, or move the I/O to a thread with `asyncio.to_thread`",
         doc: include_str!("../../../rules/ASY003.md"),
         security_severity: None,
@@ -61,7 +62,8 @@ impl Rule for SyncFileIo {
                 .and_then(|o| o.child_by_field_name("function"))
                 .and_then(|f| pyast::dotted_name(f, cx.source))
                 .is_some_and(|f| pyast::last_segment(&f) == "Path");
-            let is_io_open = pyast::dotted_name(function, cx.source).is_some_and(|d| d == "io.open");
+            let is_io_open =
+                pyast::dotted_name(function, cx.source).is_some_and(|d| d == "io.open");
             if !(is_path || is_io_open) {
                 return;
             }
@@ -69,8 +71,11 @@ impl Rule for SyncFileIo {
         let shown = pyast::dotted_name(function, cx.source)
             .map(|d| d.into_owned())
             .unwrap_or_else(|| format!(".{name}"));
-        self.candidates
-            .push((node.byte_range(), shown, pyast::function_range(cx.ancestors)));
+        self.candidates.push((
+            node.byte_range(),
+            shown,
+            pyast::function_range(cx.ancestors),
+        ));
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
@@ -79,7 +84,9 @@ impl Rule for SyncFileIo {
             if shown == "open" && pyast::imported_in("open", cx.imports, function.as_ref()) {
                 continue;
             }
-            if shown == "io.open" && pyast::resolves_to("io.open", cx.imports, &["io.open"]).is_none() {
+            if shown == "io.open"
+                && pyast::resolves_to("io.open", cx.imports, &["io.open"]).is_none()
+            {
                 continue;
             }
             cx.report_span(

@@ -135,12 +135,12 @@ fn loop_around(node: Node<'_>, ancestors: &[Node<'_>]) -> Option<&'static str> {
         let child = ancestors.get(i + 1).copied().unwrap_or(node);
         match a.kind() {
             "function_definition" | "lambda" | "class_definition" => return None,
-            "for_statement" | "while_statement" => {
-                if a.child_by_field_name("body") == Some(child) {
-                    return Some("loop");
-                }
+            "for_statement" | "while_statement" if a.child_by_field_name("body") == Some(child) => {
+                return Some("loop");
             }
-            "list_comprehension" | "set_comprehension" | "dictionary_comprehension"
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
             | "generator_expression" => {
                 let mut cursor = a.walk();
                 let first_for = a

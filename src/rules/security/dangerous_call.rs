@@ -100,10 +100,8 @@ impl Rule for DangerousCall {
         };
         let args = pyast::call_arguments(node);
         let mentions_verify = args.is_some_and(|a| cx.text(a).contains("verify"));
-        if !INTERESTING.contains(&last)
-            && !mentions_verify
-            && !(function.kind() == "identifier" && pyast::is_import_alias(last, cx.imports))
-        {
+        let aliased = function.kind() == "identifier" && pyast::is_import_alias(last, cx.imports);
+        if !(INTERESTING.contains(&last) || mentions_verify || aliased) {
             return;
         }
         let Some(callee) = pyast::dotted_name(function, cx.source) else {
@@ -132,7 +130,10 @@ impl Rule for DangerousCall {
             if last == "decode" {
                 facts.jwt_unverified = jwt_unverified(args, source);
             }
-            if matches!(last, "run" | "call" | "check_call" | "check_output" | "Popen") {
+            if matches!(
+                last,
+                "run" | "call" | "check_call" | "check_output" | "Popen"
+            ) {
                 // The command may also be passed as `args=`.
                 if let Some(cmd) = pyast::keyword_arg(args, "args", source) {
                     facts.has_args = true;
@@ -193,13 +194,15 @@ fn jwt_unverified(args: Node<'_>, source: &str) -> Option<&'static str> {
             }
         }
     }
-    if pyast::keyword_arg(args, "verify", source).is_some_and(|v| pyast::text(v, source) == "False") {
+    if pyast::keyword_arg(args, "verify", source).is_some_and(|v| pyast::text(v, source) == "False")
+    {
         return Some("`verify=False`");
     }
     if let Some(algorithms) = pyast::keyword_arg(args, "algorithms", source) {
         let mut cursor = algorithms.walk();
         let none = algorithms.named_children(&mut cursor).any(|a| {
-            pyast::is_constant_string(a) && pyast::string_text(a, source).eq_ignore_ascii_case("none")
+            pyast::is_constant_string(a)
+                && pyast::string_text(a, source).eq_ignore_ascii_case("none")
         });
         if none {
             return Some("`algorithms=[\"none\"]`");

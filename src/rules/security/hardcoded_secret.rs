@@ -85,7 +85,7 @@ impl Rule for HardcodedSecret {
                         if !is_secret_name(&key) {
                             return;
                         }
-                        return self.check_value(node, value, &key.into_owned(), cx);
+                        return self.check_value(node, value, &key, cx);
                     }
                     None => return,
                 }
@@ -191,27 +191,141 @@ fn in_enum_class(cx: &Cx<'_>) -> bool {
         return false;
     };
     class.kind() == "class_definition"
-        && pyast::superclasses(*class)
-            .iter()
-            .any(|b| pyast::last_segment(cx.text(*b)).ends_with("Enum") || cx.text(*b).ends_with("Choices"))
+        && pyast::superclasses(*class).iter().any(|b| {
+            pyast::last_segment(cx.text(*b)).ends_with("Enum") || cx.text(*b).ends_with("Choices")
+        })
 }
 
 /// Trailing words that make a secret-looking name describe something else.
 const DESCRIPTORS: &[&str] = &[
-    "url", "uri", "type", "types", "length", "len", "min", "max", "field", "fields", "name",
-    "names", "header", "prefix", "suffix", "path", "file", "filename", "dir", "env", "var",
-    "algorithm", "algorithms", "alg", "endpoint", "regex", "re", "pattern", "message", "msg",
-    "error", "expire", "expires", "expiry", "expiration", "ttl", "lifetime", "minutes", "seconds",
-    "hours", "days", "timeout", "policy", "rules", "hint", "label", "help", "placeholder",
-    "format", "reset", "location", "mode", "scheme", "schemes", "method", "route", "template",
-    "strength", "id", "ids", "param", "parameter", "key_name", "keyname", "attr", "attribute",
-    "column", "col", "kind", "class", "cls", "count", "size", "hasher", "hashers", "validator",
-    "validators", "encoding", "charset", "version", "audience", "issuer", "usage", "lifespan",
-    "limit", "retries", "attempts", "enabled", "required", "flag", "prompt", "text", "title",
-    "description", "display", "source", "provider", "backend", "store", "storage", "cache",
-    "table", "query", "input", "widget", "manager", "mgr", "handler", "factory", "service",
-    "at", "used", "changed", "updated", "created", "date", "time", "timestamp", "status", "state",
-    "check", "checked", "verified", "sent", "invalid", "missing", "mismatch", "incorrect",
+    "url",
+    "uri",
+    "type",
+    "types",
+    "length",
+    "len",
+    "min",
+    "max",
+    "field",
+    "fields",
+    "name",
+    "names",
+    "header",
+    "prefix",
+    "suffix",
+    "path",
+    "file",
+    "filename",
+    "dir",
+    "env",
+    "var",
+    "algorithm",
+    "algorithms",
+    "alg",
+    "endpoint",
+    "regex",
+    "re",
+    "pattern",
+    "message",
+    "msg",
+    "error",
+    "expire",
+    "expires",
+    "expiry",
+    "expiration",
+    "ttl",
+    "lifetime",
+    "minutes",
+    "seconds",
+    "hours",
+    "days",
+    "timeout",
+    "policy",
+    "rules",
+    "hint",
+    "label",
+    "help",
+    "placeholder",
+    "format",
+    "reset",
+    "location",
+    "mode",
+    "scheme",
+    "schemes",
+    "method",
+    "route",
+    "template",
+    "strength",
+    "id",
+    "ids",
+    "param",
+    "parameter",
+    "key_name",
+    "keyname",
+    "attr",
+    "attribute",
+    "column",
+    "col",
+    "kind",
+    "class",
+    "cls",
+    "count",
+    "size",
+    "hasher",
+    "hashers",
+    "validator",
+    "validators",
+    "encoding",
+    "charset",
+    "version",
+    "audience",
+    "issuer",
+    "usage",
+    "lifespan",
+    "limit",
+    "retries",
+    "attempts",
+    "enabled",
+    "required",
+    "flag",
+    "prompt",
+    "text",
+    "title",
+    "description",
+    "display",
+    "source",
+    "provider",
+    "backend",
+    "store",
+    "storage",
+    "cache",
+    "table",
+    "query",
+    "input",
+    "widget",
+    "manager",
+    "mgr",
+    "handler",
+    "factory",
+    "service",
+    "at",
+    "used",
+    "changed",
+    "updated",
+    "created",
+    "date",
+    "time",
+    "timestamp",
+    "status",
+    "state",
+    "check",
+    "checked",
+    "verified",
+    "sent",
+    "invalid",
+    "missing",
+    "mismatch",
+    "incorrect",
 ];
 
 /// Does this name (identifier, attribute or dict key) say it holds a secret?
@@ -220,7 +334,10 @@ pub fn is_secret_name(name: &str) -> bool {
         return false;
     }
     let lower = camel_to_snake(name);
-    let words: Vec<&str> = lower.split(['_', '-', '.']).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = lower
+        .split(['_', '-', '.'])
+        .filter(|w| !w.is_empty())
+        .collect();
     let Some(last) = words.last() else {
         return false;
     };
@@ -294,8 +411,10 @@ pub fn looks_like_credential(value: &str, name: &str) -> bool {
     let first = v.chars().next().unwrap_or(' ');
     let last = v.chars().last().unwrap_or(' ');
     // Placeholders and templates: `<your-key>`, `[PAD]`, `{token}`, `${SECRET}`, `%(pw)s`.
-    if matches!((first, last), ('<', '>') | ('[', ']') | ('{', '}') | ('(', ')'))
-        || v.contains("${")
+    if matches!(
+        (first, last),
+        ('<', '>') | ('[', ']') | ('{', '}') | ('(', ')')
+    ) || v.contains("${")
         || v.contains("{{")
         || v.contains("{}")
         || v.contains("%s")
@@ -308,9 +427,7 @@ pub fn looks_like_credential(value: &str, name: &str) -> bool {
         return false;
     }
     // Status and option strings: `not_supported`, `read_only`.
-    if v.contains('_')
-        && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-    {
+    if v.contains('_') && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
         return false;
     }
     // Paths and URLs without embedded credentials.
@@ -318,15 +435,17 @@ pub fn looks_like_credential(value: &str, name: &str) -> bool {
         return false;
     }
     if let Some((_, rest)) = v.split_once("://") {
-        return rest.split('/').next().is_some_and(|host| host.contains(':') && host.contains('@'));
+        return rest
+            .split('/')
+            .next()
+            .is_some_and(|host| host.contains(':') && host.contains('@'));
     }
     if v.contains('/') && !v.contains('=') && v.split('/').all(|p| p.len() < 24) {
         return false;
     }
     // Environment variable names: `DB_PASSWORD`, `API_KEY`.
     if v.contains('_')
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
     {
         return false;
@@ -343,9 +462,12 @@ pub fn looks_like_credential(value: &str, name: &str) -> bool {
     let is_identifier_like = v
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b == b':');
-    let names_a_secret = camel_to_snake(v)
-        .split(['_', '-', '.', ':'])
-        .any(|w| matches!(w, "key" | "password" | "passwd" | "pwd" | "secret" | "token" | "apikey" | "auth"));
+    let names_a_secret = camel_to_snake(v).split(['_', '-', '.', ':']).any(|w| {
+        matches!(
+            w,
+            "key" | "password" | "passwd" | "pwd" | "secret" | "token" | "apikey" | "auth"
+        )
+    });
     if is_identifier_like && (nv == norm(name) || names_a_secret) {
         let has_digit = v.bytes().any(|b| b.is_ascii_digit());
         if !has_digit || nv == norm(name) {
@@ -360,14 +482,19 @@ pub fn looks_like_credential(value: &str, name: &str) -> bool {
             !p.is_empty()
                 && p.len() <= 40
                 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && p.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && p.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         })
         && v.bytes().any(|b| b.is_ascii_lowercase())
     {
         return false;
     }
     // File names: `id_rsa.pem`, `secrets.json`.
-    let file_like = [".pem", ".key", ".json", ".txt", ".crt", ".yaml", ".yml", ".env", ".p12", ".pfx", ".ini", ".cfg"];
+    let file_like = [
+        ".pem", ".key", ".json", ".txt", ".crt", ".yaml", ".yml", ".env", ".p12", ".pfx", ".ini",
+        ".cfg",
+    ];
     if file_like.iter().any(|ext| lower.ends_with(ext)) {
         return false;
     }

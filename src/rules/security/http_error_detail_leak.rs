@@ -104,7 +104,10 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                     !last.is_some_and(|l| pyast::is_constant_name(pyast::text(l, source)))
                 })
                 .collect();
-            if interpolated.iter().any(|e| mentions_exception(*e, source, caught)) {
+            if interpolated
+                .iter()
+                .any(|e| mentions_exception(*e, source, caught))
+            {
                 Some("exception text")
             } else if !interpolated.is_empty() {
                 Some("an f-string with placeholders")
@@ -112,7 +115,9 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                 None
             }
         }
-        "identifier" => is_exception_name(pyast::text(node, source), caught).then_some("an exception"),
+        "identifier" => {
+            is_exception_name(pyast::text(node, source), caught).then_some("an exception")
+        }
         "attribute" | "subscript" => {
             // `exc.args[0]`, `err.orig`: but re-raising `exc.detail` passes on
             // a message that was already meant for the client.
@@ -144,7 +149,8 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                     Some("`%` formatting")
                 }
                 "+" => {
-                    let constant = |n: Node<'_>| pyast::is_constant_string(pyast::unparenthesize(n));
+                    let constant =
+                        |n: Node<'_>| pyast::is_constant_string(pyast::unparenthesize(n));
                     if constant(left) && constant(right) {
                         return None;
                     }
@@ -153,8 +159,10 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                     }
                     let stringy = |n: Node<'_>| {
                         let n = pyast::unparenthesize(n);
-                        matches!(n.kind(), "string" | "concatenated_string" | "binary_operator")
-                            || (n.kind() == "call" && is_str_call(n, source))
+                        matches!(
+                            n.kind(),
+                            "string" | "concatenated_string" | "binary_operator"
+                        ) || (n.kind() == "call" && is_str_call(n, source))
                     };
                     (stringy(left) || stringy(right)).then_some("string concatenation")
                 }

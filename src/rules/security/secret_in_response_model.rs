@@ -49,7 +49,8 @@ impl Rule for SecretInResponseModel {
         doc: include_str!("../../../rules/SEC002.md"),
         security_severity: Some("7.5"),
     };
-    const KINDS: &'static [&'static str] = &["assignment", "class_definition", "function_definition"];
+    const KINDS: &'static [&'static str] =
+        &["assignment", "class_definition", "function_definition"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         match node.kind() {
@@ -84,8 +85,8 @@ impl Rule for SecretInResponseModel {
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
         for class in &self.classes {
-            let is_response = has_response_suffix(&class.name)
-                || self.used_as_response.contains(&class.name);
+            let is_response =
+                has_response_suffix(&class.name) || self.used_as_response.contains(&class.name);
             if !is_response || !is_model_like(class) {
                 continue;
             }
@@ -259,21 +260,36 @@ fn is_secret_field(field: &str, class: &str) -> bool {
     let password = f.contains("password") || f.contains("passwd") || f == "pwd";
     if password {
         // `password_changed_at`, `password_expires`, `has_password` describe it.
-        let describes = ["_at", "_expires", "_set", "_changed", "_updated", "_required", "_policy"]
-            .iter()
-            .any(|s| f.ends_with(s))
+        let describes = [
+            "_at",
+            "_expires",
+            "_set",
+            "_changed",
+            "_updated",
+            "_required",
+            "_policy",
+        ]
+        .iter()
+        .any(|s| f.ends_with(s))
             || f.starts_with("has_")
             || f.starts_with("is_");
         return !describes;
     }
-    let (noun, secret) = if f.ends_with("access_token") || f.ends_with("refresh_token") || f == "id_token"
-        || f.ends_with("auth_token") || f.ends_with("session_token") || f.ends_with("reset_token")
+    let (noun, secret) = if f.ends_with("access_token")
+        || f.ends_with("refresh_token")
+        || f == "id_token"
+        || f.ends_with("auth_token")
+        || f.ends_with("session_token")
+        || f.ends_with("reset_token")
         || f.ends_with("api_token")
     {
         ("token", true)
-    } else if f.ends_with("api_key") || f == "apikey" {
-        ("key", true)
-    } else if f.ends_with("private_key") || f.ends_with("secret_key") || f.ends_with("signing_key") {
+    } else if f.ends_with("api_key")
+        || f == "apikey"
+        || f.ends_with("private_key")
+        || f.ends_with("secret_key")
+        || f.ends_with("signing_key")
+    {
         ("key", true)
     } else if f == "secret" || f.ends_with("_secret") || f == "salt" || f.ends_with("otp_secret") {
         ("secret", true)

@@ -36,7 +36,13 @@ const METHOD_SINKS: &[&str] = &[
 ];
 
 /// Sinks that only ever take SQL, whatever the receiver is called.
-const SQL_ONLY_METHODS: &[&str] = &["exec_driver_sql", "executemany", "executescript", "read_sql", "read_sql_query"];
+const SQL_ONLY_METHODS: &[&str] = &[
+    "exec_driver_sql",
+    "executemany",
+    "executescript",
+    "read_sql",
+    "read_sql_query",
+];
 
 const TEXT_FUNCTIONS: &[&str] = &[
     "sqlalchemy.text",
@@ -92,7 +98,10 @@ impl Value {
 
 enum SinkKind {
     Text,
-    Method { receiver: Option<String>, method: String },
+    Method {
+        receiver: Option<String>,
+        method: String,
+    },
 }
 
 struct Candidate {
@@ -210,7 +219,11 @@ impl Rule for SqlStringBuilding {
                 let old = self.lookup(scope, name, cx.source);
                 let stringish = old.stringish || right_value.stringish;
                 let constant = old.constant && right_value.constant;
-                let how = if op == "+=" { How::Concat } else { How::Percent };
+                let how = if op == "+=" {
+                    How::Concat
+                } else {
+                    How::Percent
+                };
                 let dynamic = old.dynamic.or(right_value.dynamic).or_else(|| {
                     (stringish && !right_value.constant).then_some((how, node.start_byte()))
                 });
@@ -231,7 +244,8 @@ impl Rule for SqlStringBuilding {
         for c in std::mem::take(&mut self.candidates) {
             let sink = match &c.sink {
                 SinkKind::Text => {
-                    let resolved = pyast::resolves_to(&c.callee, cx.imports, TEXT_FUNCTIONS).is_some();
+                    let resolved =
+                        pyast::resolves_to(&c.callee, cx.imports, TEXT_FUNCTIONS).is_some();
                     if !(resolved || c.sql) {
                         continue;
                     }
@@ -362,7 +376,10 @@ impl SqlStringBuilding {
                 None => Value::default(),
             },
             "attribute" => {
-                let attr = node.child_by_field_name("attribute").map(text).unwrap_or("");
+                let attr = node
+                    .child_by_field_name("attribute")
+                    .map(text)
+                    .unwrap_or("");
                 if attr == "__tablename__" || pyast::is_constant_name(attr) {
                     Value::constant(false)
                 } else {
@@ -478,7 +495,9 @@ impl SqlStringBuilding {
                 Value {
                     stringish: true,
                     constant,
-                    dynamic: l.dynamic.or_else(|| (!r.constant).then_some((How::Percent, node.start_byte()))),
+                    dynamic: l
+                        .dynamic
+                        .or_else(|| (!r.constant).then_some((How::Percent, node.start_byte()))),
                     sql: l.sql,
                 }
             }
@@ -533,9 +552,9 @@ impl SqlStringBuilding {
                         Value {
                             stringish: true,
                             constant,
-                            dynamic: receiver
-                                .dynamic
-                                .or_else(|| (!constant).then_some((How::Format, node.start_byte()))),
+                            dynamic: receiver.dynamic.or_else(|| {
+                                (!constant).then_some((How::Format, node.start_byte()))
+                            }),
                             sql: receiver.sql,
                         }
                     }
@@ -580,10 +599,13 @@ fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
                 .child_by_field_name("operator")
                 .is_some_and(|o| pyast::text(o, source) == "*");
             is_times
-                && [node.child_by_field_name("left"), node.child_by_field_name("right")]
-                    .into_iter()
-                    .flatten()
-                    .any(|side| is_placeholder_literal(side, source))
+                && [
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|side| is_placeholder_literal(side, source))
         }
         "list_comprehension" | "generator_expression" | "set_comprehension" => node
             .child_by_field_name("body")
@@ -595,11 +617,12 @@ fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
 fn is_placeholder_literal(node: Node<'_>, source: &str) -> bool {
     let node = pyast::unparenthesize(node);
     match node.kind() {
+        // One level only: `["?"]`, `("%s",)`; nesting is not a placeholder.
         "list" | "tuple" => {
             let mut cursor = node.walk();
             let all = node
                 .named_children(&mut cursor)
-                .all(|c| is_placeholder_literal(c, source));
+                .all(|c| c.kind() == "string" && is_placeholder_literal(c, source));
             all
         }
         "string" => {
@@ -621,9 +644,28 @@ fn is_placeholder_literal(node: Node<'_>, source: &str) -> bool {
 /// Does this literal text look like (part of) an SQL statement?
 pub fn looks_like_sql(text: &str) -> bool {
     const WORDS: &[&str] = &[
-        "select", "insert", "update", "delete", "from", "where", "create", "drop", "alter",
-        "truncate", "values", "join", "pragma", "grant", "revoke", "vacuum", "attach", "explain",
-        "having", "returning", "limit", "offset",
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "from",
+        "where",
+        "create",
+        "drop",
+        "alter",
+        "truncate",
+        "values",
+        "join",
+        "pragma",
+        "grant",
+        "revoke",
+        "vacuum",
+        "attach",
+        "explain",
+        "having",
+        "returning",
+        "limit",
+        "offset",
     ];
     if text.len() < 4 {
         return false;
@@ -640,8 +682,20 @@ fn is_db_name(name: &str) -> bool {
     let lower = lower.trim_start_matches('_');
     matches!(
         lower,
-        "cursor" | "cur" | "c" | "conn" | "connection" | "con" | "db" | "database" | "session"
-            | "engine" | "tx" | "transaction" | "sess" | "dbapi_connection"
+        "cursor"
+            | "cur"
+            | "c"
+            | "conn"
+            | "connection"
+            | "con"
+            | "db"
+            | "database"
+            | "session"
+            | "engine"
+            | "tx"
+            | "transaction"
+            | "sess"
+            | "dbapi_connection"
     ) || lower.ends_with("cursor")
         || lower.ends_with("_conn")
         || lower.ends_with("connection")

@@ -74,7 +74,10 @@ impl Rule for MissingTypeHints {
         }
         cx.report(
             name,
-            format!("`{function}` is missing type hints: {}", parts.join(" and ")),
+            format!(
+                "`{function}` is missing type hints: {}",
+                parts.join(" and ")
+            ),
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Typing idioms.
 
-pub mod optional_annotation;
 pub mod missing_type_hints;
-pub mod unvalidated_request_body;
+pub mod optional_annotation;
 pub mod pydantic_v1_pattern;
+pub mod unvalidated_request_body;

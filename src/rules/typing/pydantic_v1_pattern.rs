@@ -215,7 +215,10 @@ impl Rule for PydanticV1Pattern {
                 };
                 cx.report_span(
                     span.clone(),
-                    format!("`@{}` is the Pydantic v1 validator API; use `{replacement}`", pyast::last_segment(v)),
+                    format!(
+                        "`@{}` is the Pydantic v1 validator API; use `{replacement}`",
+                        pyast::last_segment(v)
+                    ),
                 );
             }
         }
@@ -237,7 +240,9 @@ impl Rule for PydanticV1Pattern {
                         .map(String::as_str)
                 };
                 bound.is_some_and(|c| models.contains(c))
-                    || self.body_params.contains(&(call.scope, call.receiver.clone()))
+                    || self
+                        .body_params
+                        .contains(&(call.scope, call.receiver.clone()))
             } else {
                 models.contains(call.receiver.as_str())
                     || (DISTINCTIVE.contains(&call.method)
@@ -246,7 +251,13 @@ impl Rule for PydanticV1Pattern {
             if known {
                 cx.report_span(
                     call.span.clone(),
-                    format!("`{}.{}()` is Pydantic v1; use `{}.{}`", call.receiver, call.method, call.receiver, v2_call(call.v2)),
+                    format!(
+                        "`{}.{}()` is Pydantic v1; use `{}.{}`",
+                        call.receiver,
+                        call.method,
+                        call.receiver,
+                        v2_call(call.v2)
+                    ),
                 );
             }
         }
@@ -293,19 +304,27 @@ impl PydanticV1Pattern {
                         if let Some(inner) = stmt.child_by_field_name("name") {
                             if cx.text(inner) == "Config" {
                                 let keys = class_body_names(stmt, cx.source);
-                                self.config_classes
-                                    .push((class_name.clone(), inner.byte_range(), keys));
+                                self.config_classes.push((
+                                    class_name.clone(),
+                                    inner.byte_range(),
+                                    keys,
+                                ));
                             }
                         }
                     }
                     "decorated_definition" => {
                         let mut c = stmt.walk();
-                        for d in stmt.named_children(&mut c).filter(|d| d.kind() == "decorator") {
+                        for d in stmt
+                            .named_children(&mut c)
+                            .filter(|d| d.kind() == "decorator")
+                        {
                             if let Some(expr) = d.named_child(0) {
                                 let callee = pyast::decorator_callee(expr);
                                 if let Some(dotted) = pyast::dotted_name(callee, cx.source) {
-                                    if matches!(pyast::last_segment(&dotted), "validator" | "root_validator")
-                                        || pyast::is_import_alias(&dotted, cx.imports)
+                                    if matches!(
+                                        pyast::last_segment(&dotted),
+                                        "validator" | "root_validator"
+                                    ) || pyast::is_import_alias(&dotted, cx.imports)
                                     {
                                         self.decorators.push((dotted.into_owned(), d.byte_range()));
                                     }
@@ -359,7 +378,10 @@ impl PydanticV1Pattern {
                         .child_by_field_name("key")
                         .filter(|k| pyast::is_constant_string(*k))
                     {
-                        keys.push((pyast::string_text(k, cx.source).into_owned(), pair.byte_range()));
+                        keys.push((
+                            pyast::string_text(k, cx.source).into_owned(),
+                            pair.byte_range(),
+                        ));
                     }
                 }
             }
@@ -385,8 +407,7 @@ impl PydanticV1Pattern {
             if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
-            if p
-                .child_by_field_name("value")
+            if p.child_by_field_name("value")
                 .is_some_and(|v| fastapi::is_non_body_default(v, cx.source))
             {
                 continue;
@@ -431,14 +452,15 @@ impl PydanticV1Pattern {
             return;
         }
         let method = cx.text(attr);
-        let (method, v2, instance) = if let Some((m, v2)) = CLASS_METHODS.iter().find(|(m, _)| *m == method) {
-            (*m, *v2, false)
-        } else if let Some((m, v2)) = INSTANCE_METHODS.iter().find(|(m, _)| *m == method) {
-            // `.dict()` with arguments other than v1's keywords is some other API.
-            (*m, *v2, true)
-        } else {
-            return;
-        };
+        let (method, v2, instance) =
+            if let Some((m, v2)) = CLASS_METHODS.iter().find(|(m, _)| *m == method) {
+                (*m, *v2, false)
+            } else if let Some((m, v2)) = INSTANCE_METHODS.iter().find(|(m, _)| *m == method) {
+                // `.dict()` with arguments other than v1's keywords is some other API.
+                (*m, *v2, true)
+            } else {
+                return;
+            };
         let receiver = cx.text(object);
         let enclosing_class = if receiver == "self" {
             let def = cx

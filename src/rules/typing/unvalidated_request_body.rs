@@ -62,8 +62,7 @@ impl UnvalidatedRequestBody {
             if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
-            if p
-                .child_by_field_name("value")
+            if p.child_by_field_name("value")
                 .is_some_and(|v| fastapi::is_non_body_default(v, cx.source))
             {
                 continue;
@@ -77,7 +76,10 @@ impl UnvalidatedRequestBody {
             }
             let name = match p.kind() {
                 "typed_parameter" => p.named_child(0).map(|n| cx.text(n)).unwrap_or(""),
-                _ => p.child_by_field_name("name").map(|n| cx.text(n)).unwrap_or(""),
+                _ => p
+                    .child_by_field_name("name")
+                    .map(|n| cx.text(n))
+                    .unwrap_or(""),
             };
             if name.starts_with('*') {
                 continue;
@@ -167,19 +169,36 @@ fn squash(s: &str) -> String {
 /// `Annotated[dict, Body()]`, ... (but not when `Annotated` carries
 /// `Depends`/`Query`/`Header`/...).
 pub fn is_untyped_body(annotation: &str) -> bool {
+    untyped_body(annotation, 0)
+}
+
+fn untyped_body(annotation: &str, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
     let mut t: String = annotation.chars().filter(|c| !c.is_whitespace()).collect();
     for prefix in ["typing_extensions.", "typing."] {
         t = t.replace(prefix, "");
     }
-    if let Some(inner) = t.strip_prefix("Annotated[").and_then(|r| r.strip_suffix(']')) {
+    if let Some(inner) = t
+        .strip_prefix("Annotated[")
+        .and_then(|r| r.strip_suffix(']'))
+    {
         let (first, metadata) = split_top_level(inner);
-        let injected = ["Depends(", "Security(", "Query(", "Path(", "Header(", "Cookie("]
-            .iter()
-            .any(|m| metadata.contains(m));
+        let injected = [
+            "Depends(",
+            "Security(",
+            "Query(",
+            "Path(",
+            "Header(",
+            "Cookie(",
+        ]
+        .iter()
+        .any(|m| metadata.contains(m));
         if injected {
             return false;
         }
-        return is_untyped_body(first);
+        return untyped_body(first, depth + 1);
     }
     let t = t
         .strip_prefix("Optional[")
@@ -192,7 +211,10 @@ pub fn is_untyped_body(annotation: &str) -> bool {
         .unwrap_or(&t);
     let bare = |s: &str| -> bool {
         let head = s.split('[').next().unwrap_or(s);
-        matches!(head, "dict" | "Dict" | "Mapping" | "MutableMapping" | "Any" | "object")
+        matches!(
+            head,
+            "dict" | "Dict" | "Mapping" | "MutableMapping" | "Any" | "object"
+        )
     };
     if bare(t) {
         return true;
