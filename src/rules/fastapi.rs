@@ -10,7 +10,7 @@
 use tree_sitter::Node;
 
 use crate::project::Import;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 
 /// Decorator attributes that register a route.
 pub const ROUTE_METHODS: &[&str] = &[
@@ -32,38 +32,41 @@ const ROUTER_FACTORIES: &[&str] = &["APIRouter", "FastAPI"];
 /// Web frameworks whose `app.get(...)` decorators are not FastAPI's.
 const OTHER_FRAMEWORKS: &[&str] = &["flask", "quart", "sanic", "bottle", "aiohttp", "tornado"];
 
-/// Names bound in the file, and whether each was bound to a router.
+/// Names bound to a router in the file.
 #[derive(Debug, Default, Clone)]
 pub struct Routers {
     bound: Vec<(String, bool)>,
 }
 
 impl Routers {
-    /// Record `name = <call>(...)` / `name: T = <call>(...)`.
+    /// Record `name = APIRouter(...)` / `name: APIRouter = ...`. Cheap for
+    /// every other assignment: nothing is allocated unless it is a router.
     pub fn observe(&mut self, assignment: Node<'_>, source: &str) {
         if assignment.kind() != "assignment" {
             return;
         }
         let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
+            assignment.child_by_field_id(*fid::LEFT),
+            assignment.child_by_field_id(*fid::RIGHT),
         ) else {
             return;
         };
-        let Some(name) = pyast::dotted_name(left, source) else {
-            return;
-        };
         let is_router = right.kind() == "call"
-            && right
-                .child_by_field_name("function")
-                .and_then(|f| pyast::dotted_name(f, source))
-                .is_some_and(|callee| ROUTER_FACTORIES.contains(&pyast::last_segment(&callee)));
-        let annotated_router = assignment.child_by_field_name("type").is_some_and(|t| {
-            ROUTER_FACTORIES.contains(&pyast::last_segment(pyast::text(t, source)))
+            && right.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
+                let callee = pyast::text(f, source);
+                ROUTER_FACTORIES.contains(&pyast::last_segment(callee.trim()))
+            });
+        let annotated_router = assignment.child_by_field_id(*fid::TYPE).is_some_and(|t| {
+            ROUTER_FACTORIES.contains(&pyast::last_segment(pyast::text(t, source).trim()))
         });
-        let name = name.into_owned();
-        self.bound.retain(|(n, _)| *n != name);
-        self.bound.push((name, is_router || annotated_router));
+        if !(is_router || annotated_router) {
+            return;
+        }
+        if let Some(name) = pyast::dotted_name(left, source) {
+            if !self.bound.iter().any(|(n, _)| *n == name) {
+                self.bound.push((name.into_owned(), true));
+            }
+        }
     }
 
     /// Is `object` (the dotted receiver of a decorator) a router?
@@ -117,9 +120,9 @@ pub fn route_decorator<'t>(
     if callee.kind() != "attribute" {
         return None;
     }
-    let attr = pyast::text(callee.child_by_field_name("attribute")?, source);
+    let attr = pyast::text(callee.child_by_field_id(*fid::ATTRIBUTE)?, source);
     let method = ROUTE_METHODS.iter().copied().find(|m| *m == attr)?;
-    let object = pyast::dotted_name(callee.child_by_field_name("object")?, source)?;
+    let object = pyast::dotted_name(callee.child_by_field_id(*fid::OBJECT)?, source)?;
     let call = (expr.kind() == "call").then_some(expr);
     Some((object.into_owned(), method, call))
 }
@@ -150,7 +153,7 @@ pub fn route_of<'t>(
 pub fn is_non_body_default(value: Node<'_>, source: &str) -> bool {
     value.kind() == "call"
         && value
-            .child_by_field_name("function")
+            .child_by_field_id(*fid::FUNCTION)
             .and_then(|f| pyast::dotted_name(f, source))
             .is_some_and(|callee| {
                 matches!(

@@ -9,6 +9,47 @@ use tree_sitter::Node;
 
 use crate::project::{Import, ImportScope};
 
+/// Field ids of tree-sitter-python, looked up once: `child_by_field_name`
+/// compares the name against every field of the grammar on each call, which
+/// shows up in profiles for rules that run on every call node.
+pub mod fid {
+    use std::sync::LazyLock;
+
+    fn id(name: &str) -> u16 {
+        crate::parse::language()
+            .field_id_for_name(name)
+            .map_or(0, |id| id.get())
+    }
+
+    macro_rules! fields {
+        ($($constant:ident = $name:literal),* $(,)?) => {
+            $(pub static $constant: LazyLock<u16> = LazyLock::new(|| id($name));)*
+        };
+    }
+
+    fields! {
+        ALIAS = "alias",
+        ARGUMENTS = "arguments",
+        ATTRIBUTE = "attribute",
+        BODY = "body",
+        DEFINITION = "definition",
+        EXPRESSION = "expression",
+        FUNCTION = "function",
+        KEY = "key",
+        LEFT = "left",
+        NAME = "name",
+        OBJECT = "object",
+        OPERATOR = "operator",
+        PARAMETERS = "parameters",
+        RETURN_TYPE = "return_type",
+        RIGHT = "right",
+        SUBSCRIPT = "subscript",
+        SUPERCLASSES = "superclasses",
+        TYPE = "type",
+        VALUE = "value",
+    }
+}
+
 pub fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
     source.get(node.byte_range()).unwrap_or("")
 }
@@ -23,11 +64,11 @@ pub fn dotted_name<'s>(node: Node<'_>, source: &'s str) -> Option<Cow<'s, str>> 
         match current.kind() {
             "identifier" => break,
             "attribute" => {
-                let attr = current.child_by_field_name("attribute")?;
+                let attr = current.child_by_field_id(*fid::ATTRIBUTE)?;
                 if attr.kind() != "identifier" {
                     return None;
                 }
-                current = current.child_by_field_name("object")?;
+                current = current.child_by_field_id(*fid::OBJECT)?;
                 depth += 1;
                 if depth > 64 {
                     return None;
@@ -47,8 +88,8 @@ pub fn dotted_name<'s>(node: Node<'_>, source: &'s str) -> Option<Cow<'s, str>> 
     let mut parts = Vec::with_capacity(depth + 1);
     let mut current = node;
     while current.kind() == "attribute" {
-        parts.push(text(current.child_by_field_name("attribute")?, source));
-        current = current.child_by_field_name("object")?;
+        parts.push(text(current.child_by_field_id(*fid::ATTRIBUTE)?, source));
+        current = current.child_by_field_id(*fid::OBJECT)?;
     }
     parts.push(text(current, source));
     parts.reverse();
@@ -170,6 +211,29 @@ pub fn is_import_alias(name: &str, imports: &[Import]) -> bool {
         .any(|imp| imp.is_from && imp.names.iter().any(|n| n.alias.as_deref() == Some(name)))
 }
 
+/// [`is_import_alias`] for rules that ask on every call: the aliases are
+/// collected once per new import instead of rescanning all imports.
+#[derive(Debug, Default)]
+pub struct AliasCache {
+    seen: usize,
+    aliases: Vec<String>,
+}
+
+impl AliasCache {
+    pub fn contains(&mut self, name: &str, imports: &[Import]) -> bool {
+        if self.seen < imports.len() {
+            for imp in &imports[self.seen..] {
+                if imp.is_from {
+                    self.aliases
+                        .extend(imp.names.iter().filter_map(|n| n.alias.clone()));
+                }
+            }
+            self.seen = imports.len();
+        }
+        !self.aliases.is_empty() && self.aliases.iter().any(|a| a == name)
+    }
+}
+
 /// The innermost `def` or `lambda` among the ancestors.
 pub fn enclosing_function<'t>(ancestors: &[Node<'t>]) -> Option<Node<'t>> {
     ancestors
@@ -200,7 +264,7 @@ pub fn scope_key(ancestors: &[Node<'_>]) -> usize {
 
 /// Arguments of a call written with parentheses.
 pub fn call_arguments(call: Node<'_>) -> Option<Node<'_>> {
-    call.child_by_field_name("arguments")
+    call.child_by_field_id(*fid::ARGUMENTS)
         .filter(|a| a.kind() == "argument_list")
 }
 
@@ -231,10 +295,10 @@ pub fn keyword_arg<'t>(args: Node<'t>, name: &str, source: &str) -> Option<Node<
         .named_children(&mut cursor)
         .filter(|c| c.kind() == "keyword_argument")
         .find(|c| {
-            c.child_by_field_name("name")
+            c.child_by_field_id(*fid::NAME)
                 .is_some_and(|n| text(n, source) == name)
         })
-        .and_then(|c| c.child_by_field_name("value"));
+        .and_then(|c| c.child_by_field_id(*fid::VALUE));
     found
 }
 
@@ -290,7 +354,7 @@ pub fn interpolations(node: Node<'_>) -> Vec<Node<'_>> {
         let mut cursor = s.walk();
         for c in s.named_children(&mut cursor) {
             if c.kind() == "interpolation" {
-                if let Some(e) = c.child_by_field_name("expression") {
+                if let Some(e) = c.child_by_field_id(*fid::EXPRESSION) {
                     out.push(e);
                 }
             }
@@ -347,7 +411,7 @@ pub fn decorators<'t>(def: Node<'t>, parent: Option<Node<'t>>) -> Vec<Node<'t>> 
     let Some(parent) = parent.filter(|p| p.kind() == "decorated_definition") else {
         return Vec::new();
     };
-    if parent.child_by_field_name("definition") != Some(def) {
+    if parent.child_by_field_id(*fid::DEFINITION) != Some(def) {
         return Vec::new();
     }
     let mut cursor = parent.walk();
@@ -362,7 +426,7 @@ pub fn decorators<'t>(def: Node<'t>, parent: Option<Node<'t>>) -> Vec<Node<'t>> 
 /// The callee of a decorator expression: `app.get` for `@app.get("/")`.
 pub fn decorator_callee(expr: Node<'_>) -> Node<'_> {
     if expr.kind() == "call" {
-        expr.child_by_field_name("function").unwrap_or(expr)
+        expr.child_by_field_id(*fid::FUNCTION).unwrap_or(expr)
     } else {
         expr
     }
@@ -370,7 +434,7 @@ pub fn decorator_callee(expr: Node<'_>) -> Node<'_> {
 
 /// Base class expressions of a class definition (keyword arguments skipped).
 pub fn superclasses(class: Node<'_>) -> Vec<Node<'_>> {
-    let Some(args) = class.child_by_field_name("superclasses") else {
+    let Some(args) = class.child_by_field_id(*fid::SUPERCLASSES) else {
         return Vec::new();
     };
     let mut cursor = args.walk();

@@ -9,7 +9,7 @@ use tree_sitter::Node;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Last segments of callees worth resolving; everything else is skipped
@@ -102,6 +102,7 @@ fn classify(qualified: &str) -> Option<Kind> {
 
 #[derive(Default)]
 pub struct BlockingCall {
+    aliases: pyast::AliasCache,
     candidates: Vec<Candidate>,
     /// (function, local name, constructor or annotation as written)
     bindings: Vec<(usize, String, String)>,
@@ -139,8 +140,8 @@ impl Rule for BlockingCall {
             "call" => self.visit_call(node, cx),
             "assignment" => {
                 let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
                 ) else {
                     return;
                 };
@@ -150,7 +151,7 @@ impl Rule for BlockingCall {
             }
             "as_pattern" => {
                 let (Some(value), Some(alias)) =
-                    (node.named_child(0), node.child_by_field_name("alias"))
+                    (node.named_child(0), node.child_by_field_id(*fid::ALIAS))
                 else {
                     return;
                 };
@@ -160,7 +161,7 @@ impl Rule for BlockingCall {
             }
             _ => {
                 // `client: httpx.Client` parameters.
-                let Some(annotation) = node.child_by_field_name("type") else {
+                let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
                     return;
                 };
                 let written = cx.text(annotation);
@@ -170,7 +171,7 @@ impl Rule for BlockingCall {
                 let name = if node.kind() == "typed_parameter" {
                     node.named_child(0)
                 } else {
-                    node.child_by_field_name("name")
+                    node.child_by_field_id(*fid::NAME)
                 };
                 let Some(name) = name.filter(|n| n.kind() == "identifier") else {
                     return;
@@ -203,20 +204,21 @@ impl Rule for BlockingCall {
 
 impl BlockingCall {
     fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
         let last = match function.kind() {
             "identifier" => function,
-            "attribute" => match function.child_by_field_name("attribute") {
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => a,
                 None => return,
             },
             _ => return,
         };
         let name = cx.text(last);
-        let aliased = function.kind() == "identifier" && pyast::is_import_alias(name, cx.imports);
-        if !(INTERESTING.contains(&name) || aliased) {
+        if !(INTERESTING.contains(&name)
+            || function.kind() == "identifier" && self.aliases.contains(name, cx.imports))
+        {
             return;
         }
         if !pyast::in_async_function(cx.ancestors) {
@@ -239,7 +241,7 @@ impl BlockingCall {
         if value.kind() != "call" {
             return;
         }
-        let Some(function) = value.child_by_field_name("function") else {
+        let Some(function) = value.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
         let Some(callee) = pyast::dotted_name(function, cx.source) else {

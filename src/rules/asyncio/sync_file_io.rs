@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 const PATH_METHODS: &[&str] = &["read_text", "write_text", "read_bytes", "write_bytes"];
@@ -32,12 +32,12 @@ impl Rule for SyncFileIo {
     const KINDS: &'static [&'static str] = &["call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
         let name = match function.kind() {
             "identifier" => cx.text(function),
-            "attribute" => match function.child_by_field_name("attribute") {
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
                 None => return,
             },
@@ -57,9 +57,9 @@ impl Rule for SyncFileIo {
         if function.kind() == "attribute" && name == "open" {
             // Only `Path(...).open()`: other `.open()` methods are not known to be files.
             let is_path = function
-                .child_by_field_name("object")
+                .child_by_field_id(*fid::OBJECT)
                 .filter(|o| o.kind() == "call")
-                .and_then(|o| o.child_by_field_name("function"))
+                .and_then(|o| o.child_by_field_id(*fid::FUNCTION))
                 .and_then(|f| pyast::dotted_name(f, cx.source))
                 .is_some_and(|f| pyast::last_segment(&f) == "Path");
             let is_io_open =

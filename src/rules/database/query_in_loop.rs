@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Methods that run a query whatever the receiver is called.
@@ -70,14 +70,14 @@ impl Rule for QueryInLoop {
             return;
         };
         let Some(function) = call
-            .child_by_field_name("function")
+            .child_by_field_id(*fid::FUNCTION)
             .filter(|f| f.kind() == "attribute")
         else {
             return;
         };
         let (Some(object), Some(method)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("attribute"),
+            function.child_by_field_id(*fid::OBJECT),
+            function.child_by_field_id(*fid::ATTRIBUTE),
         ) else {
             return;
         };
@@ -135,7 +135,9 @@ fn loop_around(node: Node<'_>, ancestors: &[Node<'_>]) -> Option<&'static str> {
         let child = ancestors.get(i + 1).copied().unwrap_or(node);
         match a.kind() {
             "function_definition" | "lambda" | "class_definition" => return None,
-            "for_statement" | "while_statement" if a.child_by_field_name("body") == Some(child) => {
+            "for_statement" | "while_statement"
+                if a.child_by_field_id(*fid::BODY) == Some(child) =>
+            {
                 return Some("loop");
             }
             "list_comprehension"

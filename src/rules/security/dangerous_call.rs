@@ -10,7 +10,7 @@ use tree_sitter::Node;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 const INTERESTING: &[&str] = &[
@@ -49,6 +49,7 @@ const UNSAFE_LOADERS: &[&str] = &[
 
 #[derive(Default)]
 pub struct DangerousCall {
+    aliases: pyast::AliasCache,
     candidates: Vec<Candidate>,
 }
 
@@ -87,21 +88,35 @@ impl Rule for DangerousCall {
     const KINDS: &'static [&'static str] = &["call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
         let last = match function.kind() {
             "identifier" => cx.text(function),
-            "attribute" => match function.child_by_field_name("attribute") {
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
                 None => return,
             },
             _ => return,
         };
         let args = pyast::call_arguments(node);
-        let mentions_verify = args.is_some_and(|a| cx.text(a).contains("verify"));
-        let aliased = function.kind() == "identifier" && pyast::is_import_alias(last, cx.imports);
-        if !(INTERESTING.contains(&last) || mentions_verify || aliased) {
+        let mentions_verify = args.is_some_and(|a| {
+            // A substring scan rejects almost every call before any cursor work.
+            if !cx.text(a).contains("verify") {
+                return false;
+            }
+            let mut cursor = a.walk();
+            let found = a.named_children(&mut cursor).any(|c| {
+                c.kind() == "keyword_argument"
+                    && c.child_by_field_id(*fid::NAME)
+                        .is_some_and(|n| cx.text(n) == "verify")
+            });
+            found
+        });
+        if !(INTERESTING.contains(&last)
+            || mentions_verify
+            || function.kind() == "identifier" && self.aliases.contains(last, cx.imports))
+        {
             return;
         }
         let Some(callee) = pyast::dotted_name(function, cx.source) else {
@@ -181,12 +196,12 @@ fn jwt_unverified(args: Node<'_>, source: &str) -> Option<&'static str> {
             let mut cursor = options.walk();
             let off = options.named_children(&mut cursor).any(|pair| {
                 pair.kind() == "pair"
-                    && pair.child_by_field_name("key").is_some_and(|k| {
+                    && pair.child_by_field_id(*fid::KEY).is_some_and(|k| {
                         pyast::is_constant_string(k)
                             && pyast::string_text(k, source) == "verify_signature"
                     })
                     && pair
-                        .child_by_field_name("value")
+                        .child_by_field_id(*fid::VALUE)
                         .is_some_and(|v| pyast::text(v, source) == "False")
             });
             if off {

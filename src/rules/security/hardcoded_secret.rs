@@ -9,7 +9,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -41,12 +41,12 @@ impl Rule for HardcodedSecret {
         }
         let (name_node, value) = match node.kind() {
             "assignment" => (
-                node.child_by_field_name("left"),
-                node.child_by_field_name("right"),
+                node.child_by_field_id(*fid::LEFT),
+                node.child_by_field_id(*fid::RIGHT),
             ),
             "default_parameter" | "typed_default_parameter" | "keyword_argument" => (
-                node.child_by_field_name("name"),
-                node.child_by_field_name("value"),
+                node.child_by_field_id(*fid::NAME),
+                node.child_by_field_id(*fid::VALUE),
             ),
             _ => {
                 let mut cursor = node.walk();
@@ -68,16 +68,19 @@ impl Rule for HardcodedSecret {
         let (Some(name_node), Some(value)) = (name_node, value) else {
             return;
         };
+        if !matches!(value.kind(), "string" | "concatenated_string" | "call") {
+            return;
+        }
         let name = match name_node.kind() {
             "identifier" => cx.text(name_node),
-            "attribute" => match name_node.child_by_field_name("attribute") {
+            "attribute" => match name_node.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
                 None => return,
             },
             "subscript" => {
                 // `config["password"] = "..."`
                 match name_node
-                    .child_by_field_name("subscript")
+                    .child_by_field_id(*fid::SUBSCRIPT)
                     .filter(|s| pyast::is_constant_string(*s))
                 {
                     Some(key) => {
@@ -108,7 +111,7 @@ impl HardcodedSecret {
             "string" | "concatenated_string" => value,
             "call" => {
                 // `Field("...")`, `Field(default="...")`, `SecretStr("...")`
-                let Some(function) = value.child_by_field_name("function") else {
+                let Some(function) = value.child_by_field_id(*fid::FUNCTION) else {
                     return;
                 };
                 let callee = cx.text(function);
@@ -328,9 +331,20 @@ const DESCRIPTORS: &[&str] = &[
     "incorrect",
 ];
 
+/// Allocation-free pre-filter for [`is_secret_name`], which runs on every
+/// assignment and keyword argument.
+fn mentions_secret_word(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    ["pass", "pwd", "secret", "token", "key"].iter().any(|w| {
+        bytes
+            .windows(w.len())
+            .any(|win| win.eq_ignore_ascii_case(w.as_bytes()))
+    })
+}
+
 /// Does this name (identifier, attribute or dict key) say it holds a secret?
 pub fn is_secret_name(name: &str) -> bool {
-    if name.len() < 3 || name.len() > 64 {
+    if name.len() < 3 || name.len() > 64 || !mentions_secret_word(name) {
         return false;
     }
     let lower = camel_to_snake(name);

@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -26,12 +26,12 @@ impl Rule for HttpErrorDetailLeak {
     const KINDS: &'static [&'static str] = &["call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
         let name = match function.kind() {
             "identifier" => cx.text(function),
-            "attribute" => match function.child_by_field_name("attribute") {
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
                 None => return,
             },
@@ -65,13 +65,13 @@ fn caught_names<'s>(cx: &Cx<'s>) -> Vec<&'s str> {
         .iter()
         .filter(|a| a.kind() == "except_clause")
         .filter_map(|clause| {
-            let alias = clause.child_by_field_name("alias").or_else(|| {
+            let alias = clause.child_by_field_id(*fid::ALIAS).or_else(|| {
                 // Older grammars wrap `E as name` in an as_pattern.
                 let mut cursor = clause.walk();
                 let found = clause
                     .named_children(&mut cursor)
                     .find(|c| c.kind() == "as_pattern")
-                    .and_then(|p| p.child_by_field_name("alias"))
+                    .and_then(|p| p.child_by_field_id(*fid::ALIAS))
                     .and_then(|t| t.named_child(0));
                 found
             })?;
@@ -98,7 +98,7 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                 .filter(|e| {
                     let last = match e.kind() {
                         "identifier" => Some(*e),
-                        "attribute" => e.child_by_field_name("attribute"),
+                        "attribute" => e.child_by_field_id(*fid::ATTRIBUTE),
                         _ => None,
                     };
                     !last.is_some_and(|l| pyast::is_constant_name(pyast::text(l, source)))
@@ -122,15 +122,15 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
             // `exc.args[0]`, `err.orig`: but re-raising `exc.detail` passes on
             // a message that was already meant for the client.
             let last = node
-                .child_by_field_name("attribute")
+                .child_by_field_id(*fid::ATTRIBUTE)
                 .map(|a| pyast::text(a, source));
             if matches!(last, Some("detail" | "status_code" | "code" | "headers")) {
                 return None;
             }
             let mut root = node;
             while let Some(inner) = root
-                .child_by_field_name("object")
-                .or_else(|| root.child_by_field_name("value"))
+                .child_by_field_id(*fid::OBJECT)
+                .or_else(|| root.child_by_field_id(*fid::VALUE))
             {
                 root = inner;
             }
@@ -139,11 +139,11 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
         }
         "binary_operator" => {
             let op = node
-                .child_by_field_name("operator")
+                .child_by_field_id(*fid::OPERATOR)
                 .map(|o| pyast::text(o, source))
                 .unwrap_or("");
-            let left = node.child_by_field_name("left")?;
-            let right = node.child_by_field_name("right")?;
+            let left = node.child_by_field_id(*fid::LEFT)?;
+            let right = node.child_by_field_id(*fid::RIGHT)?;
             match op {
                 "%" if pyast::is_constant_string(pyast::unparenthesize(left)) => {
                     Some("`%` formatting")
@@ -170,17 +170,17 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
             }
         }
         "call" => {
-            let function = node.child_by_field_name("function")?;
+            let function = node.child_by_field_id(*fid::FUNCTION)?;
             if is_str_call(node, source) {
                 let arg = pyast::call_arguments(node).and_then(|a| pyast::positional_arg(a, 0))?;
                 return mentions_exception(arg, source, caught).then_some("exception text");
             }
             if function.kind() == "attribute"
                 && function
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(*fid::ATTRIBUTE)
                     .is_some_and(|a| pyast::text(a, source) == "format")
                 && function
-                    .child_by_field_name("object")
+                    .child_by_field_id(*fid::OBJECT)
                     .is_some_and(pyast::is_constant_string)
             {
                 return Some("`.format()`");
@@ -190,7 +190,7 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
         "dictionary" => {
             let mut cursor = node.walk();
             let found = node.named_children(&mut cursor).find_map(|pair| {
-                let value = pair.child_by_field_name("value")?;
+                let value = pair.child_by_field_id(*fid::VALUE)?;
                 leak(value, source, caught, depth + 1)
             });
             found
@@ -200,7 +200,7 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
 }
 
 fn is_str_call(call: Node<'_>, source: &str) -> bool {
-    call.child_by_field_name("function")
+    call.child_by_field_id(*fid::FUNCTION)
         .is_some_and(|f| matches!(pyast::text(f, source), "str" | "repr"))
 }
 
@@ -221,7 +221,7 @@ fn mentions_exception(node: Node<'_>, source: &str, caught: &[&str]) -> bool {
         }
         if n.kind() == "attribute" {
             // Only the object side names a variable.
-            if let Some(object) = n.child_by_field_name("object") {
+            if let Some(object) = n.child_by_field_id(*fid::OBJECT) {
                 stack.push(object);
             }
             continue;

@@ -14,7 +14,7 @@ use tree_sitter::Node;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::fastapi::{self, Routers};
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -56,7 +56,7 @@ impl Rule for SecretInResponseModel {
         match node.kind() {
             "assignment" => {
                 if node
-                    .child_by_field_name("right")
+                    .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|r| r.kind() == "call")
                 {
                     self.routers.observe(node, cx.source);
@@ -76,7 +76,7 @@ impl Rule for SecretInResponseModel {
                 {
                     collect_names(model, cx.source, &mut self.used_as_response);
                 }
-                if let Some(returns) = node.child_by_field_name("return_type") {
+                if let Some(returns) = node.child_by_field_id(*fid::RETURN_TYPE) {
                     collect_names(returns, cx.source, &mut self.used_as_response);
                 }
             }
@@ -126,7 +126,7 @@ impl Rule for SecretInResponseModel {
 
 impl SecretInResponseModel {
     fn collect_class(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.child_by_field_id(*fid::NAME) else {
             return;
         };
         let bases = pyast::superclasses(node)
@@ -134,7 +134,7 @@ impl SecretInResponseModel {
             .map(|b| cx.text(b).to_owned())
             .collect();
         let mut fields = Vec::new();
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let mut cursor = body.walk();
             for stmt in body.named_children(&mut cursor) {
                 let Some(assignment) = (stmt.kind() == "expression_statement")
@@ -145,8 +145,8 @@ impl SecretInResponseModel {
                     continue;
                 };
                 let (Some(left), Some(annotation)) = (
-                    assignment.child_by_field_name("left"),
-                    assignment.child_by_field_name("type"),
+                    assignment.child_by_field_id(*fid::LEFT),
+                    assignment.child_by_field_id(*fid::TYPE),
                 ) else {
                     continue;
                 };
@@ -162,7 +162,7 @@ impl SecretInResponseModel {
                     continue;
                 }
                 if assignment
-                    .child_by_field_name("right")
+                    .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|v| is_excluded(v, cx.source))
                 {
                     continue;
@@ -186,7 +186,7 @@ impl SecretInResponseModel {
 fn is_excluded(value: Node<'_>, source: &str) -> bool {
     value.kind() == "call"
         && value
-            .child_by_field_name("function")
+            .child_by_field_id(*fid::FUNCTION)
             .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field")
         && pyast::call_arguments(value)
             .and_then(|a| pyast::keyword_arg(a, "exclude", source))
@@ -208,7 +208,7 @@ fn collect_names(node: Node<'_>, source: &str, out: &mut HashSet<String>) {
                 out.insert(pyast::text(n, source).to_owned());
             }
             "attribute" => {
-                if let Some(a) = n.child_by_field_name("attribute") {
+                if let Some(a) = n.child_by_field_id(*fid::ATTRIBUTE) {
                     out.insert(pyast::text(a, source).to_owned());
                 }
                 // `schemas.UserOut`: the module part is not a model.

@@ -11,7 +11,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Methods that run the SQL string they are given.
@@ -116,8 +116,8 @@ struct Candidate {
 
 #[derive(Default)]
 pub struct SqlStringBuilding {
-    /// (function start byte or usize::MAX for module level, name) -> value
-    vars: HashMap<(usize, String), Value>,
+    /// function start byte (usize::MAX for module level) -> name -> value
+    vars: HashMap<usize, HashMap<String, Value>>,
     candidates: Vec<Candidate>,
 }
 
@@ -149,8 +149,8 @@ impl Rule for SqlStringBuilding {
             "for_statement" => {
                 // `for column in ("a", "b"):` iterates over constants.
                 let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
                 ) else {
                     return;
                 };
@@ -159,7 +159,7 @@ impl Rule for SqlStringBuilding {
                 }
                 let is_range = right.kind() == "call"
                     && right
-                        .child_by_field_name("function")
+                        .child_by_field_id(*fid::FUNCTION)
                         .is_some_and(|f| cx.text(f) == "range");
                 if !is_range && !matches!(right.kind(), "list" | "tuple" | "set") {
                     return;
@@ -168,17 +168,17 @@ impl Rule for SqlStringBuilding {
                 // `range()` yields integers, which cannot carry SQL.
                 let constant = is_range || self.eval(right, cx.source, scope, 0).constant;
                 if constant {
-                    let key = (scope, cx.text(left).to_owned());
-                    let old = self.vars.get(&key).copied();
-                    if old.is_none_or(|o| o.constant) {
-                        self.vars.insert(key, Value::constant(true));
+                    let scope_vars = self.vars.entry(scope).or_default();
+                    let name = cx.text(left);
+                    if scope_vars.get(name).is_none_or(|o| o.constant) {
+                        scope_vars.insert(name.to_owned(), Value::constant(true));
                     }
                 }
             }
             "assignment" => {
                 let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
                 ) else {
                     return;
                 };
@@ -187,25 +187,32 @@ impl Rule for SqlStringBuilding {
                 }
                 let scope = pyast::scope_key(cx.ancestors);
                 let value = self.eval(right, cx.source, scope, 0);
-                let key = (scope, cx.text(left).to_owned());
-                let merged = match self.vars.get(&key) {
+                let name = cx.text(left);
+                let interesting = value.stringish || value.constant || value.dynamic.is_some();
+                let scope_vars = self.vars.entry(scope).or_default();
+                match scope_vars.get_mut(name) {
                     // Any earlier dynamic build keeps counting: branches
                     // (`if a: sql = f"..." else: sql = "..."`) join here.
-                    Some(old) => Value {
-                        stringish: old.stringish || value.stringish,
-                        constant: old.constant && value.constant,
-                        dynamic: old.dynamic.or(value.dynamic),
-                        sql: old.sql || value.sql,
-                    },
-                    None => value,
-                };
-                self.vars.insert(key, merged);
+                    Some(old) => {
+                        *old = Value {
+                            stringish: old.stringish || value.stringish,
+                            constant: old.constant && value.constant,
+                            dynamic: old.dynamic.or(value.dynamic),
+                            sql: old.sql || value.sql,
+                        };
+                    }
+                    // Unknown values of never-seen names are the default anyway.
+                    None if interesting => {
+                        scope_vars.insert(name.to_owned(), value);
+                    }
+                    None => {}
+                }
             }
             _ => {
                 let (Some(left), Some(right), Some(op)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                    node.child_by_field_name("operator"),
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
+                    node.child_by_field_id(*fid::OPERATOR),
                 ) else {
                     return;
                 };
@@ -227,8 +234,8 @@ impl Rule for SqlStringBuilding {
                 let dynamic = old.dynamic.or(right_value.dynamic).or_else(|| {
                     (stringish && !right_value.constant).then_some((how, node.start_byte()))
                 });
-                self.vars.insert(
-                    (scope, name.to_owned()),
+                self.vars.entry(scope).or_default().insert(
+                    name.to_owned(),
                     Value {
                         stringish,
                         constant,
@@ -279,13 +286,13 @@ impl Rule for SqlStringBuilding {
 
 impl SqlStringBuilding {
     fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
         let (name, receiver) = match function.kind() {
             "identifier" => (cx.text(function), None),
-            "attribute" => match function.child_by_field_name("attribute") {
-                Some(a) => (cx.text(a), function.child_by_field_name("object")),
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
+                Some(a) => (cx.text(a), function.child_by_field_id(*fid::OBJECT)),
                 None => return,
             },
             _ => return,
@@ -339,8 +346,9 @@ impl SqlStringBuilding {
             return Value::constant(false);
         }
         self.vars
-            .get(&(scope, name.to_owned()))
-            .or_else(|| self.vars.get(&(usize::MAX, name.to_owned())))
+            .get(&scope)
+            .and_then(|m| m.get(name))
+            .or_else(|| self.vars.get(&usize::MAX).and_then(|m| m.get(name)))
             .copied()
             .unwrap_or_default()
     }
@@ -377,7 +385,7 @@ impl SqlStringBuilding {
             },
             "attribute" => {
                 let attr = node
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(*fid::ATTRIBUTE)
                     .map(text)
                     .unwrap_or("");
                 if attr == "__tablename__" || pyast::is_constant_name(attr) {
@@ -403,7 +411,7 @@ impl SqlStringBuilding {
                 let all = node.named_children(&mut cursor).all(|pair| {
                     pair.kind() == "pair"
                         && pair
-                            .child_by_field_name("value")
+                            .child_by_field_id(*fid::VALUE)
                             .is_some_and(|v| self.eval(v, source, scope, depth + 1).constant)
                 });
                 if all {
@@ -438,7 +446,7 @@ impl SqlStringBuilding {
 
     fn eval_binary(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
         let op = node
-            .child_by_field_name("operator")
+            .child_by_field_id(*fid::OPERATOR)
             .map(|o| pyast::text(o, source))
             .unwrap_or("");
         match op {
@@ -449,16 +457,16 @@ impl SqlStringBuilding {
                 loop {
                     let is_plus = current.kind() == "binary_operator"
                         && current
-                            .child_by_field_name("operator")
+                            .child_by_field_id(*fid::OPERATOR)
                             .is_some_and(|o| pyast::text(o, source) == "+");
                     if !is_plus {
                         operands.push(current);
                         break;
                     }
-                    if let Some(right) = current.child_by_field_name("right") {
+                    if let Some(right) = current.child_by_field_id(*fid::RIGHT) {
                         operands.push(right);
                     }
-                    match current.child_by_field_name("left") {
+                    match current.child_by_field_id(*fid::LEFT) {
                         Some(left) => current = left,
                         None => break,
                     }
@@ -481,8 +489,8 @@ impl SqlStringBuilding {
             }
             "%" => {
                 let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
                 ) else {
                     return Value::default();
                 };
@@ -506,7 +514,7 @@ impl SqlStringBuilding {
     }
 
     fn eval_call(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
-        let Some(function) = node.child_by_field_name("function") else {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return Value::default();
         };
         let args = pyast::call_arguments(node);
@@ -516,7 +524,7 @@ impl SqlStringBuilding {
                 let all = a.named_children(&mut cursor).all(|c| match c.kind() {
                     "comment" => true,
                     "keyword_argument" => c
-                        .child_by_field_name("value")
+                        .child_by_field_id(*fid::VALUE)
                         .is_some_and(|v| this.eval(v, source, scope, depth + 1).constant),
                     _ => this.eval(c, source, scope, depth + 1).constant,
                 });
@@ -535,11 +543,11 @@ impl SqlStringBuilding {
                 _ => Value::default(),
             },
             "attribute" => {
-                let Some(object) = function.child_by_field_name("object") else {
+                let Some(object) = function.child_by_field_id(*fid::OBJECT) else {
                     return Value::default();
                 };
                 let method = function
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(*fid::ATTRIBUTE)
                     .map(|a| pyast::text(a, source))
                     .unwrap_or("");
                 match method {
@@ -560,7 +568,7 @@ impl SqlStringBuilding {
                     }
                     "join" if pyast::is_constant_string(object) => {
                         // `sep.join(x for x in ...)` has the generator as its arguments.
-                        let first = match node.child_by_field_name("arguments") {
+                        let first = match node.child_by_field_id(*fid::ARGUMENTS) {
                             Some(g) if g.kind() == "generator_expression" => Some(g),
                             _ => args.and_then(|a| pyast::positional_arg(a, 0)),
                         };
@@ -596,19 +604,19 @@ fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
     match node.kind() {
         "binary_operator" => {
             let is_times = node
-                .child_by_field_name("operator")
+                .child_by_field_id(*fid::OPERATOR)
                 .is_some_and(|o| pyast::text(o, source) == "*");
             is_times
                 && [
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
                 ]
                 .into_iter()
                 .flatten()
                 .any(|side| is_placeholder_literal(side, source))
         }
         "list_comprehension" | "generator_expression" | "set_comprehension" => node
-            .child_by_field_name("body")
+            .child_by_field_id(*fid::BODY)
             .is_some_and(|b| is_placeholder_literal(b, source)),
         _ => false,
     }

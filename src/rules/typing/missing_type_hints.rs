@@ -4,6 +4,7 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::pyast::fid;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -27,12 +28,12 @@ impl Rule for MissingTypeHints {
         if cx.file.is_test {
             return;
         }
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.child_by_field_id(*fid::NAME) else {
             return;
         };
         let function = cx.text(name);
         let mut missing: Vec<String> = Vec::new();
-        if let Some(params) = node.child_by_field_name("parameters") {
+        if let Some(params) = node.child_by_field_id(*fid::PARAMETERS) {
             let mut cursor = params.walk();
             for (i, p) in params
                 .named_children(&mut cursor)
@@ -47,7 +48,7 @@ impl Rule for MissingTypeHints {
                         }
                         n.to_owned()
                     }
-                    "default_parameter" => match p.child_by_field_name("name") {
+                    "default_parameter" => match p.child_by_field_id(*fid::NAME) {
                         Some(n) => cx.text(n).to_owned(),
                         None => continue,
                     },
@@ -59,7 +60,7 @@ impl Rule for MissingTypeHints {
             }
         }
         let missing_return =
-            node.child_by_field_name("return_type").is_none() && function != "__init__";
+            node.child_by_field_id(*fid::RETURN_TYPE).is_none() && function != "__init__";
         if missing.is_empty() && !missing_return {
             return;
         }

@@ -11,7 +11,7 @@ use tree_sitter::Node;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::fastapi::{self, Routers};
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 const MODEL_BASES: &[&str] = &[
@@ -139,13 +139,13 @@ impl Rule for PydanticV1Pattern {
             "call" => self.visit_call(node, cx),
             "assignment" => self.visit_assignment(node, cx),
             _ => {
-                let Some(annotation) = node.child_by_field_name("type") else {
+                let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
                     return;
                 };
                 let name = if node.kind() == "typed_parameter" {
                     node.named_child(0)
                 } else {
-                    node.child_by_field_name("name")
+                    node.child_by_field_id(*fid::NAME)
                 };
                 let (Some(name), Some(class)) = (
                     name.filter(|n| n.kind() == "identifier"),
@@ -288,7 +288,7 @@ fn class_of_annotation(annotation: &str) -> Option<&str> {
 
 impl PydanticV1Pattern {
     fn visit_class(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let Some(name) = node.child_by_field_name("name") else {
+        let Some(name) = node.child_by_field_id(*fid::NAME) else {
             return;
         };
         let class_name = cx.text(name).to_owned();
@@ -296,12 +296,12 @@ impl PydanticV1Pattern {
             .into_iter()
             .map(|b| cx.text(b).to_owned())
             .collect();
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let mut cursor = body.walk();
             for stmt in body.named_children(&mut cursor) {
                 match stmt.kind() {
                     "class_definition" => {
-                        if let Some(inner) = stmt.child_by_field_name("name") {
+                        if let Some(inner) = stmt.child_by_field_id(*fid::NAME) {
                             if cx.text(inner) == "Config" {
                                 let keys = class_body_names(stmt, cx.source);
                                 self.config_classes.push((
@@ -349,8 +349,8 @@ impl PydanticV1Pattern {
     /// `model_config = ConfigDict(orm_mode=True)` / `= {"orm_mode": True}`.
     fn collect_model_config(&mut self, class: &str, assignment: Node<'_>, cx: &Cx<'_>) {
         let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
+            assignment.child_by_field_id(*fid::LEFT),
+            assignment.child_by_field_id(*fid::RIGHT),
         ) else {
             return;
         };
@@ -364,7 +364,7 @@ impl PydanticV1Pattern {
                     let mut cursor = args.walk();
                     for kw in args.named_children(&mut cursor) {
                         if kw.kind() == "keyword_argument" {
-                            if let Some(n) = kw.child_by_field_name("name") {
+                            if let Some(n) = kw.child_by_field_id(*fid::NAME) {
                                 keys.push((cx.text(n).to_owned(), kw.byte_range()));
                             }
                         }
@@ -375,7 +375,7 @@ impl PydanticV1Pattern {
                 let mut cursor = right.walk();
                 for pair in right.named_children(&mut cursor) {
                     if let Some(k) = pair
-                        .child_by_field_name("key")
+                        .child_by_field_id(*fid::KEY)
                         .filter(|k| pyast::is_constant_string(*k))
                     {
                         keys.push((
@@ -398,7 +398,7 @@ impl PydanticV1Pattern {
         if fastapi::route_of(node, cx.parent(), cx.source, &self.routers, cx.imports).is_none() {
             return;
         }
-        let Some(params) = node.child_by_field_name("parameters") else {
+        let Some(params) = node.child_by_field_id(*fid::PARAMETERS) else {
             return;
         };
         let scope = node.start_byte();
@@ -407,7 +407,7 @@ impl PydanticV1Pattern {
             if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
-            if p.child_by_field_name("value")
+            if p.child_by_field_id(*fid::VALUE)
                 .is_some_and(|v| fastapi::is_non_body_default(v, cx.source))
             {
                 continue;
@@ -415,11 +415,11 @@ impl PydanticV1Pattern {
             let name = if p.kind() == "typed_parameter" {
                 p.named_child(0)
             } else {
-                p.child_by_field_name("name")
+                p.child_by_field_id(*fid::NAME)
             };
             let (Some(name), Some(annotation)) = (
                 name.filter(|n| n.kind() == "identifier"),
-                p.child_by_field_name("type"),
+                p.child_by_field_id(*fid::TYPE),
             ) else {
                 continue;
             };
@@ -437,14 +437,14 @@ impl PydanticV1Pattern {
 
     fn visit_call(&mut self, node: Node<'_>, cx: &Cx<'_>) {
         let Some(function) = node
-            .child_by_field_name("function")
+            .child_by_field_id(*fid::FUNCTION)
             .filter(|f| f.kind() == "attribute")
         else {
             return;
         };
         let (Some(object), Some(attr)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("attribute"),
+            function.child_by_field_id(*fid::OBJECT),
+            function.child_by_field_id(*fid::ATTRIBUTE),
         ) else {
             return;
         };
@@ -473,7 +473,7 @@ impl PydanticV1Pattern {
                     .rev()
                     .find(|a| matches!(a.kind(), "class_definition" | "function_definition"))
                     .filter(|a| a.kind() == "class_definition")
-                    .and_then(|c| c.child_by_field_name("name"))
+                    .and_then(|c| c.child_by_field_id(*fid::NAME))
                     .map(|n| cx.text(n).to_owned())
             })
         } else {
@@ -492,13 +492,13 @@ impl PydanticV1Pattern {
 
     fn visit_assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
         if node
-            .child_by_field_name("right")
+            .child_by_field_id(*fid::RIGHT)
             .is_some_and(|r| r.kind() == "call")
         {
             self.routers.observe(node, cx.source);
         }
         let Some(left) = node
-            .child_by_field_name("left")
+            .child_by_field_id(*fid::LEFT)
             .filter(|l| l.kind() == "identifier")
         else {
             return;
@@ -507,22 +507,26 @@ impl PydanticV1Pattern {
         if scope == usize::MAX {
             return;
         }
-        let class = if let Some(annotation) = node.child_by_field_name("type") {
+        let class = if let Some(annotation) = node.child_by_field_id(*fid::TYPE) {
             class_of_annotation(cx.text(annotation)).map(str::to_owned)
         } else {
             // `x = Model(...)`, `x = Model.model_validate(...)`.
-            node.child_by_field_name("right")
+            node.child_by_field_id(*fid::RIGHT)
                 .filter(|r| r.kind() == "call")
-                .and_then(|r| r.child_by_field_name("function"))
-                .and_then(|f| pyast::dotted_name(f, cx.source))
-                .and_then(|callee| {
-                    let parts: Vec<&str> = callee.split('.').collect();
-                    parts
-                        .iter()
-                        .rev()
-                        .take(2)
-                        .find(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
-                        .map(|p| (*p).to_owned())
+                .and_then(|r| r.child_by_field_id(*fid::FUNCTION))
+                .and_then(|f| {
+                    let callee = cx.text(f);
+                    let mut parts = callee.rsplit('.');
+                    let last = parts.next()?;
+                    let before = parts.next();
+                    [Some(last), before]
+                        .into_iter()
+                        .flatten()
+                        .find(|p| {
+                            p.starts_with(|c: char| c.is_ascii_uppercase())
+                                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        })
+                        .map(str::to_owned)
                 })
         };
         if let Some(class) = class {
@@ -534,14 +538,14 @@ impl PydanticV1Pattern {
 
 /// Names assigned in a class body (`orm_mode = True`).
 fn class_body_names(class: Node<'_>, source: &str) -> Vec<String> {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = class.child_by_field_id(*fid::BODY) else {
         return Vec::new();
     };
     let mut cursor = body.walk();
     let names = body
         .named_children(&mut cursor)
         .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind() == "assignment"))
-        .filter_map(|a| a.child_by_field_name("left"))
+        .filter_map(|a| a.child_by_field_id(*fid::LEFT))
         .map(|l| pyast::text(l, source).to_owned())
         .collect();
     names

@@ -6,7 +6,7 @@ use tree_sitter::Node;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::fastapi::{self, Routers};
-use crate::rules::pyast;
+use crate::rules::pyast::{self, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -32,7 +32,7 @@ impl Rule for UnvalidatedRequestBody {
         match node.kind() {
             "assignment" => {
                 if node
-                    .child_by_field_name("right")
+                    .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|r| r.kind() == "call")
                 {
                     self.routers.observe(node, cx.source);
@@ -49,11 +49,11 @@ impl UnvalidatedRequestBody {
         if fastapi::route_of(def, cx.parent(), cx.source, &self.routers, cx.imports).is_none() {
             return;
         }
-        let Some(params) = def.child_by_field_name("parameters") else {
+        let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
             return;
         };
         let handler = def
-            .child_by_field_name("name")
+            .child_by_field_id(*fid::NAME)
             .map(|n| cx.text(n))
             .unwrap_or("");
         let mut cursor = params.walk();
@@ -62,12 +62,12 @@ impl UnvalidatedRequestBody {
             if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
-            if p.child_by_field_name("value")
+            if p.child_by_field_id(*fid::VALUE)
                 .is_some_and(|v| fastapi::is_non_body_default(v, cx.source))
             {
                 continue;
             }
-            let Some(annotation) = p.child_by_field_name("type") else {
+            let Some(annotation) = p.child_by_field_id(*fid::TYPE) else {
                 continue;
             };
             let written = cx.text(annotation);
@@ -77,7 +77,7 @@ impl UnvalidatedRequestBody {
             let name = match p.kind() {
                 "typed_parameter" => p.named_child(0).map(|n| cx.text(n)).unwrap_or(""),
                 _ => p
-                    .child_by_field_name("name")
+                    .child_by_field_id(*fid::NAME)
                     .map(|n| cx.text(n))
                     .unwrap_or(""),
             };
@@ -93,14 +93,14 @@ impl UnvalidatedRequestBody {
 
     fn check_raw_read(&mut self, call: Node<'_>, cx: &mut Cx<'_>) {
         let Some(function) = call
-            .child_by_field_name("function")
+            .child_by_field_id(*fid::FUNCTION)
             .filter(|f| f.kind() == "attribute")
         else {
             return;
         };
         let (Some(object), Some(method)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("attribute"),
+            function.child_by_field_id(*fid::OBJECT),
+            function.child_by_field_id(*fid::ATTRIBUTE),
         ) else {
             return;
         };
@@ -128,7 +128,7 @@ impl UnvalidatedRequestBody {
             return;
         }
         let handler = def
-            .child_by_field_name("name")
+            .child_by_field_id(*fid::NAME)
             .map(|n| cx.text(n))
             .unwrap_or("");
         cx.report(
@@ -140,7 +140,7 @@ impl UnvalidatedRequestBody {
 
 /// Is `name` a parameter of `def` annotated `Request` (or plainly named `request`)?
 fn is_request_parameter(def: Node<'_>, name: &str, source: &str) -> bool {
-    let Some(params) = def.child_by_field_name("parameters") else {
+    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
         return false;
     };
     let mut cursor = params.walk();
@@ -148,10 +148,10 @@ fn is_request_parameter(def: Node<'_>, name: &str, source: &str) -> bool {
         "typed_parameter" | "typed_default_parameter" => {
             let pname = match p.kind() {
                 "typed_parameter" => p.named_child(0),
-                _ => p.child_by_field_name("name"),
+                _ => p.child_by_field_id(*fid::NAME),
             };
             pname.is_some_and(|n| pyast::text(n, source) == name)
-                && p.child_by_field_name("type").is_some_and(|t| {
+                && p.child_by_field_id(*fid::TYPE).is_some_and(|t| {
                     pyast::last_segment(pyast::text(t, source).trim()) == "Request"
                 })
         }
