@@ -9,7 +9,12 @@ use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 
+pub mod asyncio;
+pub mod database;
 pub mod dependencies;
+pub mod fastapi;
+pub mod pyast;
+pub mod security;
 pub mod suppression;
 pub mod syntax;
 pub mod tests;
@@ -195,6 +200,17 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
             dependencies::dev_dependency_in_app::META,
         ),
+        file_rule::<asyncio::blocking_call::BlockingCall>(),
+        file_rule::<asyncio::sync_file_io::SyncFileIo>(),
+        file_rule::<security::sql_string_building::SqlStringBuilding>(),
+        file_rule::<security::hardcoded_secret::HardcodedSecret>(),
+        file_rule::<security::secret_in_response_model::SecretInResponseModel>(),
+        file_rule::<security::dangerous_call::DangerousCall>(),
+        file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
+        file_rule::<database::query_in_loop::QueryInLoop>(),
+        file_rule::<typing::missing_type_hints::MissingTypeHints>(),
+        file_rule::<typing::pydantic_v1_pattern::PydanticV1Pattern>(),
+        file_rule::<typing::unvalidated_request_body::UnvalidatedRequestBody>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
