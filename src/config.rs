@@ -67,6 +67,22 @@ pub struct RawConfig {
     pub tests: Option<crate::testconf::RawTests>,
     /// `[tool.fortress.dependencies]`: the DEP rules.
     pub dependencies: Option<RawDependencies>,
+    /// `[tool.fortress.security]`: the SEC rules.
+    pub security: Option<RawSecurity>,
+}
+
+/// `[tool.fortress.security]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSecurity {
+    /// Report hard-coded secrets (SEC004) in test code too (default false).
+    pub check_test_files: Option<bool>,
+}
+
+/// The security rules' settings, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct SecuritySettings {
+    pub check_test_files: bool,
 }
 
 /// `[tool.fortress.dependencies]`, as written.
@@ -487,6 +503,7 @@ pub struct Settings {
     /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
     pub tests: crate::testconf::TestSettings,
     pub dependencies: DependencySettings,
+    pub security: SecuritySettings,
 }
 
 enum Origin<'a> {
@@ -684,7 +701,16 @@ impl Settings {
 
         let dependencies = DependencySettings::resolve(raw.dependencies.as_ref(), file)?;
 
+        let security = SecuritySettings {
+            check_test_files: raw
+                .security
+                .as_ref()
+                .and_then(|s| s.check_test_files)
+                .unwrap_or(false),
+        };
+
         Ok(Settings {
+            security,
             dependencies,
             src,
             root,

@@ -36,7 +36,7 @@ impl Rule for HardcodedSecret {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if cx.file.is_test {
+        if cx.file.is_test && !cx.settings.security.check_test_files {
             return;
         }
         let (name_node, value) = match node.kind() {
