@@ -70,6 +70,22 @@ pub struct RawConfig {
     pub tests: Option<crate::testconf::RawTests>,
     /// `[tool.fortress.dependencies]`: the DEP rules.
     pub dependencies: Option<RawDependencies>,
+    /// `[tool.fortress.security]`: the SEC rules.
+    pub security: Option<RawSecurity>,
+}
+
+/// `[tool.fortress.security]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSecurity {
+    /// Report hard-coded secrets (SEC004) in test code too (default false).
+    pub check_test_files: Option<bool>,
+}
+
+/// The security rules' settings, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct SecuritySettings {
+    pub check_test_files: bool,
 }
 
 /// The keys of `[tool.fortress.layers]`, as written.
@@ -512,6 +528,7 @@ pub struct Settings {
     /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
     pub tests: crate::testconf::TestSettings,
     pub dependencies: DependencySettings,
+    pub security: SecuritySettings,
 }
 
 enum Origin<'a> {
@@ -714,8 +731,17 @@ impl Settings {
             _ => LayerSettings::default(),
         };
 
+        let security = SecuritySettings {
+            check_test_files: raw
+                .security
+                .as_ref()
+                .and_then(|s| s.check_test_files)
+                .unwrap_or(false),
+        };
+
         Ok(Settings {
             layers,
+            security,
             dependencies,
             src,
             root,

@@ -197,7 +197,7 @@ fn demo_shop_sarif_is_valid_and_github_ready() {
     let sarif = demo_sarif();
     assert_valid(&sarif);
     assert_github_shape(&sarif, &[]);
-    assert_eq!(results(&sarif).len(), 6);
+    assert_eq!(results(&sarif).len(), 8);
     // Every enabled rule is described, in registry order.
     let ids: Vec<&str> = run0(&sarif)["tool"]["driver"]["rules"]
         .as_array()
@@ -329,7 +329,7 @@ fn rules_list_holds_exactly_the_enabled_rules_and_levels_follow_severity() {
     write(
         dir.path(),
         "fortress.toml",
-        "select = [\"TYP\", \"SUP001\", \"SUP002\"]\n\n[severity]\nTYP001 = \"blocker\"\nSUP002 = \"info\"\n",
+        "select = [\"TYP00\", \"SUP001\", \"SUP002\"]\nignore = [\"TYP002\", \"TYP003\", \"TYP004\"]\n\n[severity]\nTYP001 = \"blocker\"\nSUP002 = \"info\"\n",
     );
     let sarif = sarif_of(dir.path(), &[]);
     assert_valid(&sarif);

@@ -10,9 +10,12 @@ use crate::diagnostic::Severity;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 
 pub mod architecture;
-pub mod asynchronous;
+pub mod asyncio;
+pub mod database;
 pub mod dependencies;
 pub mod fastapi;
+pub mod pyast;
+pub mod security;
 pub mod suppression;
 pub mod syntax;
 pub mod tests;
@@ -197,8 +200,8 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
             architecture::business_logic_in_endpoint::META,
         ),
         project_rule::<architecture::import_cycle::ImportCycle>(architecture::import_cycle::META),
-        project_rule::<asynchronous::sync_route_handler::SyncRouteHandler>(
-            asynchronous::sync_route_handler::META,
+        project_rule::<asyncio::sync_route_handler::SyncRouteHandler>(
+            asyncio::sync_route_handler::META,
         ),
         file_rule::<tests::test_name_format::TestNameFormat>(),
         file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
@@ -217,6 +220,17 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
             dependencies::dev_dependency_in_app::META,
         ),
+        file_rule::<asyncio::blocking_call::BlockingCall>(),
+        file_rule::<asyncio::sync_file_io::SyncFileIo>(),
+        file_rule::<security::sql_string_building::SqlStringBuilding>(),
+        file_rule::<security::hardcoded_secret::HardcodedSecret>(),
+        file_rule::<security::secret_in_response_model::SecretInResponseModel>(),
+        file_rule::<security::dangerous_call::DangerousCall>(),
+        file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
+        file_rule::<database::query_in_loop::QueryInLoop>(),
+        file_rule::<typing::missing_type_hints::MissingTypeHints>(),
+        file_rule::<typing::pydantic_v1_pattern::PydanticV1Pattern>(),
+        file_rule::<typing::unvalidated_request_body::UnvalidatedRequestBody>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

@@ -225,7 +225,7 @@ pub fn is_router(project: &Project<'_>, file: usize, receiver: &str) -> bool {
     if let Some((target, name)) = resolve_name(project, file, receiver, 0) {
         return project.facts[target].arch.routers.contains(&name);
     }
-    fastapi::looks_like_router_name(receiver)
+    fastapi::looks_like_router_name(fastapi::last_segment(receiver))
         && facts
             .imports
             .iter()

@@ -1,2 +1,0 @@
-//! Async correctness of route handlers and coroutines.
-pub mod sync_route_handler;
