@@ -1,7 +1,7 @@
 //! Command line: `fortress check`, `fortress rules`, `fortress rule CODE`.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -140,32 +140,62 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// What a command runs on: the paths, the configuration that applies and the
+/// directory its globs are relative to.
+struct Target {
+    cwd: PathBuf,
+    paths: Vec<PathBuf>,
+    file: Option<ConfigFile>,
+    root: PathBuf,
+}
+
+impl Target {
+    fn resolve(
+        paths: &[PathBuf],
+        config: Option<&Path>,
+        isolated: bool,
+    ) -> Result<Target, ConfigError> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
+        let paths = if paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            paths.to_vec()
+        };
+        let config_path = if isolated {
+            None
+        } else if let Some(path) = config {
+            Some(path.to_path_buf())
+        } else {
+            config::discover(&crate::walk::absolutize(&paths[0], &cwd))
+        };
+        let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+        // Globs in a discovered config are relative to its directory; in one named
+        // with --config (often kept aside, e.g. ci/strict.toml) to the current
+        // directory, as ruff does.
+        let root = match (&config_path, config) {
+            (Some(p), None) => crate::walk::absolutize(p, &cwd)
+                .parent()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| cwd.clone()),
+            _ => cwd.clone(),
+        };
+        Ok(Target {
+            cwd,
+            paths,
+            file,
+            root,
+        })
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let config_path = if args.isolated {
-        None
-    } else if let Some(path) = &args.config {
-        Some(path.clone())
-    } else {
-        config::discover(&crate::walk::absolutize(&paths[0], &cwd))
-    };
-    let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
-    // Globs in a discovered config are relative to its directory; in one named
-    // with --config (often kept aside, e.g. ci/strict.toml) to the current
-    // directory, as ruff does.
-    let root = match (&config_path, &args.config) {
-        (Some(p), None) => crate::walk::absolutize(p, &cwd)
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cwd.clone()),
-        _ => cwd.clone(),
-    };
+    let Target {
+        cwd,
+        paths,
+        file,
+        root,
+    } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
     let overrides = Overrides {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
@@ -298,28 +328,12 @@ fn show_rule(code: &str) -> Result<u8, ConfigError> {
 }
 
 fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let config_path = if args.isolated {
-        None
-    } else if let Some(path) = &args.config {
-        Some(path.clone())
-    } else {
-        config::discover(&crate::walk::absolutize(&paths[0], &cwd))
-    };
-    let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
-    let root = match &config_path {
-        Some(p) => crate::walk::absolutize(p, &cwd)
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cwd.clone()),
-        None => cwd.clone(),
-    };
+    let Target {
+        cwd,
+        paths,
+        file,
+        root,
+    } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
     // Only the facts are needed; run the cheapest rule set that collects them.
     let overrides = Overrides {
         select: Some(vec!["LAY".to_owned()]),
