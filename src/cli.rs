@@ -1,7 +1,7 @@
 //! Command line: `fortress check`, `fortress rules`, `fortress rule CODE`.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +38,22 @@ enum Command {
         /// Rule code, e.g. TYP001.
         code: String,
     },
+    /// Show each file's module name(s) and architectural layer.
+    Layers(LayersArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LayersArgs {
+    /// Files or directories [default: .]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    isolated: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -63,7 +79,7 @@ struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Never colour the text output (also: NO_COLOR).
+    /// Never colour the text output (also: NO_COLOR). Colour is on for a terminal or with FORCE_COLOR.
     #[arg(long)]
     no_color: bool,
     /// Print only the verdict line (text format).
@@ -113,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rules { format } => list_rules(format),
         Command::Rule { code } => show_rule(&code),
+        Command::Layers(args) => show_layers(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -123,29 +140,62 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// What a command runs on: the paths, the configuration that applies and the
+/// directory its globs are relative to.
+struct Target {
+    cwd: PathBuf,
+    paths: Vec<PathBuf>,
+    file: Option<ConfigFile>,
+    root: PathBuf,
+}
+
+impl Target {
+    fn resolve(
+        paths: &[PathBuf],
+        config: Option<&Path>,
+        isolated: bool,
+    ) -> Result<Target, ConfigError> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
+        let paths = if paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            paths.to_vec()
+        };
+        let config_path = if isolated {
+            None
+        } else if let Some(path) = config {
+            Some(path.to_path_buf())
+        } else {
+            config::discover(&crate::walk::absolutize(&paths[0], &cwd))
+        };
+        let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+        // Globs in a discovered config are relative to its directory; in one named
+        // with --config (often kept aside, e.g. ci/strict.toml) to the current
+        // directory, as ruff does.
+        let root = match (&config_path, config) {
+            (Some(p), None) => crate::walk::absolutize(p, &cwd)
+                .parent()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| cwd.clone()),
+            _ => cwd.clone(),
+        };
+        Ok(Target {
+            cwd,
+            paths,
+            file,
+            root,
+        })
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| ConfigError(format!("error: cannot read the current directory: {e}")))?;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let config_path = if args.isolated {
-        None
-    } else if let Some(path) = &args.config {
-        Some(path.clone())
-    } else {
-        config::discover(&crate::walk::absolutize(&paths[0], &cwd))
-    };
-    let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
-    let root = match &config_path {
-        Some(p) => crate::walk::absolutize(p, &cwd)
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| cwd.clone()),
-        None => cwd.clone(),
-    };
+    let Target {
+        cwd,
+        paths,
+        file,
+        root,
+    } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
     let overrides = Overrides {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
@@ -157,7 +207,11 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
-    let summary = Summary::new(result.files.len(), &result.diagnostics);
+    if result.python_files == 0 {
+        // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
+        eprintln!("fortress: warning: no Python files found under the given paths");
+    }
+    let summary = Summary::new(result.python_files, &result.diagnostics);
     let verdict = summary.verdict();
     let report = Report {
         result: &result,
@@ -171,8 +225,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .collect(),
         base_dir: cwd.clone(),
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
+    let to_terminal = args.output.is_none()
+        && (std::io::stdout().is_terminal()
+            || (env_set("FORCE_COLOR")
+                && !matches!(std::env::var("FORCE_COLOR").as_deref(), Ok("0" | "false"))));
+    let no_color_env = env_set("NO_COLOR");
     let bytes = match args.format {
         OutputFormat::Text => report::text::render(
             &report,
@@ -265,5 +324,39 @@ fn show_rule(code: &str) -> Result<u8, ConfigError> {
         ))
     })?;
     write_stdout(meta.doc.as_bytes())?;
+    Ok(0)
+}
+
+fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
+    let Target {
+        cwd,
+        paths,
+        file,
+        root,
+    } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
+    // Only the facts are needed; run the cheapest rule set that collects them.
+    let overrides = Overrides {
+        select: Some(vec!["LAY".to_owned()]),
+        ..Overrides::default()
+    };
+    let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
+    let result = engine::run(&settings, &paths, &cwd, None)?;
+    // Manifests and other non-Python files come after the Python files.
+    let files = &result.files[..result.facts.len().min(result.files.len())];
+    let modules = crate::project::modules::ModuleMap::build(files, &settings.root, &settings.src);
+    let project = crate::project::Project {
+        files,
+        facts: &result.facts,
+        modules: &modules,
+        settings: &settings,
+        arch: Default::default(),
+    };
+    let model = rules::architecture::model::get(&project);
+    let out = rules::architecture::listing::render(
+        &project,
+        model,
+        matches!(args.format, ListFormat::Json),
+    );
+    write_stdout(out.as_bytes())?;
     Ok(0)
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{LineIndex, Severity};
+use crate::project::layers::{self, LayerSettings};
 use crate::rules;
 
 pub const DEFAULT_EXCLUDE: &[&str] = &[
@@ -47,6 +48,9 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A list of strings, each with its place in the file.
+pub type SpannedList = Vec<Spanned<String>>;
+
 /// The keys of `[tool.fortress]`, as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -56,9 +60,149 @@ pub struct RawConfig {
     pub ignore: Option<Vec<Spanned<String>>>,
     pub exclude: Option<Vec<Spanned<String>>>,
     pub extend_exclude: Option<Vec<Spanned<String>>>,
-    pub per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
-    pub severity: Option<BTreeMap<String, Spanned<String>>>,
+    pub per_file_ignores: Option<BTreeMap<Spanned<String>, Spanned<SpannedList>>>,
+    pub severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     pub fail_on: Option<Spanned<String>>,
+    /// Source roots, relative to the configuration file's directory.
+    pub src: Option<Vec<Spanned<String>>>,
+    /// `[tool.fortress.layers]`: layer order, closed layers, patterns.
+    pub layers: Option<Spanned<RawLayers>>,
+    pub tests: Option<crate::testconf::RawTests>,
+    /// `[tool.fortress.dependencies]`: the DEP rules.
+    pub dependencies: Option<RawDependencies>,
+    /// `[tool.fortress.security]`: the SEC rules.
+    pub security: Option<RawSecurity>,
+}
+
+/// `[tool.fortress.security]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSecurity {
+    /// Report hard-coded secrets (SEC004) in test code too (default false).
+    pub check_test_files: Option<bool>,
+}
+
+/// The security rules' settings, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct SecuritySettings {
+    pub check_test_files: bool,
+}
+
+/// The keys of `[tool.fortress.layers]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLayers {
+    /// Layer names, top (entry points) to bottom (data).
+    pub order: Option<Spanned<SpannedList>>,
+    /// Layers that may not be skipped.
+    pub closed: Option<Spanned<SpannedList>>,
+    /// Patterns replacing a layer's defaults.
+    pub patterns: Option<BTreeMap<String, Spanned<SpannedList>>>,
+    /// Patterns added to a layer's defaults.
+    pub extend_patterns: Option<BTreeMap<String, Spanned<SpannedList>>>,
+    /// Count imports made inside functions for layers and cycles.
+    pub function_imports: Option<bool>,
+    /// Count imports under `if TYPE_CHECKING:` for layers and cycles.
+    pub type_checking_imports: Option<bool>,
+    /// LAY005: statements a route handler may have.
+    pub max_handler_statements: Option<Spanned<i64>>,
+}
+
+/// `[tool.fortress.dependencies]`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDependencies {
+    /// Distributions DEP003 never reports as unused.
+    pub ignore_unused: Option<Vec<Spanned<String>>>,
+    /// Top-level import names that belong to the project.
+    pub known_first_party: Option<Vec<Spanned<String>>>,
+    /// Import name -> distribution(s) providing it.
+    pub extra_mappings: Option<BTreeMap<String, Spanned<OneOrMany>>>,
+    /// Check imports in test files too (default true).
+    pub check_test_files: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The dependency rules' settings, resolved.
+#[derive(Debug, Clone)]
+pub struct DependencySettings {
+    /// Normalised distribution names.
+    pub ignore_unused: Vec<String>,
+    pub known_first_party: Vec<String>,
+    /// Dotted import name -> normalised distributions.
+    pub extra_mappings: Vec<(String, Vec<String>)>,
+    pub check_test_files: bool,
+}
+
+impl Default for DependencySettings {
+    fn default() -> Self {
+        DependencySettings {
+            ignore_unused: Vec::new(),
+            known_first_party: Vec::new(),
+            extra_mappings: Vec::new(),
+            check_test_files: true,
+        }
+    }
+}
+
+impl DependencySettings {
+    fn resolve(
+        raw: Option<&RawDependencies>,
+        file: Option<&ConfigFile>,
+    ) -> Result<Self, ConfigError> {
+        let mut out = DependencySettings::default();
+        let (Some(raw), Some(file)) = (raw, file) else {
+            return Ok(out);
+        };
+        let dist = |s: &Spanned<String>, key: &'static str| -> Result<String, ConfigError> {
+            let v = s.get_ref().trim();
+            if crate::deps::names::is_valid_dist_name(v) {
+                Ok(crate::deps::names::normalize(v))
+            } else {
+                Err(Origin::File(file, s.span(), key)
+                    .error(format_args!("`{v}` is not a distribution name")))
+            }
+        };
+        for s in raw.ignore_unused.iter().flatten() {
+            out.ignore_unused
+                .push(dist(s, "dependencies.ignore-unused")?);
+        }
+        for s in raw.known_first_party.iter().flatten() {
+            let v = s.get_ref().trim();
+            if v.is_empty() || !v.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return Err(
+                    Origin::File(file, s.span(), "dependencies.known-first-party")
+                        .error(format_args!("`{v}` is not a top-level module name")),
+                );
+            }
+            out.known_first_party.push(v.to_owned());
+        }
+        for (import, dists) in raw.extra_mappings.iter().flatten() {
+            let names: Vec<String> = match dists.get_ref() {
+                OneOrMany::One(d) => vec![d.clone()],
+                OneOrMany::Many(d) => d.clone(),
+            };
+            let mut normalized = Vec::new();
+            for n in names {
+                normalized.push(dist(
+                    &Spanned::new(dists.span(), n),
+                    "dependencies.extra-mappings",
+                )?);
+            }
+            out.extra_mappings
+                .push((import.trim().to_owned(), normalized));
+        }
+        if let Some(b) = raw.check_test_files {
+            out.check_test_files = b;
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Deserialize)]
@@ -80,15 +224,23 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
+    pub(crate) fn error_at(&self, span: Range<usize>, message: impl fmt::Display) -> ConfigError {
         let lines = LineIndex::new(&self.source);
         let pos = lines.position(span.start, &self.source);
         ConfigError(format!(
             "{}:{}:{}: error: {message}",
-            self.path.display(),
+            self.display_path(),
             pos.line,
             pos.column
         ))
+    }
+
+    /// Relative to the current directory when below it, like reported source paths.
+    fn display_path(&self) -> String {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::walk::relative_to(&self.path, &cwd))
+            .unwrap_or_else(|| self.path.display().to_string())
     }
 
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
@@ -117,26 +269,101 @@ impl ConfigFile {
             }
             Err(err) => {
                 let message = err.message().trim().replace('\n', " ");
-                let section = if is_pyproject {
-                    " in [tool.fortress]"
+                let message = if let Some(rest) = message.strip_prefix("unknown field ") {
+                    // "unknown field `x`, expected one of ..." -> name the table before the list.
+                    let (key, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+                    let header = err
+                        .span()
+                        .and_then(|span| table_header_before(&file.source, span.start));
+                    let section = match header {
+                        Some(h) => format!(" in {h}"),
+                        None if is_pyproject => " in [tool.fortress]".to_owned(),
+                        None => String::new(),
+                    };
+                    let sep = if expected.is_empty() { "" } else { "; " };
+                    let hint = if key == "`tool`" && !is_pyproject {
+                        " (fortress.toml holds the keys of [tool.fortress] at its top level)"
+                    } else {
+                        ""
+                    };
+                    format!("unknown key {key}{section}{sep}{expected}{hint}")
                 } else {
-                    ""
-                };
-                let message = if message.starts_with("unknown field") {
-                    format!(
-                        "{}{section}",
-                        message.replacen("unknown field", "unknown key", 1)
-                    )
-                } else {
-                    message
+                    // serde names the type it wanted, not the key that holds the value.
+                    let message = message
+                        .replace("invalid type: sequence", "invalid type: array")
+                        .replace("invalid type: map", "invalid type: table")
+                        .replace("expected a sequence", "expected an array")
+                        .replace("expected a map", "expected a table")
+                        .replace("expected struct RawConfig", "expected a table");
+                    match err
+                        .span()
+                        .and_then(|s| key_at(&file.source, s.start, is_pyproject))
+                    {
+                        Some(key) => format!("`{key}`: {message}"),
+                        None => message,
+                    }
                 };
                 Err(match err.span() {
                     Some(span) => file.error_at(span, message),
-                    None => ConfigError(format!("{}: error: {message}", path.display())),
+                    None => ConfigError(format!("{}: error: {message}", file.display_path())),
                 })
             }
         }
     }
+}
+
+/// The dotted key whose entry holds byte `offset` of a TOML document, e.g.
+/// `severity.TYP001`; relative to `[tool.fortress]` for a pyproject.toml.
+fn key_at(source: &str, offset: usize, is_pyproject: bool) -> Option<String> {
+    let doc = toml::de::DeTable::parse(source).ok()?;
+    let covers = |span: Range<usize>| span.start <= offset && offset < span.end.max(span.start + 1);
+    let mut best: Option<(usize, usize, Vec<String>)> = None;
+    // Tables opened by a `[header]` do not span their entries, so every
+    // entry is visited rather than only those inside a matching parent.
+    let mut stack: Vec<(Vec<String>, &toml::de::DeTable<'_>)> = vec![(Vec::new(), doc.get_ref())];
+    while let Some((path, table)) = stack.pop() {
+        for (key, value) in table {
+            let mut here = path.clone();
+            here.push(key.get_ref().to_string());
+            if covers(key.span()) || covers(value.span()) {
+                let size = value.span().len();
+                let better = best.as_ref().is_none_or(|(depth, best_size, _)| {
+                    here.len() > *depth || (here.len() == *depth && size < *best_size)
+                });
+                if better {
+                    best = Some((here.len(), size, here.clone()));
+                }
+            }
+            match value.get_ref() {
+                toml::de::DeValue::Table(inner) => stack.push((here, inner)),
+                toml::de::DeValue::Array(items) => {
+                    for item in items.iter() {
+                        if let toml::de::DeValue::Table(inner) = item.get_ref() {
+                            stack.push((here.clone(), inner));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut path = best?.2;
+    if is_pyproject && path.len() > 2 && path[0] == "tool" && path[1] == "fortress" {
+        path.drain(..2);
+    }
+    Some(path.join("."))
+}
+
+/// The `[table]` header governing byte `offset`, so an unknown key in
+/// `[tool.fortress.tests]` is reported against that table.
+fn table_header_before(source: &str, offset: usize) -> Option<&str> {
+    source
+        .get(..offset)?
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .and_then(|l| l.find(']').map(|end| &l[..=end]))
 }
 
 /// Find the configuration that applies to `start`: the nearest directory at or
@@ -294,6 +521,14 @@ pub struct Settings {
     pub exclude: PathMatcher,
     pub per_file_ignores: Vec<(PathMatcher, Vec<usize>)>,
     pub fail_on: FailOn,
+    /// Configured source roots (absolute); empty means "detect".
+    pub src: Vec<PathBuf>,
+    /// `[tool.fortress.layers]`, compiled.
+    pub layers: crate::project::layers::LayerSettings,
+    /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
+    pub tests: crate::testconf::TestSettings,
+    pub dependencies: DependencySettings,
+    pub security: SecuritySettings,
 }
 
 enum Origin<'a> {
@@ -401,12 +636,16 @@ impl Settings {
             for (code, level) in map {
                 let origin = Origin::File(f, level.span(), "severity");
                 let Some(level_value) = Severity::parse(level.get_ref()) else {
-                    return Err(origin.error(format_args!(
-                        "`{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
-                        level.get_ref()
-                    )));
+                    return Err(f.error_at(
+                        level.span(),
+                        format_args!(
+                            "`severity.{}`: `{}` is not a severity; use \"blocker\", \"warning\" or \"info\"",
+                            code.get_ref(),
+                            level.get_ref()
+                        ),
+                    ));
                 };
-                for i in selectors(&origin, &[(code.clone(), Some(level.span()))])? {
+                for i in selectors(&origin, &[(code.get_ref().clone(), Some(code.span()))])? {
                     severity[i] = level_value;
                 }
             }
@@ -450,7 +689,9 @@ impl Settings {
             for (pattern, codes) in map {
                 let origin = Origin::File(f, codes.span(), "per-file-ignores");
                 let ids = selectors(&origin, &spanned_values(codes.get_ref()))?;
-                let matcher = PathMatcher::new(&[pattern]).map_err(|(_, m)| origin.error(m))?;
+                let matcher = PathMatcher::new(&[pattern.get_ref()]).map_err(|(_, m)| {
+                    Origin::File(f, pattern.span(), "per-file-ignores").error(m)
+                })?;
                 per_file_ignores.push((matcher, ids));
             }
         }
@@ -470,7 +711,39 @@ impl Settings {
             _ => FailOn::Fail,
         };
 
+        let mut src = Vec::new();
+        if let (Some(list), Some(f)) = (&raw.src, file) {
+            for entry in list {
+                let dir = root.join(entry.get_ref());
+                if !dir.is_dir() {
+                    return Err(Origin::File(f, entry.span(), "src")
+                        .error(format_args!("`{}` is not a directory", entry.get_ref())));
+                }
+                src.push(crate::walk::absolutize(&dir, &root));
+            }
+        }
+        let tests = crate::testconf::TestSettings::resolve(raw.tests.as_ref(), file)?;
+
+        let dependencies = DependencySettings::resolve(raw.dependencies.as_ref(), file)?;
+
+        let layers = match (&raw.layers, file) {
+            (Some(layers), Some(f)) => resolve_layers(f, layers)?,
+            _ => LayerSettings::default(),
+        };
+
+        let security = SecuritySettings {
+            check_test_files: raw
+                .security
+                .as_ref()
+                .and_then(|s| s.check_test_files)
+                .unwrap_or(false),
+        };
+
         Ok(Settings {
+            layers,
+            security,
+            dependencies,
+            src,
             root,
             config_path: file.map(|f| f.path.clone()),
             enabled,
@@ -478,6 +751,7 @@ impl Settings {
             exclude,
             per_file_ignores,
             fail_on,
+            tests,
         })
     }
 
@@ -493,6 +767,118 @@ impl Settings {
         }
         enabled
     }
+}
+
+fn resolve_layers(f: &ConfigFile, raw: &Spanned<RawLayers>) -> Result<LayerSettings, ConfigError> {
+    let table_span = raw.span();
+    let raw = raw.get_ref();
+    let at = |span: Range<usize>, key: &'static str| Origin::File(f, span, key);
+    let mut order: Vec<String> = Vec::new();
+    match &raw.order {
+        Some(list) => {
+            if list.get_ref().is_empty() {
+                return Err(at(list.span(), "layers.order").error("needs at least one layer"));
+            }
+            for name in list.get_ref() {
+                let value = name.get_ref().trim().to_owned();
+                if !is_layer_name(&value) {
+                    return Err(at(name.span(), "layers.order").error(format_args!(
+                        "`{value}` is not a layer name (letters, digits, `_`, `-`)"
+                    )));
+                }
+                if order.contains(&value) {
+                    return Err(at(name.span(), "layers.order")
+                        .error(format_args!("layer `{value}` appears twice")));
+                }
+                let has_patterns = raw
+                    .patterns
+                    .as_ref()
+                    .and_then(|p| p.get(&value))
+                    .is_some_and(|p| !p.get_ref().is_empty())
+                    || raw
+                        .extend_patterns
+                        .as_ref()
+                        .and_then(|p| p.get(&value))
+                        .is_some_and(|p| !p.get_ref().is_empty());
+                if !layers::BUILTIN.contains(&value.as_str()) && !has_patterns {
+                    return Err(at(name.span(), "layers.order").error(format_args!(
+                        "layer `{value}` has no patterns; add `{value} = [...]` to `[tool.fortress.layers.patterns]`"
+                    )));
+                }
+                order.push(value);
+            }
+        }
+        None => order.extend(layers::DEFAULT_ORDER.iter().map(|s| s.to_string())),
+    }
+    let mut closed = Vec::new();
+    match &raw.closed {
+        Some(list) => {
+            for name in list.get_ref() {
+                let value = name.get_ref().trim().to_owned();
+                if !order.contains(&value) {
+                    return Err(at(name.span(), "layers.closed").error(format_args!(
+                        "`{value}` is not in the layer order ({})",
+                        order.join(", ")
+                    )));
+                }
+                closed.push(value);
+            }
+        }
+        None if order.iter().any(|l| l == layers::SERVICE) => {
+            closed.push(layers::SERVICE.to_owned())
+        }
+        None => {}
+    }
+    let mut tables: [Vec<(String, Vec<String>)>; 2] = [Vec::new(), Vec::new()];
+    for (slot, (map, key)) in [
+        (&raw.patterns, "layers.patterns"),
+        (&raw.extend_patterns, "layers.extend-patterns"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(map) = map else { continue };
+        for (layer, list) in map {
+            if !is_layer_name(layer) {
+                return Err(
+                    at(list.span(), key).error(format_args!("`{layer}` is not a layer name"))
+                );
+            }
+            let mut patterns = Vec::new();
+            for p in list.get_ref() {
+                layers::check_pattern(p.get_ref()).map_err(|m| at(p.span(), key).error(m))?;
+                patterns.push(p.get_ref().clone());
+            }
+            tables[slot].push((layer.clone(), patterns));
+        }
+    }
+    let max = match &raw.max_handler_statements {
+        Some(v) => u32::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                at(v.span(), "layers.max-handler-statements")
+                    .error("must be a whole number of at least 1")
+            })?,
+        None => 15,
+    };
+    LayerSettings::build(
+        &order,
+        &closed,
+        &tables[0],
+        &tables[1],
+        raw.function_imports.unwrap_or(false),
+        raw.type_checking_imports.unwrap_or(false),
+        max,
+    )
+    .map_err(|m| at(table_span, "layers").error(m))
+}
+
+fn is_layer_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn push_globs<'a>(out: &mut Vec<(String, Origin<'a>)>, values: Values, origin: &Origin<'a>) {
@@ -520,6 +906,53 @@ mod tests {
         assert!(m.matches_path("a/.venv/lib/x.py"));
         assert!(m.matches_path("proto/user_pb2.py"));
         assert!(!m.matches_path("a/venv2/x.py"));
+    }
+
+    fn layers_error(toml: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fortress.toml");
+        std::fs::write(&path, toml).unwrap();
+        let file = match ConfigFile::load(&path) {
+            Ok(f) => f,
+            Err(e) => return e.0,
+        };
+        match Settings::resolve(Some(&file), &Overrides::default(), dir.path().to_path_buf()) {
+            Ok(_) => String::new(),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn layer_configuration_errors_point_at_the_line() {
+        let e =
+            layers_error("[layers]\norder = [\"endpoint\", \"service\"]\nclosed = [\"model\"]\n");
+        assert!(e.ends_with("fortress.toml:3:11: error: `layers.closed`: `model` is not in the layer order (endpoint, service)"), "{e}");
+        let e = layers_error("[layers]\norder = [\"endpoint\", \"domain\"]\n");
+        assert!(
+            e.contains(":2:22: error: `layers.order`: layer `domain` has no patterns"),
+            "{e}"
+        );
+        let e = layers_error("[layers]\norder = [\"endpoint\", \"endpoint\"]\n");
+        assert!(e.contains("appears twice"), "{e}");
+        let e = layers_error("[layers.patterns]\nservice = [\"app/[x\"]\n");
+        assert!(
+            e.contains(":2:12: error: `layers.patterns`: invalid pattern"),
+            "{e}"
+        );
+        let e = layers_error("[layers]\nmax-handler-statements = 0\n");
+        assert!(
+            e.contains(":2:26: error: `layers.max-handler-statements`"),
+            "{e}"
+        );
+        let e = layers_error("[layers]\nordre = []\n");
+        assert!(
+            e.contains(":2:1: error: unknown key `ordre` in [layers]; expected one of `order`"),
+            "{e}"
+        );
+        let ok = layers_error(
+            "[layers]\norder = [\"endpoint\", \"domain\"]\n[layers.patterns]\ndomain = [\"core\"]\n",
+        );
+        assert_eq!(ok, "");
     }
 
     #[test]

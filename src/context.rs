@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use tree_sitter::Node;
 
+use crate::config::Settings;
 use crate::diagnostic::Finding;
 use crate::project::Import;
 
@@ -33,6 +34,8 @@ pub struct Cx<'a> {
     pub ancestors: &'a [Node<'a>],
     /// Imports seen so far in document order; all of them in `finish`.
     pub imports: &'a [Import],
+    /// The run's settings (rule options such as `settings.tests`).
+    pub settings: &'a Settings,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

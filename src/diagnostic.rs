@@ -72,17 +72,70 @@ pub struct Diagnostic {
 }
 
 /// Byte offset -> (line, character column) for one source text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
+    /// The whole text is ASCII: a column is a byte difference.
+    ascii: bool,
+    /// Characters before each multiple of [`CHECKPOINT`] bytes (non-ASCII
+    /// text only), so a column costs O(CHECKPOINT) even on a 2 MB line with
+    /// thousands of findings, instead of a scan from the start of the line.
+    checkpoints: Vec<usize>,
+}
+
+const CHECKPOINT: usize = 4096;
+
+/// The index of the empty text (one line), e.g. for a file that could not be read.
+impl Default for LineIndex {
+    fn default() -> Self {
+        LineIndex::new("")
+    }
+}
+
+/// A byte that starts a character (is not a UTF-8 continuation byte).
+#[inline]
+fn starts_char(b: u8) -> bool {
+    (b as i8) >= -0x40
 }
 
 impl LineIndex {
     pub fn new(source: &str) -> LineIndex {
-        let mut line_starts = Vec::with_capacity(source.len() / 32 + 1);
+        let bytes = source.as_bytes();
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
-        LineIndex { line_starts }
+        line_starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        let ascii = bytes.is_ascii();
+        let mut checkpoints = Vec::new();
+        if !ascii {
+            checkpoints.reserve(bytes.len() / CHECKPOINT + 1);
+            let mut chars = 0;
+            for chunk in bytes.chunks(CHECKPOINT) {
+                checkpoints.push(chars);
+                chars += chunk.iter().filter(|&&b| starts_char(b)).count();
+            }
+        }
+        LineIndex {
+            line_starts,
+            ascii,
+            checkpoints,
+        }
+    }
+
+    /// Characters in `source[..offset]` (`offset` on a char boundary).
+    fn chars_before(&self, offset: usize, source: &str) -> usize {
+        let bytes = source.as_bytes();
+        let offset = offset.min(bytes.len());
+        let block = offset / CHECKPOINT;
+        match self.checkpoints.get(block) {
+            Some(&before) => {
+                before
+                    + bytes[block * CHECKPOINT..offset]
+                        .iter()
+                        .filter(|&&b| starts_char(b))
+                        .count()
+            }
+            None => bytes[..offset].iter().filter(|&&b| starts_char(b)).count(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -93,7 +146,8 @@ impl LineIndex {
     pub fn line_of(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(line) => line,
-            Err(next) => next - 1,
+            // Every index holds line 0 at offset 0; saturate anyway rather than panic.
+            Err(next) => next.saturating_sub(1),
         }
     }
 
@@ -120,14 +174,18 @@ impl LineIndex {
     }
 
     pub fn position(&self, offset: usize, source: &str) -> Position {
-        let offset = offset.min(source.len());
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
         let line = self.line_of(offset);
-        let start = self.line_start(line);
-        let prefix = source.get(start..offset).unwrap_or("");
-        let column = if prefix.is_ascii() {
-            prefix.len()
+        let start = self.line_start(line).min(offset);
+        let column = if self.ascii {
+            offset - start
+        } else if self.checkpoints.is_empty() || offset - start < CHECKPOINT {
+            source.get(start..offset).map_or(0, |p| p.chars().count())
         } else {
-            prefix.chars().count()
+            self.chars_before(offset, source) - self.chars_before(start, source)
         };
         Position {
             line: line as u32 + 1,
@@ -148,5 +206,36 @@ mod tests {
         assert_eq!(idx.position(quote, src), Position { line: 2, column: 6 });
         assert_eq!(idx.line_range(0, src), 0..5);
         assert_eq!(idx.position(src.len(), src).line, 3);
+    }
+
+    #[test]
+    fn empty_index_resolves_offsets() {
+        let idx = LineIndex::default();
+        assert_eq!(idx.position(0, ""), Position { line: 1, column: 1 });
+        assert_eq!(idx.position(10, ""), Position { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines_use_checkpoints() {
+        let src = format!("é{}x = 1\n{}y", "a".repeat(10_000), "ü".repeat(9_000));
+        let idx = LineIndex::new(&src);
+        let x = src.find('x').unwrap();
+        assert_eq!(
+            idx.position(x, &src),
+            Position {
+                line: 1,
+                column: 10_002
+            }
+        );
+        let y = src.find('y').unwrap();
+        assert_eq!(
+            idx.position(y, &src),
+            Position {
+                line: 2,
+                column: 9_001
+            }
+        );
+        // Not on a char boundary: clamped to the start of the character.
+        assert_eq!(idx.position(1, &src), Position { line: 1, column: 1 });
     }
 }

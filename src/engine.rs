@@ -10,9 +10,11 @@ use tree_sitter::{Node, Tree};
 use crate::config::{ConfigError, Settings};
 use crate::context::{Cx, FileInfo};
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
-use crate::project::{imports, FileFacts, Project, ProjectFinding};
+use crate::project::modules::ModuleMap;
+use crate::project::{arch, imports, FileFacts, OtherFiles, Project, ProjectFinding};
 use crate::rules::{self, FileChecker, RuleKind};
 use crate::suppress::{self, FileSuppressions};
+use crate::syntax_errors::{Class, SyntaxKinds, SyntaxTracker};
 use crate::walk::{WalkError, Walker};
 
 /// Statement kinds whose first line carries the suppressions for all their lines.
@@ -55,9 +57,12 @@ pub struct Plan<'s> {
     /// node kind id -> indices into `file_rules`
     dispatch: Vec<Vec<usize>>,
     is_import: Vec<bool>,
+    /// Node kinds the architecture facts collector wants.
+    is_arch: Vec<bool>,
+    is_call: Vec<bool>,
     is_statement: Vec<bool>,
-    /// Legacy statements tree-sitter-python accepts but Python 3 does not.
-    is_python2: Vec<bool>,
+    /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
+    syntax: SyntaxKinds,
     comment_kind: u16,
 }
 
@@ -96,8 +101,20 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
+            // Architecture facts only feed the layer rules; skip them when none runs.
+            is_arch: if settings
+                .enabled
+                .iter()
+                .zip(rules::registry())
+                .any(|(on, r)| *on && arch::wanted_by(r.meta.code))
+            {
+                ids_of(arch::ARCH_KINDS)
+            } else {
+                vec![false; kind_count]
+            },
+            is_call: ids_of(&["call"]),
             is_statement: ids_of(STATEMENT_KINDS),
-            is_python2: ids_of(&["print_statement", "exec_statement"]),
+            syntax: SyntaxKinds::new(&language),
             comment_kind: language.id_for_node_kind("comment", true),
         }
     }
@@ -134,22 +151,28 @@ fn release_text(outcome: &mut FileOutcome) {
 
 /// The text of a file whose outcome released it, for the reporters' snippets.
 fn reload_text(info: &FileInfo) -> String {
-    let Ok(bytes) = std::fs::read(&info.path) else {
-        return String::new();
-    };
-    crate::source::decode(&bytes).unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned())
+    match read_source_file(&info.path) {
+        Ok(bytes) => crate::source::decode(&bytes).unwrap_or_else(|err| err.display),
+        Err(_) => String::new(),
+    }
 }
 
 /// Everything the gate and the reporters need.
 #[derive(Debug, Default)]
 pub struct RunResult {
+    /// The Python files checked, then (from index `python_files` on) the
+    /// non-Python files project rules reported in (manifests).
     pub files: Vec<FileInfo>,
+    pub python_files: usize,
     pub sources: Vec<String>,
     /// Sorted by (path, line, column, code).
     pub diagnostics: Vec<Diagnostic>,
     /// Files that could not be read or parsed, with why: SARIF notifications.
     pub file_problems: Vec<(usize, String)>,
     pub walk_errors: Vec<WalkError>,
+    /// What each Python file contributed to the project pass, indexed like
+    /// `files[..python_files]`.
+    pub facts: Vec<FileFacts>,
 }
 
 pub fn run(
@@ -212,13 +235,38 @@ pub fn run(
         outcomes[i] = outcome;
     }
 
-    let project_findings = run_project_rules(settings, &files, &outcomes);
+    let facts: Vec<FileFacts> = outcomes
+        .iter_mut()
+        .map(|o| std::mem::take(&mut o.facts))
+        .collect();
+    let python_files = files.len();
+    let (project_findings, other) = run_project_rules(settings, &files, &facts);
     let mut result = RunResult {
         walk_errors: discovered.errors,
+        python_files,
         ..RunResult::default()
     };
+    for (path, source) in other.files {
+        let info = walker.file_info(path);
+        outcomes.push(FileOutcome {
+            lines: LineIndex::new(&source),
+            enabled: settings.enabled_for(&info.rel),
+            source,
+            ..FileOutcome::default()
+        });
+        files.push(info);
+    }
+    for (path, message) in other.problems {
+        let shown = walker.file_info(path).display;
+        result.walk_errors.push(crate::walk::WalkError {
+            path: shown,
+            message,
+        });
+    }
     for f in project_findings {
-        let outcome = &mut outcomes[f.file];
+        let Some(outcome) = outcomes.get_mut(f.file) else {
+            continue;
+        };
         let Some(index) = rules::index_of(f.code) else {
             continue;
         };
@@ -284,34 +332,59 @@ pub fn run(
         result.diagnostics.extend(outcome.diagnostics);
         result.sources.push(source);
     }
+    // Unreadable files were appended after the readable ones: order by path, not by index.
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
+    let mut rank = vec![0; files.len()];
+    for (position, &file) in by_path.iter().enumerate() {
+        rank[file] = position;
+    }
     result.diagnostics.sort_by(|a, b| {
-        (a.file, a.start, a.code, a.end, &a.message)
-            .cmp(&(b.file, b.start, b.code, b.end, &b.message))
+        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
+            rank[b.file],
+            b.start,
+            b.code,
+            b.end,
+            &b.message,
+        ))
     });
     result.diagnostics.dedup();
+    result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
+    result.facts = facts;
     Ok(result)
 }
 
 fn run_project_rules(
     settings: &Settings,
     files: &[FileInfo],
-    outcomes: &[FileOutcome],
-) -> Vec<ProjectFinding> {
-    let facts: Vec<FileFacts> = outcomes.iter().map(|o| o.facts.clone()).collect();
+    facts: &[FileFacts],
+) -> (Vec<ProjectFinding>, OtherFiles) {
+    let mut other = OtherFiles::new(files.len());
+    let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
+        .iter()
+        .zip(&settings.enabled)
+        .filter_map(|(entry, on)| match &entry.kind {
+            RuleKind::Project(rule) if *on => Some(rule.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if enabled.is_empty() {
+        return (Vec::new(), other);
+    }
+    let modules = ModuleMap::build(files, &settings.root, &settings.src);
     let project = Project {
         files,
-        facts: &facts,
+        facts,
+        modules: &modules,
+        settings,
+        arch: Default::default(),
     };
     let mut findings = Vec::new();
-    for (index, entry) in rules::registry().iter().enumerate() {
-        if let RuleKind::Project(rule) = &entry.kind {
-            if settings.enabled[index] {
-                rule.check(&project, &mut findings);
-            }
-        }
+    for rule in enabled {
+        rule.check_with_other_files(&project, &mut findings, &mut other);
     }
-    findings
+    (findings, other)
 }
 
 fn make_diagnostic(
@@ -381,24 +454,28 @@ fn push_engine_finding(
     ));
 }
 
+/// Files above this size are reported (SYN002) instead of read: tree-sitter
+/// offsets are 32-bit, and a tree costs many times the file's size in memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Read, decode, parse and walk one file.
 pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
     let enabled = plan.settings.enabled_for(&info.rel);
-    let bytes = match std::fs::read(&info.path) {
+    let bytes = match read_source_file(&info.path) {
         Ok(bytes) => bytes,
-        Err(e) => return unreadable(info, plan, &io_reason(&e, &info.path)),
+        Err(why) => return unreadable(info, plan, &why),
     };
     match crate::source::decode(&bytes) {
         Ok(source) => check_source(source, info, plan, enabled),
         Err(err) => {
-            let source = String::from_utf8_lossy(&bytes).into_owned();
+            let source = err.display;
             let lines = LineIndex::new(&source);
-            // Offsets differ after lossy replacement; anchor at the start of the offending line.
-            let line = bytes[..err.offset.min(bytes.len())]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            let at = lines.line_start(line);
+            let at = err.display_offset.min(source.len());
+            let end = source[at..]
+                .chars()
+                .next()
+                .filter(|c| *c != '\n')
+                .map_or(at, |c| at + c.len_utf8());
             let mut outcome = FileOutcome {
                 source,
                 lines,
@@ -411,12 +488,44 @@ pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
                 &mut outcome,
                 usize::MAX,
                 crate::rules::syntax::SYNTAX_ERROR.code,
-                at..at,
+                at..end,
                 err.message,
             );
             outcome
         }
     }
+}
+
+/// The bytes of a regular file of reasonable size, or why not. The type is
+/// checked right before opening: opening a named pipe would block until
+/// something writes to it.
+fn read_source_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e, path))?;
+    if !meta.is_file() {
+        return Err(crate::walk::not_regular_reason(&meta.file_type()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_reason(&e, path))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // The file may grow between the check and the read.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_reason(&e, path))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn too_large(len: u64) -> String {
+    format!(
+        "file is {} MiB, more than the {} MiB fortress checks",
+        len / (1024 * 1024),
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
 }
 
 fn io_reason(e: &std::io::Error, path: &Path) -> String {
@@ -525,12 +634,14 @@ fn walk_tree(
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     let mut import_facts = Vec::new();
+    let mut arch_facts = arch::Collector::default();
+    let mut dynamic_imports = Vec::new();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
     let root = tree.root_node();
     let has_error = root.has_error();
-    let mut first_error: Option<Node<'_>> = None;
+    let mut syntax = SyntaxTracker::new(&plan.syntax, has_error);
     let leading_comments_end = root
         .named_children(&mut root.walk())
         .find(|n| n.kind() != "comment")
@@ -543,26 +654,21 @@ fn walk_tree(
     loop {
         let node = next;
         let kind = node.kind_id();
-        let is_error =
-            (has_error && (node.is_error() || node.is_missing())) || plan.is_python2[kind as usize];
-        if is_error && !(node.kind() == "print_statement" && has_chevron(node)) {
-            // Prefer the innermost error: an ERROR node often wraps a whole
-            // class or module while the offending token sits deep inside.
-            match first_error {
-                None => first_error = Some(node),
-                Some(outer)
-                    if outer.start_byte() <= node.start_byte()
-                        && node.end_byte() <= outer.end_byte() =>
-                {
-                    first_error = Some(node)
-                }
-                Some(_) => {}
-            }
+        let tree_error = has_error && (node.is_error() || node.is_missing());
+        if tree_error {
+            syntax.tree_error(node);
         }
-        let sound = error_depth == 0 && !is_error;
+        let class = plan.syntax.class(kind);
+        let legacy = class != Class::Other && syntax.visit(node, class, &stack, source);
+        let sound = error_depth == 0 && !tree_error && !legacy;
         if kind == plan.comment_kind || sound {
             if sound && plan.is_import[kind as usize] {
                 imports::extract(node, &stack, source, lines, &mut import_facts);
+            } else if sound && plan.is_call[kind as usize] {
+                imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
+            }
+            if sound && plan.is_arch[kind as usize] {
+                arch_facts.visit(node, &stack, source, lines);
             }
             for &slot in &plan.dispatch[kind as usize] {
                 if let Some(checker) = checkers[slot].as_mut() {
@@ -571,6 +677,7 @@ fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
+                        settings: plan.settings,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -599,6 +706,9 @@ fn walk_tree(
         }
         let count = node.child_count();
         if count > 0 {
+            if class == Class::Block {
+                syntax.enter_block(node, stack.last());
+            }
             stack.push(node);
             frames.push(Kids::new(node, count));
             if has_error && node.is_error() {
@@ -623,6 +733,7 @@ fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
+                            settings: plan.settings,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };
@@ -632,16 +743,21 @@ fn walk_tree(
                 return WalkOutput {
                     findings: cx_findings,
                     facts: FileFacts {
+                        arch: arch_facts.finish(&import_facts),
                         imports: import_facts,
+                        dynamic_imports,
                     },
                     suppressions,
                     invalid_suppressions,
-                    syntax_error: first_error.map(|n| describe_syntax_error(n, source)),
+                    syntax_error: syntax.finish(source),
                 };
             }
             if let Some(parent) = stack.pop() {
                 if has_error && parent.is_error() {
                     error_depth -= 1;
+                }
+                if plan.syntax.class(parent.kind_id()) == Class::Block {
+                    syntax.leave_block();
                 }
             }
         }
@@ -695,15 +811,6 @@ impl<'t> Kids<'t> {
     }
 }
 
-/// `print >> f, x` is a valid Python 3 expression (a tuple); tree-sitter calls it a print statement.
-fn has_chevron(node: Node<'_>) -> bool {
-    let mut cursor = node.walk();
-    let found = node
-        .named_children(&mut cursor)
-        .any(|c| c.kind() == "chevron");
-    found
-}
-
 /// Rows a suppression on the statement's first line covers: a simple
 /// statement's lines, or a compound statement's header up to its `:`.
 fn statement_rows(node: Node<'_>) -> Option<(u32, u32)> {
@@ -716,48 +823,6 @@ fn statement_rows(node: Node<'_>) -> Option<(u32, u32)> {
             .map_or(first, |colon| colon.end_position().row as u32);
     }
     (last > first).then_some((first, last))
-}
-
-fn describe_syntax_error(node: Node<'_>, source: &str) -> (std::ops::Range<usize>, String) {
-    if matches!(node.kind(), "print_statement" | "exec_statement") {
-        let keyword = node.kind().trim_end_matches("_statement");
-        let at = node.start_byte();
-        return (
-            at..at + keyword.len(),
-            format!(
-                "syntax error: Python 2 `{keyword}` statement; Python 3 needs `{keyword}(...)`"
-            ),
-        );
-    }
-    if node.is_missing() {
-        let what = node.kind();
-        let what = if what.chars().all(|c| c.is_alphanumeric() || c == '_') && what.len() > 1 {
-            what.replace('_', " ")
-        } else {
-            format!("`{what}`")
-        };
-        let at = node.start_byte();
-        return (at..at, format!("syntax error: expected {what} here"));
-    }
-    let start = node.start_byte();
-    let text = source.get(node.byte_range()).unwrap_or("");
-    let first_line = text.lines().next().unwrap_or("").trim_end();
-    let end = start + first_line.len();
-    let shown: String = first_line.chars().take(60).collect();
-    let ellipsis = if shown.len() < first_line.len() {
-        "..."
-    } else {
-        ""
-    };
-    let message = if shown.trim().is_empty() {
-        "syntax error: this code does not parse as Python 3".to_owned()
-    } else {
-        format!(
-            "syntax error: `{}{ellipsis}` does not parse as Python 3",
-            shown.trim()
-        )
-    };
-    (start..end.max(start), message)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod deps;
 pub mod diagnostic;
 pub mod engine;
 pub mod gate;
@@ -12,4 +13,6 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod syntax_errors;
+pub mod testconf;
 pub mod walk;

@@ -66,14 +66,9 @@ pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
     path.strip_prefix(base).ok().map(slash)
 }
 
+/// Test code by the default conventions (see `testconf`); a run uses `settings.tests`.
 pub fn is_test_path(rel: &str) -> bool {
-    let mut parts = rel.split('/').collect::<Vec<_>>();
-    let name = parts.pop().unwrap_or("");
-    let stem = name.trim_end_matches(".pyi").trim_end_matches(".py");
-    stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem == "conftest"
-        || parts.iter().any(|p| *p == "tests" || *p == "test")
+    crate::testconf::defaults().is_test_file(rel)
 }
 
 pub struct Walker<'a> {
@@ -82,10 +77,15 @@ pub struct Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// A file table entry for a file found otherwise (a manifest a rule read).
+    pub fn file_info(&self, path: PathBuf) -> FileInfo {
+        self.info(absolutize(&path, &self.cwd))
+    }
+
     fn info(&self, abs: PathBuf) -> FileInfo {
         let display = relative_to(&abs, &self.cwd).unwrap_or_else(|| slash(&abs));
         let rel = relative_to(&abs, &self.settings.root).unwrap_or_else(|| display.clone());
-        let is_test = is_test_path(&rel);
+        let is_test = self.settings.tests.is_test_file(&rel);
         FileInfo {
             path: abs,
             display,
@@ -103,11 +103,14 @@ impl Walker<'_> {
             let abs = absolutize(path, &self.cwd);
             match std::fs::metadata(&abs) {
                 Ok(meta) if meta.is_dir() => roots.push(abs),
-                Ok(_) => {
+                Ok(meta) if meta.is_file() => {
                     found.insert(abs.clone(), self.info(abs));
                 }
-                Err(_) if abs.symlink_metadata().is_ok() => {
-                    broken.push((self.info(abs), "dangling symbolic link".to_owned()));
+                Ok(meta) => {
+                    broken.push((self.info(abs), not_regular_reason(&meta.file_type())));
+                }
+                Err(e) if abs.symlink_metadata().is_ok() => {
+                    broken.push((self.info(abs), broken_link_reason(&e)));
                 }
                 Err(e) => {
                     return Err(ConfigError(format!(
@@ -126,6 +129,12 @@ impl Walker<'_> {
             let exclude = self.settings.exclude.clone();
             let project_root = self.settings.root.clone();
             let walk_root = root.clone();
+            // Inside a repository, git's own rule: ignore files above its root do
+            // not count. `require_git(false)` would apply them all the way up to
+            // `/`, so it is kept for trees that are not in a repository at all.
+            let in_repository = root
+                .ancestors()
+                .any(|dir| dir.join(".git").exists() || dir.join(".jj").is_dir());
             let walker = WalkBuilder::new(&root)
                 .hidden(false)
                 .parents(true)
@@ -133,7 +142,7 @@ impl Walker<'_> {
                 .git_ignore(true)
                 .git_global(false)
                 .git_exclude(true)
-                .require_git(false)
+                .require_git(in_repository)
                 .follow_links(true)
                 .sort_by_file_path(|a, b| a.cmp(b))
                 .filter_entry(move |entry| {
@@ -149,24 +158,40 @@ impl Walker<'_> {
             for result in walker {
                 match result {
                     Ok(entry) => {
-                        let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                        if is_file && is_python_path(entry.path()) {
-                            let abs = absolutize(entry.path(), &self.cwd);
+                        let Some(file_type) = entry.file_type() else {
+                            continue;
+                        };
+                        if file_type.is_dir() || !is_python_path(entry.path()) {
+                            continue;
+                        }
+                        let abs = absolutize(entry.path(), &self.cwd);
+                        if file_type.is_file() {
                             found.entry(abs.clone()).or_insert_with(|| self.info(abs));
+                        } else {
+                            // A named pipe, socket or device: reading it could
+                            // block forever, so it is reported, never opened.
+                            broken.push((self.info(abs), not_regular_reason(&file_type)));
                         }
                     }
                     Err(err) => {
                         let path = error_path(&err);
-                        let message = error_message(&err);
+                        let message = error_message(&err, &self.cwd);
                         match path {
                             Some(p)
                                 if is_python_path(&p)
                                     && p.symlink_metadata()
-                                        .is_ok_and(|m| m.file_type().is_symlink())
-                                    && std::fs::metadata(&p).is_err() =>
+                                        .is_ok_and(|m| m.file_type().is_symlink()) =>
                             {
-                                let abs = absolutize(&p, &self.cwd);
-                                broken.push((self.info(abs), "dangling symbolic link".to_owned()));
+                                if let Err(e) = std::fs::metadata(&p) {
+                                    let abs = absolutize(&p, &self.cwd);
+                                    broken.push((self.info(abs), broken_link_reason(&e)));
+                                } else {
+                                    errors.push(WalkError {
+                                        path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
+                                            .unwrap_or_else(|| slash(&p)),
+                                        message,
+                                    });
+                                }
                             }
                             Some(p) => errors.push(WalkError {
                                 path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
@@ -196,6 +221,40 @@ impl Walker<'_> {
     }
 }
 
+/// Why a symbolic link that exists cannot be followed.
+fn broken_link_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "dangling symbolic link".to_owned()
+    } else {
+        // A link to itself or a cycle of links: ELOOP.
+        format!("symbolic link cannot be followed: {e}")
+    }
+}
+
+/// Why a path that exists is not checked as a file.
+pub fn not_regular_reason(file_type: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if file_type.is_fifo() {
+            Some("a named pipe")
+        } else if file_type.is_socket() {
+            Some("a socket")
+        } else if file_type.is_block_device() || file_type.is_char_device() {
+            Some("a device")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return format!("not a regular file ({what})");
+        }
+    }
+    if file_type.is_dir() {
+        return "is a directory".to_owned();
+    }
+    "not a regular file".to_owned()
+}
+
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
@@ -207,15 +266,18 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
-fn error_message(err: &ignore::Error) -> String {
+fn error_message(err: &ignore::Error, cwd: &Path) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } => error_message(err),
-        ignore::Error::WithDepth { err, .. } => error_message(err),
+        ignore::Error::WithPath { err, .. } => error_message(err, cwd),
+        ignore::Error::WithDepth { err, .. } => error_message(err, cwd),
         ignore::Error::Loop { ancestor, .. } => {
-            format!(
-                "symbolic link loop back to {}; not followed",
-                ancestor.display()
-            )
+            let ancestor = absolutize(ancestor, cwd);
+            let shown = match relative_to(&ancestor, cwd) {
+                Some(rel) if rel.is_empty() => ".".to_owned(),
+                Some(rel) => rel,
+                None => slash(&ancestor),
+            };
+            format!("symbolic link loop back to {shown}; not followed")
         }
         ignore::Error::Io(e) => e.to_string(),
         other => other.to_string(),

@@ -196,9 +196,18 @@ fn project_fixtures_report_exactly_the_marked_lines() {
             .flatten()
         {
             let p = entry.path();
-            if p.extension().is_some_and(|e| {
-                e == "py" || e == "pyi" || e == "toml" || e == "txt" || e == "cfg" || e == "lock"
-            }) {
+            let is_manifest = p.file_name().is_some_and(|n| n == "Pipfile");
+            if is_manifest
+                || p.extension().is_some_and(|e| {
+                    e == "py"
+                        || e == "pyi"
+                        || e == "toml"
+                        || e == "txt"
+                        || e == "cfg"
+                        || e == "lock"
+                        || e == "in"
+                })
+            {
                 let rel = p
                     .strip_prefix(&dir)
                     .unwrap()

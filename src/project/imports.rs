@@ -79,6 +79,57 @@ pub fn extract(
     }
 }
 
+/// `importlib.import_module("a.b")` / `import_module("a.b")` /
+/// `__import__("a.b")` with a literal, absolute module name: recorded as an
+/// import of that module (dependency checks count it as a use).
+pub fn extract_dynamic(
+    node: Node<'_>,
+    ancestors: &[Node<'_>],
+    source: &str,
+    lines: &LineIndex,
+    out: &mut Vec<Import>,
+) {
+    let Some(function) = node.child_by_field_name("function") else {
+        return;
+    };
+    let callee = source.get(function.byte_range()).unwrap_or("");
+    if !(callee == "__import__" || callee == "import_module" || callee.ends_with(".import_module"))
+    {
+        return;
+    }
+    let Some(args) = node.child_by_field_name("arguments") else {
+        return;
+    };
+    let Some(first) = args.named_child(0).filter(|a| a.kind() == "string") else {
+        return;
+    };
+    let raw = source.get(first.byte_range()).unwrap_or("");
+    if raw.starts_with(|c: char| c.is_alphabetic()) || raw.len() < 2 {
+        // f-strings and other prefixed literals are not plain names.
+        return;
+    }
+    let module = &raw[1..raw.len() - 1];
+    let valid = !module.is_empty()
+        && !module.starts_with('.')
+        && module
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    if !valid {
+        return;
+    }
+    out.push(Import {
+        module: module.to_owned(),
+        level: 0,
+        alias: None,
+        names: Vec::new(),
+        is_from: false,
+        scope: scope_of(ancestors, source),
+        guarded: is_guarded(node, ancestors, source),
+        span: node.byte_range(),
+        start: lines.position(node.start_byte(), source),
+    });
+}
+
 fn name_and_alias<'s>(
     node: Node<'_>,
     text: &impl Fn(Node<'_>) -> &'s str,
@@ -134,8 +185,24 @@ fn is_type_checking(if_stmt: Node<'_>, source: &str) -> bool {
         .is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING"))
 }
 
-/// An import inside the body of a `try` whose handlers catch a failed import.
+/// An import inside the body of a `try` whose handlers catch a failed import,
+/// or under `if "x" in sys.modules:` / `if importlib.util.find_spec("x"):`
+/// (the module is only imported when it is known to be there).
 fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
+    let presence_checked = ancestors.iter().enumerate().any(|(i, a)| {
+        a.kind() == "if_statement"
+            && ancestors
+                .get(i + 1)
+                .is_some_and(|next| a.child_by_field_name("consequence") == Some(*next))
+            && a.child_by_field_name("condition")
+                .and_then(|c| source.get(c.byte_range()))
+                .is_some_and(|c| {
+                    (c.contains("sys.modules") || c.contains("find_spec(")) && !c.contains("not ")
+                })
+    });
+    if presence_checked {
+        return true;
+    }
     let path: Vec<Node<'_>> = ancestors
         .iter()
         .copied()

@@ -6,7 +6,10 @@ use std::ops::Range;
 use crate::context::FileInfo;
 use crate::diagnostic::Position;
 
+pub mod arch;
 pub mod imports;
+pub mod layers;
+pub mod modules;
 
 /// Where an import statement sits, which decides whether it counts for
 /// layering and cycles.
@@ -79,12 +82,20 @@ impl Import {
 #[derive(Debug, Clone, Default)]
 pub struct FileFacts {
     pub imports: Vec<Import>,
+    /// Routes, dependency aliases and providers, HTTP exception raises.
+    pub arch: arch::ArchFacts,
+    /// `importlib.import_module("literal")` and `__import__("literal")` calls.
+    pub dynamic_imports: Vec<Import>,
 }
 
 /// Input of the project-wide rules.
 pub struct Project<'a> {
     pub files: &'a [FileInfo],
     pub facts: &'a [FileFacts],
+    pub modules: &'a modules::ModuleMap,
+    pub settings: &'a crate::config::Settings,
+    /// Layers, routes and import edges, built once by the first rule that needs them.
+    pub arch: std::sync::OnceLock<crate::rules::architecture::model::Model>,
 }
 
 /// A project rule's finding, placed in one file.
@@ -96,4 +107,45 @@ pub struct ProjectFinding {
     pub start: Position,
     pub end: Position,
     pub message: String,
+}
+
+/// Files outside the Python file table that project rules read and report
+/// in (manifests, lockfiles), and problems found reading them.
+///
+/// A rule registers a file with [`OtherFiles::add`] and gets back a file
+/// index past the Python files, usable in [`ProjectFinding::file`]. The
+/// engine appends these files to the run's file table after the project
+/// rules, so reporters print them like any other file.
+#[derive(Debug, Default)]
+pub struct OtherFiles {
+    /// Number of Python files: index of the first other file.
+    pub base: usize,
+    pub files: Vec<(std::path::PathBuf, String)>,
+    /// (path shown, message): printed as warnings, like unreadable directories.
+    pub problems: Vec<(std::path::PathBuf, String)>,
+}
+
+impl OtherFiles {
+    pub fn new(base: usize) -> OtherFiles {
+        OtherFiles {
+            base,
+            ..OtherFiles::default()
+        }
+    }
+
+    /// The file index of `path` (added once, with its text).
+    pub fn add(&mut self, path: &std::path::Path, source: &str) -> usize {
+        if let Some(i) = self.files.iter().position(|(p, _)| p == path) {
+            return self.base + i;
+        }
+        self.files.push((path.to_path_buf(), source.to_owned()));
+        self.base + self.files.len() - 1
+    }
+
+    pub fn problem(&mut self, path: &std::path::Path, message: String) {
+        let entry = (path.to_path_buf(), message);
+        if !self.problems.contains(&entry) {
+            self.problems.push(entry);
+        }
+    }
 }

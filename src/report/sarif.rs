@@ -32,13 +32,19 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
     let driver_rules: Vec<Value> = report.rules.iter().map(|m| rule_descriptor(m)).collect();
 
     let mut occurrences: HashMap<(usize, &str, u64), usize> = HashMap::new();
+    // Hashing is per line, not per finding: thousands of findings on one
+    // 2 MB line must not rehash the line each time.
+    let mut line_hashes: HashMap<(usize, u32, &str), u64> = HashMap::new();
     let results: Vec<Value> = result
         .diagnostics
         .iter()
         .map(|d| {
-            let source = &result.sources[d.file];
-            let line_text = line_text(source, d.span.start);
-            let line_hash = fnv1a64(format!("{}\0{}", d.code, normalize(line_text)).as_bytes());
+            let line_hash = *line_hashes
+                .entry((d.file, d.start.line, d.code))
+                .or_insert_with(|| {
+                    let line_text = line_text(&result.sources[d.file], d.span.start);
+                    fnv1a64(format!("{}\0{}", d.code, normalize(line_text)).as_bytes())
+                });
             let n = occurrences.entry((d.file, d.code, line_hash)).or_insert(0);
             *n += 1;
             let mut value = json!({
@@ -102,8 +108,13 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notifications,
             }],
+            // No absolute `uri` here: the report stays identical on every
+            // machine, and GitHub code scanning maps %SRCROOT% to the
+            // repository root itself.
             "originalUriBaseIds": {
-                "%SRCROOT%": { "uri": dir_uri(&report.base_dir) }
+                "%SRCROOT%": {
+                    "description": { "text": "The directory fortress was run from; result paths are relative to it." }
+                }
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -140,16 +151,14 @@ fn artifact(report: &Report<'_>, file: usize) -> Value {
             "uriBaseId": "%SRCROOT%",
         }),
         Err(_) => {
-            json!({ "uri": format!("file://{}", encode_path(&info.path.to_string_lossy().replace('\\', "/"))) })
+            json!({ "uri": file_uri(&info.path) })
         }
     }
 }
 
-fn dir_uri(dir: &std::path::Path) -> String {
-    let mut path = dir.to_string_lossy().replace('\\', "/");
-    if !path.ends_with('/') {
-        path.push('/');
-    }
+/// `file://` URI of an absolute path outside the run's directory.
+fn file_uri(path: &std::path::Path) -> String {
+    let mut path = path.to_string_lossy().replace('\\', "/");
     if !path.starts_with('/') {
         path.insert(0, '/');
     }
@@ -181,7 +190,10 @@ fn truncate(s: &str) -> String {
 }
 
 fn line_text(source: &str, offset: usize) -> &str {
-    let offset = offset.min(source.len());
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = source[offset..]
         .find('\n')
@@ -210,7 +222,10 @@ mod tests {
     #[test]
     fn encodes_paths() {
         assert_eq!(encode_path("app/my file.py"), "app/my%20file.py");
-        assert_eq!(dir_uri(std::path::Path::new("/w/p")), "file:///w/p/");
+        assert_eq!(
+            file_uri(std::path::Path::new("/w/p q.py")),
+            "file:///w/p%20q.py"
+        );
     }
 
     #[test]

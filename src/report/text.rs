@@ -1,14 +1,16 @@
 //! `--format text`: codespan-reporting diagnostics, per-rule counts and the verdict banner.
 
+use std::borrow::Cow;
 use std::io::Write;
+use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self, Files, SimpleFiles};
 use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
 use codespan_reporting::term::{self, Config};
 
 use super::Report;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Position, Severity};
 use crate::gate::Verdict;
 use crate::rules;
 
@@ -31,16 +33,24 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> Vec<u8> {
     buf.into_inner()
 }
 
+/// Lines longer than this (bytes) are shown as an excerpt around the
+/// finding: codespan would print the whole line for every finding on it.
+const LONG_LINE: usize = 1_000;
+/// Characters of context either side of the marked span in an excerpt.
+const EXCERPT_CONTEXT: usize = 60;
+/// Most characters marked in an excerpt; the rest of the span is cut.
+const EXCERPT_MARK: usize = 120;
+
 fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
     let result = report.result;
-    let mut files = SimpleFiles::new();
+    let mut files: SimpleFiles<String, Cow<'_, str>> = SimpleFiles::new();
     let mut ids: Vec<Option<usize>> = vec![None; result.files.len()];
     let config = Config::default();
     for d in &result.diagnostics {
         let id = *ids[d.file].get_or_insert_with(|| {
             files.add(
-                result.files[d.file].display.clone(),
-                result.sources[d.file].as_str(),
+                printable(&result.files[d.file].display).into_owned(),
+                printable_source(&result.sources[d.file]),
             )
         });
         let severity = match d.severity {
@@ -49,29 +59,45 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
             Severity::Info => CsSeverity::Note,
         };
         let source = &result.sources[d.file];
-        let mut span = d.span.start.min(source.len())..d.span.end.min(source.len());
-        if !source.is_char_boundary(span.start) || !source.is_char_boundary(span.end) {
-            span = 0..0;
-        }
+        let span = char_span(source, &d.span);
         let mut notes = Vec::new();
         if let Some(meta) = rules::meta(d.code) {
             notes.push(format!("help: {}", meta.help));
         }
-        let diagnostic = CsDiagnostic::new(severity)
-            .with_code(d.code)
-            .with_message(&d.message)
-            .with_labels(vec![Label::primary(id, span).with_message(d.name)])
-            .with_notes(notes);
-        if term::emit_to_write_style(buf, &config, &files, &diagnostic).is_err() {
+        let message = printable(&d.message);
+        let emitted = if has_long_line(&files, id, &span) {
+            let excerpt = Excerpt::new(
+                printable(&result.files[d.file].display).into_owned(),
+                source,
+                span,
+                d.start,
+            );
+            let diagnostic = CsDiagnostic::new(severity)
+                .with_code(d.code)
+                .with_message(message.as_ref())
+                .with_labels(vec![
+                    Label::primary((), excerpt.span.clone()).with_message(d.name)
+                ])
+                .with_notes(notes);
+            term::emit_to_write_style(buf, &config, &excerpt, &diagnostic)
+        } else {
+            let diagnostic = CsDiagnostic::new(severity)
+                .with_code(d.code)
+                .with_message(message.as_ref())
+                .with_labels(vec![Label::primary(id, span).with_message(d.name)])
+                .with_notes(notes);
+            term::emit_to_write_style(buf, &config, &files, &diagnostic)
+        };
+        if emitted.is_err() {
             let _ = writeln!(
                 buf,
                 "{}:{}:{}: {} [{}] {}",
-                result.files[d.file].display,
+                printable(&result.files[d.file].display),
                 d.start.line,
                 d.start.column,
                 d.severity,
                 d.code,
-                d.message
+                message
             );
         }
     }
@@ -79,7 +105,186 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
         let _ = buf.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true));
         let _ = write!(buf, "warning");
         let _ = buf.reset();
-        let _ = writeln!(buf, ": {}: {}", e.path, e.message);
+        let _ = writeln!(buf, ": {}: {}", printable(&e.path), printable(&e.message));
+    }
+}
+
+/// `span` clamped to the source and moved onto character boundaries.
+fn char_span(source: &str, span: &Range<usize>) -> Range<usize> {
+    let floor = |mut at: usize| {
+        at = at.min(source.len());
+        while !source.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let start = floor(span.start);
+    start..floor(span.end).max(start)
+}
+
+/// Whether codespan would print a line longer than [`LONG_LINE`] for this
+/// span: its first and last lines and the context lines of a multi-line span.
+fn has_long_line(
+    files: &SimpleFiles<String, Cow<'_, str>>,
+    id: usize,
+    span: &Range<usize>,
+) -> bool {
+    let (Ok(first), Ok(last)) = (
+        files.line_index(id, span.start),
+        files.line_index(id, span.end),
+    ) else {
+        return false;
+    };
+    let long = |line: usize| {
+        files
+            .line_range(id, line)
+            .is_ok_and(|r| r.len() > LONG_LINE)
+    };
+    (first..=last.min(first + 4)).any(long) || (last.saturating_sub(1).max(first)..=last).any(long)
+}
+
+/// Source text safe to print on a terminal: control characters (but tab and
+/// line breaks) become a same-length placeholder, so spans stay valid and a
+/// hostile file cannot send escape sequences to the terminal.
+fn printable_source(source: &str) -> Cow<'_, str> {
+    let is_control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !source.contains(is_control) {
+        return Cow::Borrowed(source);
+    }
+    Cow::Owned(
+        source
+            .chars()
+            .map(|c| match c {
+                c if !is_control(c) => c,
+                // One-byte controls (C0, DEL) and two-byte ones (C1).
+                c if c.len_utf8() == 1 => '?',
+                _ => '¿',
+            })
+            .collect(),
+    )
+}
+
+/// A message or path safe to print on one terminal line.
+fn printable(text: &str) -> Cow<'_, str> {
+    if !text.contains(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+/// One line of a long source line around a finding, shown under the real
+/// line number and columns.
+struct Excerpt {
+    name: String,
+    text: String,
+    /// The marked span, in `text`.
+    span: Range<usize>,
+    line_number: usize,
+    /// Characters of the real line before the first character of `text`
+    /// that comes from the source (after a leading `…`).
+    column_offset: usize,
+    /// Bytes of the leading `…` marker (0 when the excerpt starts the line).
+    marker: usize,
+}
+
+impl Excerpt {
+    /// Every scan here is bounded by the window, never by the line's length:
+    /// a 2 MB line may carry thousands of findings.
+    fn new(name: String, source: &str, span: Range<usize>, start: Position) -> Excerpt {
+        let before = source[..span.start]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| *c != '\n')
+            .take(EXCERPT_CONTEXT);
+        let (window_start, before_chars) =
+            before.fold((span.start, 0), |(_, n), (i, _)| (i, n + 1));
+        let at_line_start = window_start == 0 || source.as_bytes()[window_start - 1] == b'\n';
+        let mut marked_end = span.start;
+        for (i, c) in source[span.start..].char_indices().take(EXCERPT_MARK) {
+            if span.start + i >= span.end || c == '\n' {
+                break;
+            }
+            marked_end = span.start + i + c.len_utf8();
+        }
+        let mut window_end = marked_end;
+        for (i, c) in source[marked_end..].char_indices().take(EXCERPT_CONTEXT) {
+            if c == '\n' {
+                break;
+            }
+            window_end = marked_end + i + c.len_utf8();
+        }
+        let cut_right = !matches!(
+            source.as_bytes().get(window_end),
+            None | Some(b'\n' | b'\r')
+        );
+        let shown = source[window_start..window_end].trim_end_matches('\r');
+        let marker = if at_line_start { "" } else { "…" };
+        let mut text = String::with_capacity(shown.len() + 8);
+        text.push_str(marker);
+        text.push_str(&printable_source(shown));
+        if cut_right {
+            text.push('…');
+        }
+        let span_start = marker.len() + span.start - window_start;
+        let span_end = (marker.len() + marked_end - window_start).min(marker.len() + shown.len());
+        Excerpt {
+            name,
+            span: span_start..span_end.max(span_start),
+            text,
+            line_number: start.line as usize,
+            column_offset: (start.column as usize).saturating_sub(1 + before_chars),
+            marker: marker.len(),
+        }
+    }
+}
+
+impl<'a> Files<'a> for Excerpt {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, (): (), _byte_index: usize) -> Result<usize, files::Error> {
+        Ok(0)
+    }
+
+    fn line_number(&'a self, (): (), _line_index: usize) -> Result<usize, files::Error> {
+        Ok(self.line_number)
+    }
+
+    fn column_number(
+        &'a self,
+        (): (),
+        _line_index: usize,
+        byte_index: usize,
+    ) -> Result<usize, files::Error> {
+        let shown = self
+            .text
+            .get(self.marker..byte_index.max(self.marker))
+            .map_or(0, |s| s.chars().count());
+        Ok(self.column_offset + shown + 1)
+    }
+
+    fn line_range(&'a self, (): (), line_index: usize) -> Result<Range<usize>, files::Error> {
+        if line_index == 0 {
+            Ok(0..self.text.len())
+        } else {
+            Err(files::Error::LineTooLarge {
+                given: line_index,
+                max: 0,
+            })
+        }
     }
 }
 
@@ -92,11 +297,21 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
     }
     let files_with: std::collections::BTreeSet<usize> =
         report.result.diagnostics.iter().map(|d| d.file).collect();
+    // Manifests (files past the Python ones) are not among the files checked.
+    let manifests = files_with
+        .iter()
+        .filter(|f| **f >= report.result.python_files)
+        .count();
+    let manifest_part = if manifests == 0 {
+        String::new()
+    } else {
+        format!(" and {manifests} manifest{}", plural(manifests))
+    };
     let _ = writeln!(
         buf,
-        "Found {total} finding{} in {} of {} file{}: {} blocker{}, {} warning{}, {} info.",
+        "Found {total} finding{} in {} of {} file{}{manifest_part}: {} blocker{}, {} warning{}, {} info.",
         plural(total),
-        files_with.len(),
+        files_with.len() - manifests,
         s.files,
         plural(s.files),
         s.blocker,

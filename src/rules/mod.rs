@@ -7,10 +7,18 @@ use tree_sitter::Node;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::project::{Project, ProjectFinding};
+use crate::project::{OtherFiles, Project, ProjectFinding};
 
+pub mod architecture;
+pub mod asyncio;
+pub mod database;
+pub mod dependencies;
+pub mod fastapi;
+pub mod pyast;
+pub mod security;
 pub mod suppression;
 pub mod syntax;
+pub mod tests;
 pub mod typing;
 
 /// Groups of rules; the code prefix selects a whole family (`--select SEC`).
@@ -114,6 +122,18 @@ impl<R: Rule> FileChecker for R {
 /// A cross-file rule, fed the facts every file yielded during its walk.
 pub trait ProjectRule: Send + Sync + 'static {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>);
+
+    /// What the engine calls. Rules that also report in non-Python files
+    /// (manifests) override it and register those files in `other`.
+    fn check_with_other_files(
+        &self,
+        project: &Project,
+        out: &mut Vec<ProjectFinding>,
+        other: &mut OtherFiles,
+    ) {
+        let _ = other;
+        self.check(project, out);
+    }
 }
 
 pub enum RuleKind {
@@ -148,7 +168,6 @@ fn engine_rule(meta: RuleMeta) -> RuleEntry {
     }
 }
 
-#[allow(dead_code)]
 fn project_rule<R: ProjectRule + Default>(meta: RuleMeta) -> RuleEntry {
     RuleEntry {
         meta,
@@ -165,6 +184,53 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
         engine_rule(crate::suppress::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
+        project_rule::<architecture::endpoint_imports_repository::EndpointImportsRepository>(
+            architecture::endpoint_imports_repository::META,
+        ),
+        project_rule::<architecture::endpoint_uses_db_session::EndpointUsesDbSession>(
+            architecture::endpoint_uses_db_session::META,
+        ),
+        project_rule::<architecture::upward_import::UpwardImport>(
+            architecture::upward_import::META,
+        ),
+        project_rule::<architecture::http_exception_in_service::HttpExceptionInService>(
+            architecture::http_exception_in_service::META,
+        ),
+        project_rule::<architecture::business_logic_in_endpoint::BusinessLogicInEndpoint>(
+            architecture::business_logic_in_endpoint::META,
+        ),
+        project_rule::<architecture::import_cycle::ImportCycle>(architecture::import_cycle::META),
+        project_rule::<asyncio::sync_route_handler::SyncRouteHandler>(
+            asyncio::sync_route_handler::META,
+        ),
+        file_rule::<tests::test_name_format::TestNameFormat>(),
+        file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
+        file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
+        file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
+        file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
+        project_rule::<dependencies::hallucinated_import::HallucinatedImport>(
+            dependencies::hallucinated_import::META,
+        ),
+        project_rule::<dependencies::transitive_import::TransitiveImport>(
+            dependencies::transitive_import::META,
+        ),
+        project_rule::<dependencies::unused_dependency::UnusedDependency>(
+            dependencies::unused_dependency::META,
+        ),
+        project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
+            dependencies::dev_dependency_in_app::META,
+        ),
+        file_rule::<asyncio::blocking_call::BlockingCall>(),
+        file_rule::<asyncio::sync_file_io::SyncFileIo>(),
+        file_rule::<security::sql_string_building::SqlStringBuilding>(),
+        file_rule::<security::hardcoded_secret::HardcodedSecret>(),
+        file_rule::<security::secret_in_response_model::SecretInResponseModel>(),
+        file_rule::<security::dangerous_call::DangerousCall>(),
+        file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
+        file_rule::<database::query_in_loop::QueryInLoop>(),
+        file_rule::<typing::missing_type_hints::MissingTypeHints>(),
+        file_rule::<typing::pydantic_v1_pattern::PydanticV1Pattern>(),
+        file_rule::<typing::unvalidated_request_body::UnvalidatedRequestBody>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

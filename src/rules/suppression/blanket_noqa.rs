@@ -32,7 +32,7 @@ impl Rule for BlanketNoqa {
         for (hash, _) in text.match_indices('#') {
             if let Some(problem) = blanket_directive(&lower[hash + 1..]) {
                 let start = node.start_byte() + hash;
-                cx.report_span(start..node.end_byte(), problem);
+                cx.report_span(start..start + directive_len(&text[hash..]), problem);
             }
         }
     }
@@ -87,6 +87,13 @@ fn line_noqa(after: &str) -> Option<&'static str> {
         Some('#') => Some(BLANKET),
         Some(_) => None,
     }
+}
+
+/// Length of the directive starting at `#`: up to the next `#` or the end of the comment.
+fn directive_len(from_hash: &str) -> usize {
+    let rest = &from_hash[1..];
+    let end = rest.find('#').map_or(from_hash.len(), |i| i + 1);
+    from_hash[..end].trim_end().len()
 }
 
 const BLANKET: &str =

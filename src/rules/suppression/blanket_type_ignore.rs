@@ -32,12 +32,19 @@ impl Rule for BlanketTypeIgnore {
             if is_blanket_type_ignore(&text[hash + 1..]) {
                 let start = node.start_byte() + hash;
                 cx.report_span(
-                    start..node.end_byte(),
+                    start..start + directive_len(&text[hash..]),
                     "blanket `# type: ignore` silences every type error on this line; name the codes, e.g. `# type: ignore[attr-defined]`",
                 );
             }
         }
     }
+}
+
+/// Length of `# type: ignore[...]` starting at `#`: up to the next `#` or the end of the comment.
+fn directive_len(from_hash: &str) -> usize {
+    let rest = &from_hash[1..];
+    let end = rest.find('#').map_or(from_hash.len(), |i| i + 1);
+    from_hash[..end].trim_end().len()
 }
 
 /// `rest` follows a `#`. True for `type: ignore` not followed by `[codes]`.

@@ -1,7 +1,6 @@
 //! TYP001: `Optional[X]` and `Union[X, None]` instead of `X | None`.
 
 use std::ops::Range;
-use std::sync::LazyLock;
 
 use tree_sitter::Node;
 
@@ -12,15 +11,13 @@ use crate::rules::{Family, Rule, RuleMeta};
 
 const TYPING_MODULES: [&str; 2] = ["typing", "typing_extensions"];
 
-// Kind ids, not names: every string checks all its ancestors, and `kind()` is a C string lookup.
-static STRING_KIND: LazyLock<u16> =
-    LazyLock::new(|| crate::parse::language().id_for_node_kind("string", true));
-static TYPE_KIND: LazyLock<u16> =
-    LazyLock::new(|| crate::parse::language().id_for_node_kind("type", true));
-
 #[derive(Default)]
 pub struct OptionalAnnotation {
     candidates: Vec<Candidate>,
+    /// End of the furthest-reaching `type` node seen so far. Nodes arrive in
+    /// document order, so a string starting before it is inside an
+    /// annotation: O(1) where scanning the ancestors is O(depth) per string.
+    type_until: usize,
 }
 
 enum Head {
@@ -46,14 +43,21 @@ impl Rule for OptionalAnnotation {
         doc: include_str!("../../../rules/TYP001.md"),
         security_severity: None,
     };
-    const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string"];
+    const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string", "type"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if node.kind_id() == *STRING_KIND {
-            if cx.ancestors.iter().any(|a| a.kind_id() == *TYPE_KIND) {
-                self.scan_string_annotation(node, cx);
+        match node.kind() {
+            "type" => {
+                self.type_until = self.type_until.max(node.end_byte());
+                return;
             }
-            return;
+            "string" => {
+                if node.start_byte() < self.type_until {
+                    self.scan_string_annotation(node, cx);
+                }
+                return;
+            }
+            _ => {}
         }
         if let Some(candidate) = candidate(node, cx.source, 0, cx.imports) {
             self.candidates.push(candidate);
@@ -169,11 +173,14 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
             attr: name.to_owned(),
         },
     };
-    // Only now, for the few subscripts that may be Optional/Union, copy the arguments.
+    // Only now, for the few subscripts that may be Optional/Union, copy the
+    // arguments. They end up quoted in the message; a huge one (deeply nested
+    // `Optional[Optional[...]]`) is cut so messages and memory stay linear.
+    let arg_text = |n: Node<'_>| normalize_space(&shorten(text(n)));
     let args: Vec<String> = if is_subscript {
         let mut cursor = node.walk();
         node.children_by_field_name("subscript", &mut cursor)
-            .map(|a| normalize_space(text(a)))
+            .map(arg_text)
             .collect()
     } else {
         let params = node.named_child(1)?;
@@ -181,7 +188,7 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
         params
             .named_children(&mut cursor)
             .filter(|n| n.kind() != "comment")
-            .map(|a| normalize_space(text(a)))
+            .map(arg_text)
             .collect()
     };
     let range = node.byte_range();
@@ -190,6 +197,14 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
         head,
         args,
     })
+}
+
+fn shorten(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    match text.char_indices().nth(MAX_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
 }
 
 fn normalize_space(s: &str) -> String {

@@ -1,0 +1,258 @@
+//! The four dependency checks, run together; each rule keeps its own code.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::diagnostic::LineIndex;
+use crate::project::{Import, ImportScope, OtherFiles, Project, ProjectFinding};
+
+use super::manifest::Group;
+use super::{is_app_code, tables, Checker, Model, Resolution};
+
+pub const HALLUCINATED: &str = "DEP001";
+pub const TRANSITIVE: &str = "DEP002";
+pub const UNUSED: &str = "DEP003";
+pub const DEV_IN_APP: &str = "DEP004";
+
+/// The module an import statement needs: for `from ns import sub` inside a
+/// namespace package, `ns.sub` (which says which distribution).
+fn needed_module(i: &Import) -> String {
+    let parts: Vec<&str> = i.module.split('.').collect();
+    let depth = tables::namespace_depth(parts[0], parts.get(1).copied());
+    if i.is_from && parts.len() < depth {
+        if let Some(n) = i.names.iter().find(|n| n.name != "*") {
+            return format!("{}.{}", i.module, n.name);
+        }
+    }
+    i.module.clone()
+}
+
+/// "`pydantic` is" or "`yaml` comes from `pyyaml`, which is".
+fn subject(shown: &str, dist: &str) -> String {
+    let top = shown.split('.').next().unwrap_or(shown);
+    if super::names::normalize(top) == dist {
+        format!("`{dist}` is")
+    } else {
+        format!("`{shown}` comes from `{dist}`, which is")
+    }
+}
+
+fn file_name(model: &Model, file: usize) -> String {
+    model.sources.files[file]
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub fn run(
+    project: &Project<'_>,
+    code: &'static str,
+    out: &mut Vec<ProjectFinding>,
+    other: &mut OtherFiles,
+) {
+    let model = Model::build(project);
+    for p in &model.sources.problems {
+        let f = &model.sources.files[p.file];
+        let lines = LineIndex::new(&f.source);
+        let pos = lines.position(p.offset, &f.source);
+        other.problem(
+            &f.path,
+            format!(
+                "line {}, column {}: {} (dependency checks may be incomplete)",
+                pos.line, pos.column, p.message
+            ),
+        );
+    }
+    if model.scopes.is_empty() {
+        return;
+    }
+    let mut checker = Checker::new(&model, project);
+    if code == UNUSED {
+        unused(project, &model, &mut checker, out, other);
+        return;
+    }
+    for (i, facts) in project.facts.iter().enumerate() {
+        let Some(scope) = model.file_scope.get(i).copied().flatten() else {
+            continue;
+        };
+        let info = &project.files[i];
+        if !checker.has_manifest(scope) || checker.opaque(scope) {
+            continue;
+        }
+        if info.is_test && !project.settings.dependencies.check_test_files {
+            continue;
+        }
+        let app = is_app_code(info);
+        // setup.py runs at build time, where the build backend provides setuptools.
+        let build_script = info.file_name() == "setup.py";
+        let mut reported: BTreeSet<usize> = BTreeSet::new();
+        for import in facts
+            .imports
+            .iter()
+            .filter(|i| i.level == 0 && !i.module.is_empty())
+        {
+            if import.guarded || !reported.insert(import.span.start) {
+                continue;
+            }
+            let module = needed_module(import);
+            let resolution = checker.resolve(&module, scope, app, import.scope);
+            if build_script && !matches!(resolution, Resolution::Unknown { .. }) {
+                continue;
+            }
+            let shown = &import.module;
+            let message = match (&resolution, code) {
+                (Resolution::Unknown { suggestion }, HALLUCINATED) => {
+                    let hint = suggestion
+                        .as_ref()
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    format!(
+                        "`{shown}` is not provided by any declared, locked or installed distribution, and no known package is named like it{hint}"
+                    )
+                }
+                (Resolution::Transitive { dist, via, evidence }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => {
+                    let what = subject(shown, dist);
+                    match via {
+                        Some(v) => format!("{what} not declared: {evidence} installs it only as a dependency of `{v}`"),
+                        None => format!("{what} not declared: only {evidence} lists it"),
+                    }
+                }
+                (Resolution::Undeclared { dist }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => format!(
+                    "{} not declared in any manifest: it works only while another package happens to install it",
+                    subject(shown, dist)
+                ),
+                (Resolution::Obscure { dist, suggestion }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => {
+                    let hint = suggestion
+                        .as_ref()
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    format!(
+                        "{} not declared, and it is not a widely used package: make sure it is the one you mean, then declare it{hint}",
+                        subject(shown, dist)
+                    )
+                }
+                (Resolution::DevOnly { dist, group, file }, DEV_IN_APP) => {
+                    let where_ = file_name(&model, *file);
+                    let group = if group.is_empty() { String::new() } else { format!(" (`{group}`)") };
+                    format!(
+                        "application code imports `{shown}`, but `{dist}` is declared only as a development dependency{group} in {where_}; production installs will not have it"
+                    )
+                }
+                _ => continue,
+            };
+            out.push(ProjectFinding {
+                code,
+                file: i,
+                span: import.span.clone(),
+                start: import.start,
+                end: import.start,
+                message,
+            });
+        }
+    }
+}
+
+fn unused(
+    project: &Project<'_>,
+    model: &Model,
+    checker: &mut Checker<'_>,
+    out: &mut Vec<ProjectFinding>,
+    other: &mut OtherFiles,
+) {
+    // Modules imported under each scope (any kind of import counts as a use).
+    let mut by_scope: HashMap<usize, BTreeSet<String>> = HashMap::new();
+    for (i, facts) in project.facts.iter().enumerate() {
+        let Some(scope) = model.file_scope.get(i).copied().flatten() else {
+            continue;
+        };
+        let set = by_scope.entry(scope).or_default();
+        for import in facts.imports.iter().chain(&facts.dynamic_imports) {
+            if import.level != 0 || import.module.is_empty() {
+                continue;
+            }
+            set.insert(import.module.clone());
+            if import.is_from {
+                for n in &import.names {
+                    if n.name != "*" {
+                        set.insert(format!("{}.{}", import.module, n.name));
+                    }
+                }
+            }
+        }
+    }
+    let settings = &project.settings.dependencies;
+    let mut used_names: BTreeSet<String> = BTreeSet::new();
+    for (scope, modules) in &by_scope {
+        for m in modules {
+            used_names.extend(checker.used_by(m, *scope));
+        }
+    }
+    for (s, scope) in model.scopes.iter().enumerate() {
+        // Files whose chain includes this scope.
+        let users: Vec<usize> = by_scope
+            .keys()
+            .copied()
+            .filter(|&u| model.chain(u).contains(&s))
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        let decl = &scope.decl;
+        let everything: Vec<&super::manifest::Declared> = model
+            .chain(s)
+            .into_iter()
+            .flat_map(|i| model.scopes[i].decl.declared.iter())
+            .collect();
+        for d in &decl.declared {
+            if d.group != Group::Runtime
+                || d.frozen
+                || decl.own_names.contains(&d.name)
+                || settings.ignore_unused.contains(&d.name)
+                || tables::used_without_import(&d.name)
+            {
+                continue;
+            }
+            // Declared to pin or enable something another declaration needs.
+            let pinned_transitive = everything.iter().any(|o| {
+                o.name != d.name
+                    && (model.chain(s).into_iter().any(|i| {
+                        model.scopes[i]
+                            .decl
+                            .locked
+                            .closure(&o.name, &o.extras)
+                            .contains(&d.name)
+                    }) || tables::extra_dists(&o.name, &o.extras).contains(&d.name.as_str())
+                        || model.scopes[s]
+                            .env
+                            .as_ref()
+                            .is_some_and(|e| e.requires_closure(&o.name).contains(&d.name)))
+            });
+            if pinned_transitive {
+                continue;
+            }
+            let used = used_names.contains(&d.name);
+            if used {
+                continue;
+            }
+            let f = &model.sources.files[d.file];
+            let index = other.add(&f.path, &f.source);
+            let lines = LineIndex::new(&f.source);
+            let where_ = f
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push(ProjectFinding {
+                code: UNUSED,
+                file: index,
+                span: d.span.clone(),
+                start: lines.position(d.span.start, &f.source),
+                end: lines.position(d.span.end, &f.source),
+                message: format!(
+                    "`{}` is declared as a dependency in {where_}, but no module imports it",
+                    d.written
+                ),
+            });
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! What the manifests of one directory declare, and the files they were read
+//! from (kept so findings can be shown in them).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::names::normalize;
+
+/// Which installs a declaration is part of.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    /// Installed with the application.
+    Runtime,
+    /// An extra of the project (`pip install app[postgres]`).
+    Optional(String),
+    /// Development only: dependency groups, dev extras, test requirement files.
+    Dev(String),
+}
+
+impl Group {
+    pub fn is_dev(&self) -> bool {
+        matches!(self, Group::Dev(_))
+    }
+
+    /// Extras and groups named like development tooling count as dev.
+    pub fn extra(name: &str) -> Group {
+        if is_dev_name(name) {
+            Group::Dev(name.to_owned())
+        } else {
+            Group::Optional(name.to_owned())
+        }
+    }
+}
+
+const DEV_WORDS: &[&str] = &[
+    "dev",
+    "devel",
+    "develop",
+    "development",
+    "test",
+    "tests",
+    "testing",
+    "lint",
+    "linting",
+    "linters",
+    "typing",
+    "types",
+    "mypy",
+    "doc",
+    "docs",
+    "documentation",
+    "ci",
+    "qa",
+    "check",
+    "checks",
+    "style",
+    "format",
+    "formatting",
+    "debug",
+    "local",
+    "bench",
+    "benchmark",
+    "benchmarks",
+    "coverage",
+    "tox",
+    "nox",
+    "pre-commit",
+    "precommit",
+    "tools",
+    "tooling",
+    "e2e",
+    "unit",
+    "integration",
+    "build",
+    "build-system",
+    "security",
+    "audit",
+    "notebook",
+    "notebooks",
+    "jupyter",
+];
+
+/// `dev`, `test-extra`, `requirements-dev`, `lint_tools`: any word of the
+/// name is a development word.
+pub fn is_dev_name(name: &str) -> bool {
+    let n = normalize(name);
+    n.split('-').any(|w| DEV_WORDS.contains(&w)) || DEV_WORDS.contains(&n.as_str())
+}
+
+/// One declared requirement, where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    /// Normalised distribution name.
+    pub name: String,
+    /// As written.
+    pub written: String,
+    /// Normalised extras requested (`passlib[bcrypt]` -> `bcrypt`).
+    pub extras: Vec<String>,
+    pub group: Group,
+    /// Index into [`Sources::files`].
+    pub file: usize,
+    pub span: Range<usize>,
+    /// Pinned with `==` in a file that looks like `pip freeze` output: the
+    /// declaration lists transitive packages too, so "unused" means nothing.
+    pub frozen: bool,
+}
+
+/// A locked (or installed-as-a-dependency) distribution and what it pulls in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockedPackage {
+    pub deps: BTreeSet<String>,
+    /// extra -> distributions it adds.
+    pub extras: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Distributions a lockfile (or pinned requirements file) installs.
+#[derive(Debug, Clone, Default)]
+pub struct LockGraph {
+    pub packages: BTreeMap<String, LockedPackage>,
+    /// Names of the lockfiles read, for messages.
+    pub sources: Vec<String>,
+}
+
+impl LockGraph {
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty()
+    }
+
+    pub fn add(&mut self, name: &str) -> &mut LockedPackage {
+        self.packages.entry(normalize(name)).or_default()
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.packages.contains_key(name)
+    }
+
+    /// Distributions brought in by installing `name[extras]`, the package itself excluded.
+    pub fn closure(&self, name: &str, extras: &[String]) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<String> = Vec::new();
+        if let Some(p) = self.packages.get(name) {
+            stack.extend(p.deps.iter().cloned());
+            for e in extras {
+                if let Some(more) = p.extras.get(e) {
+                    stack.extend(more.iter().cloned());
+                }
+            }
+        }
+        while let Some(n) = stack.pop() {
+            if n == name || !seen.insert(n.clone()) {
+                continue;
+            }
+            if let Some(p) = self.packages.get(&n) {
+                stack.extend(p.deps.iter().filter(|d| !seen.contains(*d)).cloned());
+            }
+        }
+        seen
+    }
+
+    /// What `name[extras]` adds through its extras alone (first hop).
+    pub fn extra_deps(&self, name: &str, extras: &[String]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        if let Some(p) = self.packages.get(name) {
+            for e in extras {
+                if let Some(more) = p.extras.get(e) {
+                    out.extend(more.iter().cloned());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn merge(&mut self, other: LockGraph) {
+        for (name, pkg) in other.packages {
+            let mine = self.packages.entry(name).or_default();
+            mine.deps.extend(pkg.deps);
+            for (e, d) in pkg.extras {
+                mine.extras.entry(e).or_default().extend(d);
+            }
+        }
+        self.sources.extend(other.sources);
+    }
+}
+
+/// What the manifests of one directory say.
+#[derive(Debug, Clone, Default)]
+pub struct Declarations {
+    pub declared: Vec<Declared>,
+    pub locked: LockGraph,
+    /// Normalised names of the project's own distribution(s).
+    pub own_names: BTreeSet<String>,
+    /// Import names the project says it ships (`packages = [...]`).
+    pub own_packages: BTreeSet<String>,
+    /// Dependencies are declared somewhere we cannot read (setup.py, dynamic
+    /// metadata): nothing can be called undeclared here.
+    pub opaque: bool,
+    /// At least one manifest declaring dependencies was found.
+    pub has_manifest: bool,
+}
+
+/// A manifest or lockfile read during the run.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub source: String,
+}
+
+/// A manifest problem: file, byte offset, message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: usize,
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Every manifest read, each once, and what was wrong with them.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<SourceFile>,
+    pub problems: Vec<Problem>,
+}
+
+impl Sources {
+    /// Read a file once; `None` when it does not exist or cannot be read as text.
+    pub fn load(&mut self, path: &Path) -> Option<usize> {
+        if let Some(i) = self.files.iter().position(|f| f.path == path) {
+            return Some(i);
+        }
+        let bytes = std::fs::read(path).ok()?;
+        let mut source = String::from_utf8_lossy(&bytes).into_owned();
+        if source.starts_with('\u{feff}') {
+            // Keep offsets stable for the reporters: replace, do not strip.
+            source.replace_range(0..3, "   ");
+        }
+        self.files.push(SourceFile {
+            path: path.to_path_buf(),
+            source,
+        });
+        Some(self.files.len() - 1)
+    }
+
+    pub fn problem(&mut self, file: usize, offset: usize, message: impl Into<String>) {
+        let p = Problem {
+            file,
+            offset,
+            message: message.into(),
+        };
+        if !self.problems.contains(&p) {
+            self.problems.push(p);
+        }
+    }
+}

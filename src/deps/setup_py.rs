@@ -1,0 +1,183 @@
+//! setup.py, read without running it: literal `install_requires`,
+//! `extras_require` and `tests_require` arguments (or module-level names bound
+//! to literals), and `name`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tree_sitter::Node;
+
+use super::manifest::{Declarations, Declared, Group, Sources};
+use super::names::normalize;
+use super::requirement;
+
+/// `false` when setup.py declares requirements we cannot read statically.
+pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> bool {
+    let Some(file) = sources.load(path) else {
+        return true;
+    };
+    let source = sources.files[file].source.clone();
+    let Some(tree) = crate::parse::parse(&source) else {
+        return false;
+    };
+    let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
+    let mut bindings: HashMap<&str, Node<'_>> = HashMap::new();
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor) {
+        if stmt.kind() != "expression_statement" {
+            continue;
+        }
+        if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
+            if let (Some(left), Some(right)) = (
+                a.child_by_field_name("left"),
+                a.child_by_field_name("right"),
+            ) {
+                if left.kind() == "identifier" {
+                    bindings.insert(text(left), right);
+                }
+            }
+        }
+    }
+    let mut readable = true;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "keyword_argument" {
+            let key = node.child_by_field_name("name").map(text).unwrap_or("");
+            let mut value = node.child_by_field_name("value");
+            if let Some(v) = value.filter(|v| v.kind() == "identifier") {
+                value = bindings.get(text(v)).copied();
+            }
+            match (key, value) {
+                ("name", Some(v)) if v.kind() == "string" => {
+                    out.own_names.insert(normalize(string_value(v, &source).0));
+                }
+                ("install_requires", Some(v)) => {
+                    out.has_manifest = true;
+                    readable &= push_list(sources, file, v, &source, &Group::Runtime, out);
+                }
+                ("tests_require", Some(v)) => {
+                    readable &=
+                        push_list(sources, file, v, &source, &Group::Dev("tests".into()), out);
+                }
+                ("extras_require", Some(v)) if v.kind() == "dictionary" => {
+                    let mut c = v.walk();
+                    for pair in v.named_children(&mut c).filter(|p| p.kind() == "pair") {
+                        let (Some(k), Some(list)) = (
+                            pair.child_by_field_name("key"),
+                            pair.child_by_field_name("value"),
+                        ) else {
+                            continue;
+                        };
+                        if k.kind() != "string" {
+                            continue;
+                        }
+                        let group = Group::extra(string_value(k, &source).0);
+                        readable &= push_list(sources, file, list, &source, &group, out);
+                    }
+                }
+                ("install_requires" | "tests_require" | "extras_require", None) => readable = false,
+                _ => {}
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return readable;
+            }
+        }
+    }
+}
+
+/// The content of a plain string literal and its byte offset.
+fn string_value<'s>(node: Node<'_>, source: &'s str) -> (&'s str, usize) {
+    let raw = source.get(node.byte_range()).unwrap_or("");
+    let prefix = raw.find(['"', '\'']).unwrap_or(0);
+    let body = &raw[prefix..];
+    let quote = if body.starts_with("\"\"\"") || body.starts_with("'''") {
+        3
+    } else {
+        1
+    };
+    if body.len() < 2 * quote {
+        return ("", node.start_byte());
+    }
+    (
+        &body[quote..body.len() - quote],
+        node.start_byte() + prefix + quote,
+    )
+}
+
+fn push_list(
+    sources: &mut Sources,
+    file: usize,
+    list: Node<'_>,
+    source: &str,
+    group: &Group,
+    out: &mut Declarations,
+) -> bool {
+    if !matches!(list.kind(), "list" | "tuple") {
+        return false;
+    }
+    let mut all_literal = true;
+    let mut c = list.walk();
+    for item in list.named_children(&mut c) {
+        if item.kind() == "comment" {
+            continue;
+        }
+        if item.kind() != "string" {
+            all_literal = false;
+            continue;
+        }
+        let (value, at) = string_value(item, source);
+        match requirement::parse(value) {
+            Ok(r) => {
+                let start = at + r.name_offset;
+                out.declared.push(Declared {
+                    name: normalize(&r.name),
+                    written: r.name.clone(),
+                    extras: r.extras.iter().map(|e| normalize(e)).collect(),
+                    group: group.clone(),
+                    file,
+                    span: start..start + r.name.len(),
+                    frozen: false,
+                });
+            }
+            Err(why) => sources.problem(file, item.start_byte(), why),
+        }
+    }
+    all_literal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_requirements() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("setup.py");
+        let text = "from setuptools import setup\nDEPS = ['requests>=2', \"PyYAML\"]\nsetup(name='tool', install_requires=DEPS, extras_require={'test': ['pytest']})\n";
+        std::fs::write(&path, text).unwrap();
+        let mut sources = Sources::default();
+        let mut out = Declarations::default();
+        assert!(read(&mut sources, &path, &mut out));
+        let names: Vec<&str> = out.declared.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, vec!["requests", "pyyaml", "pytest"]);
+        assert_eq!(&text[out.declared[1].span.clone()], "PyYAML");
+        assert!(out.own_names.contains("tool"));
+        std::fs::write(
+            &path,
+            "setup(install_requires=open('r.txt').read().split())\n",
+        )
+        .unwrap();
+        let mut sources = Sources::default();
+        assert!(!read(&mut sources, &path, &mut Declarations::default()));
+    }
+}

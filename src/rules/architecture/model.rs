@@ -1,0 +1,509 @@
+//! The project-wide view the layer rules share, built once per run: each
+//! file's layer, its real route handlers, and the first-party import edges.
+
+use std::collections::HashSet;
+
+use crate::project::arch::{self, Handler, Spot};
+use crate::project::layers::{self, Reason};
+use crate::project::{Import, ImportScope, Project, ProjectFinding};
+use crate::rules::fastapi;
+
+/// Resolution chains (re-exports, aliases of aliases) longer than this are given up on.
+const MAX_DEPTH: usize = 8;
+
+/// One first-party import of one module by another.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub from: usize,
+    /// The module the statement names.
+    pub to: usize,
+    /// Where the imported name is defined, through `__init__` re-exports.
+    pub defined_in: usize,
+    /// `from m import name`: the name, when it is not a module itself.
+    pub name: Option<String>,
+    /// Index into the importer's `facts.imports`.
+    pub import: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    /// Per file: index into `settings.layers.layers`, and why.
+    pub layers: Vec<Option<(usize, Reason)>>,
+    /// Per file: indices into `facts[file].arch.handlers` of real route handlers.
+    pub routes: Vec<Vec<usize>>,
+    /// Counted imports (scope per configuration), in file order.
+    pub edges: Vec<Edge>,
+}
+
+/// The model for this run, built by whichever rule asks first.
+pub fn get<'p>(project: &'p Project<'_>) -> &'p Model {
+    project.arch.get_or_init(|| Model::build(project))
+}
+
+impl Model {
+    pub fn build(project: &Project<'_>) -> Model {
+        let n = project.files.len();
+        let settings = &project.settings.layers;
+        let mut model = Model {
+            layers: Vec::with_capacity(n),
+            routes: Vec::with_capacity(n),
+            edges: Vec::new(),
+        };
+        for file in 0..n {
+            let routes: Vec<usize> = if project.files[file].is_test {
+                Vec::new()
+            } else {
+                project.facts[file]
+                    .arch
+                    .handlers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| {
+                        is_router(project, file, &h.receiver)
+                            || h.also.iter().any(|(r, _)| is_router(project, file, r))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            let layer = if project.files[file].is_test {
+                None
+            } else {
+                let module = &project.modules.modules[file];
+                let facts = &project.facts[file];
+                settings
+                    .classify_detailed(&module.names, &project.files[file].rel)
+                    .filter(|(layer, _, by_stem)| {
+                        // A file merely named `api.py`/`views.py` (a settings
+                        // section, a client) is an endpoint only if it uses FastAPI;
+                        // modules inside an `api/` package always are.
+                        !by_stem
+                            || module.is_package
+                            || settings.layers[*layer].name != layers::ENDPOINT
+                            || uses_fastapi(facts)
+                    })
+                    .map(|(layer, reason, _)| (layer, reason))
+                    .or_else(|| {
+                        let creates_router = !project.facts[file].arch.routers.is_empty();
+                        (creates_router && !routes.is_empty())
+                            .then(|| settings.index_of(layers::ENDPOINT))
+                            .flatten()
+                            .map(|i| (i, Reason::Routes))
+                    })
+            };
+            model.layers.push(layer);
+            model.routes.push(routes);
+        }
+        for from in 0..n {
+            if project.files[from].is_test {
+                continue;
+            }
+            for (index, import) in project.facts[from].imports.iter().enumerate() {
+                if !counts(project, from, import) {
+                    continue;
+                }
+                for target in project.modules.resolve_import(from, import) {
+                    if target.file == from || project.files[target.file].is_test {
+                        continue;
+                    }
+                    let defined_in = target
+                        .name
+                        .as_deref()
+                        .and_then(|name| follow_reexport(project, target.file, name, 0))
+                        .unwrap_or(target.file);
+                    model.edges.push(Edge {
+                        from,
+                        to: target.file,
+                        defined_in,
+                        name: target.name,
+                        import: index,
+                    });
+                }
+            }
+        }
+        model
+    }
+
+    pub fn layer_name<'s>(&self, project: &'s Project<'_>, file: usize) -> Option<&'s str> {
+        let (index, _) = self.layers.get(file)?.as_ref()?;
+        Some(project.settings.layers.layers[*index].name.as_str())
+    }
+
+    /// The layer an edge reaches: where the name is defined when that is
+    /// classified, else the module named in the statement.
+    pub fn target_layer(&self, edge: &Edge) -> Option<usize> {
+        self.layers[edge.defined_in]
+            .as_ref()
+            .or(self.layers[edge.to].as_ref())
+            .map(|(i, _)| *i)
+    }
+
+    pub fn route_handlers<'p>(
+        &'p self,
+        project: &'p Project<'_>,
+    ) -> impl Iterator<Item = (usize, &'p Handler)> + 'p {
+        self.routes.iter().enumerate().flat_map(move |(file, hs)| {
+            hs.iter()
+                .map(move |&h| (file, &project.facts[file].arch.handlers[h]))
+        })
+    }
+}
+
+fn uses_fastapi(facts: &crate::project::FileFacts) -> bool {
+    !facts.arch.routers.is_empty()
+        || !facts.arch.handlers.is_empty()
+        || facts.imports.iter().any(|i| {
+            i.level == 0 && matches!(i.module.split('.').next(), Some("fastapi" | "starlette"))
+        })
+}
+
+/// The route decorator of a route handler: the first whose receiver is a router.
+pub fn route_of<'h>(
+    project: &Project<'_>,
+    file: usize,
+    handler: &'h Handler,
+) -> (&'h str, &'h str) {
+    std::iter::once((handler.receiver.as_str(), handler.method))
+        .chain(handler.also.iter().map(|(r, m)| (r.as_str(), *m)))
+        .find(|(r, _)| is_router(project, file, r))
+        .unwrap_or((handler.receiver.as_str(), handler.method))
+}
+
+/// Does this import (made in `file`) count for layers and cycles under the configuration?
+pub fn counts(project: &Project<'_>, file: usize, import: &Import) -> bool {
+    // `if __name__ == "__main__":` runs only as a script, never on import.
+    if project.facts[file]
+        .arch
+        .main_blocks
+        .iter()
+        .any(|b| b.start <= import.span.start && import.span.end <= b.end)
+    {
+        return false;
+    }
+    match import.scope {
+        ImportScope::Module => true,
+        ImportScope::Function => project.settings.layers.count_function_imports,
+        ImportScope::TypeChecking => project.settings.layers.count_type_checking_imports,
+    }
+}
+
+pub fn module_name<'p>(project: &'p Project<'_>, file: usize) -> &'p str {
+    let name = project.modules.modules[file].primary();
+    if name.is_empty() {
+        &project.files[file].rel
+    } else {
+        name
+    }
+}
+
+pub fn finding(code: &'static str, file: usize, spot: &Spot, message: String) -> ProjectFinding {
+    ProjectFinding {
+        code,
+        file,
+        span: spot.span.clone(),
+        start: spot.start,
+        end: spot.end,
+        message,
+    }
+}
+
+/// The import statement as a place to report.
+pub fn import_spot(project: &Project<'_>, file: usize, import: usize) -> Spot {
+    let imp = &project.facts[file].imports[import];
+    Spot {
+        span: imp.span.clone(),
+        start: imp.start,
+        end: imp.start,
+    }
+}
+
+/// Is the decorator receiver in `file` a FastAPI router?
+pub fn is_router(project: &Project<'_>, file: usize, receiver: &str) -> bool {
+    let facts = &project.facts[file];
+    if facts.arch.routers.iter().any(|r| r == receiver) {
+        return true;
+    }
+    if let Some((target, name)) = resolve_name(project, file, receiver, 0) {
+        return project.facts[target].arch.routers.contains(&name);
+    }
+    fastapi::looks_like_router_name(fastapi::last_segment(receiver))
+        && facts
+            .imports
+            .iter()
+            .any(|i| i.level == 0 && i.module.split('.').next() == Some("fastapi"))
+}
+
+/// Where a module-level name of `file` comes from, when it is imported from
+/// another first-party module: that module's file (through re-exports).
+fn follow_reexport(project: &Project<'_>, file: usize, name: &str, depth: usize) -> Option<usize> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let facts = &project.facts[file];
+    let import = facts.imports.iter().rev().find(|i| {
+        i.is_from
+            && i.scope != ImportScope::Function
+            && i.names
+                .iter()
+                .any(|n| n.alias.as_deref().unwrap_or(&n.name) == name)
+    })?;
+    let original = import
+        .names
+        .iter()
+        .find(|n| n.alias.as_deref().unwrap_or(&n.name) == name)?
+        .name
+        .clone();
+    let resolved = project.modules.resolve_import(file, import);
+    let target = resolved.iter().find(|r| match &r.name {
+        Some(n) => *n == original,
+        None => r.module.rsplit('.').next() == Some(original.as_str()),
+    })?;
+    if target.file == file {
+        return None;
+    }
+    match &target.name {
+        Some(n) => Some(follow_reexport(project, target.file, n, depth + 1).unwrap_or(target.file)),
+        None => Some(target.file),
+    }
+}
+
+/// A dotted name used in `file` (`SessionDep`, `deps.SessionDep`,
+/// `app.api.deps.SessionDep`) resolved to the first-party file defining it
+/// and its name there; follows `__init__` re-exports.
+pub fn resolve_name(
+    project: &Project<'_>,
+    file: usize,
+    dotted: &str,
+    depth: usize,
+) -> Option<(usize, String)> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let imports = &project.facts[file].imports;
+    let (head, rest) = match dotted.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (dotted, None),
+    };
+    // `from m import X` / `from m import module as X`
+    if let Some((import, original)) = arch::imported_from(head, imports) {
+        let resolved = project.modules.resolve_import(file, import);
+        let target = resolved.iter().find(|r| match &r.name {
+            Some(n) => n == original,
+            None => r.module.rsplit('.').next() == Some(original),
+        })?;
+        return match (&target.name, rest) {
+            (Some(n), None) => {
+                let n = n.clone();
+                let deeper = follow_name(project, target.file, &n, depth + 1);
+                Some(deeper.unwrap_or((target.file, n)))
+            }
+            (None, Some(rest)) if !rest.contains('.') => {
+                let deeper = follow_name(project, target.file, rest, depth + 1);
+                Some(deeper.unwrap_or((target.file, rest.to_owned())))
+            }
+            _ => None,
+        };
+    }
+    // `import a.b as m` + `m.X`, `import a.b` + `a.b.X`
+    let (module_part, name) = dotted.rsplit_once('.')?;
+    let imported = imports.iter().any(|i| {
+        !i.is_from
+            && i.level == 0
+            && match &i.alias {
+                Some(alias) => alias == module_part,
+                None => i.module == module_part || i.module.starts_with(&format!("{module_part}.")),
+            }
+    });
+    if !imported {
+        return None;
+    }
+    let module = imports
+        .iter()
+        .find(|i| !i.is_from && i.alias.as_deref() == Some(module_part))
+        .map_or(module_part, |i| i.module.as_str());
+    let target = project.modules.resolve(module)?;
+    let deeper = follow_name(project, target, name, depth + 1);
+    Some(deeper.unwrap_or((target, name.to_owned())))
+}
+
+/// A name of `file` that is itself imported there from another first-party module.
+fn follow_name(
+    project: &Project<'_>,
+    file: usize,
+    name: &str,
+    depth: usize,
+) -> Option<(usize, String)> {
+    if depth > MAX_DEPTH || name.contains('.') {
+        return None;
+    }
+    let facts = &project.facts[file].arch;
+    let defined_here = facts.aliases.iter().any(|a| a.name == name)
+        || facts.functions.iter().any(|f| f.name == name)
+        || facts.routers.iter().any(|r| r == name)
+        || facts.http_exception_classes.iter().any(|(c, _)| c == name);
+    if defined_here {
+        return None;
+    }
+    resolve_name(project, file, name, depth)
+}
+
+thread_local! {
+    /// Work left for the current question (aliases of aliases can fan out).
+    static BUDGET: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Account for one step of a session question; a fresh question (depth 0)
+/// gets a fresh budget, so hostile alias webs cannot blow up.
+fn spend(depth: usize) -> bool {
+    BUDGET.with(|b| {
+        if depth == 0 {
+            b.set(1_000);
+        }
+        let left = b.get();
+        if left == 0 {
+            return false;
+        }
+        b.set(left - 1);
+        true
+    })
+}
+
+/// Types that are a SQLAlchemy/SQLModel session.
+const SESSION_TYPES: &[&str] = &[
+    "Session",
+    "AsyncSession",
+    "scoped_session",
+    "async_scoped_session",
+];
+
+/// Is the dotted type name, as used in `file`, a database session class?
+pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
+    if depth > MAX_DEPTH || !spend(depth) {
+        return false;
+    }
+    let imports = &project.facts[file].imports;
+    if let Some((base, attr)) = dotted.rsplit_once('.') {
+        if !SESSION_TYPES.contains(&attr) {
+            return false;
+        }
+        let head = base.split('.').next().unwrap_or(base);
+        return imports.iter().any(|i| {
+            !i.is_from
+                && i.level == 0
+                && arch::is_sql_module(&i.module)
+                && (i.alias.as_deref() == Some(base)
+                    || (i.alias.is_none() && i.module.split('.').next() == Some(head)))
+        }) || arch::imported_from(head, imports)
+            .is_some_and(|(i, _)| i.level == 0 && arch::is_sql_module(&i.module));
+    }
+    match arch::imported_from(dotted, imports) {
+        Some((import, original)) if import.level == 0 && arch::is_sql_module(&import.module) => {
+            SESSION_TYPES.contains(&original)
+        }
+        Some(_) => match resolve_name(project, file, dotted, depth + 1) {
+            Some((target, name)) => is_session_type(project, target, &name, depth + 1),
+            None => false,
+        },
+        None => match project.facts[file]
+            .arch
+            .aliases
+            .iter()
+            .rev()
+            .find(|a| a.name == dotted)
+        {
+            // `AsyncSession = _AsyncSession`
+            Some(alias) => alias
+                .digest
+                .names
+                .iter()
+                .any(|n| n != dotted && is_session_type(project, file, n, depth + 1)),
+            // Only the unambiguous name counts when its import is not visible (star imports).
+            None => dotted == "AsyncSession",
+        },
+    }
+}
+
+/// Is the name (used in `file`) a project-defined `Annotated` alias that
+/// carries a database session?
+pub fn is_session_alias(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
+    if depth > MAX_DEPTH || !spend(depth) {
+        return false;
+    }
+    if !dotted.contains('.') {
+        if let Some(alias) = project.facts[file]
+            .arch
+            .aliases
+            .iter()
+            .rev()
+            .find(|a| a.name == dotted)
+        {
+            return alias.digest.names.iter().any(|n| {
+                n != dotted
+                    && (is_session_type(project, file, n, depth + 1)
+                        || is_session_alias(project, file, n, depth + 1))
+            }) || alias
+                .digest
+                .providers
+                .iter()
+                .any(|p| is_session_provider(project, file, p, depth + 1));
+        }
+    }
+    match resolve_name(project, file, dotted, depth + 1) {
+        Some((target, name)) if target != file || name != dotted => {
+            is_session_alias(project, target, &name, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+/// Is the dependency provider (as named in `file`) one that yields a database session?
+pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, depth: usize) -> bool {
+    if depth > MAX_DEPTH || !spend(depth) {
+        return false;
+    }
+    if !dotted.contains('.') {
+        if let Some(f) = project.facts[file]
+            .arch
+            .functions
+            .iter()
+            .rev()
+            .find(|f| f.name == dotted)
+        {
+            return match &f.returns {
+                Some(names) => names.iter().any(|n| {
+                    is_session_type(project, file, n, depth + 1)
+                        || is_session_alias(project, file, n, depth + 1)
+                }),
+                None => arch::provider_name_says_session(dotted),
+            };
+        }
+    }
+    match resolve_name(project, file, dotted, depth + 1) {
+        Some((target, name)) if target != file || name != dotted => {
+            is_session_provider(project, target, &name, depth + 1)
+        }
+        _ => arch::provider_name_says_session(dotted),
+    }
+}
+
+/// Names already reported, to report one finding per place.
+#[derive(Default)]
+pub struct Seen(HashSet<(usize, usize, usize)>);
+
+impl Seen {
+    pub fn first(&mut self, a: usize, b: usize, c: usize) -> bool {
+        self.0.insert((a, b, c))
+    }
+}
+
+/// How a message names what an edge imports, with the layer it lands in.
+pub fn describe_target(project: &Project<'_>, edge: &Edge, layer: &str) -> String {
+    let to = module_name(project, edge.to);
+    match &edge.name {
+        None => format!("`{to}` ({layer})"),
+        Some(name) if edge.defined_in == edge.to => format!("`{name}` from `{to}` ({layer})"),
+        Some(name) => format!(
+            "`{name}` from `{to}` ({layer}, defined in `{}`)",
+            module_name(project, edge.defined_in)
+        ),
+    }
+}

@@ -1,0 +1,57 @@
+//! LAY003: a lower layer importing a higher one.
+
+use crate::diagnostic::Severity;
+use crate::project::{Project, ProjectFinding};
+use crate::rules::architecture::model::{self, Seen};
+use crate::rules::{Family, ProjectRule, RuleMeta};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "LAY003",
+    name: "upward-import",
+    family: Family::Architecture,
+    severity: Severity::Blocker,
+    fixable: false,
+    summary: "A lower layer imports a higher one (repository -> service, model -> repository, service -> endpoint, ...)",
+    help: "move what both need into the lower layer, or pass it in from above; lower layers must not know higher ones",
+    doc: include_str!("../../../rules/LAY003.md"),
+    security_severity: None,
+};
+
+#[derive(Default)]
+pub struct UpwardImport;
+
+impl ProjectRule for UpwardImport {
+    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
+        let model = model::get(project);
+        let layers = &project.settings.layers.layers;
+        let mut seen = Seen::default();
+        for edge in &model.edges {
+            let Some((from_layer, _)) = &model.layers[edge.from] else {
+                continue;
+            };
+            let Some(to_layer) = model.target_layer(edge) else {
+                continue;
+            };
+            let (Some(a), Some(c)) = (layers[*from_layer].rank, layers[to_layer].rank) else {
+                continue;
+            };
+            if c >= a || !seen.first(edge.from, edge.import, 0) {
+                continue;
+            }
+            let message = format!(
+                "`{}` ({}) imports {}, a higher layer; {} code must not depend on {} code",
+                model::module_name(project, edge.from),
+                layers[*from_layer].name,
+                model::describe_target(project, edge, &layers[to_layer].name),
+                layers[*from_layer].name,
+                layers[to_layer].name,
+            );
+            out.push(model::finding(
+                META.code,
+                edge.from,
+                &model::import_spot(project, edge.from, edge.import),
+                message,
+            ));
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! ASY002: blocking calls (sleep, sync HTTP, subprocess, sync DB drivers,
+//! sync SQLAlchemy `session.query`) inside `async def`.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::project::Import;
+use crate::rules::pyast::{self, fid};
+use crate::rules::{Family, Rule, RuleMeta};
+
+/// Last segments of callees worth resolving; everything else is skipped
+/// before any allocation.
+const INTERESTING: &[&str] = &[
+    "sleep",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "stream",
+    "send",
+    "urlopen",
+    "Client",
+    "Session",
+    "session",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "Popen",
+    "getoutput",
+    "getstatusoutput",
+    "system",
+    "popen",
+    "connect",
+    "query",
+];
+
+const HTTP_VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request",
+];
+
+/// Constructors of synchronous HTTP clients whose methods block.
+const SYNC_CLIENTS: &[&str] = &[
+    "httpx.Client",
+    "requests.Session",
+    "requests.session",
+    "requests.sessions.Session",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sleep,
+    Http,
+    Process,
+    Driver,
+}
+
+/// Fully qualified blocking callables and what they are.
+fn classify(qualified: &str) -> Option<Kind> {
+    let (module, name) = qualified.rsplit_once('.')?;
+    match module {
+        "time" if name == "sleep" => Some(Kind::Sleep),
+        "requests" | "requests.api" if HTTP_VERBS.contains(&name) => Some(Kind::Http),
+        "requests" if name == "Session" || name == "session" => Some(Kind::Http),
+        "httpx" if HTTP_VERBS.contains(&name) || name == "stream" || name == "Client" => {
+            Some(Kind::Http)
+        }
+        "urllib3" if name == "request" => Some(Kind::Http),
+        "urllib.request" if name == "urlopen" => Some(Kind::Http),
+        "subprocess"
+            if matches!(
+                name,
+                "run"
+                    | "call"
+                    | "check_call"
+                    | "check_output"
+                    | "Popen"
+                    | "getoutput"
+                    | "getstatusoutput"
+            ) =>
+        {
+            Some(Kind::Process)
+        }
+        "os" if matches!(name, "system" | "popen") => Some(Kind::Process),
+        "psycopg2" | "psycopg" | "sqlite3" | "pymysql" | "MySQLdb" | "mysql.connector"
+        | "cx_Oracle" | "oracledb" | "pyodbc"
+            if name == "connect" =>
+        {
+            Some(Kind::Driver)
+        }
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+pub struct BlockingCall {
+    aliases: pyast::AliasCache,
+    candidates: Vec<Candidate>,
+    /// (function, local name, constructor or annotation as written)
+    bindings: Vec<(usize, String, String)>,
+}
+
+struct Candidate {
+    span: Range<usize>,
+    scope: usize,
+    callee: String,
+    awaited: bool,
+}
+
+impl Rule for BlockingCall {
+    const META: RuleMeta = RuleMeta {
+        code: "ASY002",
+        name: "blocking-call-in-async",
+        family: Family::Async,
+        severity: Severity::Blocker,
+        fixable: false,
+        summary: "A blocking call (sleep, sync HTTP, subprocess, sync DB driver) inside `async def`",
+        help: "use the async equivalent (`asyncio.sleep`, `httpx.AsyncClient`, `asyncio.create_subprocess_exec`, an async driver) or move the call to a thread with `asyncio.to_thread`",
+        doc: include_str!("../../../rules/ASY002.md"),
+        security_severity: None,
+    };
+    const KINDS: &'static [&'static str] = &[
+        "call",
+        "assignment",
+        "as_pattern",
+        "typed_parameter",
+        "typed_default_parameter",
+    ];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        match node.kind() {
+            "call" => self.visit_call(node, cx),
+            "assignment" => {
+                let (Some(left), Some(right)) = (
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
+                ) else {
+                    return;
+                };
+                if left.kind() == "identifier" {
+                    self.bind_constructor(left, right, cx);
+                }
+            }
+            "as_pattern" => {
+                let (Some(value), Some(alias)) =
+                    (node.named_child(0), node.child_by_field_id(*fid::ALIAS))
+                else {
+                    return;
+                };
+                if let Some(target) = alias.named_child(0).filter(|t| t.kind() == "identifier") {
+                    self.bind_constructor(target, value, cx);
+                }
+            }
+            _ => {
+                // `client: httpx.Client` parameters.
+                let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
+                    return;
+                };
+                let written = cx.text(annotation);
+                if !(written.ends_with("Client") || written.ends_with("Session")) {
+                    return;
+                }
+                let name = if node.kind() == "typed_parameter" {
+                    node.named_child(0)
+                } else {
+                    node.child_by_field_id(*fid::NAME)
+                };
+                let Some(name) = name.filter(|n| n.kind() == "identifier") else {
+                    return;
+                };
+                if !pyast::in_async_function(cx.ancestors) {
+                    return;
+                }
+                let scope = pyast::scope_key(cx.ancestors);
+                self.bindings
+                    .push((scope, cx.text(name).to_owned(), written.to_owned()));
+            }
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        let imports = cx.imports;
+        let clients: HashSet<(usize, &str)> = self
+            .bindings
+            .iter()
+            .filter(|(_, _, ctor)| pyast::resolves_to(ctor, imports, SYNC_CLIENTS).is_some())
+            .map(|(scope, name, _)| (*scope, name.as_str()))
+            .collect();
+        for c in std::mem::take(&mut self.candidates) {
+            if let Some(message) = judge(&c, imports, &clients) {
+                cx.report_span(c.span, message);
+            }
+        }
+    }
+}
+
+impl BlockingCall {
+    fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+            return;
+        };
+        let last = match function.kind() {
+            "identifier" => function,
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
+                Some(a) => a,
+                None => return,
+            },
+            _ => return,
+        };
+        let name = cx.text(last);
+        if !(INTERESTING.contains(&name)
+            || function.kind() == "identifier" && self.aliases.contains(name, cx.imports))
+        {
+            return;
+        }
+        if !pyast::in_async_function(cx.ancestors) {
+            return;
+        }
+        let Some(callee) = pyast::dotted_name(function, cx.source) else {
+            return;
+        };
+        let awaited = cx.parent().is_some_and(|p| p.kind() == "await");
+        self.candidates.push(Candidate {
+            span: node.byte_range(),
+            scope: pyast::scope_key(cx.ancestors),
+            callee: callee.into_owned(),
+            awaited,
+        });
+    }
+
+    /// `name = httpx.Client(...)` or `with httpx.Client() as name` inside `async def`.
+    fn bind_constructor(&mut self, name: Node<'_>, value: Node<'_>, cx: &Cx<'_>) {
+        if value.kind() != "call" {
+            return;
+        }
+        let Some(function) = value.child_by_field_id(*fid::FUNCTION) else {
+            return;
+        };
+        let Some(callee) = pyast::dotted_name(function, cx.source) else {
+            return;
+        };
+        let last = pyast::last_segment(&callee);
+        if !(last == "Client" || last.eq_ignore_ascii_case("session")) {
+            return;
+        }
+        if !pyast::in_async_function(cx.ancestors) {
+            return;
+        }
+        let scope = pyast::scope_key(cx.ancestors);
+        self.bindings
+            .push((scope, cx.text(name).to_owned(), callee.into_owned()));
+    }
+}
+
+fn judge(c: &Candidate, imports: &[Import], clients: &HashSet<(usize, &str)>) -> Option<String> {
+    if c.awaited {
+        // Whatever it is, it is awaitable, so not the blocking API.
+        return None;
+    }
+    let callee = c.callee.as_str();
+    let resolved = pyast::resolve_with(callee, imports, |q| classify(q).map(|k| (k, q.to_owned())));
+    if let Some((kind, qualified)) = resolved {
+        return Some(message(kind, &qualified));
+    }
+    let (receiver, method) = callee.rsplit_once('.')?;
+    if clients.contains(&(c.scope, receiver))
+        && (HTTP_VERBS.contains(&method) || matches!(method, "stream" | "send"))
+    {
+        return Some(format!(
+            "`{callee}()` is a blocking HTTP call on a synchronous client inside `async def`; use `httpx.AsyncClient` and `await` it"
+        ));
+    }
+    if method == "query" && is_session_name(pyast::last_segment(receiver)) {
+        return Some(format!(
+            "`{callee}()` is the synchronous SQLAlchemy query API inside `async def`; it blocks the event loop: use an `AsyncSession` and `await session.execute(select(...))`"
+        ));
+    }
+    None
+}
+
+fn is_session_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "session" | "db" | "sess" | "db_session" | "dbsession"
+    ) || lower.ends_with("_session")
+}
+
+fn message(kind: Kind, qualified: &str) -> String {
+    match kind {
+        Kind::Sleep => format!(
+            "`{qualified}()` blocks the event loop inside `async def`; use `await asyncio.sleep()`"
+        ),
+        Kind::Http if qualified.ends_with("Client") || qualified.ends_with("ession") => format!(
+            "`{qualified}()` creates a synchronous HTTP client inside `async def`; its requests block the event loop: use `httpx.AsyncClient`"
+        ),
+        Kind::Http => format!(
+            "`{qualified}()` is a blocking HTTP call inside `async def`; use an async client (`httpx.AsyncClient`, `aiohttp`) and `await` it"
+        ),
+        Kind::Process => format!(
+            "`{qualified}()` blocks the event loop while the process runs; use `asyncio.create_subprocess_exec()` or `asyncio.to_thread()`"
+        ),
+        Kind::Driver => format!(
+            "`{qualified}()` opens a synchronous database connection inside `async def`; use an async driver (asyncpg, aiosqlite, aiomysql, psycopg's `AsyncConnection`)"
+        ),
+    }
+}

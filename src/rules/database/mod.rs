@@ -1,0 +1,2 @@
+//! Database access patterns.
+pub mod query_in_loop;

@@ -1,0 +1,527 @@
+//! Helpers over tree-sitter-python nodes shared by several rules: dotted
+//! names, call arguments, string literals, enclosing scopes, and resolving a
+//! local name to the module attribute it was imported as.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::project::{Import, ImportScope};
+
+/// Field ids of tree-sitter-python, looked up once: `child_by_field_name`
+/// compares the name against every field of the grammar on each call, which
+/// shows up in profiles for rules that run on every call node.
+pub mod fid {
+    use std::sync::LazyLock;
+
+    fn id(name: &str) -> u16 {
+        crate::parse::language()
+            .field_id_for_name(name)
+            .map_or(0, |id| id.get())
+    }
+
+    macro_rules! fields {
+        ($($constant:ident = $name:literal),* $(,)?) => {
+            $(pub static $constant: LazyLock<u16> = LazyLock::new(|| id($name));)*
+        };
+    }
+
+    fields! {
+        ALIAS = "alias",
+        ARGUMENTS = "arguments",
+        ATTRIBUTE = "attribute",
+        BODY = "body",
+        DEFINITION = "definition",
+        EXPRESSION = "expression",
+        FUNCTION = "function",
+        KEY = "key",
+        LEFT = "left",
+        NAME = "name",
+        OBJECT = "object",
+        OPERATOR = "operator",
+        PARAMETERS = "parameters",
+        RETURN_TYPE = "return_type",
+        RIGHT = "right",
+        SUBSCRIPT = "subscript",
+        SUPERCLASSES = "superclasses",
+        TYPE = "type",
+        VALUE = "value",
+    }
+}
+
+pub fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
+    source.get(node.byte_range()).unwrap_or("")
+}
+
+/// `a.b.c` when the expression is only identifiers joined by attribute
+/// access (no calls, subscripts or literals); whitespace and comments inside
+/// the chain are dropped.
+pub fn dotted_name<'s>(node: Node<'_>, source: &'s str) -> Option<Cow<'s, str>> {
+    let mut current = node;
+    let mut depth = 0usize;
+    loop {
+        match current.kind() {
+            "identifier" => break,
+            "attribute" => {
+                let attr = current.child_by_field_id(*fid::ATTRIBUTE)?;
+                if attr.kind() != "identifier" {
+                    return None;
+                }
+                current = current.child_by_field_id(*fid::OBJECT)?;
+                depth += 1;
+                if depth > 64 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    let raw = text(node, source);
+    if raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b >= 0x80)
+    {
+        return Some(Cow::Borrowed(raw));
+    }
+    // Rebuild from the identifiers, outermost last.
+    let mut parts = Vec::with_capacity(depth + 1);
+    let mut current = node;
+    while current.kind() == "attribute" {
+        parts.push(text(current.child_by_field_id(*fid::ATTRIBUTE)?, source));
+        current = current.child_by_field_id(*fid::OBJECT)?;
+    }
+    parts.push(text(current, source));
+    parts.reverse();
+    Some(Cow::Owned(parts.join(".")))
+}
+
+/// The part after the last dot.
+pub fn last_segment(dotted: &str) -> &str {
+    dotted.rsplit('.').next().unwrap_or(dotted)
+}
+
+/// The part before the first dot.
+pub fn first_segment(dotted: &str) -> &str {
+    dotted.split('.').next().unwrap_or(dotted)
+}
+
+/// Calls `check` with every fully qualified name `dotted` may stand for given
+/// the file's imports (`t.sleep` with `import time as t` is `time.sleep`;
+/// `sleep` with `from time import sleep` is `time.sleep`; star imports are
+/// tried too) and returns the first answer.
+pub fn resolve_with<T>(
+    dotted: &str,
+    imports: &[Import],
+    mut check: impl FnMut(&str) -> Option<T>,
+) -> Option<T> {
+    let (head, rest) = match dotted.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (dotted, None),
+    };
+    let mut buf = String::new();
+    let mut star_modules: Vec<&str> = Vec::new();
+    for imp in imports {
+        if imp.level != 0 {
+            continue;
+        }
+        buf.clear();
+        if imp.is_from {
+            for n in &imp.names {
+                if n.name == "*" {
+                    star_modules.push(&imp.module);
+                    continue;
+                }
+                if n.alias.as_deref().unwrap_or(&n.name) == head {
+                    buf.push_str(&imp.module);
+                    buf.push('.');
+                    buf.push_str(&n.name);
+                    break;
+                }
+            }
+        } else {
+            match &imp.alias {
+                Some(alias) if alias == head => buf.push_str(&imp.module),
+                None if first_segment(&imp.module) == head => buf.push_str(head),
+                _ => {}
+            }
+        }
+        if buf.is_empty() {
+            continue;
+        }
+        if let Some(rest) = rest {
+            buf.push('.');
+            buf.push_str(rest);
+        }
+        if let Some(found) = check(&buf) {
+            return Some(found);
+        }
+    }
+    for module in star_modules {
+        buf.clear();
+        buf.push_str(module);
+        buf.push('.');
+        buf.push_str(dotted);
+        if let Some(found) = check(&buf) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// The target among `targets` that `dotted` resolves to through the imports.
+pub fn resolves_to<'t>(dotted: &str, imports: &[Import], targets: &[&'t str]) -> Option<&'t str> {
+    resolve_with(dotted, imports, |q| {
+        targets.iter().copied().find(|t| *t == q)
+    })
+}
+
+/// Is a bare name bound by an import (so it is not the builtin of that name)?
+pub fn imported(name: &str, imports: &[Import]) -> bool {
+    imported_in(name, imports, None)
+}
+
+/// Like [`imported`], but imports made inside a function only count for a
+/// use inside that same function (`function` is its byte range).
+pub fn imported_in(name: &str, imports: &[Import], function: Option<&Range<usize>>) -> bool {
+    imports.iter().any(|imp| {
+        if imp.scope == ImportScope::Function
+            && !function.is_some_and(|f| f.contains(&imp.span.start))
+        {
+            return false;
+        }
+        if imp.is_from {
+            imp.names
+                .iter()
+                .any(|n| n.name != "*" && n.alias.as_deref().unwrap_or(&n.name) == name)
+        } else {
+            match &imp.alias {
+                Some(alias) => alias == name,
+                None => first_segment(&imp.module) == name,
+            }
+        }
+    })
+}
+
+/// Is `name` an alias given by `from m import x as name`? Lets rules whose
+/// cheap pre-filter looks at callee names still see renamed imports.
+pub fn is_import_alias(name: &str, imports: &[Import]) -> bool {
+    imports
+        .iter()
+        .any(|imp| imp.is_from && imp.names.iter().any(|n| n.alias.as_deref() == Some(name)))
+}
+
+/// [`is_import_alias`] for rules that ask on every call: the aliases are
+/// collected once per new import instead of rescanning all imports.
+#[derive(Debug, Default)]
+pub struct AliasCache {
+    seen: usize,
+    aliases: Vec<String>,
+}
+
+impl AliasCache {
+    pub fn contains(&mut self, name: &str, imports: &[Import]) -> bool {
+        if self.seen < imports.len() {
+            for imp in &imports[self.seen..] {
+                if imp.is_from {
+                    self.aliases
+                        .extend(imp.names.iter().filter_map(|n| n.alias.clone()));
+                }
+            }
+            self.seen = imports.len();
+        }
+        !self.aliases.is_empty() && self.aliases.iter().any(|a| a == name)
+    }
+}
+
+/// The innermost `def` or `lambda` among the ancestors.
+pub fn enclosing_function<'t>(ancestors: &[Node<'t>]) -> Option<Node<'t>> {
+    ancestors
+        .iter()
+        .rev()
+        .find(|a| matches!(a.kind(), "function_definition" | "lambda"))
+        .copied()
+}
+
+pub fn is_async_def(node: Node<'_>) -> bool {
+    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
+}
+
+/// Inside the body of an `async def`, not inside a nested `def` or `lambda`.
+pub fn in_async_function(ancestors: &[Node<'_>]) -> bool {
+    enclosing_function(ancestors).is_some_and(is_async_def)
+}
+
+/// Byte range of the innermost enclosing `def`/`lambda`.
+pub fn function_range(ancestors: &[Node<'_>]) -> Option<Range<usize>> {
+    enclosing_function(ancestors).map(|f| f.byte_range())
+}
+
+/// Key identifying the function a node belongs to (module level: `usize::MAX`).
+pub fn scope_key(ancestors: &[Node<'_>]) -> usize {
+    enclosing_function(ancestors).map_or(usize::MAX, |f| f.start_byte())
+}
+
+/// Arguments of a call written with parentheses.
+pub fn call_arguments(call: Node<'_>) -> Option<Node<'_>> {
+    call.child_by_field_id(*fid::ARGUMENTS)
+        .filter(|a| a.kind() == "argument_list")
+}
+
+/// The `index`th positional argument; `None` after a `*args` splat, whose
+/// length is unknown.
+pub fn positional_arg(args: Node<'_>, index: usize) -> Option<Node<'_>> {
+    let mut cursor = args.walk();
+    let mut seen = 0usize;
+    for child in args.named_children(&mut cursor) {
+        match child.kind() {
+            "keyword_argument" | "dictionary_splat" | "comment" => continue,
+            "list_splat" => return None,
+            _ => {
+                if seen == index {
+                    return Some(child);
+                }
+                seen += 1;
+            }
+        }
+    }
+    None
+}
+
+/// The value of keyword argument `name=`.
+pub fn keyword_arg<'t>(args: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    let mut cursor = args.walk();
+    let found = args
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "keyword_argument")
+        .find(|c| {
+            c.child_by_field_id(*fid::NAME)
+                .is_some_and(|n| text(n, source) == name)
+        })
+        .and_then(|c| c.child_by_field_id(*fid::VALUE));
+    found
+}
+
+/// Has the call a `**kwargs` argument (which may hold any keyword)?
+pub fn has_kwargs_splat(args: Node<'_>) -> bool {
+    let mut cursor = args.walk();
+    let found = args
+        .named_children(&mut cursor)
+        .any(|c| c.kind() == "dictionary_splat");
+    found
+}
+
+/// Drops parentheses around an expression.
+pub fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) if inner.kind() != "comment" => node = inner,
+            _ => break,
+        }
+    }
+    node
+}
+
+/// A string literal with `{...}` placeholders (an f-string or t-string that
+/// interpolates something), alone or in an implicit concatenation.
+pub fn has_interpolation(node: Node<'_>) -> bool {
+    match node.kind() {
+        "string" => {
+            let mut cursor = node.walk();
+            let found = node
+                .named_children(&mut cursor)
+                .any(|c| c.kind() == "interpolation");
+            found
+        }
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            let found = node.named_children(&mut cursor).any(has_interpolation);
+            found
+        }
+        _ => false,
+    }
+}
+
+/// A string literal without placeholders (implicit concatenations included).
+pub fn is_constant_string(node: Node<'_>) -> bool {
+    matches!(node.kind(), "string" | "concatenated_string") && !has_interpolation(node)
+}
+
+/// The interpolated expressions of an f-string (or of the f-strings of an
+/// implicit concatenation).
+pub fn interpolations(node: Node<'_>) -> Vec<Node<'_>> {
+    fn push_from<'t>(s: Node<'t>, out: &mut Vec<Node<'t>>) {
+        let mut cursor = s.walk();
+        for c in s.named_children(&mut cursor) {
+            if c.kind() == "interpolation" {
+                if let Some(e) = c.child_by_field_id(*fid::EXPRESSION) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    match node.kind() {
+        "string" => push_from(node, &mut out),
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            for s in node.named_children(&mut cursor) {
+                push_from(s, &mut out);
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The literal text of a string (its content pieces, escapes left as
+/// written; placeholders skipped). Implicit concatenations are joined.
+pub fn string_text<'s>(node: Node<'_>, source: &'s str) -> Cow<'s, str> {
+    let mut pieces: Vec<&'s str> = Vec::new();
+    let mut collect = |s: Node<'_>| {
+        let mut cursor = s.walk();
+        for c in s.named_children(&mut cursor) {
+            if c.kind() == "string_content" {
+                pieces.push(text(c, source));
+            }
+        }
+    };
+    match node.kind() {
+        "string" => collect(node),
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            for s in node.named_children(&mut cursor) {
+                if s.kind() == "string" {
+                    collect(s);
+                }
+            }
+        }
+        _ => {}
+    }
+    match pieces.as_slice() {
+        [] => Cow::Borrowed(""),
+        [one] => Cow::Borrowed(one),
+        _ => Cow::Owned(pieces.concat()),
+    }
+}
+
+/// The identifiers a `def`'s decorators are written with (`app.get` for
+/// `@app.get("/")`), with the decorator nodes.
+pub fn decorators<'t>(def: Node<'t>, parent: Option<Node<'t>>) -> Vec<Node<'t>> {
+    let Some(parent) = parent.filter(|p| p.kind() == "decorated_definition") else {
+        return Vec::new();
+    };
+    if parent.child_by_field_id(*fid::DEFINITION) != Some(def) {
+        return Vec::new();
+    }
+    let mut cursor = parent.walk();
+    let found = parent
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "decorator")
+        .filter_map(|c| c.named_child(0))
+        .collect();
+    found
+}
+
+/// The callee of a decorator expression: `app.get` for `@app.get("/")`.
+pub fn decorator_callee(expr: Node<'_>) -> Node<'_> {
+    if expr.kind() == "call" {
+        expr.child_by_field_id(*fid::FUNCTION).unwrap_or(expr)
+    } else {
+        expr
+    }
+}
+
+/// Base class expressions of a class definition (keyword arguments skipped).
+pub fn superclasses(class: Node<'_>) -> Vec<Node<'_>> {
+    let Some(args) = class.child_by_field_id(*fid::SUPERCLASSES) else {
+        return Vec::new();
+    };
+    let mut cursor = args.walk();
+    let found = args
+        .named_children(&mut cursor)
+        .filter(|c| !matches!(c.kind(), "keyword_argument" | "comment"))
+        .collect();
+    found
+}
+
+/// Schema and data migrations (`migrations/`, `alembic/`, `migrations.py`)
+/// run once, from code-controlled values; some rules leave them alone.
+pub fn is_migration_path(rel: &str) -> bool {
+    rel.split('/').any(|part| {
+        matches!(part, "migrations" | "alembic" | "migration")
+            || part.starts_with("migrations.")
+            || part.starts_with("migration_")
+    })
+}
+
+/// Is `name` written like a constant (`TABLE`, `MAX_ROWS`)?
+pub fn is_constant_name(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::ImportedName;
+
+    fn import(module: &str, alias: Option<&str>, names: &[(&str, Option<&str>)]) -> Import {
+        Import {
+            module: module.to_owned(),
+            level: 0,
+            alias: alias.map(str::to_owned),
+            names: names
+                .iter()
+                .map(|(n, a)| ImportedName {
+                    name: (*n).to_owned(),
+                    alias: a.map(str::to_owned),
+                })
+                .collect(),
+            is_from: !names.is_empty(),
+            scope: ImportScope::Module,
+            guarded: false,
+            span: 0..0,
+            start: Default::default(),
+        }
+    }
+
+    #[test]
+    fn resolves_through_the_import_forms() {
+        let imports = vec![
+            import("time", Some("t"), &[]),
+            import("os.path", None, &[]),
+            import("subprocess", None, &[("run", Some("sh"))]),
+            import("yaml", None, &[("*", None)]),
+        ];
+        let targets = ["time.sleep", "os.system", "subprocess.run", "yaml.load"];
+        assert_eq!(
+            resolves_to("t.sleep", &imports, &targets),
+            Some("time.sleep")
+        );
+        assert_eq!(resolves_to("time.sleep", &imports, &targets), None);
+        assert_eq!(
+            resolves_to("os.system", &imports, &targets),
+            Some("os.system")
+        );
+        assert_eq!(
+            resolves_to("sh", &imports, &targets),
+            Some("subprocess.run")
+        );
+        assert_eq!(resolves_to("run", &imports, &targets), None);
+        assert_eq!(resolves_to("load", &imports, &targets), Some("yaml.load"));
+        assert!(imported("sh", &imports));
+        assert!(imported("os", &imports));
+        assert!(!imported("open", &imports));
+    }
+
+    #[test]
+    fn constant_names() {
+        assert!(is_constant_name("TABLE"));
+        assert!(is_constant_name("MAX_ROWS2"));
+        assert!(!is_constant_name("Table"));
+        assert!(!is_constant_name("_"));
+    }
+}

@@ -1,0 +1,329 @@
+//! SEC005: calls that execute code or commands, deserialise arbitrary
+//! objects, or switch off verification: `eval`/`exec` on non-literals,
+//! `pickle.load(s)`, `yaml.load` without a safe loader, shell commands built
+//! at runtime, `verify=False` on HTTP clients, unverified `jwt.decode`.
+
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::project::Import;
+use crate::rules::pyast::{self, fid};
+use crate::rules::{Family, Rule, RuleMeta};
+
+const INTERESTING: &[&str] = &[
+    "eval",
+    "exec",
+    "load",
+    "loads",
+    "Unpickler",
+    "read_pickle",
+    "load_all",
+    "unsafe_load",
+    "unsafe_load_all",
+    "run",
+    "call",
+    "check_call",
+    "check_output",
+    "Popen",
+    "getoutput",
+    "getstatusoutput",
+    "create_subprocess_shell",
+    "system",
+    "popen",
+    "decode",
+];
+
+const PICKLE_MODULES: &[&str] = &["pickle", "_pickle", "cPickle", "dill", "cloudpickle"];
+const SAFE_LOADERS: &[&str] = &["SafeLoader", "CSafeLoader", "BaseLoader", "CBaseLoader"];
+const UNSAFE_LOADERS: &[&str] = &[
+    "Loader",
+    "CLoader",
+    "UnsafeLoader",
+    "CUnsafeLoader",
+    "FullLoader",
+    "CFullLoader",
+];
+
+#[derive(Default)]
+pub struct DangerousCall {
+    aliases: pyast::AliasCache,
+    candidates: Vec<Candidate>,
+}
+
+#[derive(Default)]
+struct Facts {
+    has_args: bool,
+    /// The first argument is a literal string (or there is none).
+    first_constant: bool,
+    shell_true: bool,
+    /// `Loader=` or the second positional argument, as written.
+    loader: Option<String>,
+    verify_false: bool,
+    /// Why a `jwt.decode` call does not verify the signature.
+    jwt_unverified: Option<&'static str>,
+}
+
+struct Candidate {
+    span: Range<usize>,
+    function: Option<Range<usize>>,
+    callee: String,
+    facts: Facts,
+}
+
+impl Rule for DangerousCall {
+    const META: RuleMeta = RuleMeta {
+        code: "SEC005",
+        name: "dangerous-call",
+        family: Family::Security,
+        severity: Severity::Blocker,
+        fixable: false,
+        summary: "`eval`/`exec`, `pickle`, unsafe `yaml.load`, shell commands, `verify=False` or unverified `jwt.decode`",
+        help: "parse data instead of executing it (`json`, `ast.literal_eval`, `yaml.safe_load`), pass commands as argument lists, and keep TLS and signature verification on",
+        doc: include_str!("../../../rules/SEC005.md"),
+        security_severity: Some("8.1"),
+    };
+    const KINDS: &'static [&'static str] = &["call"];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+            return;
+        };
+        let last = match function.kind() {
+            "identifier" => cx.text(function),
+            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
+                Some(a) => cx.text(a),
+                None => return,
+            },
+            _ => return,
+        };
+        let args = pyast::call_arguments(node);
+        let mentions_verify = args.is_some_and(|a| {
+            // A substring scan rejects almost every call before any cursor work.
+            if !cx.text(a).contains("verify") {
+                return false;
+            }
+            let mut cursor = a.walk();
+            let found = a.named_children(&mut cursor).any(|c| {
+                c.kind() == "keyword_argument"
+                    && c.child_by_field_id(*fid::NAME)
+                        .is_some_and(|n| cx.text(n) == "verify")
+            });
+            found
+        });
+        if !(INTERESTING.contains(&last)
+            || mentions_verify
+            || function.kind() == "identifier" && self.aliases.contains(last, cx.imports))
+        {
+            return;
+        }
+        let Some(callee) = pyast::dotted_name(function, cx.source) else {
+            return;
+        };
+        let mut facts = Facts {
+            first_constant: true,
+            ..Facts::default()
+        };
+        if let Some(args) = args {
+            let source = cx.source;
+            if let Some(first) = pyast::positional_arg(args, 0) {
+                facts.has_args = true;
+                facts.first_constant = is_constant_command(first);
+            } else if pyast::has_kwargs_splat(args) {
+                facts.has_args = true;
+                facts.first_constant = false;
+            }
+            facts.shell_true = pyast::keyword_arg(args, "shell", source)
+                .is_some_and(|v| matches!(pyast::text(v, source), "True" | "1"));
+            facts.loader = pyast::keyword_arg(args, "Loader", source)
+                .or_else(|| pyast::positional_arg(args, 1))
+                .map(|l| pyast::text(l, source).to_owned());
+            facts.verify_false = pyast::keyword_arg(args, "verify", source)
+                .is_some_and(|v| pyast::text(v, source) == "False");
+            if last == "decode" {
+                facts.jwt_unverified = jwt_unverified(args, source);
+            }
+            if matches!(
+                last,
+                "run" | "call" | "check_call" | "check_output" | "Popen"
+            ) {
+                // The command may also be passed as `args=`.
+                if let Some(cmd) = pyast::keyword_arg(args, "args", source) {
+                    facts.has_args = true;
+                    facts.first_constant = is_constant_command(cmd);
+                }
+            }
+        }
+        self.candidates.push(Candidate {
+            span: node.byte_range(),
+            function: pyast::function_range(cx.ancestors),
+            callee: callee.into_owned(),
+            facts,
+        });
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        for c in std::mem::take(&mut self.candidates) {
+            if let Some(message) = judge(&c, cx.imports) {
+                cx.report_span(c.span, message);
+            }
+        }
+    }
+}
+
+/// A string literal, or a list/tuple of them: nothing to inject into.
+fn is_constant_command(node: Node<'_>) -> bool {
+    let node = pyast::unparenthesize(node);
+    match node.kind() {
+        "list" | "tuple" => {
+            let mut cursor = node.walk();
+            let all = node
+                .named_children(&mut cursor)
+                .filter(|c| c.kind() != "comment")
+                .all(pyast::is_constant_string);
+            all
+        }
+        _ => pyast::is_constant_string(node),
+    }
+}
+
+/// `options={"verify_signature": False}`, `verify=False` (PyJWT 1), `algorithms=["none"]`.
+fn jwt_unverified(args: Node<'_>, source: &str) -> Option<&'static str> {
+    if let Some(options) = pyast::keyword_arg(args, "options", source) {
+        if options.kind() == "dictionary" {
+            let mut cursor = options.walk();
+            let off = options.named_children(&mut cursor).any(|pair| {
+                pair.kind() == "pair"
+                    && pair.child_by_field_id(*fid::KEY).is_some_and(|k| {
+                        pyast::is_constant_string(k)
+                            && pyast::string_text(k, source) == "verify_signature"
+                    })
+                    && pair
+                        .child_by_field_id(*fid::VALUE)
+                        .is_some_and(|v| pyast::text(v, source) == "False")
+            });
+            if off {
+                return Some("`options={\"verify_signature\": False}`");
+            }
+        }
+    }
+    if pyast::keyword_arg(args, "verify", source).is_some_and(|v| pyast::text(v, source) == "False")
+    {
+        return Some("`verify=False`");
+    }
+    if let Some(algorithms) = pyast::keyword_arg(args, "algorithms", source) {
+        let mut cursor = algorithms.walk();
+        let none = algorithms.named_children(&mut cursor).any(|a| {
+            pyast::is_constant_string(a)
+                && pyast::string_text(a, source).eq_ignore_ascii_case("none")
+        });
+        if none {
+            return Some("`algorithms=[\"none\"]`");
+        }
+    }
+    None
+}
+
+fn judge(c: &Candidate, imports: &[Import]) -> Option<String> {
+    let callee = c.callee.as_str();
+    let f = &c.facts;
+    if matches!(callee, "eval" | "exec")
+        && !pyast::imported_in(callee, imports, c.function.as_ref())
+    {
+        return (f.has_args && !f.first_constant).then(|| {
+            format!("`{callee}()` on a value built at runtime executes arbitrary code; parse data with `json.loads()` or `ast.literal_eval()` instead")
+        });
+    }
+    let resolved = pyast::resolve_with(callee, imports, |q| {
+        let (module, name) = q.rsplit_once('.')?;
+        let hit = match (module, name) {
+            ("builtins", "eval" | "exec") => true,
+            (m, "load" | "loads" | "Unpickler") if PICKLE_MODULES.contains(&m) => true,
+            ("pandas", "read_pickle") => true,
+            ("yaml", "load" | "load_all" | "unsafe_load" | "unsafe_load_all") => true,
+            (
+                "subprocess",
+                "run" | "call" | "check_call" | "check_output" | "Popen" | "getoutput"
+                | "getstatusoutput",
+            ) => true,
+            ("os", "system" | "popen") => true,
+            ("asyncio", "create_subprocess_shell") => true,
+            ("jwt" | "jose.jwt" | "jwt.api_jwt", "decode") => true,
+            ("requests" | "httpx", _) => true,
+            _ => false,
+        };
+        hit.then(|| q.to_owned())
+    });
+    let Some(qualified) = resolved else {
+        // `session.get(url, verify=False)` on a client of a file that uses requests/httpx.
+        if f.verify_false && callee.contains('.') && uses_http_client(imports) {
+            return Some(verify_message(callee));
+        }
+        return None;
+    };
+    let (module, name) = qualified.rsplit_once('.')?;
+    match (module, name) {
+        ("builtins", _) => (f.has_args && !f.first_constant).then(|| {
+            format!("`{qualified}()` on a value built at runtime executes arbitrary code; parse data with `json.loads()` or `ast.literal_eval()` instead")
+        }),
+        ("yaml", "unsafe_load" | "unsafe_load_all") => Some(yaml_message(&qualified)),
+        ("yaml", _) => {
+            let safe = match f.loader.as_deref() {
+                None => false,
+                Some(loader) => loader_is_safe(loader, imports),
+            };
+            (!safe).then(|| yaml_message(&qualified))
+        }
+        ("subprocess", "getoutput" | "getstatusoutput") | ("os", _) | ("asyncio", _) => {
+            (f.has_args && !f.first_constant).then(|| {
+                format!("`{qualified}()` runs a command built at runtime through the shell; use `subprocess.run([...])` with an argument list")
+            })
+        }
+        ("subprocess", _) => (f.shell_true && !f.first_constant).then(|| {
+            format!("`{qualified}(..., shell=True)` with a command built at runtime allows shell injection; pass an argument list without `shell=True`")
+        }),
+        ("requests" | "httpx", _) => f.verify_false.then(|| verify_message(&qualified)),
+        (_, "decode") => f.jwt_unverified.map(|why| {
+            format!("`{qualified}()` with {why} accepts forged tokens; pass the key and an explicit `algorithms=[...]` list")
+        }),
+        _ => Some(format!(
+            "`{qualified}()` can execute arbitrary code while deserialising; never unpickle untrusted data, use JSON or a Pydantic model"
+        )),
+    }
+}
+
+fn loader_is_safe(loader: &str, imports: &[Import]) -> bool {
+    let Some(dotted) = Some(loader).filter(|l| {
+        l.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    }) else {
+        // An expression we cannot read: give it the benefit of the doubt.
+        return true;
+    };
+    let resolved = pyast::resolve_with(dotted, imports, |q| {
+        let (module, name) = q.rsplit_once('.')?;
+        (module == "yaml" || module.starts_with("yaml.")).then(|| name.to_owned())
+    });
+    let name = resolved.unwrap_or_else(|| pyast::last_segment(dotted).to_owned());
+    if SAFE_LOADERS.contains(&name.as_str()) {
+        return true;
+    }
+    // A project loader (`Loader=ConfigLoader`) usually derives from SafeLoader.
+    !UNSAFE_LOADERS.contains(&name.as_str())
+}
+
+fn uses_http_client(imports: &[Import]) -> bool {
+    imports
+        .iter()
+        .any(|i| i.level == 0 && matches!(pyast::first_segment(&i.module), "requests" | "httpx"))
+}
+
+fn yaml_message(qualified: &str) -> String {
+    format!("`{qualified}()` without a safe loader can construct arbitrary Python objects; use `yaml.safe_load()` or `Loader=yaml.SafeLoader`")
+}
+
+fn verify_message(callee: &str) -> String {
+    format!("`{callee}(..., verify=False)` turns off TLS certificate verification; remove it or point `verify=` at a CA bundle")
+}

@@ -1,0 +1,6 @@
+//! Security rules: injection, secrets, unsafe deserialisation, leaks.
+pub mod dangerous_call;
+pub mod hardcoded_secret;
+pub mod http_error_detail_leak;
+pub mod secret_in_response_model;
+pub mod sql_string_building;

@@ -1,0 +1,234 @@
+//! TST004: a skip or expected failure that does not say why.
+
+use tree_sitter::Node;
+
+use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::rules::{Family, Rule, RuleMeta};
+
+#[derive(Default)]
+pub struct SkipWithoutReason;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Helper {
+    /// `pytest.mark.skip`: reason positional or `reason=`.
+    MarkSkip,
+    /// `pytest.mark.skipif` / `pytest.mark.xfail`: the positional is the condition.
+    MarkConditional,
+    /// `pytest.skip()` / `pytest.xfail()`: `reason=` or (older) `msg=`.
+    PytestCall,
+    /// `unittest.skip(reason)`, `self.skipTest(reason)`, `unittest.SkipTest(reason)`.
+    FirstArgument,
+    /// `unittest.skipIf(condition, reason)` / `skipUnless`.
+    SecondArgument,
+}
+
+impl Rule for SkipWithoutReason {
+    const META: RuleMeta = RuleMeta {
+        code: "TST004",
+        name: "skip-without-reason",
+        family: Family::Tests,
+        severity: Severity::Warning,
+        fixable: false,
+        summary: "Skipped or xfail test without a reason",
+        help:
+            "give the reason (`reason=\"...\"`): why the test is skipped and when it can run again",
+        doc: include_str!("../../../rules/TST004.md"),
+        security_severity: None,
+    };
+    const KINDS: &'static [&'static str] = &["call", "attribute", "decorator"];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        if !cx.file.is_test {
+            return;
+        }
+        match node.kind() {
+            "call" => check_call(node, cx),
+            "attribute" => {
+                // A call or a longer attribute chain is handled at that node.
+                let handled_elsewhere = cx.parent().is_some_and(|p| {
+                    (p.kind() == "call" && p.child_by_field_name("function") == Some(node))
+                        || p.kind() == "attribute"
+                });
+                if !handled_elsewhere {
+                    let in_decorator = cx.parent().is_some_and(|p| p.kind() == "decorator");
+                    check_bare(node, in_decorator, cx);
+                }
+            }
+            _ => {
+                // Only bare names here (`@skip`); attributes and calls are visited themselves.
+                if let Some(expr) = node.named_child(0).filter(|e| e.kind() == "identifier") {
+                    check_bare(expr, true, cx);
+                }
+            }
+        }
+    }
+}
+
+fn is_module(base: &str, module: &str, cx: &Cx<'_>) -> bool {
+    cx.imports
+        .iter()
+        .any(|i| i.module_alias(module) == Some(base))
+}
+
+fn imported_from(local: &str, module: &str, names: &[&str], cx: &Cx<'_>) -> Option<Helper> {
+    let name = names
+        .iter()
+        .find(|n| cx.imports.iter().any(|i| i.binds(module, n) == Some(local)))?;
+    classify_name(module, name)
+}
+
+fn classify_name(module: &str, name: &str) -> Option<Helper> {
+    match (module, name) {
+        ("pytest", "skip" | "xfail") => Some(Helper::PytestCall),
+        ("unittest", "skip" | "SkipTest") => Some(Helper::FirstArgument),
+        ("unittest", "skipIf" | "skipUnless") => Some(Helper::SecondArgument),
+        _ => None,
+    }
+}
+
+/// What skip helper `callee` (a name or attribute) refers to.
+fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
+    match callee.kind() {
+        "identifier" => {
+            let name = cx.text(callee);
+            imported_from(name, "pytest", &["skip", "xfail"], cx).or_else(|| {
+                imported_from(
+                    name,
+                    "unittest",
+                    &["skip", "skipIf", "skipUnless", "SkipTest"],
+                    cx,
+                )
+            })
+        }
+        "attribute" => {
+            let attr = cx.text(callee.child_by_field_name("attribute")?);
+            if !matches!(
+                attr,
+                "skip" | "skipif" | "xfail" | "skipIf" | "skipUnless" | "skipTest" | "SkipTest"
+            ) {
+                return None;
+            }
+            if attr == "skipTest" {
+                return Some(Helper::FirstArgument);
+            }
+            let object = callee.child_by_field_name("object")?;
+            let is_mark = match object.kind() {
+                "attribute" => {
+                    object
+                        .child_by_field_name("attribute")
+                        .is_some_and(|a| cx.text(a) == "mark")
+                        && object
+                            .child_by_field_name("object")
+                            .is_some_and(|o| is_module(cx.text(o), "pytest", cx))
+                }
+                "identifier" => cx
+                    .imports
+                    .iter()
+                    .any(|i| i.binds("pytest", "mark") == Some(cx.text(object))),
+                _ => false,
+            };
+            if is_mark {
+                return match attr {
+                    "skip" => Some(Helper::MarkSkip),
+                    "skipif" | "xfail" => Some(Helper::MarkConditional),
+                    _ => None,
+                };
+            }
+            if object.kind() != "identifier" {
+                return None;
+            }
+            let base = cx.text(object);
+            if is_module(base, "pytest", cx) {
+                classify_name("pytest", attr)
+            } else if is_module(base, "unittest", cx) {
+                classify_name("unittest", attr)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A reason that says something: anything but an empty string, `None`, `False`.
+fn says_something(node: Node<'_>, cx: &Cx<'_>) -> bool {
+    truthiness(super::unparen(node), cx.source, 0) != Some(false)
+}
+
+fn has_splat(call: Node<'_>) -> bool {
+    call.child_by_field_name("arguments").is_some_and(|args| {
+        let mut cursor = args.walk();
+        let found = args
+            .named_children(&mut cursor)
+            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"));
+        found
+    })
+}
+
+fn check_call(call: Node<'_>, cx: &mut Cx<'_>) {
+    let Some(function) = call.child_by_field_name("function") else {
+        return;
+    };
+    let Some(kind) = classify(function, cx) else {
+        return;
+    };
+    if has_splat(call) {
+        return;
+    }
+    let positional = positional_args(call);
+    let keyword = |name: &str| keyword_arg(call, name, cx.source);
+    let reason = match kind {
+        Helper::MarkSkip | Helper::FirstArgument => {
+            keyword("reason").or_else(|| positional.first().copied())
+        }
+        Helper::MarkConditional => keyword("reason"),
+        Helper::PytestCall => keyword("reason")
+            .or_else(|| keyword("msg"))
+            .or_else(|| positional.first().copied()),
+        Helper::SecondArgument => keyword("reason").or_else(|| positional.get(1).copied()),
+    };
+    if reason.is_some_and(|r| says_something(r, cx)) {
+        return;
+    }
+    let what = shown(cx.text(function));
+    let message = match (kind, reason) {
+        (_, Some(_)) => format!("`{what}(...)` with an empty reason; say why the test is skipped"),
+        (Helper::MarkConditional, None) => {
+            format!("`{what}(...)` without `reason=`; say why and when the test can run again")
+        }
+        _ => format!("`{what}(...)` without a reason; say why and when the test can run again"),
+    };
+    cx.report(call, message);
+}
+
+/// `@pytest.mark.skip`, `marks=pytest.mark.xfail`, `@unittest.skip`, `@skip`: no arguments at all.
+/// pytest marks are markers wherever they appear; unittest's helpers are
+/// plain functions (`table = [unittest.skipIf]`) unless used as a decorator.
+fn check_bare(expr: Node<'_>, in_decorator: bool, cx: &mut Cx<'_>) {
+    let Some(kind) = classify(expr, cx) else {
+        return;
+    };
+    let is_marker = match kind {
+        Helper::MarkSkip | Helper::MarkConditional => true,
+        Helper::FirstArgument | Helper::SecondArgument => in_decorator,
+        Helper::PytestCall => false,
+    };
+    if !is_marker {
+        return;
+    }
+    let name = cx.text(expr);
+    // `unittest.SkipTest` and `self.skipTest` are not markers; without a call
+    // there is nothing to check.
+    if name.ends_with("SkipTest") || name.ends_with("skipTest") {
+        return;
+    }
+    cx.report(
+        expr,
+        format!(
+            "`{}` without a reason; say why and when the test can run again",
+            shown(name)
+        ),
+    );
+}

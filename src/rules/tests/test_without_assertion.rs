@@ -1,0 +1,279 @@
+//! TST003: a test that checks nothing.
+//!
+//! Every function of a test module is recorded with whether it checks
+//! something directly (an `assert`, a `raise`, a check call) and which names it
+//! calls; in `finish`, checking propagates from helpers of the same file to
+//! their callers, and the tests that still check nothing are reported.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use super::{callee_name, decorator_name, decorators, Collector};
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::rules::{Family, Rule, RuleMeta};
+
+#[derive(Default)]
+pub struct TestWithoutAssertion {
+    collector: Collector,
+    /// Computed on the first visit: is this file a test module?
+    active: Option<bool>,
+    functions: Vec<Function>,
+    /// Functions around the current node, innermost last: (end byte, index).
+    /// Kept from visit order so no visit scans the ancestors (deep nesting
+    /// would make that quadratic).
+    open: Vec<(usize, usize)>,
+}
+
+struct Function {
+    name: Range<usize>,
+    checks: bool,
+    /// Byte ranges of the names this function calls (nested functions keep their own).
+    callees: Vec<Range<usize>>,
+    /// The enclosing function, whose checks include this one's.
+    parent: Option<usize>,
+    /// Set for tests: where to report.
+    test: Option<Range<usize>>,
+}
+
+/// pytest helpers that are checks (or end the test explicitly) by themselves.
+const PYTEST_CHECKS: &[&str] = &[
+    "approx",
+    "deprecated_call",
+    "fail",
+    "importorskip",
+    "raises",
+    "skip",
+    "warns",
+    "xfail",
+];
+
+impl Rule for TestWithoutAssertion {
+    const META: RuleMeta = RuleMeta {
+        code: "TST003",
+        name: "test-without-assertion",
+        family: Family::Tests,
+        severity: Severity::Blocker,
+        fixable: false,
+        summary: "Test that checks nothing: no assert, no pytest.raises, no assert*/check* call",
+        help: "assert on the outcome (return value, response, state change, raised exception); a test that only runs code passes whatever it returns",
+        doc: include_str!("../../../rules/TST003.md"),
+        security_severity: None,
+    };
+    const KINDS: &'static [&'static str] = &[
+        "class_definition",
+        "function_definition",
+        "assert_statement",
+        "raise_statement",
+        "call",
+        "assignment",
+    ];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        let active = *self.active.get_or_insert_with(|| {
+            cx.file.is_test && cx.settings.tests.is_test_module(&cx.file.rel)
+        });
+        if !active {
+            return;
+        }
+        let start = node.start_byte();
+        while self.open.last().is_some_and(|&(end, _)| end <= start) {
+            self.open.pop();
+        }
+        let innermost = self.open.last().map(|&(_, i)| i);
+        match node.kind() {
+            "class_definition" => self.collector.visit_class(node, cx),
+            "function_definition" => {
+                let is_test = self.collector.is_test(node, cx)
+                    && !decorators(cx.ancestors).any(|d| {
+                        matches!(decorator_name(d, cx.source), "xfail" | "expectedFailure")
+                    })
+                    && !has_doctest(node, cx);
+                let name = node.child_by_field_name("name");
+                let mut checks = false;
+                let mut callees = Vec::new();
+                // A decorator may turn the function into a check
+                // (`@jump_test(1, 2, [3])` runs it and compares the trace).
+                for d in decorators(cx.ancestors) {
+                    let d_name = decorator_name(d, cx.source);
+                    if is_check_name(d_name, cx) {
+                        checks = true;
+                    } else if let Some(range) = decorator_name_range(d) {
+                        callees.push(range);
+                    }
+                }
+                self.open.push((node.end_byte(), self.functions.len()));
+                self.functions.push(Function {
+                    name: name.map_or(0..0, |n| n.byte_range()),
+                    checks,
+                    callees,
+                    parent: innermost,
+                    test: name.filter(|_| is_test).map(|n| n.byte_range()),
+                });
+            }
+            // `eq = self.assertEqual`, then `eq(a, b)`.
+            "assignment" => {
+                let aliases_check = node
+                    .child_by_field_name("right")
+                    .and_then(|r| super::last_name(r, cx.source))
+                    .is_some_and(|n| is_check_name(n, cx));
+                if aliases_check {
+                    self.mark_checks(innermost);
+                }
+            }
+            "call" => {
+                let Some(name) = callee_name(node, cx.source) else {
+                    return;
+                };
+                if is_check_call(node, name, cx) {
+                    self.mark_checks(innermost);
+                } else {
+                    let range = node
+                        .child_by_field_name("function")
+                        .and_then(name_node)
+                        .map(|n| n.byte_range());
+                    if let (Some(f), Some(range)) = (innermost, range) {
+                        self.functions[f].callees.push(range);
+                    }
+                }
+            }
+            // An `assert` or a `raise` (the hand-written form of a failed check).
+            _ => self.mark_checks(innermost),
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        if self.functions.is_empty() {
+            return;
+        }
+        // A nested function's checks are its enclosing function's too;
+        // parents come first in walk order, so one backward pass suffices.
+        for i in (0..self.functions.len()).rev() {
+            if let (true, Some(p)) = (self.functions[i].checks, self.functions[i].parent) {
+                self.functions[p].checks = true;
+            }
+        }
+        let source = cx.source;
+        let text = |r: &Range<usize>| source.get(r.clone()).unwrap_or("");
+        let mut checking: HashSet<&str> = self
+            .functions
+            .iter()
+            .filter(|f| f.checks)
+            .map(|f| text(&f.name))
+            .collect();
+        // Propagate from helpers to callers and from nested functions to the
+        // functions around them until nothing changes; each round marks at
+        // least one more function, so this ends.
+        loop {
+            let mut changed = false;
+            for i in 0..self.functions.len() {
+                let f = &self.functions[i];
+                if f.checks || !f.callees.iter().any(|c| checking.contains(text(c))) {
+                    continue;
+                }
+                let mut at = Some(i);
+                while let Some(j) = at {
+                    if self.functions[j].checks {
+                        break;
+                    }
+                    self.functions[j].checks = true;
+                    checking.insert(text(&self.functions[j].name));
+                    at = self.functions[j].parent;
+                }
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
+        }
+        for f in &self.functions {
+            if let (Some(span), false) = (&f.test, f.checks) {
+                cx.report_span(
+                    span.clone(),
+                    format!(
+                        "test `{}` checks nothing: it has no assertion, so it passes whatever the code under test returns",
+                        text(&f.name)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl TestWithoutAssertion {
+    fn mark_checks(&mut self, innermost: Option<usize>) {
+        if let Some(f) = innermost {
+            self.functions[f].checks = true;
+        }
+    }
+}
+
+/// `assertEqual`, `assert_called_once`, `ndiffAssertEqual`, `fail`, `skipTest`,
+/// and names with a configured helper prefix.
+fn is_check_name(name: &str, cx: &Cx<'_>) -> bool {
+    name.starts_with("failUnless")
+        || name.starts_with("failIf")
+        || name == "fail"
+        || name == "skipTest"
+        || contains_ignore_case(name, "assert")
+        || cx.settings.tests.is_assertion_helper(name)
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// A test whose docstring holds doctest examples is checked by doctest.
+fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
+    func.child_by_field_name("body")
+        .and_then(|b| b.named_child(0))
+        .filter(|s| s.kind() == "expression_statement")
+        .and_then(|s| s.named_child(0))
+        .is_some_and(|s| s.kind() == "string" && cx.text(s).contains(">>>"))
+}
+
+/// The name node of `c` in `c`, `a.b.c`.
+fn name_node(node: Node<'_>) -> Option<Node<'_>> {
+    match node.kind() {
+        "identifier" => Some(node),
+        "attribute" => node.child_by_field_name("attribute"),
+        _ => None,
+    }
+}
+
+fn decorator_name_range(expr: Node<'_>) -> Option<Range<usize>> {
+    let target = if expr.kind() == "call" {
+        expr.child_by_field_name("function")?
+    } else {
+        expr
+    };
+    name_node(target).map(|n| n.byte_range())
+}
+
+/// `self.assertEqual(...)`, `m.assert_called_once()`, `self.fail(...)`,
+/// `pytest.raises(...)`, `check_response(...)` and the configured helper prefixes.
+fn is_check_call(call: Node<'_>, name: &str, cx: &Cx<'_>) -> bool {
+    if is_check_name(name, cx) {
+        return true;
+    }
+    if !PYTEST_CHECKS.contains(&name) {
+        return false;
+    }
+    match call.child_by_field_name("function") {
+        Some(f) if f.kind() == "identifier" => true,
+        Some(f) => f.child_by_field_name("object").is_some_and(|o| {
+            let base = cx.text(o);
+            base == "pytest"
+                || cx
+                    .imports
+                    .iter()
+                    .any(|i| i.module_alias("pytest") == Some(base))
+        }),
+        None => false,
+    }
+}

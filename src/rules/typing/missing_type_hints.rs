@@ -1,0 +1,84 @@
+//! TYP002: functions in non-test code without parameter or return annotations.
+
+use tree_sitter::Node;
+
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::rules::pyast::fid;
+use crate::rules::{Family, Rule, RuleMeta};
+
+#[derive(Default)]
+pub struct MissingTypeHints;
+
+impl Rule for MissingTypeHints {
+    const META: RuleMeta = RuleMeta {
+        code: "TYP002",
+        name: "missing-type-hints",
+        family: Family::Typing,
+        severity: Severity::Warning,
+        fixable: false,
+        summary: "A function parameter (other than `self`/`cls`) or return value without a type annotation",
+        help: "annotate every parameter and the return type (`-> None` when nothing is returned)",
+        doc: include_str!("../../../rules/TYP002.md"),
+        security_severity: None,
+    };
+    const KINDS: &'static [&'static str] = &["function_definition"];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        if cx.file.is_test {
+            return;
+        }
+        let Some(name) = node.child_by_field_id(*fid::NAME) else {
+            return;
+        };
+        let function = cx.text(name);
+        let mut missing: Vec<String> = Vec::new();
+        if let Some(params) = node.child_by_field_id(*fid::PARAMETERS) {
+            let mut cursor = params.walk();
+            for (i, p) in params
+                .named_children(&mut cursor)
+                .filter(|p| p.kind() != "comment")
+                .enumerate()
+            {
+                let shown = match p.kind() {
+                    "identifier" => {
+                        let n = cx.text(p);
+                        if i == 0 && matches!(n, "self" | "cls" | "mcs" | "metacls") {
+                            continue;
+                        }
+                        n.to_owned()
+                    }
+                    "default_parameter" => match p.child_by_field_id(*fid::NAME) {
+                        Some(n) => cx.text(n).to_owned(),
+                        None => continue,
+                    },
+                    "list_splat_pattern" | "dictionary_splat_pattern" => cx.text(p).to_owned(),
+                    // Typed parameters, `*` and `/` separators.
+                    _ => continue,
+                };
+                missing.push(format!("`{shown}`"));
+            }
+        }
+        let missing_return =
+            node.child_by_field_id(*fid::RETURN_TYPE).is_none() && function != "__init__";
+        if missing.is_empty() && !missing_return {
+            return;
+        }
+        let mut parts = Vec::new();
+        match missing.len() {
+            0 => {}
+            1 => parts.push(format!("parameter {}", missing[0])),
+            _ => parts.push(format!("parameters {}", missing.join(", "))),
+        }
+        if missing_return {
+            parts.push("the return type".to_owned());
+        }
+        cx.report(
+            name,
+            format!(
+                "`{function}` is missing type hints: {}",
+                parts.join(" and ")
+            ),
+        );
+    }
+}

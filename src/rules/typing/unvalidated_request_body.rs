@@ -1,0 +1,275 @@
+//! TYP004: route handlers that take the body as `dict`/`Any` or read
+//! `await request.json()` instead of declaring a Pydantic model.
+
+use tree_sitter::Node;
+
+use crate::context::Cx;
+use crate::diagnostic::Severity;
+use crate::rules::fastapi::{self, Routers};
+use crate::rules::pyast::{self, fid};
+use crate::rules::{Family, Rule, RuleMeta};
+
+#[derive(Default)]
+pub struct UnvalidatedRequestBody {
+    routers: Routers,
+}
+
+impl Rule for UnvalidatedRequestBody {
+    const META: RuleMeta = RuleMeta {
+        code: "TYP004",
+        name: "unvalidated-request-body",
+        family: Family::Typing,
+        severity: Severity::Warning,
+        fixable: false,
+        summary: "A route handler takes its body as `dict`/`Any` or reads `request.json()` instead of declaring a Pydantic model",
+        help: "declare a Pydantic model for the body and take it as a parameter; FastAPI validates it and documents it in OpenAPI",
+        doc: include_str!("../../../rules/TYP004.md"),
+        security_severity: None,
+    };
+    const KINDS: &'static [&'static str] = &["assignment", "function_definition", "call"];
+
+    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        match node.kind() {
+            "assignment" => {
+                if node
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|r| r.kind() == "call")
+                {
+                    self.routers.observe(node, cx.source);
+                }
+            }
+            "function_definition" => self.check_parameters(node, cx),
+            _ => self.check_raw_read(node, cx),
+        }
+    }
+}
+
+impl UnvalidatedRequestBody {
+    fn check_parameters(&mut self, def: Node<'_>, cx: &mut Cx<'_>) {
+        if fastapi::route_of(def, cx.parent(), cx.source, &self.routers, cx.imports).is_none() {
+            return;
+        }
+        let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
+            return;
+        };
+        let handler = def
+            .child_by_field_id(*fid::NAME)
+            .map(|n| cx.text(n))
+            .unwrap_or("");
+        let mut cursor = params.walk();
+        let params: Vec<Node<'_>> = params.named_children(&mut cursor).collect();
+        for p in params {
+            if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
+                continue;
+            }
+            if p.child_by_field_id(*fid::VALUE)
+                .is_some_and(|v| fastapi::is_non_body_default(v, cx.source))
+            {
+                continue;
+            }
+            let Some(annotation) = p.child_by_field_id(*fid::TYPE) else {
+                continue;
+            };
+            let written = cx.text(annotation);
+            if !is_untyped_body(written) {
+                continue;
+            }
+            let name = match p.kind() {
+                "typed_parameter" => p.named_child(0).map(|n| cx.text(n)).unwrap_or(""),
+                _ => p
+                    .child_by_field_id(*fid::NAME)
+                    .map(|n| cx.text(n))
+                    .unwrap_or(""),
+            };
+            if name.starts_with('*') {
+                continue;
+            }
+            cx.report(
+                p,
+                format!("route handler `{handler}` takes `{name}: {}`, a request body nobody validates; declare a Pydantic model for it", squash(written)),
+            );
+        }
+    }
+
+    fn check_raw_read(&mut self, call: Node<'_>, cx: &mut Cx<'_>) {
+        let Some(function) = call
+            .child_by_field_id(*fid::FUNCTION)
+            .filter(|f| f.kind() == "attribute")
+        else {
+            return;
+        };
+        let (Some(object), Some(method)) = (
+            function.child_by_field_id(*fid::OBJECT),
+            function.child_by_field_id(*fid::ATTRIBUTE),
+        ) else {
+            return;
+        };
+        let method = cx.text(method);
+        if !matches!(method, "json" | "form") || object.kind() != "identifier" {
+            return;
+        }
+        let receiver = cx.text(object);
+        let Some(index) = cx
+            .ancestors
+            .iter()
+            .rposition(|a| matches!(a.kind(), "function_definition" | "lambda"))
+        else {
+            return;
+        };
+        let def = cx.ancestors[index];
+        if def.kind() != "function_definition" {
+            return;
+        }
+        let parent = index.checked_sub(1).map(|i| cx.ancestors[i]);
+        if fastapi::route_of(def, parent, cx.source, &self.routers, cx.imports).is_none() {
+            return;
+        }
+        if !is_request_parameter(def, receiver, cx.source) {
+            return;
+        }
+        let handler = def
+            .child_by_field_id(*fid::NAME)
+            .map(|n| cx.text(n))
+            .unwrap_or("");
+        cx.report(
+            call,
+            format!("route handler `{handler}` reads `{receiver}.{method}()` and bypasses validation; declare a Pydantic model parameter instead"),
+        );
+    }
+}
+
+/// Is `name` a parameter of `def` annotated `Request` (or plainly named `request`)?
+fn is_request_parameter(def: Node<'_>, name: &str, source: &str) -> bool {
+    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
+        return false;
+    };
+    let mut cursor = params.walk();
+    let found = params.named_children(&mut cursor).any(|p| match p.kind() {
+        "typed_parameter" | "typed_default_parameter" => {
+            let pname = match p.kind() {
+                "typed_parameter" => p.named_child(0),
+                _ => p.child_by_field_id(*fid::NAME),
+            };
+            pname.is_some_and(|n| pyast::text(n, source) == name)
+                && p.child_by_field_id(*fid::TYPE).is_some_and(|t| {
+                    pyast::last_segment(pyast::text(t, source).trim()) == "Request"
+                })
+        }
+        "identifier" => pyast::text(p, source) == name && name == "request",
+        _ => false,
+    });
+    found
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `dict`, `Dict[str, Any]`, `Any`, `list[dict]`, `dict | None`,
+/// `Annotated[dict, Body()]`, ... (but not when `Annotated` carries
+/// `Depends`/`Query`/`Header`/...).
+pub fn is_untyped_body(annotation: &str) -> bool {
+    untyped_body(annotation, 0)
+}
+
+fn untyped_body(annotation: &str, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let mut t: String = annotation.chars().filter(|c| !c.is_whitespace()).collect();
+    for prefix in ["typing_extensions.", "typing."] {
+        t = t.replace(prefix, "");
+    }
+    if let Some(inner) = t
+        .strip_prefix("Annotated[")
+        .and_then(|r| r.strip_suffix(']'))
+    {
+        let (first, metadata) = split_top_level(inner);
+        let injected = [
+            "Depends(",
+            "Security(",
+            "Query(",
+            "Path(",
+            "Header(",
+            "Cookie(",
+        ]
+        .iter()
+        .any(|m| metadata.contains(m));
+        if injected {
+            return false;
+        }
+        return untyped_body(first, depth + 1);
+    }
+    let t = t
+        .strip_prefix("Optional[")
+        .and_then(|r| r.strip_suffix(']'))
+        .map(str::to_owned)
+        .unwrap_or(t);
+    let t = t
+        .strip_suffix("|None")
+        .or_else(|| t.strip_prefix("None|"))
+        .unwrap_or(&t);
+    let bare = |s: &str| -> bool {
+        let head = s.split('[').next().unwrap_or(s);
+        matches!(
+            head,
+            "dict" | "Dict" | "Mapping" | "MutableMapping" | "Any" | "object"
+        )
+    };
+    if bare(t) {
+        return true;
+    }
+    for list in ["list[", "List[", "Sequence["] {
+        if let Some(inner) = t.strip_prefix(list).and_then(|r| r.strip_suffix(']')) {
+            return bare(inner);
+        }
+    }
+    false
+}
+
+/// `a, b[c, d], e` -> ("a", "b[c, d], e"): the first top-level element and the rest.
+fn split_top_level(s: &str) -> (&str, &str) {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            ',' if depth == 0 => return (&s[..i], &s[i + 1..]),
+            _ => {}
+        }
+    }
+    (s, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_untyped_body as u;
+
+    #[test]
+    fn annotations() {
+        for yes in [
+            "dict",
+            "Dict[str, Any]",
+            "typing.Any",
+            "list[dict]",
+            "List[Dict[str, Any]]",
+            "dict | None",
+            "Optional[dict]",
+            "Annotated[dict, Body()]",
+            "Annotated[dict[str, Any], Body(embed=True)]",
+        ] {
+            assert!(u(yes), "{yes}");
+        }
+        for no in [
+            "ItemCreate",
+            "list[ItemCreate]",
+            "int",
+            "Annotated[dict, Depends(get_user)]",
+            "Annotated[Any, Query()]",
+            "dictionary_like",
+            "Request",
+        ] {
+            assert!(!u(no), "{no}");
+        }
+    }
+}

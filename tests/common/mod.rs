@@ -1,0 +1,101 @@
+//! Running the real `fortress` binary from integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_fortress");
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The codes of the JSON report's diagnostics, in report order.
+    pub fn codes(&self) -> Vec<String> {
+        self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics array")
+            .iter()
+            .map(|d| d["code"].as_str().expect("code").to_owned())
+            .collect()
+    }
+
+    /// The `path` of every JSON diagnostic, deduplicated and sorted.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics array")
+            .iter()
+            .map(|d| d["path"].as_str().expect("path").to_owned())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+}
+
+/// A command for the binary run in `cwd`, with the colour environment cleared
+/// so the caller's terminal settings cannot leak into the assertions.
+pub fn command(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(cwd)
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+pub fn run_cmd(mut cmd: Command) -> Run {
+    let out = cmd.output().expect("run fortress");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+pub fn fortress(cwd: &Path, args: &[&str]) -> Run {
+    run_cmd(command(cwd, args))
+}
+
+/// Write `content` at `rel` below `root`, creating parent directories.
+pub fn write(root: &Path, rel: &str, content: &str) {
+    let path = root.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&path, content).expect("write file");
+}
+
+/// The tool version as printed in reports, replaced so golden files survive releases.
+pub fn normalize_version(text: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    text.replace(
+        &format!("\"version\": \"{version}\""),
+        "\"version\": \"<VERSION>\"",
+    )
+    .replace(
+        &format!("\"semanticVersion\": \"{version}\""),
+        "\"semanticVersion\": \"<VERSION>\"",
+    )
+}
