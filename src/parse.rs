@@ -2,9 +2,9 @@
 
 use std::cell::RefCell;
 use std::ffi::c_void;
-use std::sync::Once;
+use std::sync::{LazyLock, Once};
 
-use tree_sitter::{Language, Parser, Tree};
+use tree_sitter::{Language, Node, Parser, Tree};
 
 /// Route tree-sitter's C allocations (parser stacks, subtrees: most of a
 /// run's allocations) to mimalloc, the binary's global allocator, instead of
@@ -57,3 +57,31 @@ pub fn parse(source: &str) -> Option<Tree> {
         slot.as_mut()?.parse(source, None)
     })
 }
+
+/// Kind names by kind id, for [`NodeKind::kind_str`].
+static KIND_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    let language = language();
+    (0..language.node_kind_count())
+        .map(|id| language.node_kind_for_id(id as u16).unwrap_or("").to_owned())
+        .collect()
+});
+
+/// `Node::kind()` asks the C library for the name, measures it with `strlen`
+/// and validates it as UTF-8 on every call: a few percent of a run whose
+/// rules test kinds on every visit. This looks the name up by kind id.
+pub trait NodeKind<'tree> {
+    /// The same string as `Node::kind()`.
+    fn kind_str(&self) -> &'tree str;
+}
+
+impl<'tree> NodeKind<'tree> for Node<'tree> {
+    #[inline]
+    fn kind_str(&self) -> &'tree str {
+        match KIND_NAMES.get(usize::from(self.kind_id())) {
+            Some(name) if !name.is_empty() => name,
+            // ERROR and the other built-in symbols live outside the table.
+            _ => self.kind(),
+        }
+    }
+}
+

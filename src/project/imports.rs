@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use super::{Import, ImportScope, ImportedName};
 use crate::diagnostic::LineIndex;
 
@@ -47,7 +49,7 @@ pub fn extract(
             }
         }
         "import_from_statement" | "future_import_statement" => {
-            let (module, level) = match node.child_by_field_name("module_name") {
+            let (module, level) = match node.child_by_field_id(*fid::MODULE_NAME) {
                 Some(m) if m.kind() == "relative_import" => {
                     let raw = text(m);
                     let level = raw.chars().take_while(|c| *c == '.').count() as u32;
@@ -89,7 +91,7 @@ pub fn extract_dynamic(
     lines: &LineIndex,
     out: &mut Vec<Import>,
 ) {
-    let Some(function) = node.child_by_field_name("function") else {
+    let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
         return;
     };
     let callee = source.get(function.byte_range()).unwrap_or("");
@@ -97,7 +99,7 @@ pub fn extract_dynamic(
     {
         return;
     }
-    let Some(args) = node.child_by_field_name("arguments") else {
+    let Some(args) = node.child_by_field_id(*fid::ARGUMENTS) else {
         return;
     };
     let Some(first) = args.named_child(0).filter(|a| a.kind() == "string") else {
@@ -135,9 +137,9 @@ fn name_and_alias<'s>(
     text: &impl Fn(Node<'_>) -> &'s str,
 ) -> (String, Option<String>) {
     if node.kind() == "aliased_import" {
-        let name = node.child_by_field_name("name").map(text).unwrap_or("");
+        let name = node.child_by_field_id(*fid::NAME).map(text).unwrap_or("");
         let alias = node
-            .child_by_field_name("alias")
+            .child_by_field_id(*fid::ALIAS)
             .map(|a| text(a).to_owned());
         (squash(name), alias)
     } else {
@@ -167,7 +169,7 @@ fn scope_of(ancestors: &[Node<'_>], source: &str) -> ImportScope {
             "if_statement" if is_type_checking(*a, source) => {
                 let in_consequence = ancestors
                     .get(i + 1)
-                    .is_some_and(|next| a.child_by_field_name("consequence") == Some(*next));
+                    .is_some_and(|next| a.child_by_field_id(*fid::CONSEQUENCE) == Some(*next));
                 if in_consequence {
                     scope = ImportScope::TypeChecking;
                 }
@@ -180,7 +182,7 @@ fn scope_of(ancestors: &[Node<'_>], source: &str) -> ImportScope {
 
 fn is_type_checking(if_stmt: Node<'_>, source: &str) -> bool {
     if_stmt
-        .child_by_field_name("condition")
+        .child_by_field_id(*fid::CONDITION)
         .and_then(|c| source.get(c.byte_range()))
         .is_some_and(|c| c == "TYPE_CHECKING" || c.ends_with(".TYPE_CHECKING"))
 }
@@ -193,8 +195,8 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
         a.kind() == "if_statement"
             && ancestors
                 .get(i + 1)
-                .is_some_and(|next| a.child_by_field_name("consequence") == Some(*next))
-            && a.child_by_field_name("condition")
+                .is_some_and(|next| a.child_by_field_id(*fid::CONSEQUENCE) == Some(*next))
+            && a.child_by_field_id(*fid::CONDITION)
                 .and_then(|c| source.get(c.byte_range()))
                 .is_some_and(|c| {
                     (c.contains("sys.modules") || c.contains("find_spec(")) && !c.contains("not ")
@@ -210,7 +212,8 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
         .collect();
     path.windows(2).any(|w| {
         let (try_stmt, child) = (w[0], w[1]);
-        if try_stmt.kind() != "try_statement" || try_stmt.child_by_field_name("body") != Some(child)
+        if try_stmt.kind() != "try_statement"
+            || try_stmt.child_by_field_id(*fid::BODY) != Some(child)
         {
             return false;
         }

@@ -29,14 +29,18 @@ pub mod fid {
 
     fields! {
         ALIAS = "alias",
+        ARGUMENT = "argument",
         ARGUMENTS = "arguments",
         ATTRIBUTE = "attribute",
         BODY = "body",
+        CONDITION = "condition",
+        CONSEQUENCE = "consequence",
         DEFINITION = "definition",
         EXPRESSION = "expression",
         FUNCTION = "function",
         KEY = "key",
         LEFT = "left",
+        MODULE_NAME = "module_name",
         NAME = "name",
         OBJECT = "object",
         OPERATOR = "operator",

@@ -119,6 +119,9 @@ pub struct SqlStringBuilding {
     /// function start byte (usize::MAX for module level) -> name -> value
     vars: HashMap<usize, HashMap<String, Value>>,
     candidates: Vec<Candidate>,
+    /// Whether the file is a migration, decided on the first visit (the path
+    /// test is not free and this rule sees every call and assignment).
+    migration: Option<bool>,
 }
 
 impl Rule for SqlStringBuilding {
@@ -141,7 +144,10 @@ impl Rule for SqlStringBuilding {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if pyast::is_migration_path(&cx.file.rel) {
+        if *self
+            .migration
+            .get_or_insert_with(|| pyast::is_migration_path(&cx.file.rel))
+        {
             return;
         }
         match node.kind() {

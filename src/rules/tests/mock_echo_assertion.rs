@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use super::{decorators, flat, keyword_arg, last_name, positional_args, shown, unparen};
 use crate::context::Cx;
 use crate::diagnostic::Severity;
@@ -140,7 +142,7 @@ impl Rule for MockEchoAssertion {
                 }
             }
             _ => {
-                let Some(function) = node.child_by_field_name("function") else {
+                let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
                     return;
                 };
                 if function.kind() != "attribute" {
@@ -169,7 +171,7 @@ impl MockEchoAssertion {
             .find(|a| a.kind() == "class_definition")
             .map(|c| c.start_byte());
         let name = func
-            .child_by_field_name("name")
+            .child_by_field_id(*fid::NAME)
             .map(|n| cx.text(n))
             .unwrap_or("");
         self.scope_is_setup = self.scope_class.is_some() && SETUP_METHODS.contains(&name);
@@ -213,8 +215,8 @@ impl MockEchoAssertion {
 
     fn assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(*fid::LEFT),
+            node.child_by_field_id(*fid::RIGHT),
         ) else {
             return;
         };
@@ -251,13 +253,13 @@ impl MockEchoAssertion {
 
     /// `with patch.object(Service, "get", return_value=V) as m:`
     fn with_item(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let Some(value) = node.child_by_field_name("value") else {
+        let Some(value) = node.child_by_field_id(*fid::VALUE) else {
             return;
         };
         let (call, alias) = if value.kind() == "as_pattern" {
             let call = value.named_child(0);
             let alias = value
-                .child_by_field_name("alias")
+                .child_by_field_id(*fid::ALIAS)
                 .and_then(|a| a.named_child(0))
                 .filter(|a| a.kind() == "identifier");
             (call, alias)
@@ -300,12 +302,12 @@ impl MockEchoAssertion {
             }
             match current.kind() {
                 "attribute" => {
-                    let attr = current.child_by_field_name("attribute")?;
+                    let attr = current.child_by_field_id(*fid::ATTRIBUTE)?;
                     suffix.push(format!(".{}", source.get(attr.byte_range())?));
-                    current = current.child_by_field_name("object")?;
+                    current = current.child_by_field_id(*fid::OBJECT)?;
                 }
                 "subscript" => {
-                    let value = current.child_by_field_name("value")?;
+                    let value = current.child_by_field_id(*fid::VALUE)?;
                     let index = source.get(value.end_byte()..current.end_byte())?;
                     suffix.push(index.split_whitespace().collect::<Vec<_>>().join(""));
                     current = value;
@@ -383,17 +385,17 @@ fn chain_key(node: Node<'_>, source: &str) -> Option<String> {
                 return Some(key);
             }
             "attribute" => {
-                let attr = source.get(current.child_by_field_name("attribute")?.byte_range())?;
+                let attr = source.get(current.child_by_field_id(*fid::ATTRIBUTE)?.byte_range())?;
                 parts.push(if attr == "return_value" {
                     "()".to_owned()
                 } else {
                     format!(".{attr}")
                 });
-                current = strip(current.child_by_field_name("object")?);
+                current = strip(current.child_by_field_id(*fid::OBJECT)?);
             }
             "call" => {
                 parts.push("()".to_owned());
-                current = strip(current.child_by_field_name("function")?);
+                current = strip(current.child_by_field_id(*fid::FUNCTION)?);
             }
             _ => return None,
         }
@@ -403,7 +405,7 @@ fn chain_key(node: Node<'_>, source: &str) -> Option<String> {
 
 /// `return_value=` of a call that makes a mock.
 fn mock_return_value<'t>(call: Node<'t>, cx: &Cx<'_>) -> Option<Node<'t>> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.child_by_field_id(*fid::FUNCTION)?;
     let name = last_name(function, cx.source)?;
     let is_factory = MOCK_FACTORIES.contains(&name) || is_patch_object(function, cx);
     if !is_factory {
@@ -417,14 +419,14 @@ fn is_patch_object(function: Node<'_>, cx: &Cx<'_>) -> bool {
     function.kind() == "attribute"
         && last_name(function, cx.source) == Some("object")
         && function
-            .child_by_field_name("object")
+            .child_by_field_id(*fid::OBJECT)
             .and_then(|o| last_name(o, cx.source))
             == Some("patch")
 }
 
 /// `patch.object(Service, "get", return_value=V)`: the key `Service.get()` and `V`.
 fn patched_object<'t>(call: Node<'t>, cx: &Cx<'_>) -> Option<(String, Node<'t>)> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.child_by_field_id(*fid::FUNCTION)?;
     if !is_patch_object(function, cx) {
         return None;
     }

@@ -11,6 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use crate::context::Cx;
 
 pub mod mock_echo_assertion;
@@ -32,17 +34,17 @@ pub struct Collector {
 impl Collector {
     pub fn visit_class(&mut self, class: Node<'_>, cx: &Cx<'_>) {
         let name = class
-            .child_by_field_name("name")
+            .child_by_field_id(*fid::NAME)
             .map(|n| cx.text(n))
             .unwrap_or("");
         let mut is_testcase = false;
-        if let Some(bases) = class.child_by_field_name("superclasses") {
+        if let Some(bases) = class.child_by_field_id(*fid::SUPERCLASSES) {
             let mut cursor = bases.walk();
             for base in bases.named_children(&mut cursor) {
                 let base_name = match base.kind() {
                     "identifier" => cx.text(base),
                     "attribute" => base
-                        .child_by_field_name("attribute")
+                        .child_by_field_id(*fid::ATTRIBUTE)
                         .map(|a| cx.text(a))
                         .unwrap_or(""),
                     _ => continue,
@@ -72,7 +74,7 @@ impl Collector {
         if !cx.file.is_test || !cx.settings.tests.is_test_module(&cx.file.rel) {
             return false;
         }
-        let Some(name) = func.child_by_field_name("name") else {
+        let Some(name) = func.child_by_field_id(*fid::NAME) else {
             return false;
         };
         if !cx.settings.tests.is_test_function_name(cx.text(name)) {
@@ -111,12 +113,12 @@ fn enclosing_scope<'t>(ancestors: &[Node<'t>]) -> Scope<'t> {
 fn has_constructor(class: Node<'_>, cx: &Cx<'_>) -> bool {
     body_statements(class).any(|s| {
         let def = if s.kind() == "decorated_definition" {
-            s.child_by_field_name("definition")
+            s.child_by_field_id(*fid::DEFINITION)
         } else {
             Some(s)
         };
         def.filter(|d| d.kind() == "function_definition")
-            .and_then(|d| d.child_by_field_name("name"))
+            .and_then(|d| d.child_by_field_id(*fid::NAME))
             .is_some_and(|n| matches!(cx.text(n), "__init__" | "__new__"))
     })
 }
@@ -127,16 +129,16 @@ fn opts_out(class: Node<'_>, cx: &Cx<'_>) -> bool {
         s.kind() == "expression_statement"
             && s.named_child(0).is_some_and(|a| {
                 a.kind() == "assignment"
-                    && a.child_by_field_name("left")
+                    && a.child_by_field_id(*fid::LEFT)
                         .is_some_and(|l| cx.text(l) == "__test__")
-                    && a.child_by_field_name("right")
+                    && a.child_by_field_id(*fid::RIGHT)
                         .is_some_and(|r| r.kind() == "false")
             })
     })
 }
 
 fn body_statements<'t>(def: Node<'t>) -> impl Iterator<Item = Node<'t>> {
-    let body = def.child_by_field_name("body");
+    let body = def.child_by_field_id(*fid::BODY);
     let count = body.map_or(0, |b| b.named_child_count());
     (0..count).filter_map(move |i| body.and_then(|b| b.named_child(i as u32)))
 }
@@ -158,7 +160,7 @@ pub fn decorators<'t>(ancestors: &[Node<'t>]) -> impl Iterator<Item = Node<'t>> 
 /// Last name of a decorator: `fixture` for `@pytest.fixture(scope="module")`.
 pub fn decorator_name<'s>(expr: Node<'_>, source: &'s str) -> &'s str {
     let target = if expr.kind() == "call" {
-        expr.child_by_field_name("function").unwrap_or(expr)
+        expr.child_by_field_id(*fid::FUNCTION).unwrap_or(expr)
     } else {
         expr
     };
@@ -169,7 +171,7 @@ pub fn decorator_name<'s>(expr: Node<'_>, source: &'s str) -> &'s str {
 pub fn last_name<'s>(node: Node<'_>, source: &'s str) -> Option<&'s str> {
     let name = match node.kind() {
         "identifier" => node,
-        "attribute" => node.child_by_field_name("attribute")?,
+        "attribute" => node.child_by_field_id(*fid::ATTRIBUTE)?,
         _ => return None,
     };
     source.get(name.byte_range())
@@ -177,7 +179,7 @@ pub fn last_name<'s>(node: Node<'_>, source: &'s str) -> Option<&'s str> {
 
 /// The called name of a call: `get` for `self.repo.get(1)`, `check` for `check(x)`.
 pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
-    last_name(call.child_by_field_name("function")?, source)
+    last_name(call.child_by_field_id(*fid::FUNCTION)?, source)
 }
 
 /// Skips parentheses: `((x))` -> `x`.
@@ -193,7 +195,7 @@ pub fn unparen(mut node: Node<'_>) -> Node<'_> {
 
 /// Positional (non-keyword) arguments of a call.
 pub fn positional_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
-    let Some(args) = call.child_by_field_name("arguments") else {
+    let Some(args) = call.child_by_field_id(*fid::ARGUMENTS) else {
         return Vec::new();
     };
     let mut cursor = args.walk();
@@ -204,15 +206,15 @@ pub fn positional_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
 
 /// The value of keyword argument `name=` of a call.
 pub fn keyword_arg<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let args = call.child_by_field_name("arguments")?;
+    let args = call.child_by_field_id(*fid::ARGUMENTS)?;
     let mut cursor = args.walk();
     let found = args.named_children(&mut cursor).find(|a| {
         a.kind() == "keyword_argument"
-            && a.child_by_field_name("name")
+            && a.child_by_field_id(*fid::NAME)
                 .and_then(|n| source.get(n.byte_range()))
                 == Some(name)
     });
-    found.and_then(|a| a.child_by_field_name("value"))
+    found.and_then(|a| a.child_by_field_id(*fid::VALUE))
 }
 
 /// Whitespace-normalised source text of a node, for messages and comparisons.

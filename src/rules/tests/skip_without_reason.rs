@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
 use crate::context::Cx;
 use crate::diagnostic::Severity;
@@ -48,7 +50,7 @@ impl Rule for SkipWithoutReason {
             "attribute" => {
                 // A call or a longer attribute chain is handled at that node.
                 let handled_elsewhere = cx.parent().is_some_and(|p| {
-                    (p.kind() == "call" && p.child_by_field_name("function") == Some(node))
+                    (p.kind() == "call" && p.child_by_field_id(*fid::FUNCTION) == Some(node))
                         || p.kind() == "attribute"
                 });
                 if !handled_elsewhere {
@@ -103,7 +105,7 @@ fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
             })
         }
         "attribute" => {
-            let attr = cx.text(callee.child_by_field_name("attribute")?);
+            let attr = cx.text(callee.child_by_field_id(*fid::ATTRIBUTE)?);
             if !matches!(
                 attr,
                 "skip" | "skipif" | "xfail" | "skipIf" | "skipUnless" | "skipTest" | "SkipTest"
@@ -113,14 +115,14 @@ fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
             if attr == "skipTest" {
                 return Some(Helper::FirstArgument);
             }
-            let object = callee.child_by_field_name("object")?;
+            let object = callee.child_by_field_id(*fid::OBJECT)?;
             let is_mark = match object.kind() {
                 "attribute" => {
                     object
-                        .child_by_field_name("attribute")
+                        .child_by_field_id(*fid::ATTRIBUTE)
                         .is_some_and(|a| cx.text(a) == "mark")
                         && object
-                            .child_by_field_name("object")
+                            .child_by_field_id(*fid::OBJECT)
                             .is_some_and(|o| is_module(cx.text(o), "pytest", cx))
                 }
                 "identifier" => cx
@@ -158,7 +160,7 @@ fn says_something(node: Node<'_>, cx: &Cx<'_>) -> bool {
 }
 
 fn has_splat(call: Node<'_>) -> bool {
-    call.child_by_field_name("arguments").is_some_and(|args| {
+    call.child_by_field_id(*fid::ARGUMENTS).is_some_and(|args| {
         let mut cursor = args.walk();
         let found = args
             .named_children(&mut cursor)
@@ -168,7 +170,7 @@ fn has_splat(call: Node<'_>) -> bool {
 }
 
 fn check_call(call: Node<'_>, cx: &mut Cx<'_>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(*fid::FUNCTION) else {
         return;
     };
     let Some(kind) = classify(function, cx) else {

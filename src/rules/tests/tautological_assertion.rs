@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use super::{flat, positional_args, shown, unparen};
 use crate::context::Cx;
 use crate::diagnostic::Severity;
@@ -136,7 +138,7 @@ fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
 /// `isinstance(x, object)`.
 fn is_isinstance_object(call: Node<'_>, source: &str) -> bool {
     let is_isinstance = call
-        .child_by_field_name("function")
+        .child_by_field_id(*fid::FUNCTION)
         .is_some_and(|f| f.kind() == "identifier" && text(f, source) == "isinstance");
     is_isinstance
         && matches!(positional_args(call).as_slice(),
@@ -147,7 +149,7 @@ fn is_len_call(node: Node<'_>, source: &str) -> bool {
     let node = unparen(node);
     node.kind() == "call"
         && node
-            .child_by_field_name("function")
+            .child_by_field_id(*fid::FUNCTION)
             .is_some_and(|f| f.kind() == "identifier" && text(f, source) == "len")
         && positional_args(node).len() == 1
 }
@@ -276,13 +278,13 @@ pub fn truthiness(node: Node<'_>, source: &str, depth: u32) -> Option<bool> {
             }
         }
         "not_operator" => node
-            .child_by_field_name("argument")
+            .child_by_field_id(*fid::ARGUMENT)
             .and_then(|a| truthiness(a, source, depth + 1))
             .map(|v| !v),
         "boolean_operator" => {
-            let left = truthiness(node.child_by_field_name("left")?, source, depth + 1);
-            let right = truthiness(node.child_by_field_name("right")?, source, depth + 1);
-            let op = node.child_by_field_name("operator").map(|o| o.kind())?;
+            let left = truthiness(node.child_by_field_id(*fid::LEFT)?, source, depth + 1);
+            let right = truthiness(node.child_by_field_id(*fid::RIGHT)?, source, depth + 1);
+            let op = node.child_by_field_id(*fid::OPERATOR).map(|o| o.kind())?;
             match op {
                 "or" => match (left, right) {
                     (Some(true), _) | (_, Some(true)) => Some(true),
@@ -334,14 +336,14 @@ fn is_non_none_literal(node: Node<'_>) -> bool {
 }
 
 fn check_unittest_call(call: Node<'_>, cx: &mut Cx<'_>) {
-    let Some(function) = call.child_by_field_name("function") else {
+    let Some(function) = call.child_by_field_id(*fid::FUNCTION) else {
         return;
     };
     if function.kind() != "attribute" {
         return;
     }
     let Some(method) = function
-        .child_by_field_name("attribute")
+        .child_by_field_id(*fid::ATTRIBUTE)
         .map(|a| text(a, cx.source))
     else {
         return;
@@ -441,9 +443,9 @@ fn in_assertion(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
                     .checked_sub(1)
                     .map(|p| ancestors[p])
                     .filter(|call| call.kind() == "call")
-                    .and_then(|call| call.child_by_field_name("function"))
+                    .and_then(|call| call.child_by_field_id(*fid::FUNCTION))
                     .filter(|f| f.kind() == "attribute")
-                    .and_then(|f| f.child_by_field_name("attribute"))
+                    .and_then(|f| f.child_by_field_id(*fid::ATTRIBUTE))
                     .is_some_and(|m| is_assertion_method(text(m, source)));
                 if is_assertion_call {
                     return true;
@@ -544,7 +546,7 @@ fn is_pure(node: Node<'_>, identity: bool, source: &str) -> bool {
                 "argument_list" => !identity,
                 "call" => {
                     !identity
-                        && n.child_by_field_name("function").is_some_and(|f| {
+                        && n.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
                             f.kind() == "identifier" && PURE_BUILTINS.contains(&text(f, source))
                         })
                 }

@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use super::Collector;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
@@ -102,7 +104,7 @@ impl Rule for TestNameFormat {
         if !self.collector.is_test(node, cx) {
             return;
         }
-        let Some(name_node) = node.child_by_field_name("name") else {
+        let Some(name_node) = node.child_by_field_id(*fid::NAME) else {
             return;
         };
         let name = cx.text(name_node);

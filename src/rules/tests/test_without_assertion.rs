@@ -10,6 +10,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use super::{callee_name, decorator_name, decorators, Collector};
 use crate::context::Cx;
 use crate::diagnostic::Severity;
@@ -91,7 +93,7 @@ impl Rule for TestWithoutAssertion {
                         matches!(decorator_name(d, cx.source), "xfail" | "expectedFailure")
                     })
                     && !has_doctest(node, cx);
-                let name = node.child_by_field_name("name");
+                let name = node.child_by_field_id(*fid::NAME);
                 let mut checks = false;
                 let mut callees = Vec::new();
                 // A decorator may turn the function into a check
@@ -116,7 +118,7 @@ impl Rule for TestWithoutAssertion {
             // `eq = self.assertEqual`, then `eq(a, b)`.
             "assignment" => {
                 let aliases_check = node
-                    .child_by_field_name("right")
+                    .child_by_field_id(*fid::RIGHT)
                     .and_then(|r| super::last_name(r, cx.source))
                     .is_some_and(|n| is_check_name(n, cx));
                 if aliases_check {
@@ -131,7 +133,7 @@ impl Rule for TestWithoutAssertion {
                     self.mark_checks(innermost);
                 } else {
                     let range = node
-                        .child_by_field_name("function")
+                        .child_by_field_id(*fid::FUNCTION)
                         .and_then(name_node)
                         .map(|n| n.byte_range());
                     if let (Some(f), Some(range)) = (innermost, range) {
@@ -230,7 +232,7 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 
 /// A test whose docstring holds doctest examples is checked by doctest.
 fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
-    func.child_by_field_name("body")
+    func.child_by_field_id(*fid::BODY)
         .and_then(|b| b.named_child(0))
         .filter(|s| s.kind() == "expression_statement")
         .and_then(|s| s.named_child(0))
@@ -241,14 +243,14 @@ fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
 fn name_node(node: Node<'_>) -> Option<Node<'_>> {
     match node.kind() {
         "identifier" => Some(node),
-        "attribute" => node.child_by_field_name("attribute"),
+        "attribute" => node.child_by_field_id(*fid::ATTRIBUTE),
         _ => None,
     }
 }
 
 fn decorator_name_range(expr: Node<'_>) -> Option<Range<usize>> {
     let target = if expr.kind() == "call" {
-        expr.child_by_field_name("function")?
+        expr.child_by_field_id(*fid::FUNCTION)?
     } else {
         expr
     };
@@ -264,9 +266,9 @@ fn is_check_call(call: Node<'_>, name: &str, cx: &Cx<'_>) -> bool {
     if !PYTEST_CHECKS.contains(&name) {
         return false;
     }
-    match call.child_by_field_name("function") {
+    match call.child_by_field_id(*fid::FUNCTION) {
         Some(f) if f.kind() == "identifier" => true,
-        Some(f) => f.child_by_field_name("object").is_some_and(|o| {
+        Some(f) => f.child_by_field_id(*fid::OBJECT).is_some_and(|o| {
             let base = cx.text(o);
             base == "pytest"
                 || cx

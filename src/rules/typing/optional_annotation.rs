@@ -4,6 +4,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::rules::pyast::fid;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
@@ -143,15 +145,15 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
     let is_subscript = node.kind() == "subscript";
     let head_node = if is_subscript {
-        node.child_by_field_name("value")?
+        node.child_by_field_id(*fid::VALUE)?
     } else {
         node.named_child(0)?
     };
     let (base_name, name) = match head_node.kind() {
         "identifier" => (None, text(head_node)),
         "attribute" => (
-            Some(text(head_node.child_by_field_name("object")?)),
-            text(head_node.child_by_field_name("attribute")?),
+            Some(text(head_node.child_by_field_id(*fid::OBJECT)?)),
+            text(head_node.child_by_field_id(*fid::ATTRIBUTE)?),
         ),
         _ => return None,
     };
