@@ -62,7 +62,12 @@ pub fn parse(source: &str) -> Option<Tree> {
 static KIND_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
     let language = language();
     (0..language.node_kind_count())
-        .map(|id| language.node_kind_for_id(id as u16).unwrap_or("").to_owned())
+        .map(|id| {
+            language
+                .node_kind_for_id(id as u16)
+                .unwrap_or("")
+                .to_owned()
+        })
         .collect()
 });
 
@@ -84,4 +89,3 @@ impl<'tree> NodeKind<'tree> for Node<'tree> {
         }
     }
 }
-

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use tree_sitter::{Language, Node};
 
+use crate::parse::NodeKind;
+
 /// CPython's tokenizer refuses brackets nested deeper than this (`MAXLEVEL`).
 pub const MAX_BRACKET_DEPTH: usize = 200;
 /// CPython refuses this many levels of indentation (`MAXINDENT`): 99 is the most it takes.
@@ -332,7 +334,7 @@ fn legacy_problem(
             // `print >> f, x` is a valid Python 3 expression (a tuple).
             if node
                 .named_children(&mut cursor)
-                .any(|c| c.kind() == "chevron")
+                .any(|c| c.kind_str() == "chevron")
             {
                 return None;
             }
@@ -364,7 +366,7 @@ fn legacy_problem(
         }
         Legacy::Comparison => {
             let mut cursor = node.walk();
-            let diamond = node.children(&mut cursor).find(|c| c.kind() == "<>")?;
+            let diamond = node.children(&mut cursor).find(|c| c.kind_str() == "<>")?;
             problem(
                 diamond,
                 "syntax error: `<>` is Python 2 syntax; write `!=`".to_owned(),
@@ -435,7 +437,7 @@ fn legacy_problem(
             let mut cursor = node.walk();
             let list = node
                 .named_children(&mut cursor)
-                .find(|c| c.kind() == "expression_list")?;
+                .find(|c| c.kind_str() == "expression_list")?;
             problem(
                 list,
                 "syntax error: `raise E, value` is Python 2 syntax; write `raise E(value)`"
@@ -445,7 +447,7 @@ fn legacy_problem(
         Legacy::TuplePattern => {
             let parent = ancestors.last()?;
             if !matches!(
-                parent.kind(),
+                parent.kind_str(),
                 "parameters" | "lambda_parameters" | "default_parameter"
             ) {
                 return None;
@@ -463,7 +465,7 @@ fn legacy_problem(
 /// generic (an ERROR node we can only quote).
 fn describe_tree_error(node: Node<'_>, source: &str) -> (Problem, bool) {
     if node.is_missing() {
-        let what = node.kind();
+        let what = node.kind_str();
         let what = if what.chars().all(|c| c.is_alphanumeric() || c == '_') && what.len() > 1 {
             what.trim_start_matches('_').replace('_', " ")
         } else {
@@ -481,7 +483,7 @@ fn describe_tree_error(node: Node<'_>, source: &str) -> (Problem, bool) {
     let start = node.start_byte();
     let mut cursor = node.walk();
     let first_child = node.children(&mut cursor).next();
-    if let Some(quote_start) = first_child.filter(|c| c.kind() == "string_start") {
+    if let Some(quote_start) = first_child.filter(|c| c.kind_str() == "string_start") {
         let opening = text(quote_start, source);
         let triple = opening.ends_with("\"\"\"") || opening.ends_with("'''");
         let what = if triple {

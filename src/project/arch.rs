@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use super::Import;
 use crate::diagnostic::{LineIndex, Position};
 use crate::rules::fastapi;
@@ -234,7 +236,7 @@ pub fn dotted_name(node: Node<'_>, source: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     let mut at = node;
     loop {
-        match at.kind() {
+        match at.kind_str() {
             "identifier" => {
                 parts.push(text(at, source));
                 break;
@@ -261,7 +263,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
             break;
         }
         budget -= 1;
-        match n.kind() {
+        match n.kind_str() {
             "identifier" | "attribute" => {
                 if let Some(name) = dotted_name(n, source) {
                     // Builtins and typing wrappers never name a session; not keeping
@@ -337,7 +339,7 @@ fn dependency_argument(call: Node<'_>, source: &str) -> Option<String> {
     let args = call.child_by_field_id(field::ARGUMENTS())?;
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
-        match arg.kind() {
+        match arg.kind_str() {
             "keyword_argument" => {
                 let name = arg
                     .child_by_field_id(field::NAME())
@@ -359,7 +361,7 @@ fn is_module_level(ancestors: &[Node<'_>]) -> bool {
     ancestors.len() <= 24
         && ancestors.iter().all(|a| {
             matches!(
-                a.kind(),
+                a.kind_str(),
                 "module"
                     | "expression_statement"
                     | "decorated_definition"
@@ -387,7 +389,7 @@ impl Collector {
             self.functions.pop();
         }
         let handler = self.functions.last().and_then(|(_, h)| *h);
-        let kind = node.kind();
+        let kind = node.kind_str();
         if let Some(h) = handler {
             self.in_handler(h, node, kind, source, lines);
         }
@@ -420,7 +422,7 @@ impl Collector {
                 let Some(mut exc) = node.named_child(0) else {
                     return;
                 };
-                if exc.kind() == "call" {
+                if exc.kind_str() == "call" {
                     match exc.child_by_field_id(field::FUNCTION()) {
                         Some(f) => exc = f,
                         None => return,
@@ -457,7 +459,7 @@ impl Collector {
                 let Some(function) = node.child_by_field_id(field::FUNCTION()) else {
                     return;
                 };
-                match function.kind() {
+                match function.kind_str() {
                     "identifier" if text(function, source) == "select" => handler.queries.push((
                         "select".to_owned(),
                         lines.position(node.start_byte(), source),
@@ -482,7 +484,7 @@ impl Collector {
                             }
                             _ => {}
                         }
-                        if object.kind() == "identifier" && SESSION_METHODS.contains(&attr) {
+                        if object.kind_str() == "identifier" && SESSION_METHODS.contains(&attr) {
                             let receiver = text(object, source);
                             if handler.params.iter().any(|p| p.name == receiver)
                                 || handler
@@ -508,7 +510,9 @@ impl Collector {
             "expression_statement" => {
                 // Docstrings and bare strings are not work.
                 let only_string = node.named_child_count() == 1
-                    && node.named_child(0).is_some_and(|c| c.kind() == "string");
+                    && node
+                        .named_child(0)
+                        .is_some_and(|c| c.kind_str() == "string");
                 if !only_string {
                     handler.statements += 1;
                 }
@@ -535,17 +539,17 @@ impl Collector {
         let mut handler_index = None;
         if let Some(decorated) = ancestors
             .last()
-            .filter(|a| a.kind() == "decorated_definition")
+            .filter(|a| a.kind_str() == "decorated_definition")
         {
             let mut cursor = decorated.walk();
             let mut routes = decorated
                 .named_children(&mut cursor)
-                .filter(|d| d.kind() == "decorator")
+                .filter(|d| d.kind_str() == "decorator")
                 .filter_map(|d| route_decorator(d, source));
             if let Some((receiver, method)) = routes.next() {
                 // Further route decorators: `@cache.get(...)` may sit above `@router.get(...)`.
                 let also: Vec<(String, &'static str)> = routes.collect();
-                let is_async = node.child(0).is_some_and(|c| c.kind() == "async");
+                let is_async = node.child(0).is_some_and(|c| c.kind_str() == "async");
                 let params = node
                     .child_by_field_id(field::PARAMETERS())
                     .map(|p| parameters(p, source, lines))
@@ -617,7 +621,7 @@ impl Collector {
         let Some(name) = dotted_name(left, source) else {
             return;
         };
-        if right.kind() == "call" {
+        if right.kind_str() == "call" {
             let callee = right
                 .child_by_field_id(field::FUNCTION())
                 .and_then(|f| dotted_name(f, source));
@@ -629,15 +633,15 @@ impl Collector {
             }
             return;
         }
-        if left.kind() != "identifier" || !is_module_level(ancestors) {
+        if left.kind_str() != "identifier" || !is_module_level(ancestors) {
             return;
         }
-        if matches!(right.kind(), "identifier" | "attribute") {
+        if matches!(right.kind_str(), "identifier" | "attribute") {
             // `AsyncSession = _AsyncSession`, `SessionDep = deps.SessionDep`
             self.alias(name, right, source);
             return;
         }
-        let is_annotated = right.kind() == "subscript"
+        let is_annotated = right.kind_str() == "subscript"
             && right
                 .child_by_field_id(field::VALUE())
                 .and_then(|v| dotted_name(v, source))
@@ -723,7 +727,7 @@ fn opened_sessions(
     let mut cursor = with_statement.walk();
     let Some(clause) = with_statement
         .named_children(&mut cursor)
-        .find(|c| c.kind() == "with_clause")
+        .find(|c| c.kind_str() == "with_clause")
     else {
         return;
     };
@@ -731,11 +735,11 @@ fn opened_sessions(
     for item in clause.named_children(&mut cursor) {
         let Some(pattern) = item
             .child_by_field_id(field::VALUE())
-            .filter(|v| v.kind() == "as_pattern")
+            .filter(|v| v.kind_str() == "as_pattern")
         else {
             continue;
         };
-        let Some(call) = pattern.named_child(0).filter(|c| c.kind() == "call") else {
+        let Some(call) = pattern.named_child(0).filter(|c| c.kind_str() == "call") else {
             continue;
         };
         let Some(opener) = call
@@ -753,7 +757,7 @@ fn opened_sessions(
         let Some(name) = pattern
             .child_by_field_id(field::ALIAS())
             .and_then(|a| a.named_child(0))
-            .filter(|n| n.kind() == "identifier")
+            .filter(|n| n.kind_str() == "identifier")
         else {
             continue;
         };
@@ -775,11 +779,11 @@ fn attr_start(attribute: Node<'_>) -> usize {
 /// `@router.get("/x")` -> ("router", "get").
 fn route_decorator(decorator: Node<'_>, source: &str) -> Option<(String, &'static str)> {
     let call = decorator.named_child(0)?;
-    if call.kind() != "call" {
+    if call.kind_str() != "call" {
         return None;
     }
     let function = call.child_by_field_id(field::FUNCTION())?;
-    if function.kind() != "attribute" {
+    if function.kind_str() != "attribute" {
         return None;
     }
     let method = text(function.child_by_field_id(field::ATTRIBUTE())?, source);
@@ -792,10 +796,10 @@ fn parameters(params: Node<'_>, source: &str, lines: &LineIndex) -> Vec<Param> {
     let mut out = Vec::new();
     let mut cursor = params.walk();
     for p in params.named_children(&mut cursor) {
-        let (name_node, annotation, default) = match p.kind() {
+        let (name_node, annotation, default) = match p.kind_str() {
             "identifier" => (Some(p), None, None),
             "typed_parameter" => (
-                p.named_child(0).filter(|n| n.kind() == "identifier"),
+                p.named_child(0).filter(|n| n.kind_str() == "identifier"),
                 p.child_by_field_id(field::TYPE()),
                 None,
             ),

@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use super::{Import, ImportScope, ImportedName};
@@ -41,7 +43,7 @@ pub fn extract(
         start,
     };
     let mut cursor = node.walk();
-    match node.kind() {
+    match node.kind_str() {
         "import_statement" => {
             for child in node.children_by_field_name("name", &mut cursor) {
                 let (name, alias) = name_and_alias(child, &text);
@@ -50,7 +52,7 @@ pub fn extract(
         }
         "import_from_statement" | "future_import_statement" => {
             let (module, level) = match node.child_by_field_id(*fid::MODULE_NAME) {
-                Some(m) if m.kind() == "relative_import" => {
+                Some(m) if m.kind_str() == "relative_import" => {
                     let raw = text(m);
                     let level = raw.chars().take_while(|c| *c == '.').count() as u32;
                     (squash(raw.trim_start_matches('.')), level)
@@ -68,7 +70,7 @@ pub fn extract(
             let mut cursor = node.walk();
             if node
                 .named_children(&mut cursor)
-                .any(|c| c.kind() == "wildcard_import")
+                .any(|c| c.kind_str() == "wildcard_import")
             {
                 names.push(ImportedName {
                     name: "*".to_owned(),
@@ -102,7 +104,7 @@ pub fn extract_dynamic(
     let Some(args) = node.child_by_field_id(*fid::ARGUMENTS) else {
         return;
     };
-    let Some(first) = args.named_child(0).filter(|a| a.kind() == "string") else {
+    let Some(first) = args.named_child(0).filter(|a| a.kind_str() == "string") else {
         return;
     };
     let raw = source.get(first.byte_range()).unwrap_or("");
@@ -136,7 +138,7 @@ fn name_and_alias<'s>(
     node: Node<'_>,
     text: &impl Fn(Node<'_>) -> &'s str,
 ) -> (String, Option<String>) {
-    if node.kind() == "aliased_import" {
+    if node.kind_str() == "aliased_import" {
         let name = node.child_by_field_id(*fid::NAME).map(text).unwrap_or("");
         let alias = node
             .child_by_field_id(*fid::ALIAS)
@@ -164,7 +166,7 @@ fn squash(s: &str) -> String {
 fn scope_of(ancestors: &[Node<'_>], source: &str) -> ImportScope {
     let mut scope = ImportScope::Module;
     for (i, a) in ancestors.iter().enumerate() {
-        match a.kind() {
+        match a.kind_str() {
             "function_definition" | "lambda" => return ImportScope::Function,
             "if_statement" if is_type_checking(*a, source) => {
                 let in_consequence = ancestors
@@ -192,7 +194,7 @@ fn is_type_checking(if_stmt: Node<'_>, source: &str) -> bool {
 /// (the module is only imported when it is known to be there).
 fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
     let presence_checked = ancestors.iter().enumerate().any(|(i, a)| {
-        a.kind() == "if_statement"
+        a.kind_str() == "if_statement"
             && ancestors
                 .get(i + 1)
                 .is_some_and(|next| a.child_by_field_id(*fid::CONSEQUENCE) == Some(*next))
@@ -212,20 +214,20 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
         .collect();
     path.windows(2).any(|w| {
         let (try_stmt, child) = (w[0], w[1]);
-        if try_stmt.kind() != "try_statement"
+        if try_stmt.kind_str() != "try_statement"
             || try_stmt.child_by_field_id(*fid::BODY) != Some(child)
         {
             return false;
         }
         let mut cursor = try_stmt.walk();
         let guarded = try_stmt.named_children(&mut cursor).any(|clause| {
-            if clause.kind() != "except_clause" {
+            if clause.kind_str() != "except_clause" {
                 return false;
             }
             let mut c = clause.walk();
             let caught: Vec<&str> = clause
                 .named_children(&mut c)
-                .filter(|n| n.kind() != "block" && n.kind() != "comment")
+                .filter(|n| n.kind_str() != "block" && n.kind_str() != "comment")
                 .filter_map(|n| source.get(n.byte_range()))
                 .collect();
             caught.is_empty()

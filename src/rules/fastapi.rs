@@ -9,6 +9,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::project::Import;
 use crate::rules::pyast::{self, fid};
 
@@ -42,7 +44,7 @@ impl Routers {
     /// Record `name = APIRouter(...)` / `name: APIRouter = ...`. Cheap for
     /// every other assignment: nothing is allocated unless it is a router.
     pub fn observe(&mut self, assignment: Node<'_>, source: &str) {
-        if assignment.kind() != "assignment" {
+        if assignment.kind_str() != "assignment" {
             return;
         }
         let (Some(left), Some(right)) = (
@@ -51,7 +53,7 @@ impl Routers {
         ) else {
             return;
         };
-        let is_router = right.kind() == "call"
+        let is_router = right.kind_str() == "call"
             && right.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
                 let callee = pyast::text(f, source);
                 ROUTER_FACTORIES.contains(&pyast::last_segment(callee.trim()))
@@ -117,13 +119,13 @@ pub fn route_decorator<'t>(
     source: &str,
 ) -> Option<(String, &'static str, Option<Node<'t>>)> {
     let callee = pyast::decorator_callee(expr);
-    if callee.kind() != "attribute" {
+    if callee.kind_str() != "attribute" {
         return None;
     }
     let attr = pyast::text(callee.child_by_field_id(*fid::ATTRIBUTE)?, source);
     let method = ROUTE_METHODS.iter().copied().find(|m| *m == attr)?;
     let object = pyast::dotted_name(callee.child_by_field_id(*fid::OBJECT)?, source)?;
-    let call = (expr.kind() == "call").then_some(expr);
+    let call = (expr.kind_str() == "call").then_some(expr);
     Some((object.into_owned(), method, call))
 }
 
@@ -136,7 +138,7 @@ pub fn route_of<'t>(
     routers: &Routers,
     imports: &[Import],
 ) -> Option<Route<'t>> {
-    if def.kind() != "function_definition" {
+    if def.kind_str() != "function_definition" {
         return None;
     }
     pyast::decorators(def, parent).into_iter().find_map(|d| {
@@ -151,7 +153,7 @@ pub fn route_of<'t>(
 /// somewhere other than the body: `Depends(...)`, `Security(...)`,
 /// `Query(...)`, `Path(...)`, `Header(...)`, `Cookie(...)`.
 pub fn is_non_body_default(value: Node<'_>, source: &str) -> bool {
-    value.kind() == "call"
+    value.kind_str() == "call"
         && value
             .child_by_field_id(*fid::FUNCTION)
             .and_then(|f| pyast::dotted_name(f, source))

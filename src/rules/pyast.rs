@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::project::{Import, ImportScope};
 
 /// Field ids of tree-sitter-python, looked up once: `child_by_field_name`
@@ -65,11 +67,11 @@ pub fn dotted_name<'s>(node: Node<'_>, source: &'s str) -> Option<Cow<'s, str>> 
     let mut current = node;
     let mut depth = 0usize;
     loop {
-        match current.kind() {
+        match current.kind_str() {
             "identifier" => break,
             "attribute" => {
                 let attr = current.child_by_field_id(*fid::ATTRIBUTE)?;
-                if attr.kind() != "identifier" {
+                if attr.kind_str() != "identifier" {
                     return None;
                 }
                 current = current.child_by_field_id(*fid::OBJECT)?;
@@ -91,7 +93,7 @@ pub fn dotted_name<'s>(node: Node<'_>, source: &'s str) -> Option<Cow<'s, str>> 
     // Rebuild from the identifiers, outermost last.
     let mut parts = Vec::with_capacity(depth + 1);
     let mut current = node;
-    while current.kind() == "attribute" {
+    while current.kind_str() == "attribute" {
         parts.push(text(current.child_by_field_id(*fid::ATTRIBUTE)?, source));
         current = current.child_by_field_id(*fid::OBJECT)?;
     }
@@ -243,12 +245,13 @@ pub fn enclosing_function<'t>(ancestors: &[Node<'t>]) -> Option<Node<'t>> {
     ancestors
         .iter()
         .rev()
-        .find(|a| matches!(a.kind(), "function_definition" | "lambda"))
+        .find(|a| matches!(a.kind_str(), "function_definition" | "lambda"))
         .copied()
 }
 
 pub fn is_async_def(node: Node<'_>) -> bool {
-    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
+    node.kind_str() == "function_definition"
+        && node.child(0).is_some_and(|c| c.kind_str() == "async")
 }
 
 /// Inside the body of an `async def`, not inside a nested `def` or `lambda`.
@@ -269,7 +272,7 @@ pub fn scope_key(ancestors: &[Node<'_>]) -> usize {
 /// Arguments of a call written with parentheses.
 pub fn call_arguments(call: Node<'_>) -> Option<Node<'_>> {
     call.child_by_field_id(*fid::ARGUMENTS)
-        .filter(|a| a.kind() == "argument_list")
+        .filter(|a| a.kind_str() == "argument_list")
 }
 
 /// The `index`th positional argument; `None` after a `*args` splat, whose
@@ -278,7 +281,7 @@ pub fn positional_arg(args: Node<'_>, index: usize) -> Option<Node<'_>> {
     let mut cursor = args.walk();
     let mut seen = 0usize;
     for child in args.named_children(&mut cursor) {
-        match child.kind() {
+        match child.kind_str() {
             "keyword_argument" | "dictionary_splat" | "comment" => continue,
             "list_splat" => return None,
             _ => {
@@ -297,7 +300,7 @@ pub fn keyword_arg<'t>(args: Node<'t>, name: &str, source: &str) -> Option<Node<
     let mut cursor = args.walk();
     let found = args
         .named_children(&mut cursor)
-        .filter(|c| c.kind() == "keyword_argument")
+        .filter(|c| c.kind_str() == "keyword_argument")
         .find(|c| {
             c.child_by_field_id(*fid::NAME)
                 .is_some_and(|n| text(n, source) == name)
@@ -311,15 +314,15 @@ pub fn has_kwargs_splat(args: Node<'_>) -> bool {
     let mut cursor = args.walk();
     let found = args
         .named_children(&mut cursor)
-        .any(|c| c.kind() == "dictionary_splat");
+        .any(|c| c.kind_str() == "dictionary_splat");
     found
 }
 
 /// Drops parentheses around an expression.
 pub fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_str() == "parenthesized_expression" {
         match node.named_child(0) {
-            Some(inner) if inner.kind() != "comment" => node = inner,
+            Some(inner) if inner.kind_str() != "comment" => node = inner,
             _ => break,
         }
     }
@@ -329,12 +332,12 @@ pub fn unparenthesize(mut node: Node<'_>) -> Node<'_> {
 /// A string literal with `{...}` placeholders (an f-string or t-string that
 /// interpolates something), alone or in an implicit concatenation.
 pub fn has_interpolation(node: Node<'_>) -> bool {
-    match node.kind() {
+    match node.kind_str() {
         "string" => {
             let mut cursor = node.walk();
             let found = node
                 .named_children(&mut cursor)
-                .any(|c| c.kind() == "interpolation");
+                .any(|c| c.kind_str() == "interpolation");
             found
         }
         "concatenated_string" => {
@@ -348,7 +351,7 @@ pub fn has_interpolation(node: Node<'_>) -> bool {
 
 /// A string literal without placeholders (implicit concatenations included).
 pub fn is_constant_string(node: Node<'_>) -> bool {
-    matches!(node.kind(), "string" | "concatenated_string") && !has_interpolation(node)
+    matches!(node.kind_str(), "string" | "concatenated_string") && !has_interpolation(node)
 }
 
 /// The interpolated expressions of an f-string (or of the f-strings of an
@@ -357,7 +360,7 @@ pub fn interpolations(node: Node<'_>) -> Vec<Node<'_>> {
     fn push_from<'t>(s: Node<'t>, out: &mut Vec<Node<'t>>) {
         let mut cursor = s.walk();
         for c in s.named_children(&mut cursor) {
-            if c.kind() == "interpolation" {
+            if c.kind_str() == "interpolation" {
                 if let Some(e) = c.child_by_field_id(*fid::EXPRESSION) {
                     out.push(e);
                 }
@@ -365,7 +368,7 @@ pub fn interpolations(node: Node<'_>) -> Vec<Node<'_>> {
         }
     }
     let mut out = Vec::new();
-    match node.kind() {
+    match node.kind_str() {
         "string" => push_from(node, &mut out),
         "concatenated_string" => {
             let mut cursor = node.walk();
@@ -385,17 +388,17 @@ pub fn string_text<'s>(node: Node<'_>, source: &'s str) -> Cow<'s, str> {
     let mut collect = |s: Node<'_>| {
         let mut cursor = s.walk();
         for c in s.named_children(&mut cursor) {
-            if c.kind() == "string_content" {
+            if c.kind_str() == "string_content" {
                 pieces.push(text(c, source));
             }
         }
     };
-    match node.kind() {
+    match node.kind_str() {
         "string" => collect(node),
         "concatenated_string" => {
             let mut cursor = node.walk();
             for s in node.named_children(&mut cursor) {
-                if s.kind() == "string" {
+                if s.kind_str() == "string" {
                     collect(s);
                 }
             }
@@ -412,7 +415,7 @@ pub fn string_text<'s>(node: Node<'_>, source: &'s str) -> Cow<'s, str> {
 /// The identifiers a `def`'s decorators are written with (`app.get` for
 /// `@app.get("/")`), with the decorator nodes.
 pub fn decorators<'t>(def: Node<'t>, parent: Option<Node<'t>>) -> Vec<Node<'t>> {
-    let Some(parent) = parent.filter(|p| p.kind() == "decorated_definition") else {
+    let Some(parent) = parent.filter(|p| p.kind_str() == "decorated_definition") else {
         return Vec::new();
     };
     if parent.child_by_field_id(*fid::DEFINITION) != Some(def) {
@@ -421,7 +424,7 @@ pub fn decorators<'t>(def: Node<'t>, parent: Option<Node<'t>>) -> Vec<Node<'t>> 
     let mut cursor = parent.walk();
     let found = parent
         .named_children(&mut cursor)
-        .filter(|c| c.kind() == "decorator")
+        .filter(|c| c.kind_str() == "decorator")
         .filter_map(|c| c.named_child(0))
         .collect();
     found
@@ -429,7 +432,7 @@ pub fn decorators<'t>(def: Node<'t>, parent: Option<Node<'t>>) -> Vec<Node<'t>> 
 
 /// The callee of a decorator expression: `app.get` for `@app.get("/")`.
 pub fn decorator_callee(expr: Node<'_>) -> Node<'_> {
-    if expr.kind() == "call" {
+    if expr.kind_str() == "call" {
         expr.child_by_field_id(*fid::FUNCTION).unwrap_or(expr)
     } else {
         expr
@@ -444,7 +447,7 @@ pub fn superclasses(class: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = args.walk();
     let found = args
         .named_children(&mut cursor)
-        .filter(|c| !matches!(c.kind(), "keyword_argument" | "comment"))
+        .filter(|c| !matches!(c.kind_str(), "keyword_argument" | "comment"))
         .collect();
     found
 }

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
@@ -136,7 +138,7 @@ impl Rule for BlockingCall {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind() {
+        match node.kind_str() {
             "call" => self.visit_call(node, cx),
             "assignment" => {
                 let (Some(left), Some(right)) = (
@@ -145,7 +147,7 @@ impl Rule for BlockingCall {
                 ) else {
                     return;
                 };
-                if left.kind() == "identifier" {
+                if left.kind_str() == "identifier" {
                     self.bind_constructor(left, right, cx);
                 }
             }
@@ -155,7 +157,10 @@ impl Rule for BlockingCall {
                 else {
                     return;
                 };
-                if let Some(target) = alias.named_child(0).filter(|t| t.kind() == "identifier") {
+                if let Some(target) = alias
+                    .named_child(0)
+                    .filter(|t| t.kind_str() == "identifier")
+                {
                     self.bind_constructor(target, value, cx);
                 }
             }
@@ -168,12 +173,12 @@ impl Rule for BlockingCall {
                 if !(written.ends_with("Client") || written.ends_with("Session")) {
                     return;
                 }
-                let name = if node.kind() == "typed_parameter" {
+                let name = if node.kind_str() == "typed_parameter" {
                     node.named_child(0)
                 } else {
                     node.child_by_field_id(*fid::NAME)
                 };
-                let Some(name) = name.filter(|n| n.kind() == "identifier") else {
+                let Some(name) = name.filter(|n| n.kind_str() == "identifier") else {
                     return;
                 };
                 if !pyast::in_async_function(cx.ancestors) {
@@ -207,7 +212,7 @@ impl BlockingCall {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
-        let last = match function.kind() {
+        let last = match function.kind_str() {
             "identifier" => function,
             "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => a,
@@ -217,7 +222,7 @@ impl BlockingCall {
         };
         let name = cx.text(last);
         if !(INTERESTING.contains(&name)
-            || function.kind() == "identifier" && self.aliases.contains(name, cx.imports))
+            || function.kind_str() == "identifier" && self.aliases.contains(name, cx.imports))
         {
             return;
         }
@@ -227,7 +232,7 @@ impl BlockingCall {
         let Some(callee) = pyast::dotted_name(function, cx.source) else {
             return;
         };
-        let awaited = cx.parent().is_some_and(|p| p.kind() == "await");
+        let awaited = cx.parent().is_some_and(|p| p.kind_str() == "await");
         self.candidates.push(Candidate {
             span: node.byte_range(),
             scope: pyast::scope_key(cx.ancestors),
@@ -238,7 +243,7 @@ impl BlockingCall {
 
     /// `name = httpx.Client(...)` or `with httpx.Client() as name` inside `async def`.
     fn bind_constructor(&mut self, name: Node<'_>, value: Node<'_>, cx: &Cx<'_>) {
-        if value.kind() != "call" {
+        if value.kind_str() != "call" {
             return;
         }
         let Some(function) = value.child_by_field_id(*fid::FUNCTION) else {

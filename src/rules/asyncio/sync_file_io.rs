@@ -4,6 +4,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::pyast::{self, fid};
@@ -35,7 +37,7 @@ impl Rule for SyncFileIo {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
-        let name = match function.kind() {
+        let name = match function.kind_str() {
             "identifier" => cx.text(function),
             "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
@@ -43,7 +45,7 @@ impl Rule for SyncFileIo {
             },
             _ => return,
         };
-        let wanted = match function.kind() {
+        let wanted = match function.kind_str() {
             "identifier" => name == "open",
             _ => name == "open" || PATH_METHODS.contains(&name),
         };
@@ -51,14 +53,14 @@ impl Rule for SyncFileIo {
             return;
         }
         // Awaited means an async API with the same name (`anyio.Path`, `aiofiles`).
-        if cx.parent().is_some_and(|p| p.kind() == "await") {
+        if cx.parent().is_some_and(|p| p.kind_str() == "await") {
             return;
         }
-        if function.kind() == "attribute" && name == "open" {
+        if function.kind_str() == "attribute" && name == "open" {
             // Only `Path(...).open()`: other `.open()` methods are not known to be files.
             let is_path = function
                 .child_by_field_id(*fid::OBJECT)
-                .filter(|o| o.kind() == "call")
+                .filter(|o| o.kind_str() == "call")
                 .and_then(|o| o.child_by_field_id(*fid::FUNCTION))
                 .and_then(|f| pyast::dotted_name(f, cx.source))
                 .is_some_and(|f| pyast::last_segment(&f) == "Path");

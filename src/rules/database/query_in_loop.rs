@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::pyast::{self, fid};
@@ -66,12 +68,12 @@ impl Rule for QueryInLoop {
         if cx.file.is_test || pyast::is_migration_path(&cx.file.rel) {
             return;
         }
-        let Some(call) = node.named_child(0).filter(|c| c.kind() == "call") else {
+        let Some(call) = node.named_child(0).filter(|c| c.kind_str() == "call") else {
             return;
         };
         let Some(function) = call
             .child_by_field_id(*fid::FUNCTION)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_str() == "attribute")
         else {
             return;
         };
@@ -133,7 +135,7 @@ fn is_db_receiver(dotted: &str) -> bool {
 fn loop_around(node: Node<'_>, ancestors: &[Node<'_>]) -> Option<&'static str> {
     for (i, a) in ancestors.iter().enumerate().rev() {
         let child = ancestors.get(i + 1).copied().unwrap_or(node);
-        match a.kind() {
+        match a.kind_str() {
             "function_definition" | "lambda" | "class_definition" => return None,
             "for_statement" | "while_statement"
                 if a.child_by_field_id(*fid::BODY) == Some(child) =>
@@ -147,7 +149,7 @@ fn loop_around(node: Node<'_>, ancestors: &[Node<'_>]) -> Option<&'static str> {
                 let mut cursor = a.walk();
                 let first_for = a
                     .named_children(&mut cursor)
-                    .find(|c| c.kind() == "for_in_clause");
+                    .find(|c| c.kind_str() == "for_in_clause");
                 // The first iterable is evaluated once; everything else per item.
                 if first_for != Some(child) {
                     return Some("comprehension");

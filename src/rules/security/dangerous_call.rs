@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
@@ -91,7 +93,7 @@ impl Rule for DangerousCall {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
-        let last = match function.kind() {
+        let last = match function.kind_str() {
             "identifier" => cx.text(function),
             "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
@@ -107,7 +109,7 @@ impl Rule for DangerousCall {
             }
             let mut cursor = a.walk();
             let found = a.named_children(&mut cursor).any(|c| {
-                c.kind() == "keyword_argument"
+                c.kind_str() == "keyword_argument"
                     && c.child_by_field_id(*fid::NAME)
                         .is_some_and(|n| cx.text(n) == "verify")
             });
@@ -115,7 +117,7 @@ impl Rule for DangerousCall {
         });
         if !(INTERESTING.contains(&last)
             || mentions_verify
-            || function.kind() == "identifier" && self.aliases.contains(last, cx.imports))
+            || function.kind_str() == "identifier" && self.aliases.contains(last, cx.imports))
         {
             return;
         }
@@ -176,12 +178,12 @@ impl Rule for DangerousCall {
 /// A string literal, or a list/tuple of them: nothing to inject into.
 fn is_constant_command(node: Node<'_>) -> bool {
     let node = pyast::unparenthesize(node);
-    match node.kind() {
+    match node.kind_str() {
         "list" | "tuple" => {
             let mut cursor = node.walk();
             let all = node
                 .named_children(&mut cursor)
-                .filter(|c| c.kind() != "comment")
+                .filter(|c| c.kind_str() != "comment")
                 .all(pyast::is_constant_string);
             all
         }
@@ -192,10 +194,10 @@ fn is_constant_command(node: Node<'_>) -> bool {
 /// `options={"verify_signature": False}`, `verify=False` (PyJWT 1), `algorithms=["none"]`.
 fn jwt_unverified(args: Node<'_>, source: &str) -> Option<&'static str> {
     if let Some(options) = pyast::keyword_arg(args, "options", source) {
-        if options.kind() == "dictionary" {
+        if options.kind_str() == "dictionary" {
             let mut cursor = options.walk();
             let off = options.named_children(&mut cursor).any(|pair| {
-                pair.kind() == "pair"
+                pair.kind_str() == "pair"
                     && pair.child_by_field_id(*fid::KEY).is_some_and(|k| {
                         pyast::is_constant_string(k)
                             && pyast::string_text(k, source) == "verify_signature"

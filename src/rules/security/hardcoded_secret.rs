@@ -7,6 +7,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::pyast::{self, fid};
@@ -39,7 +41,7 @@ impl Rule for HardcodedSecret {
         if cx.file.is_test && !cx.settings.security.check_test_files {
             return;
         }
-        let (name_node, value) = match node.kind() {
+        let (name_node, value) = match node.kind_str() {
             "assignment" => (
                 node.child_by_field_id(*fid::LEFT),
                 node.child_by_field_id(*fid::RIGHT),
@@ -55,7 +57,7 @@ impl Rule for HardcodedSecret {
                 let [a, op, b] = parts.as_slice() else {
                     return;
                 };
-                if !matches!(op.kind(), "==" | "!=") {
+                if !matches!(op.kind_str(), "==" | "!=") {
                     return;
                 }
                 if is_string(*b) {
@@ -68,10 +70,10 @@ impl Rule for HardcodedSecret {
         let (Some(name_node), Some(value)) = (name_node, value) else {
             return;
         };
-        if !matches!(value.kind(), "string" | "concatenated_string" | "call") {
+        if !matches!(value.kind_str(), "string" | "concatenated_string" | "call") {
             return;
         }
-        let name = match name_node.kind() {
+        let name = match name_node.kind_str() {
             "identifier" => cx.text(name_node),
             "attribute" => match name_node.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
@@ -98,7 +100,7 @@ impl Rule for HardcodedSecret {
         if !is_secret_name(name) {
             return;
         }
-        if node.kind() == "assignment" && in_enum_class(cx) {
+        if node.kind_str() == "assignment" && in_enum_class(cx) {
             return;
         }
         self.check_value(node, value, name, cx);
@@ -107,7 +109,7 @@ impl Rule for HardcodedSecret {
 
 impl HardcodedSecret {
     fn check_value(&mut self, binding: Node<'_>, value: Node<'_>, name: &str, cx: &mut Cx<'_>) {
-        let literal = match value.kind() {
+        let literal = match value.kind_str() {
             "string" | "concatenated_string" => value,
             "call" => {
                 // `Field("...")`, `Field(default="...")`, `SecretStr("...")`
@@ -142,7 +144,7 @@ impl HardcodedSecret {
         // are mostly such dispatch: demand a value with some entropy there.
         let tokenish = !name.to_ascii_lowercase().contains("pass")
             && camel_to_snake(name).rsplit(['_', '-']).next() == Some("token");
-        if (tokenish || binding.kind() == "comparison_operator") && !is_strong(&text) {
+        if (tokenish || binding.kind_str() == "comparison_operator") && !is_strong(&text) {
             return;
         }
         cx.report(
@@ -161,20 +163,20 @@ fn is_strong(value: &str) -> bool {
 }
 
 fn is_string(node: Node<'_>) -> bool {
-    matches!(node.kind(), "string" | "concatenated_string")
+    matches!(node.kind_str(), "string" | "concatenated_string")
 }
 
 /// Byte strings and t-strings are not checked: bytes literals are mostly test
 /// vectors and protocol constants.
 fn is_bytes_or_template(literal: Node<'_>, cx: &Cx<'_>) -> bool {
-    let first = if literal.kind() == "concatenated_string" {
+    let first = if literal.kind_str() == "concatenated_string" {
         literal.named_child(0)
     } else {
         Some(literal)
     };
     first
         .and_then(|s| s.named_child(0))
-        .filter(|s| s.kind() == "string_start")
+        .filter(|s| s.kind_str() == "string_start")
         .is_some_and(|start| {
             let prefix = cx.text(start).to_ascii_lowercase();
             // Raw strings are regular expressions far more often than keys.
@@ -189,11 +191,11 @@ fn in_enum_class(cx: &Cx<'_>) -> bool {
         .ancestors
         .iter()
         .rev()
-        .find(|a| matches!(a.kind(), "class_definition" | "function_definition"))
+        .find(|a| matches!(a.kind_str(), "class_definition" | "function_definition"))
     else {
         return false;
     };
-    class.kind() == "class_definition"
+    class.kind_str() == "class_definition"
         && pyast::superclasses(*class).iter().any(|b| {
             pyast::last_segment(cx.text(*b)).ends_with("Enum") || cx.text(*b).ends_with("Choices")
         })

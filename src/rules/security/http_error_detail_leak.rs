@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::pyast::{self, fid};
@@ -29,7 +31,7 @@ impl Rule for HttpErrorDetailLeak {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
-        let name = match function.kind() {
+        let name = match function.kind_str() {
             "identifier" => cx.text(function),
             "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => cx.text(a),
@@ -63,14 +65,14 @@ impl Rule for HttpErrorDetailLeak {
 fn caught_names<'s>(cx: &Cx<'s>) -> Vec<&'s str> {
     cx.ancestors
         .iter()
-        .filter(|a| a.kind() == "except_clause")
+        .filter(|a| a.kind_str() == "except_clause")
         .filter_map(|clause| {
             let alias = clause.child_by_field_id(*fid::ALIAS).or_else(|| {
                 // Older grammars wrap `E as name` in an as_pattern.
                 let mut cursor = clause.walk();
                 let found = clause
                     .named_children(&mut cursor)
-                    .find(|c| c.kind() == "as_pattern")
+                    .find(|c| c.kind_str() == "as_pattern")
                     .and_then(|p| p.child_by_field_id(*fid::ALIAS))
                     .and_then(|t| t.named_child(0));
                 found
@@ -90,13 +92,13 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
         return None;
     }
     let node = pyast::unparenthesize(node);
-    match node.kind() {
+    match node.kind_str() {
         "string" | "concatenated_string" => {
             // `{MAX_SIZE}`, `{settings.MAX_UPLOAD_MB}`: constants are not data.
             let interpolated: Vec<Node<'_>> = pyast::interpolations(node)
                 .into_iter()
                 .filter(|e| {
-                    let last = match e.kind() {
+                    let last = match e.kind_str() {
                         "identifier" => Some(*e),
                         "attribute" => e.child_by_field_id(*fid::ATTRIBUTE),
                         _ => None,
@@ -134,8 +136,9 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
             {
                 root = inner;
             }
-            (root.kind() == "identifier" && is_exception_name(pyast::text(root, source), caught))
-                .then_some("exception text")
+            (root.kind_str() == "identifier"
+                && is_exception_name(pyast::text(root, source), caught))
+            .then_some("exception text")
         }
         "binary_operator" => {
             let op = node
@@ -160,9 +163,9 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                     let stringy = |n: Node<'_>| {
                         let n = pyast::unparenthesize(n);
                         matches!(
-                            n.kind(),
+                            n.kind_str(),
                             "string" | "concatenated_string" | "binary_operator"
-                        ) || (n.kind() == "call" && is_str_call(n, source))
+                        ) || (n.kind_str() == "call" && is_str_call(n, source))
                     };
                     (stringy(left) || stringy(right)).then_some("string concatenation")
                 }
@@ -175,7 +178,7 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                 let arg = pyast::call_arguments(node).and_then(|a| pyast::positional_arg(a, 0))?;
                 return mentions_exception(arg, source, caught).then_some("exception text");
             }
-            if function.kind() == "attribute"
+            if function.kind_str() == "attribute"
                 && function
                     .child_by_field_id(*fid::ATTRIBUTE)
                     .is_some_and(|a| pyast::text(a, source) == "format")
@@ -213,13 +216,13 @@ fn mentions_exception(node: Node<'_>, source: &str, caught: &[&str]) -> bool {
         if seen > 256 {
             return false;
         }
-        if n.kind() == "identifier" {
+        if n.kind_str() == "identifier" {
             if is_exception_name(pyast::text(n, source), caught) {
                 return true;
             }
             continue;
         }
-        if n.kind() == "attribute" {
+        if n.kind_str() == "attribute" {
             // Only the object side names a variable.
             if let Some(object) = n.child_by_field_id(*fid::OBJECT) {
                 stack.push(object);

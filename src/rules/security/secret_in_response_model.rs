@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::fastapi::{self, Routers};
@@ -53,11 +55,11 @@ impl Rule for SecretInResponseModel {
         &["assignment", "class_definition", "function_definition"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind() {
+        match node.kind_str() {
             "assignment" => {
                 if node
                     .child_by_field_id(*fid::RIGHT)
-                    .is_some_and(|r| r.kind() == "call")
+                    .is_some_and(|r| r.kind_str() == "call")
                 {
                     self.routers.observe(node, cx.source);
                 }
@@ -137,10 +139,10 @@ impl SecretInResponseModel {
         if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let mut cursor = body.walk();
             for stmt in body.named_children(&mut cursor) {
-                let Some(assignment) = (stmt.kind() == "expression_statement")
+                let Some(assignment) = (stmt.kind_str() == "expression_statement")
                     .then(|| stmt.named_child(0))
                     .flatten()
-                    .filter(|a| a.kind() == "assignment")
+                    .filter(|a| a.kind_str() == "assignment")
                 else {
                     continue;
                 };
@@ -150,7 +152,7 @@ impl SecretInResponseModel {
                 ) else {
                     continue;
                 };
-                if left.kind() != "identifier" {
+                if left.kind_str() != "identifier" {
                     continue;
                 }
                 let annotation = cx.text(annotation);
@@ -184,7 +186,7 @@ impl SecretInResponseModel {
 
 /// `Field(..., exclude=True)`: never serialised.
 fn is_excluded(value: Node<'_>, source: &str) -> bool {
-    value.kind() == "call"
+    value.kind_str() == "call"
         && value
             .child_by_field_id(*fid::FUNCTION)
             .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field")
@@ -203,7 +205,7 @@ fn collect_names(node: Node<'_>, source: &str, out: &mut HashSet<String>) {
         if budget == 0 {
             return;
         }
-        match n.kind() {
+        match n.kind_str() {
             "identifier" => {
                 out.insert(pyast::text(n, source).to_owned());
             }

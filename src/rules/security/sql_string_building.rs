@@ -9,6 +9,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::pyast::{self, fid};
@@ -150,7 +152,7 @@ impl Rule for SqlStringBuilding {
         {
             return;
         }
-        match node.kind() {
+        match node.kind_str() {
             "call" => self.visit_call(node, cx),
             "for_statement" => {
                 // `for column in ("a", "b"):` iterates over constants.
@@ -160,14 +162,14 @@ impl Rule for SqlStringBuilding {
                 ) else {
                     return;
                 };
-                if left.kind() != "identifier" {
+                if left.kind_str() != "identifier" {
                     return;
                 }
-                let is_range = right.kind() == "call"
+                let is_range = right.kind_str() == "call"
                     && right
                         .child_by_field_id(*fid::FUNCTION)
                         .is_some_and(|f| cx.text(f) == "range");
-                if !is_range && !matches!(right.kind(), "list" | "tuple" | "set") {
+                if !is_range && !matches!(right.kind_str(), "list" | "tuple" | "set") {
                     return;
                 }
                 let scope = pyast::scope_key(cx.ancestors);
@@ -188,7 +190,7 @@ impl Rule for SqlStringBuilding {
                 ) else {
                     return;
                 };
-                if left.kind() != "identifier" {
+                if left.kind_str() != "identifier" {
                     return;
                 }
                 let scope = pyast::scope_key(cx.ancestors);
@@ -223,7 +225,7 @@ impl Rule for SqlStringBuilding {
                     return;
                 };
                 let op = cx.text(op);
-                if left.kind() != "identifier" || !(op == "+=" || op == "%=") {
+                if left.kind_str() != "identifier" || !(op == "+=" || op == "%=") {
                     return;
                 }
                 let scope = pyast::scope_key(cx.ancestors);
@@ -295,7 +297,7 @@ impl SqlStringBuilding {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
-        let (name, receiver) = match function.kind() {
+        let (name, receiver) = match function.kind_str() {
             "identifier" => (cx.text(function), None),
             "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
                 Some(a) => (cx.text(a), function.child_by_field_id(*fid::OBJECT)),
@@ -336,7 +338,7 @@ impl SqlStringBuilding {
             }
         };
         let arg = pyast::unparenthesize(arg);
-        let built_at = (arg.kind() == "identifier").then_some(at);
+        let built_at = (arg.kind_str() == "identifier").then_some(at);
         self.candidates.push(Candidate {
             span: arg.byte_range(),
             callee,
@@ -366,7 +368,7 @@ impl SqlStringBuilding {
             return Value::default();
         }
         let text = |n: Node<'_>| pyast::text(n, source);
-        match node.kind() {
+        match node.kind_str() {
             "string" | "concatenated_string" => {
                 let sql = looks_like_sql(&pyast::string_text(node, source));
                 let mut value = Value {
@@ -404,7 +406,7 @@ impl SqlStringBuilding {
                 let mut cursor = node.walk();
                 let all = node
                     .named_children(&mut cursor)
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_str() != "comment")
                     .all(|c| self.eval(c, source, scope, depth + 1).constant);
                 if all {
                     Value::constant(false)
@@ -415,7 +417,7 @@ impl SqlStringBuilding {
             "dictionary" => {
                 let mut cursor = node.walk();
                 let all = node.named_children(&mut cursor).all(|pair| {
-                    pair.kind() == "pair"
+                    pair.kind_str() == "pair"
                         && pair
                             .child_by_field_id(*fid::VALUE)
                             .is_some_and(|v| self.eval(v, source, scope, depth + 1).constant)
@@ -461,7 +463,7 @@ impl SqlStringBuilding {
                 let mut operands = Vec::new();
                 let mut current = node;
                 loop {
-                    let is_plus = current.kind() == "binary_operator"
+                    let is_plus = current.kind_str() == "binary_operator"
                         && current
                             .child_by_field_id(*fid::OPERATOR)
                             .is_some_and(|o| pyast::text(o, source) == "+");
@@ -527,7 +529,7 @@ impl SqlStringBuilding {
         let args_constant = |this: &Self| {
             args.is_none_or(|a| {
                 let mut cursor = a.walk();
-                let all = a.named_children(&mut cursor).all(|c| match c.kind() {
+                let all = a.named_children(&mut cursor).all(|c| match c.kind_str() {
                     "comment" => true,
                     "keyword_argument" => c
                         .child_by_field_id(*fid::VALUE)
@@ -537,7 +539,7 @@ impl SqlStringBuilding {
                 all
             })
         };
-        match function.kind() {
+        match function.kind_str() {
             "identifier" => match pyast::text(function, source) {
                 // Numbers cannot carry SQL.
                 "int" | "float" | "len" | "bool" | "round" | "abs" => Value::constant(false),
@@ -575,7 +577,7 @@ impl SqlStringBuilding {
                     "join" if pyast::is_constant_string(object) => {
                         // `sep.join(x for x in ...)` has the generator as its arguments.
                         let first = match node.child_by_field_id(*fid::ARGUMENTS) {
-                            Some(g) if g.kind() == "generator_expression" => Some(g),
+                            Some(g) if g.kind_str() == "generator_expression" => Some(g),
                             _ => args.and_then(|a| pyast::positional_arg(a, 0)),
                         };
                         let safe = first.is_some_and(|a| {
@@ -607,7 +609,7 @@ impl SqlStringBuilding {
 /// the argument of a `join` that produces bound-parameter placeholders.
 fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
     let node = pyast::unparenthesize(node);
-    match node.kind() {
+    match node.kind_str() {
         "binary_operator" => {
             let is_times = node
                 .child_by_field_id(*fid::OPERATOR)
@@ -630,13 +632,13 @@ fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
 
 fn is_placeholder_literal(node: Node<'_>, source: &str) -> bool {
     let node = pyast::unparenthesize(node);
-    match node.kind() {
+    match node.kind_str() {
         // One level only: `["?"]`, `("%s",)`; nesting is not a placeholder.
         "list" | "tuple" => {
             let mut cursor = node.walk();
             let all = node
                 .named_children(&mut cursor)
-                .all(|c| c.kind() == "string" && is_placeholder_literal(c, source));
+                .all(|c| c.kind_str() == "string" && is_placeholder_literal(c, source));
             all
         }
         "string" => {

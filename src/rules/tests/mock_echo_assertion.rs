@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use super::{decorators, flat, keyword_arg, last_name, positional_args, shown, unparen};
@@ -98,7 +100,7 @@ impl Rule for MockEchoAssertion {
             return;
         }
         let inside = node.start_byte() < self.scope_end;
-        if node.kind() == "function_definition" {
+        if node.kind_str() == "function_definition" {
             if !inside {
                 self.enter(node, cx);
             }
@@ -107,7 +109,7 @@ impl Rule for MockEchoAssertion {
         if !inside {
             return;
         }
-        match node.kind() {
+        match node.kind_str() {
             "assignment" => self.assignment(node, cx),
             "with_item" => self.with_item(node, cx),
             "assert_statement" => {
@@ -115,19 +117,19 @@ impl Rule for MockEchoAssertion {
                     let mut cursor = node.walk();
                     let first = node
                         .named_children(&mut cursor)
-                        .find(|c| c.kind() != "comment");
+                        .find(|c| c.kind_str() != "comment");
                     first
                 };
                 let Some(test) = test.map(unparen) else {
                     return;
                 };
-                if test.kind() != "comparison_operator" {
+                if test.kind_str() != "comparison_operator" {
                     return;
                 }
                 let mut cursor = test.walk();
                 let parts: Vec<Node<'_>> = test
                     .named_children(&mut cursor)
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_str() != "comment")
                     .collect();
                 let [left, right] = parts.as_slice() else {
                     return;
@@ -145,7 +147,7 @@ impl Rule for MockEchoAssertion {
                 let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
                     return;
                 };
-                if function.kind() != "attribute" {
+                if function.kind_str() != "attribute" {
                     return;
                 }
                 let is_equality = last_name(function, cx.source)
@@ -168,7 +170,7 @@ impl MockEchoAssertion {
             .ancestors
             .iter()
             .rev()
-            .find(|a| a.kind() == "class_definition")
+            .find(|a| a.kind_str() == "class_definition")
             .map(|c| c.start_byte());
         let name = func
             .child_by_field_id(*fid::NAME)
@@ -182,7 +184,7 @@ impl MockEchoAssertion {
             .unwrap_or_default();
         // `@patch.object(Service, "get", return_value=V)`
         for d in decorators(cx.ancestors) {
-            if d.kind() == "call" {
+            if d.kind_str() == "call" {
                 if let Some((target, value)) = patched_object(d, cx) {
                     self.store(target, flat(value, cx.source), d.start_byte());
                 }
@@ -225,7 +227,7 @@ impl MockEchoAssertion {
         };
         let at = node.start_byte();
         // `m.get.return_value = V`
-        if left.kind() == "attribute" && last_name(left, cx.source) == Some("return_value") {
+        if left.kind_str() == "attribute" && last_name(left, cx.source) == Some("return_value") {
             self.store(left_key, flat(right, cx.source), at);
             return;
         }
@@ -234,14 +236,14 @@ impl MockEchoAssertion {
         let echoed = self.evaluate(right_inner, cx.source);
         self.forget(&left_key);
         if let Some(v) = echoed {
-            if left.kind() == "identifier" {
+            if left.kind_str() == "identifier" {
                 self.store(left_key, v.value, v.at);
             }
             return;
         }
         // `m = Mock(return_value=V)`, `m.get = AsyncMock(return_value=V)`,
         // `m = mocker.patch.object(Service, "get", return_value=V)`.
-        if right_inner.kind() == "call" {
+        if right_inner.kind_str() == "call" {
             if let Some(value) = mock_return_value(right_inner, cx) {
                 self.store(format!("{left_key}()"), flat(value, cx.source), at);
                 if let Some((target, value)) = patched_object(right_inner, cx) {
@@ -256,17 +258,17 @@ impl MockEchoAssertion {
         let Some(value) = node.child_by_field_id(*fid::VALUE) else {
             return;
         };
-        let (call, alias) = if value.kind() == "as_pattern" {
+        let (call, alias) = if value.kind_str() == "as_pattern" {
             let call = value.named_child(0);
             let alias = value
                 .child_by_field_id(*fid::ALIAS)
                 .and_then(|a| a.named_child(0))
-                .filter(|a| a.kind() == "identifier");
+                .filter(|a| a.kind_str() == "identifier");
             (call, alias)
         } else {
             (Some(value), None)
         };
-        let Some(call) = call.filter(|c| c.kind() == "call") else {
+        let Some(call) = call.filter(|c| c.kind_str() == "call") else {
             return;
         };
         let Some(returned) = mock_return_value(call, cx) else {
@@ -300,7 +302,7 @@ impl MockEchoAssertion {
                     at: found.at,
                 });
             }
-            match current.kind() {
+            match current.kind_str() {
                 "attribute" => {
                     let attr = current.child_by_field_id(*fid::ATTRIBUTE)?;
                     suffix.push(format!(".{}", source.get(attr.byte_range())?));
@@ -355,7 +357,7 @@ fn same_text(a: &str, b: &str) -> bool {
 /// Skips `await` and parentheses.
 fn strip(mut node: Node<'_>) -> Node<'_> {
     loop {
-        let next = match node.kind() {
+        let next = match node.kind_str() {
             "parenthesized_expression" => unparen(node),
             "await" => match node.named_child(0) {
                 Some(inner) => inner,
@@ -376,7 +378,7 @@ fn chain_key(node: Node<'_>, source: &str) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     let mut current = strip(node);
     for _ in 0..MAX_CHAIN {
-        match current.kind() {
+        match current.kind_str() {
             "identifier" => {
                 let mut key = source.get(current.byte_range())?.to_owned();
                 for p in parts.iter().rev() {
@@ -416,7 +418,7 @@ fn mock_return_value<'t>(call: Node<'t>, cx: &Cx<'_>) -> Option<Node<'t>> {
 
 /// `patch.object` / `mocker.patch.object`.
 fn is_patch_object(function: Node<'_>, cx: &Cx<'_>) -> bool {
-    function.kind() == "attribute"
+    function.kind_str() == "attribute"
         && last_name(function, cx.source) == Some("object")
         && function
             .child_by_field_id(*fid::OBJECT)

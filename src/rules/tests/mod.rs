@@ -11,6 +11,8 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use crate::context::Cx;
@@ -41,7 +43,7 @@ impl Collector {
         if let Some(bases) = class.child_by_field_id(*fid::SUPERCLASSES) {
             let mut cursor = bases.walk();
             for base in bases.named_children(&mut cursor) {
-                let base_name = match base.kind() {
+                let base_name = match base.kind_str() {
                     "identifier" => cx.text(base),
                     "attribute" => base
                         .child_by_field_id(*fid::ATTRIBUTE)
@@ -50,7 +52,8 @@ impl Collector {
                     _ => continue,
                 };
                 if base_name.ends_with("TestCase")
-                    || (base.kind() == "identifier" && self.testcase_classes.contains(base_name))
+                    || (base.kind_str() == "identifier"
+                        && self.testcase_classes.contains(base_name))
                 {
                     is_testcase = true;
                 }
@@ -100,7 +103,7 @@ enum Scope<'t> {
 /// The innermost function or class around the node whose ancestors these are.
 fn enclosing_scope<'t>(ancestors: &[Node<'t>]) -> Scope<'t> {
     for a in ancestors.iter().rev() {
-        match a.kind() {
+        match a.kind_str() {
             "class_definition" => return Scope::Class(*a),
             "function_definition" | "lambda" => return Scope::Function,
             _ => {}
@@ -112,12 +115,12 @@ fn enclosing_scope<'t>(ancestors: &[Node<'t>]) -> Scope<'t> {
 /// pytest does not collect a class with a constructor.
 fn has_constructor(class: Node<'_>, cx: &Cx<'_>) -> bool {
     body_statements(class).any(|s| {
-        let def = if s.kind() == "decorated_definition" {
+        let def = if s.kind_str() == "decorated_definition" {
             s.child_by_field_id(*fid::DEFINITION)
         } else {
             Some(s)
         };
-        def.filter(|d| d.kind() == "function_definition")
+        def.filter(|d| d.kind_str() == "function_definition")
             .and_then(|d| d.child_by_field_id(*fid::NAME))
             .is_some_and(|n| matches!(cx.text(n), "__init__" | "__new__"))
     })
@@ -126,13 +129,13 @@ fn has_constructor(class: Node<'_>, cx: &Cx<'_>) -> bool {
 /// `__test__ = False` in the class body turns collection off.
 fn opts_out(class: Node<'_>, cx: &Cx<'_>) -> bool {
     body_statements(class).any(|s| {
-        s.kind() == "expression_statement"
+        s.kind_str() == "expression_statement"
             && s.named_child(0).is_some_and(|a| {
-                a.kind() == "assignment"
+                a.kind_str() == "assignment"
                     && a.child_by_field_id(*fid::LEFT)
                         .is_some_and(|l| cx.text(l) == "__test__")
                     && a.child_by_field_id(*fid::RIGHT)
-                        .is_some_and(|r| r.kind() == "false")
+                        .is_some_and(|r| r.kind_str() == "false")
             })
     })
 }
@@ -149,17 +152,17 @@ pub fn decorators<'t>(ancestors: &[Node<'t>]) -> impl Iterator<Item = Node<'t>> 
     let parent = ancestors
         .last()
         .copied()
-        .filter(|p| p.kind() == "decorated_definition");
+        .filter(|p| p.kind_str() == "decorated_definition");
     let count = parent.map_or(0, |p| p.named_child_count());
     (0..count)
         .filter_map(move |i| parent.and_then(|p| p.named_child(i as u32)))
-        .filter(|d| d.kind() == "decorator")
+        .filter(|d| d.kind_str() == "decorator")
         .filter_map(|d| d.named_child(0))
 }
 
 /// Last name of a decorator: `fixture` for `@pytest.fixture(scope="module")`.
 pub fn decorator_name<'s>(expr: Node<'_>, source: &'s str) -> &'s str {
-    let target = if expr.kind() == "call" {
+    let target = if expr.kind_str() == "call" {
         expr.child_by_field_id(*fid::FUNCTION).unwrap_or(expr)
     } else {
         expr
@@ -169,7 +172,7 @@ pub fn decorator_name<'s>(expr: Node<'_>, source: &'s str) -> &'s str {
 
 /// `c` for `a.b.c` and for `c`.
 pub fn last_name<'s>(node: Node<'_>, source: &'s str) -> Option<&'s str> {
-    let name = match node.kind() {
+    let name = match node.kind_str() {
         "identifier" => node,
         "attribute" => node.child_by_field_id(*fid::ATTRIBUTE)?,
         _ => return None,
@@ -184,9 +187,9 @@ pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
 
 /// Skips parentheses: `((x))` -> `x`.
 pub fn unparen(mut node: Node<'_>) -> Node<'_> {
-    while node.kind() == "parenthesized_expression" {
+    while node.kind_str() == "parenthesized_expression" {
         match node.named_child(0) {
-            Some(inner) if inner.kind() != "comment" => node = inner,
+            Some(inner) if inner.kind_str() != "comment" => node = inner,
             _ => break,
         }
     }
@@ -200,7 +203,7 @@ pub fn positional_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
     };
     let mut cursor = args.walk();
     args.named_children(&mut cursor)
-        .filter(|a| !matches!(a.kind(), "keyword_argument" | "comment"))
+        .filter(|a| !matches!(a.kind_str(), "keyword_argument" | "comment"))
         .collect()
 }
 
@@ -209,7 +212,7 @@ pub fn keyword_arg<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<
     let args = call.child_by_field_id(*fid::ARGUMENTS)?;
     let mut cursor = args.walk();
     let found = args.named_children(&mut cursor).find(|a| {
-        a.kind() == "keyword_argument"
+        a.kind_str() == "keyword_argument"
             && a.child_by_field_id(*fid::NAME)
                 .and_then(|n| source.get(n.byte_range()))
                 == Some(name)

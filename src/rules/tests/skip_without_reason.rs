@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
@@ -45,22 +47,22 @@ impl Rule for SkipWithoutReason {
         if !cx.file.is_test {
             return;
         }
-        match node.kind() {
+        match node.kind_str() {
             "call" => check_call(node, cx),
             "attribute" => {
                 // A call or a longer attribute chain is handled at that node.
                 let handled_elsewhere = cx.parent().is_some_and(|p| {
-                    (p.kind() == "call" && p.child_by_field_id(*fid::FUNCTION) == Some(node))
-                        || p.kind() == "attribute"
+                    (p.kind_str() == "call" && p.child_by_field_id(*fid::FUNCTION) == Some(node))
+                        || p.kind_str() == "attribute"
                 });
                 if !handled_elsewhere {
-                    let in_decorator = cx.parent().is_some_and(|p| p.kind() == "decorator");
+                    let in_decorator = cx.parent().is_some_and(|p| p.kind_str() == "decorator");
                     check_bare(node, in_decorator, cx);
                 }
             }
             _ => {
                 // Only bare names here (`@skip`); attributes and calls are visited themselves.
-                if let Some(expr) = node.named_child(0).filter(|e| e.kind() == "identifier") {
+                if let Some(expr) = node.named_child(0).filter(|e| e.kind_str() == "identifier") {
                     check_bare(expr, true, cx);
                 }
             }
@@ -92,7 +94,7 @@ fn classify_name(module: &str, name: &str) -> Option<Helper> {
 
 /// What skip helper `callee` (a name or attribute) refers to.
 fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
-    match callee.kind() {
+    match callee.kind_str() {
         "identifier" => {
             let name = cx.text(callee);
             imported_from(name, "pytest", &["skip", "xfail"], cx).or_else(|| {
@@ -116,7 +118,7 @@ fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
                 return Some(Helper::FirstArgument);
             }
             let object = callee.child_by_field_id(*fid::OBJECT)?;
-            let is_mark = match object.kind() {
+            let is_mark = match object.kind_str() {
                 "attribute" => {
                     object
                         .child_by_field_id(*fid::ATTRIBUTE)
@@ -138,7 +140,7 @@ fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
                     _ => None,
                 };
             }
-            if object.kind() != "identifier" {
+            if object.kind_str() != "identifier" {
                 return None;
             }
             let base = cx.text(object);
@@ -164,7 +166,7 @@ fn has_splat(call: Node<'_>) -> bool {
         let mut cursor = args.walk();
         let found = args
             .named_children(&mut cursor)
-            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"));
+            .any(|a| matches!(a.kind_str(), "list_splat" | "dictionary_splat"));
         found
     })
 }

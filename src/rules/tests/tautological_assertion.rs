@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use super::{flat, positional_args, shown, unparen};
@@ -56,7 +58,7 @@ impl Rule for TautologicalAssertion {
     const KINDS: &'static [&'static str] = &["assert_statement", "call", "comparison_operator"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind() {
+        match node.kind_str() {
             "assert_statement" => check_assert(node, cx),
             "call" => check_unittest_call(node, cx),
             _ => check_self_comparison(node, cx),
@@ -68,7 +70,7 @@ fn first_expression(node: Node<'_>) -> Option<Node<'_>> {
     let mut cursor = node.walk();
     let found = node
         .named_children(&mut cursor)
-        .find(|c| c.kind() != "comment");
+        .find(|c| c.kind_str() != "comment");
     found
 }
 
@@ -77,11 +79,11 @@ fn check_assert(node: Node<'_>, cx: &mut Cx<'_>) {
         return;
     };
     let inner = unparen(test);
-    if inner.kind() == "tuple" && truthiness(inner, cx.source, 0) == Some(true) {
+    if inner.kind_str() == "tuple" && truthiness(inner, cx.source, 0) == Some(true) {
         let mut cursor = inner.walk();
         let items: Vec<Node<'_>> = inner
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_str() != "comment")
             .collect();
         let message = match items.as_slice() {
             [condition, msg] => format!(
@@ -110,19 +112,19 @@ fn always_true(node: Node<'_>, source: &str) -> Option<String> {
     let node = unparen(node);
     if truthiness(node, source, 0) == Some(true) {
         let text = shown(&flat(node, source));
-        return Some(if node.kind() == "boolean_operator" {
+        return Some(if node.kind_str() == "boolean_operator" {
             format!("`{text}` is always true whatever the other operands are")
         } else {
             format!("`{text}` is always true")
         });
     }
-    if node.kind() == "call" && is_isinstance_object(node, source) {
+    if node.kind_str() == "call" && is_isinstance_object(node, source) {
         return Some(format!(
             "`{}` is always true: every value is an `object`",
             shown(&flat(node, source))
         ));
     }
-    if node.kind() == "comparison_operator" && is_length_at_least_zero(node, source) {
+    if node.kind_str() == "comparison_operator" && is_length_at_least_zero(node, source) {
         return Some(format!(
             "`{}` is always true: a length is never negative",
             shown(&flat(node, source))
@@ -139,24 +141,24 @@ fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
 fn is_isinstance_object(call: Node<'_>, source: &str) -> bool {
     let is_isinstance = call
         .child_by_field_id(*fid::FUNCTION)
-        .is_some_and(|f| f.kind() == "identifier" && text(f, source) == "isinstance");
+        .is_some_and(|f| f.kind_str() == "identifier" && text(f, source) == "isinstance");
     is_isinstance
         && matches!(positional_args(call).as_slice(),
-            [_, class] if class.kind() == "identifier" && text(*class, source) == "object")
+            [_, class] if class.kind_str() == "identifier" && text(*class, source) == "object")
 }
 
 fn is_len_call(node: Node<'_>, source: &str) -> bool {
     let node = unparen(node);
-    node.kind() == "call"
+    node.kind_str() == "call"
         && node
             .child_by_field_id(*fid::FUNCTION)
-            .is_some_and(|f| f.kind() == "identifier" && text(f, source) == "len")
+            .is_some_and(|f| f.kind_str() == "identifier" && text(f, source) == "len")
         && positional_args(node).len() == 1
 }
 
 fn is_zero(node: Node<'_>, source: &str) -> bool {
     let node = unparen(node);
-    node.kind() == "integer" && text(node, source) == "0"
+    node.kind_str() == "integer" && text(node, source) == "0"
 }
 
 /// `len(x) >= 0` or `0 <= len(x)`.
@@ -178,7 +180,8 @@ fn operands(comparison: Node<'_>) -> Vec<Node<'_>> {
     if cursor.goto_first_child() {
         loop {
             let n = cursor.node();
-            if n.is_named() && n.kind() != "comment" && cursor.field_name() != Some("operators") {
+            if n.is_named() && n.kind_str() != "comment" && cursor.field_name() != Some("operators")
+            {
                 out.push(n);
             }
             if !cursor.goto_next_sibling() {
@@ -205,7 +208,7 @@ pub fn truthiness(node: Node<'_>, source: &str, depth: u32) -> Option<bool> {
     if depth > MAX_DEPTH {
         return None;
     }
-    match node.kind() {
+    match node.kind_str() {
         "true" | "ellipsis" | "lambda" => Some(true),
         "false" | "none" => Some(false),
         "integer" => {
@@ -229,7 +232,7 @@ pub fn truthiness(node: Node<'_>, source: &str, depth: u32) -> Option<bool> {
             let mut has_content = false;
             let mut has_interpolation = false;
             for c in non_comment(node) {
-                match c.kind() {
+                match c.kind_str() {
                     "string_content" | "escape_sequence" if c.start_byte() < c.end_byte() => {
                         has_content = true
                     }
@@ -261,7 +264,7 @@ pub fn truthiness(node: Node<'_>, source: &str, depth: u32) -> Option<bool> {
         "tuple" | "list" | "set" | "dictionary" => {
             let items = non_comment(node);
             let splat = |k: &str| matches!(k, "list_splat" | "dictionary_splat");
-            if items.iter().any(|i| !splat(i.kind())) {
+            if items.iter().any(|i| !splat(i.kind_str())) {
                 Some(true)
             } else if items.is_empty() {
                 Some(false)
@@ -284,7 +287,9 @@ pub fn truthiness(node: Node<'_>, source: &str, depth: u32) -> Option<bool> {
         "boolean_operator" => {
             let left = truthiness(node.child_by_field_id(*fid::LEFT)?, source, depth + 1);
             let right = truthiness(node.child_by_field_id(*fid::RIGHT)?, source, depth + 1);
-            let op = node.child_by_field_id(*fid::OPERATOR).map(|o| o.kind())?;
+            let op = node
+                .child_by_field_id(*fid::OPERATOR)
+                .map(|o| o.kind_str())?;
             match op {
                 "or" => match (left, right) {
                     (Some(true), _) | (_, Some(true)) => Some(true),
@@ -307,7 +312,7 @@ fn non_comment(n: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = n.walk();
     let items: Vec<Node<'_>> = n
         .named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
+        .filter(|c| c.kind_str() != "comment")
         .collect();
     items
 }
@@ -315,7 +320,7 @@ fn non_comment(n: Node<'_>) -> Vec<Node<'_>> {
 /// A literal that is never `None`.
 fn is_non_none_literal(node: Node<'_>) -> bool {
     matches!(
-        unparen(node).kind(),
+        unparen(node).kind_str(),
         "integer"
             | "float"
             | "string"
@@ -339,7 +344,7 @@ fn check_unittest_call(call: Node<'_>, cx: &mut Cx<'_>) {
     let Some(function) = call.child_by_field_id(*fid::FUNCTION) else {
         return;
     };
-    if function.kind() != "attribute" {
+    if function.kind_str() != "attribute" {
         return;
     }
     let Some(method) = function
@@ -377,10 +382,10 @@ fn check_unittest_call(call: Node<'_>, cx: &mut Cx<'_>) {
             )
         }),
         "assertIsNone" => {
-            (unparen(first).kind() == "none").then(|| format!("`{}` cannot fail", shown_call()))
+            (unparen(first).kind_str() == "none").then(|| format!("`{}` cannot fail", shown_call()))
         }
         "assertIsInstance" => matches!(args.get(1),
-            Some(class) if class.kind() == "identifier" && text(*class, cx.source) == "object")
+            Some(class) if class.kind_str() == "identifier" && text(*class, cx.source) == "object")
         .then(|| format!("`{}` cannot fail: every value is an `object`", shown_call())),
         "assertGreaterEqual"
             if args.len() >= 2 && is_len_call(first, cx.source) && is_zero(args[1], cx.source) =>
@@ -434,7 +439,7 @@ fn is_assertion_method(name: &str) -> bool {
 fn in_assertion(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
     let mut child = node;
     for (i, a) in ancestors.iter().enumerate().rev() {
-        match a.kind() {
+        match a.kind_str() {
             "assert_statement" => {
                 return first_expression(*a).is_some_and(|t| t.id() == child.id())
             }
@@ -442,9 +447,9 @@ fn in_assertion(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
                 let is_assertion_call = i
                     .checked_sub(1)
                     .map(|p| ancestors[p])
-                    .filter(|call| call.kind() == "call")
+                    .filter(|call| call.kind_str() == "call")
                     .and_then(|call| call.child_by_field_id(*fid::FUNCTION))
-                    .filter(|f| f.kind() == "attribute")
+                    .filter(|f| f.kind_str() == "attribute")
                     .and_then(|f| f.child_by_field_id(*fid::ATTRIBUTE))
                     .is_some_and(|m| is_assertion_method(text(m, source)));
                 if is_assertion_call {
@@ -469,7 +474,9 @@ fn check_self_comparison(node: Node<'_>, cx: &mut Cx<'_>) {
     for pair in operands.windows(2) {
         let (left, right) = (pair[0], pair[1]);
         // Cheap filter before the structural comparison.
-        if left.kind() != right.kind() || left.byte_range().len() != right.byte_range().len() {
+        if left.kind_str() != right.kind_str()
+            || left.byte_range().len() != right.byte_range().len()
+        {
             continue;
         }
         let op = operator_between(left, right, cx.source);
@@ -500,7 +507,7 @@ fn check_self_comparison(node: Node<'_>, cx: &mut Cx<'_>) {
 /// `id(x)` are distinct objects.
 pub fn same_value(a: Node<'_>, b: Node<'_>, identity: bool, source: &str) -> bool {
     let (a, b) = (unparen(a), unparen(b));
-    if a.kind() != b.kind() || !is_pure(a, identity, source) {
+    if a.kind_str() != b.kind_str() || !is_pure(a, identity, source) {
         return false;
     }
     let mut left = leaves(a, source).into_iter();
@@ -522,7 +529,7 @@ fn is_pure(node: Node<'_>, identity: bool, source: &str) -> bool {
     loop {
         let n = cursor.node();
         if n.is_named() {
-            let ok = match n.kind() {
+            let ok = match n.kind_str() {
                 "identifier"
                 | "attribute"
                 | "subscript"
@@ -547,7 +554,7 @@ fn is_pure(node: Node<'_>, identity: bool, source: &str) -> bool {
                 "call" => {
                     !identity
                         && n.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
-                            f.kind() == "identifier" && PURE_BUILTINS.contains(&text(f, source))
+                            f.kind_str() == "identifier" && PURE_BUILTINS.contains(&text(f, source))
                         })
                 }
                 _ => false,
@@ -578,7 +585,7 @@ fn leaves<'s>(node: Node<'_>, source: &'s str) -> Vec<(u16, &'s str)> {
     let mut cursor = node.walk();
     loop {
         let n = cursor.node();
-        if n.child_count() == 0 && n.kind() != "comment" {
+        if n.child_count() == 0 && n.kind_str() != "comment" {
             out.push((n.kind_id(), text(n, source)));
         }
         if cursor.goto_first_child() {

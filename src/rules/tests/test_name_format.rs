@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use super::Collector;
@@ -97,7 +99,7 @@ impl Rule for TestNameFormat {
         if !cx.file.is_test {
             return;
         }
-        if node.kind() == "class_definition" {
+        if node.kind_str() == "class_definition" {
             self.collector.visit_class(node, cx);
             return;
         }

@@ -10,6 +10,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use super::{callee_name, decorator_name, decorators, Collector};
@@ -85,7 +87,7 @@ impl Rule for TestWithoutAssertion {
             self.open.pop();
         }
         let innermost = self.open.last().map(|&(_, i)| i);
-        match node.kind() {
+        match node.kind_str() {
             "class_definition" => self.collector.visit_class(node, cx),
             "function_definition" => {
                 let is_test = self.collector.is_test(node, cx)
@@ -234,14 +236,14 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
     func.child_by_field_id(*fid::BODY)
         .and_then(|b| b.named_child(0))
-        .filter(|s| s.kind() == "expression_statement")
+        .filter(|s| s.kind_str() == "expression_statement")
         .and_then(|s| s.named_child(0))
-        .is_some_and(|s| s.kind() == "string" && cx.text(s).contains(">>>"))
+        .is_some_and(|s| s.kind_str() == "string" && cx.text(s).contains(">>>"))
 }
 
 /// The name node of `c` in `c`, `a.b.c`.
 fn name_node(node: Node<'_>) -> Option<Node<'_>> {
-    match node.kind() {
+    match node.kind_str() {
         "identifier" => Some(node),
         "attribute" => node.child_by_field_id(*fid::ATTRIBUTE),
         _ => None,
@@ -249,7 +251,7 @@ fn name_node(node: Node<'_>) -> Option<Node<'_>> {
 }
 
 fn decorator_name_range(expr: Node<'_>) -> Option<Range<usize>> {
-    let target = if expr.kind() == "call" {
+    let target = if expr.kind_str() == "call" {
         expr.child_by_field_id(*fid::FUNCTION)?
     } else {
         expr
@@ -267,7 +269,7 @@ fn is_check_call(call: Node<'_>, name: &str, cx: &Cx<'_>) -> bool {
         return false;
     }
     match call.child_by_field_id(*fid::FUNCTION) {
-        Some(f) if f.kind() == "identifier" => true,
+        Some(f) if f.kind_str() == "identifier" => true,
         Some(f) => f.child_by_field_id(*fid::OBJECT).is_some_and(|o| {
             let base = cx.text(o);
             base == "pytest"

@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::pyast::fid;
@@ -37,10 +39,10 @@ impl Rule for MissingTypeHints {
             let mut cursor = params.walk();
             for (i, p) in params
                 .named_children(&mut cursor)
-                .filter(|p| p.kind() != "comment")
+                .filter(|p| p.kind_str() != "comment")
                 .enumerate()
             {
-                let shown = match p.kind() {
+                let shown = match p.kind_str() {
                     "identifier" => {
                         let n = cx.text(p);
                         if i == 0 && matches!(n, "self" | "cls" | "mcs" | "metacls") {

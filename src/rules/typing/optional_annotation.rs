@@ -4,6 +4,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::rules::pyast::fid;
 
 use crate::context::Cx;
@@ -48,7 +50,7 @@ impl Rule for OptionalAnnotation {
     const KINDS: &'static [&'static str] = &["subscript", "generic_type", "string", "type"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind() {
+        match node.kind_str() {
             "type" => {
                 self.type_until = self.type_until.max(node.end_byte());
                 return;
@@ -101,9 +103,9 @@ impl OptionalAnnotation {
         let [start, content, end] = children.as_slice() else {
             return;
         };
-        if start.kind() != "string_start"
-            || end.kind() != "string_end"
-            || content.kind() != "string_content"
+        if start.kind_str() != "string_start"
+            || end.kind_str() != "string_end"
+            || content.kind_str() != "string_content"
         {
             return;
         }
@@ -122,7 +124,7 @@ impl OptionalAnnotation {
         let mut cursor = tree.walk();
         loop {
             let n = cursor.node();
-            if matches!(n.kind(), "subscript" | "generic_type") {
+            if matches!(n.kind_str(), "subscript" | "generic_type") {
                 if let Some(c) = candidate(n, text, base, cx.imports) {
                     self.candidates.push(c);
                 }
@@ -143,13 +145,13 @@ impl OptionalAnnotation {
 /// themselves, or local aliases imported so far (`from typing import Optional as Opt`).
 fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> Option<Candidate> {
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
-    let is_subscript = node.kind() == "subscript";
+    let is_subscript = node.kind_str() == "subscript";
     let head_node = if is_subscript {
         node.child_by_field_id(*fid::VALUE)?
     } else {
         node.named_child(0)?
     };
-    let (base_name, name) = match head_node.kind() {
+    let (base_name, name) = match head_node.kind_str() {
         "identifier" => (None, text(head_node)),
         "attribute" => (
             Some(text(head_node.child_by_field_id(*fid::OBJECT)?)),
@@ -189,7 +191,7 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
         let mut cursor = params.walk();
         params
             .named_children(&mut cursor)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_str() != "comment")
             .map(arg_text)
             .collect()
     };

@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::fastapi::{self, Routers};
@@ -133,7 +135,7 @@ impl Rule for PydanticV1Pattern {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind() {
+        match node.kind_str() {
             "class_definition" => self.visit_class(node, cx),
             "function_definition" => self.visit_function(node, cx),
             "call" => self.visit_call(node, cx),
@@ -142,13 +144,13 @@ impl Rule for PydanticV1Pattern {
                 let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
                     return;
                 };
-                let name = if node.kind() == "typed_parameter" {
+                let name = if node.kind_str() == "typed_parameter" {
                     node.named_child(0)
                 } else {
                     node.child_by_field_id(*fid::NAME)
                 };
                 let (Some(name), Some(class)) = (
-                    name.filter(|n| n.kind() == "identifier"),
+                    name.filter(|n| n.kind_str() == "identifier"),
                     class_of_annotation(cx.text(annotation)),
                 ) else {
                     return;
@@ -299,7 +301,7 @@ impl PydanticV1Pattern {
         if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let mut cursor = body.walk();
             for stmt in body.named_children(&mut cursor) {
-                match stmt.kind() {
+                match stmt.kind_str() {
                     "class_definition" => {
                         if let Some(inner) = stmt.child_by_field_id(*fid::NAME) {
                             if cx.text(inner) == "Config" {
@@ -316,7 +318,7 @@ impl PydanticV1Pattern {
                         let mut c = stmt.walk();
                         for d in stmt
                             .named_children(&mut c)
-                            .filter(|d| d.kind() == "decorator")
+                            .filter(|d| d.kind_str() == "decorator")
                         {
                             if let Some(expr) = d.named_child(0) {
                                 let callee = pyast::decorator_callee(expr);
@@ -334,7 +336,7 @@ impl PydanticV1Pattern {
                     }
                     "expression_statement" => {
                         if let Some(assignment) =
-                            stmt.named_child(0).filter(|a| a.kind() == "assignment")
+                            stmt.named_child(0).filter(|a| a.kind_str() == "assignment")
                         {
                             self.collect_model_config(&class_name, assignment, cx);
                         }
@@ -358,12 +360,12 @@ impl PydanticV1Pattern {
             return;
         }
         let mut keys: Vec<(String, Range<usize>)> = Vec::new();
-        match right.kind() {
+        match right.kind_str() {
             "call" => {
                 if let Some(args) = pyast::call_arguments(right) {
                     let mut cursor = args.walk();
                     for kw in args.named_children(&mut cursor) {
-                        if kw.kind() == "keyword_argument" {
+                        if kw.kind_str() == "keyword_argument" {
                             if let Some(n) = kw.child_by_field_id(*fid::NAME) {
                                 keys.push((cx.text(n).to_owned(), kw.byte_range()));
                             }
@@ -404,7 +406,7 @@ impl PydanticV1Pattern {
         let scope = node.start_byte();
         let mut cursor = params.walk();
         for p in params.named_children(&mut cursor) {
-            if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
+            if !matches!(p.kind_str(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
             if p.child_by_field_id(*fid::VALUE)
@@ -412,13 +414,13 @@ impl PydanticV1Pattern {
             {
                 continue;
             }
-            let name = if p.kind() == "typed_parameter" {
+            let name = if p.kind_str() == "typed_parameter" {
                 p.named_child(0)
             } else {
                 p.child_by_field_id(*fid::NAME)
             };
             let (Some(name), Some(annotation)) = (
-                name.filter(|n| n.kind() == "identifier"),
+                name.filter(|n| n.kind_str() == "identifier"),
                 p.child_by_field_id(*fid::TYPE),
             ) else {
                 continue;
@@ -438,7 +440,7 @@ impl PydanticV1Pattern {
     fn visit_call(&mut self, node: Node<'_>, cx: &Cx<'_>) {
         let Some(function) = node
             .child_by_field_id(*fid::FUNCTION)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_str() == "attribute")
         else {
             return;
         };
@@ -448,7 +450,7 @@ impl PydanticV1Pattern {
         ) else {
             return;
         };
-        if object.kind() != "identifier" {
+        if object.kind_str() != "identifier" {
             return;
         }
         let method = cx.text(attr);
@@ -466,13 +468,13 @@ impl PydanticV1Pattern {
             let def = cx
                 .ancestors
                 .iter()
-                .rposition(|a| a.kind() == "function_definition");
+                .rposition(|a| a.kind_str() == "function_definition");
             def.and_then(|i| {
                 cx.ancestors[..i]
                     .iter()
                     .rev()
-                    .find(|a| matches!(a.kind(), "class_definition" | "function_definition"))
-                    .filter(|a| a.kind() == "class_definition")
+                    .find(|a| matches!(a.kind_str(), "class_definition" | "function_definition"))
+                    .filter(|a| a.kind_str() == "class_definition")
                     .and_then(|c| c.child_by_field_id(*fid::NAME))
                     .map(|n| cx.text(n).to_owned())
             })
@@ -493,13 +495,13 @@ impl PydanticV1Pattern {
     fn visit_assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
         if node
             .child_by_field_id(*fid::RIGHT)
-            .is_some_and(|r| r.kind() == "call")
+            .is_some_and(|r| r.kind_str() == "call")
         {
             self.routers.observe(node, cx.source);
         }
         let Some(left) = node
             .child_by_field_id(*fid::LEFT)
-            .filter(|l| l.kind() == "identifier")
+            .filter(|l| l.kind_str() == "identifier")
         else {
             return;
         };
@@ -512,7 +514,7 @@ impl PydanticV1Pattern {
         } else {
             // `x = Model(...)`, `x = Model.model_validate(...)`.
             node.child_by_field_id(*fid::RIGHT)
-                .filter(|r| r.kind() == "call")
+                .filter(|r| r.kind_str() == "call")
                 .and_then(|r| r.child_by_field_id(*fid::FUNCTION))
                 .and_then(|f| {
                     let callee = cx.text(f);
@@ -544,7 +546,7 @@ fn class_body_names(class: Node<'_>, source: &str) -> Vec<String> {
     let mut cursor = body.walk();
     let names = body
         .named_children(&mut cursor)
-        .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind_str() == "assignment"))
         .filter_map(|a| a.child_by_field_id(*fid::LEFT))
         .map(|l| pyast::text(l, source).to_owned())
         .collect();

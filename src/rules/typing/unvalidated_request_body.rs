@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::rules::fastapi::{self, Routers};
@@ -29,11 +31,11 @@ impl Rule for UnvalidatedRequestBody {
     const KINDS: &'static [&'static str] = &["assignment", "function_definition", "call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind() {
+        match node.kind_str() {
             "assignment" => {
                 if node
                     .child_by_field_id(*fid::RIGHT)
-                    .is_some_and(|r| r.kind() == "call")
+                    .is_some_and(|r| r.kind_str() == "call")
                 {
                     self.routers.observe(node, cx.source);
                 }
@@ -59,7 +61,7 @@ impl UnvalidatedRequestBody {
         let mut cursor = params.walk();
         let params: Vec<Node<'_>> = params.named_children(&mut cursor).collect();
         for p in params {
-            if !matches!(p.kind(), "typed_parameter" | "typed_default_parameter") {
+            if !matches!(p.kind_str(), "typed_parameter" | "typed_default_parameter") {
                 continue;
             }
             if p.child_by_field_id(*fid::VALUE)
@@ -74,7 +76,7 @@ impl UnvalidatedRequestBody {
             if !is_untyped_body(written) {
                 continue;
             }
-            let name = match p.kind() {
+            let name = match p.kind_str() {
                 "typed_parameter" => p.named_child(0).map(|n| cx.text(n)).unwrap_or(""),
                 _ => p
                     .child_by_field_id(*fid::NAME)
@@ -94,7 +96,7 @@ impl UnvalidatedRequestBody {
     fn check_raw_read(&mut self, call: Node<'_>, cx: &mut Cx<'_>) {
         let Some(function) = call
             .child_by_field_id(*fid::FUNCTION)
-            .filter(|f| f.kind() == "attribute")
+            .filter(|f| f.kind_str() == "attribute")
         else {
             return;
         };
@@ -105,19 +107,19 @@ impl UnvalidatedRequestBody {
             return;
         };
         let method = cx.text(method);
-        if !matches!(method, "json" | "form") || object.kind() != "identifier" {
+        if !matches!(method, "json" | "form") || object.kind_str() != "identifier" {
             return;
         }
         let receiver = cx.text(object);
         let Some(index) = cx
             .ancestors
             .iter()
-            .rposition(|a| matches!(a.kind(), "function_definition" | "lambda"))
+            .rposition(|a| matches!(a.kind_str(), "function_definition" | "lambda"))
         else {
             return;
         };
         let def = cx.ancestors[index];
-        if def.kind() != "function_definition" {
+        if def.kind_str() != "function_definition" {
             return;
         }
         let parent = index.checked_sub(1).map(|i| cx.ancestors[i]);
@@ -144,20 +146,22 @@ fn is_request_parameter(def: Node<'_>, name: &str, source: &str) -> bool {
         return false;
     };
     let mut cursor = params.walk();
-    let found = params.named_children(&mut cursor).any(|p| match p.kind() {
-        "typed_parameter" | "typed_default_parameter" => {
-            let pname = match p.kind() {
-                "typed_parameter" => p.named_child(0),
-                _ => p.child_by_field_id(*fid::NAME),
-            };
-            pname.is_some_and(|n| pyast::text(n, source) == name)
-                && p.child_by_field_id(*fid::TYPE).is_some_and(|t| {
-                    pyast::last_segment(pyast::text(t, source).trim()) == "Request"
-                })
-        }
-        "identifier" => pyast::text(p, source) == name && name == "request",
-        _ => false,
-    });
+    let found = params
+        .named_children(&mut cursor)
+        .any(|p| match p.kind_str() {
+            "typed_parameter" | "typed_default_parameter" => {
+                let pname = match p.kind_str() {
+                    "typed_parameter" => p.named_child(0),
+                    _ => p.child_by_field_id(*fid::NAME),
+                };
+                pname.is_some_and(|n| pyast::text(n, source) == name)
+                    && p.child_by_field_id(*fid::TYPE).is_some_and(|t| {
+                        pyast::last_segment(pyast::text(t, source).trim()) == "Request"
+                    })
+            }
+            "identifier" => pyast::text(p, source) == name && name == "request",
+            _ => false,
+        });
     found
 }
 
