@@ -69,8 +69,11 @@ if [ "$with_ruff" = 1 ]; then
 fi
 
 # name -> command line; the order is the order within a round.
-names=(fortress bare)
+# fortress-core: only the foundation rules (syntax, suppressions, TYP001), to
+# tell the engine's own overhead apart from what the rule families cost.
+names=(fortress fortress-core bare)
 cmds=("\"$fortress\" check \"$stdlib\" --quiet"
+      "\"$fortress\" check \"$stdlib\" --quiet --isolated --select SYN,SUP,TYP001"
       "\"$bare\" \"$stdlib\"")
 if [ -n "$ruff" ]; then
   names+=(ruff)
@@ -90,6 +93,7 @@ cores="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
 echo "== machine: $(uname -sm), $cores cores; $("$fortress" --version)${ruff:+; $("$ruff" --version)}"
 echo "== tree: $stdlib"
 "$fortress" check "$stdlib" --quiet || true
+"$fortress" check "$stdlib" --quiet --isolated --select SYN,SUP,TYP001 || true
 "$bare" "$stdlib"
 if [ -n "$ruff" ]; then
   echo "ruff checks $("$ruff" check --isolated --no-cache --exclude site-packages --show-files "$stdlib" 2>/dev/null | grep -c '\.pyi\?$') files"
@@ -156,10 +160,10 @@ med = {n: statistics.median(w for w, _ in s) for n, s in samples.items()}
 low = {n: min(w for w, _ in s) for n, s in samples.items()}
 cpu = {n: statistics.median(c for _, c in s) for n, s in samples.items()}
 print()
-print(f"{'command':<12} {'median':>8} {'min':>8} {'cpu med':>8} {'peak RSS':>10}")
+print(f"{'command':<14} {'median':>8} {'min':>8} {'cpu med':>8} {'peak RSS':>10}")
 for n, s in samples.items():
     mem = f"{rss[n] / 1024:.0f} MB" if rss.get(n) else "-"
-    print(f"{n:<12} {med[n]:>7.3f}s {low[n]:>7.3f}s {cpu[n]:>7.3f}s {mem:>10}")
+    print(f"{n:<14} {med[n]:>7.3f}s {low[n]:>7.3f}s {cpu[n]:>7.3f}s {mem:>10}")
 print()
 
 def ratio(a, b, what):
@@ -170,6 +174,7 @@ def ratio(a, b, what):
         )
 
 ratio("fortress", "bare", "target: at most 1.3x")
+ratio("fortress-core", "bare", "engine + foundation rules only")
 ratio("fortress", "ruff", "same three rules")
 ratio("fortress", "ruff-all", "ruff with every rule")
 ratio("fortress-j1", "fortress", "one thread vs all cores")
