@@ -70,12 +70,15 @@ impl<'s> Plan<'s> {
     pub fn new(settings: &'s Settings) -> Plan<'s> {
         let language = crate::parse::language();
         let kind_count = language.node_kind_count();
+        // Named kinds only: `await`, `lambda`, `type`, `yield`... are also the
+        // names of anonymous keyword tokens, which no rule means.
         let ids_of = |names: &[&str]| -> Vec<bool> {
             (0..kind_count)
                 .map(|id| {
-                    language
-                        .node_kind_for_id(id as u16)
-                        .is_some_and(|k| names.contains(&k))
+                    language.node_kind_is_named(id as u16)
+                        && language
+                            .node_kind_for_id(id as u16)
+                            .is_some_and(|k| names.contains(&k))
                 })
                 .collect()
         };

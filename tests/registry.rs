@@ -150,3 +150,23 @@ fn every_rule_has_a_fixture_with_a_true_positive() {
         }
     }
 }
+
+#[test]
+fn every_node_kind_a_rule_asks_for_exists_in_the_grammar() {
+    let language = fortress::parse::language();
+    let named: BTreeSet<&str> = (0..language.node_kind_count() as u16)
+        .filter(|id| language.node_kind_is_named(*id))
+        .filter_map(|id| language.node_kind_for_id(id))
+        .collect();
+    for r in rules::registry() {
+        if let rules::RuleKind::File { kinds, .. } = &r.kind {
+            for kind in *kinds {
+                assert!(
+                    named.contains(kind),
+                    "{}: `{kind}` is not a named node kind of tree-sitter-python",
+                    r.meta.code
+                );
+            }
+        }
+    }
+}
