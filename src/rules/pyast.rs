@@ -270,6 +270,29 @@ pub fn scope_key(ancestors: &[Node<'_>]) -> usize {
 }
 
 /// Arguments of a call written with parentheses.
+/// The last name of a call's callee: `f` for `f(...)`, `m` for `a.b.m(...)`.
+pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
+    let function = call.child_by_field_id(*fid::FUNCTION)?;
+    match function.kind_str() {
+        "identifier" => Some(text(function, source)),
+        "attribute" => function
+            .child_by_field_id(*fid::ATTRIBUTE)
+            .map(|a| text(a, source)),
+        _ => None,
+    }
+}
+
+/// `(receiver, method)` of a method call `receiver.method(...)`.
+pub fn method_call(call: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    let function = call
+        .child_by_field_id(*fid::FUNCTION)
+        .filter(|f| f.kind_str() == "attribute")?;
+    Some((
+        function.child_by_field_id(*fid::OBJECT)?,
+        function.child_by_field_id(*fid::ATTRIBUTE)?,
+    ))
+}
+
 pub fn call_arguments(call: Node<'_>) -> Option<Node<'_>> {
     call.child_by_field_id(*fid::ARGUMENTS)
         .filter(|a| a.kind_str() == "argument_list")

@@ -71,16 +71,7 @@ impl Rule for QueryInLoop {
         let Some(call) = node.named_child(0).filter(|c| c.kind_str() == "call") else {
             return;
         };
-        let Some(function) = call
-            .child_by_field_id(*fid::FUNCTION)
-            .filter(|f| f.kind_str() == "attribute")
-        else {
-            return;
-        };
-        let (Some(object), Some(method)) = (
-            function.child_by_field_id(*fid::OBJECT),
-            function.child_by_field_id(*fid::ATTRIBUTE),
-        ) else {
+        let Some((object, method)) = pyast::method_call(call) else {
             return;
         };
         let method = cx.text(method);

@@ -28,16 +28,8 @@ impl Rule for HttpErrorDetailLeak {
     const KINDS: &'static [&'static str] = &["call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+        let Some(name) = pyast::callee_name(node, cx.source) else {
             return;
-        };
-        let name = match function.kind_str() {
-            "identifier" => cx.text(function),
-            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
-                Some(a) => cx.text(a),
-                None => return,
-            },
-            _ => return,
         };
         if name != "HTTPException" {
             return;

@@ -94,16 +94,7 @@ impl UnvalidatedRequestBody {
     }
 
     fn check_raw_read(&mut self, call: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = call
-            .child_by_field_id(*fid::FUNCTION)
-            .filter(|f| f.kind_str() == "attribute")
-        else {
-            return;
-        };
-        let (Some(object), Some(method)) = (
-            function.child_by_field_id(*fid::OBJECT),
-            function.child_by_field_id(*fid::ATTRIBUTE),
-        ) else {
+        let Some((object, method)) = pyast::method_call(call) else {
             return;
         };
         let method = cx.text(method);
