@@ -39,6 +39,7 @@ fn run_fortress(dir: &Path, args: &[&str]) -> Run {
         .arg("--isolated")
         .args(args)
         .env_remove("RUST_BACKTRACE")
+        .env_remove("VIRTUAL_ENV")
         .stdin(Stdio::null())
         .stdout(fs::File::create(&stdout_path).expect("stdout file"))
         .stderr(fs::File::create(&stderr_path).expect("stderr file"))

@@ -53,15 +53,16 @@ impl Run {
     }
 }
 
-/// A command for the binary run in `cwd`, with the colour environment cleared
-/// so the caller's terminal settings cannot leak into the assertions.
+/// A command for the binary run in `cwd`, with the colour environment and an
+/// activated virtualenv cleared so the caller's shell cannot leak into the assertions.
 pub fn command(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(cwd)
         .args(args)
         .env_remove("NO_COLOR")
         .env_remove("FORCE_COLOR")
-        .env_remove("CLICOLOR_FORCE");
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("VIRTUAL_ENV");
     cmd
 }
 
