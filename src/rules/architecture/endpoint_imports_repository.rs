@@ -26,16 +26,14 @@ impl ProjectRule for EndpointImportsRepository {
         let model = model::get(project);
         let layers = &project.settings.layers.layers;
         let mut seen = Seen::default();
-        for edge in &model.edges {
-            let Some((from_layer, _)) = &model.layers[edge.from] else {
-                continue;
-            };
-            let Some(to_layer) = model.target_layer(edge) else {
-                continue;
-            };
-            let (Some(a), Some(c)) = (layers[*from_layer].rank, layers[to_layer].rank) else {
-                continue;
-            };
+        for model::RankedEdge {
+            edge,
+            from_layer,
+            to_layer,
+            from_rank: a,
+            to_rank: c,
+        } in model.ranked_edges(layers)
+        {
             if c < a + 2 {
                 continue;
             }
@@ -49,7 +47,7 @@ impl ProjectRule for EndpointImportsRepository {
             let message = format!(
                 "`{}` ({}) imports {}, bypassing the {} layer; go through a {} instead",
                 model::module_name(project, edge.from),
-                layers[*from_layer].name,
+                layers[from_layer].name,
                 model::describe_target(project, edge, &layers[to_layer].name),
                 closed.name,
                 closed.name,

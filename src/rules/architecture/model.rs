@@ -25,6 +25,15 @@ pub struct Edge {
     pub import: usize,
 }
 
+/// An import from one ranked layer into another (rank 0 is the top).
+pub struct RankedEdge<'m> {
+    pub edge: &'m Edge,
+    pub from_layer: usize,
+    pub to_layer: usize,
+    pub from_rank: usize,
+    pub to_rank: usize,
+}
+
 #[derive(Debug, Default)]
 pub struct Model {
     /// Per file: index into `settings.layers.layers`, and why.
@@ -135,6 +144,25 @@ impl Model {
             .as_ref()
             .or(self.layers[edge.to].as_ref())
             .map(|(i, _)| *i)
+    }
+
+    /// Counted imports whose two ends are in ranked layers (side layers and
+    /// unclassified modules are never part of a layering violation).
+    pub fn ranked_edges<'m>(
+        &'m self,
+        layers: &'m [crate::project::layers::Layer],
+    ) -> impl Iterator<Item = RankedEdge<'m>> + 'm {
+        self.edges.iter().filter_map(move |edge| {
+            let (from_layer, _) = self.layers[edge.from].as_ref()?;
+            let to_layer = self.target_layer(edge)?;
+            Some(RankedEdge {
+                edge,
+                from_layer: *from_layer,
+                to_layer,
+                from_rank: layers[*from_layer].rank?,
+                to_rank: layers[to_layer].rank?,
+            })
+        })
     }
 
     pub fn route_handlers<'p>(

@@ -25,25 +25,23 @@ impl ProjectRule for UpwardImport {
         let model = model::get(project);
         let layers = &project.settings.layers.layers;
         let mut seen = Seen::default();
-        for edge in &model.edges {
-            let Some((from_layer, _)) = &model.layers[edge.from] else {
-                continue;
-            };
-            let Some(to_layer) = model.target_layer(edge) else {
-                continue;
-            };
-            let (Some(a), Some(c)) = (layers[*from_layer].rank, layers[to_layer].rank) else {
-                continue;
-            };
+        for model::RankedEdge {
+            edge,
+            from_layer,
+            to_layer,
+            from_rank: a,
+            to_rank: c,
+        } in model.ranked_edges(layers)
+        {
             if c >= a || !seen.first(edge.from, edge.import, 0) {
                 continue;
             }
             let message = format!(
                 "`{}` ({}) imports {}, a higher layer; {} code must not depend on {} code",
                 model::module_name(project, edge.from),
-                layers[*from_layer].name,
+                layers[from_layer].name,
                 model::describe_target(project, edge, &layers[to_layer].name),
-                layers[*from_layer].name,
+                layers[from_layer].name,
                 layers[to_layer].name,
             );
             out.push(model::finding(
