@@ -106,6 +106,26 @@ pub struct Declared {
     pub frozen: bool,
 }
 
+impl Declared {
+    /// A PEP 508 requirement whose name starts at byte `at` of its file.
+    pub fn from_requirement(
+        r: &super::requirement::Requirement,
+        group: &Group,
+        file: usize,
+        at: usize,
+    ) -> Declared {
+        Declared {
+            name: normalize(&r.name),
+            written: r.name.clone(),
+            extras: r.extras.iter().map(|e| normalize(e)).collect(),
+            group: group.clone(),
+            file,
+            span: at..at + r.name.len(),
+            frozen: false,
+        }
+    }
+}
+
 /// A locked (or installed-as-a-dependency) distribution and what it pulls in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LockedPackage {

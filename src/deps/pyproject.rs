@@ -88,15 +88,8 @@ fn push_pep508(
             } else {
                 span.start
             };
-            out.declared.push(Declared {
-                name: normalize(&r.name),
-                written: r.name.clone(),
-                extras: r.extras.iter().map(|e| normalize(e)).collect(),
-                group: group.clone(),
-                file,
-                span: start..start + r.name.len(),
-                frozen: false,
-            });
+            out.declared
+                .push(Declared::from_requirement(&r, group, file, start));
         }
         Err(why) if text.trim_start().starts_with('.') || text.contains("file:") => {
             let _ = why;

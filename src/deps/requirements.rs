@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use super::manifest::{Declarations, Declared, Group, LockGraph, Sources};
-use super::names::normalize;
 use super::requirement;
 
 /// Packages nobody declares on purpose: two of them in a fully pinned file
@@ -222,7 +221,7 @@ pub fn read(
                 // `-e .` is the project itself; `-e path#egg=x` or `-e git+...#egg=x` names one.
                 if let Ok(r) = requirement::parse(target) {
                     let at = line.offset + lead + text.find(target).unwrap_or(0) + r.name_offset;
-                    entries.push(declared(&r, &group, file, at));
+                    entries.push(Declared::from_requirement(&r, &group, file, at));
                     vias.push(Vec::new());
                 }
             }
@@ -232,7 +231,7 @@ pub fn read(
         match requirement::parse(req_text) {
             Ok(r) => {
                 let at = line.offset + lead + r.name_offset;
-                entries.push(declared(&r, &group, file, at));
+                entries.push(Declared::from_requirement(&r, &group, file, at));
                 vias.push(Vec::new());
             }
             Err(why) if looks_like_local_path(req_text) => {
@@ -280,18 +279,6 @@ fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-fn declared(r: &requirement::Requirement, group: &Group, file: usize, at: usize) -> Declared {
-    Declared {
-        name: normalize(&r.name),
-        written: r.name.clone(),
-        extras: r.extras.iter().map(|e| normalize(e)).collect(),
-        group: group.clone(),
-        file,
-        span: at..at + r.name.len(),
-        frozen: false,
-    }
 }
 
 /// Per-requirement options (`--hash=...`, `--global-option`) follow the requirement.

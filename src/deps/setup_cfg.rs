@@ -124,15 +124,8 @@ fn push_requirements(
             match requirement::parse(part) {
                 Ok(r) => {
                     let at = line.offset + r.name_offset;
-                    out.declared.push(Declared {
-                        name: normalize(&r.name),
-                        written: r.name.clone(),
-                        extras: r.extras.iter().map(|e| normalize(e)).collect(),
-                        group: group.clone(),
-                        file,
-                        span: at..at + r.name.len(),
-                        frozen: false,
-                    });
+                    out.declared
+                        .push(Declared::from_requirement(&r, group, file, at));
                 }
                 Err(why) => sources.problem(file, line.offset, why),
             }

@@ -139,15 +139,8 @@ fn push_list(
         match requirement::parse(value) {
             Ok(r) => {
                 let start = at + r.name_offset;
-                out.declared.push(Declared {
-                    name: normalize(&r.name),
-                    written: r.name.clone(),
-                    extras: r.extras.iter().map(|e| normalize(e)).collect(),
-                    group: group.clone(),
-                    file,
-                    span: start..start + r.name.len(),
-                    frozen: false,
-                });
+                out.declared
+                    .push(Declared::from_requirement(&r, group, file, start));
             }
             Err(why) => sources.problem(file, item.start_byte(), why),
         }
