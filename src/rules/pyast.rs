@@ -270,6 +270,14 @@ pub fn scope_key(ancestors: &[Node<'_>]) -> usize {
 }
 
 /// Arguments of a call written with parentheses.
+/// `(left, right)` of an assignment, augmented assignment or `for` statement.
+pub fn left_right(node: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    Some((
+        node.child_by_field_id(*fid::LEFT)?,
+        node.child_by_field_id(*fid::RIGHT)?,
+    ))
+}
+
 /// The last name of a call's callee: `f` for `f(...)`, `m` for `a.b.m(...)`.
 pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
     let function = call.child_by_field_id(*fid::FUNCTION)?;

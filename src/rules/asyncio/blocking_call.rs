@@ -141,10 +141,7 @@ impl Rule for BlockingCall {
         match node.kind_str() {
             "call" => self.visit_call(node, cx),
             "assignment" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_id(*fid::LEFT),
-                    node.child_by_field_id(*fid::RIGHT),
-                ) else {
+                let Some((left, right)) = pyast::left_right(node) else {
                     return;
                 };
                 if left.kind_str() == "identifier" {

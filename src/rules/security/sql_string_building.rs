@@ -156,10 +156,7 @@ impl Rule for SqlStringBuilding {
             "call" => self.visit_call(node, cx),
             "for_statement" => {
                 // `for column in ("a", "b"):` iterates over constants.
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_id(*fid::LEFT),
-                    node.child_by_field_id(*fid::RIGHT),
-                ) else {
+                let Some((left, right)) = pyast::left_right(node) else {
                     return;
                 };
                 if left.kind_str() != "identifier" {
@@ -184,10 +181,7 @@ impl Rule for SqlStringBuilding {
                 }
             }
             "assignment" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_id(*fid::LEFT),
-                    node.child_by_field_id(*fid::RIGHT),
-                ) else {
+                let Some((left, right)) = pyast::left_right(node) else {
                     return;
                 };
                 if left.kind_str() != "identifier" {
@@ -496,10 +490,7 @@ impl SqlStringBuilding {
                 value
             }
             "%" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_id(*fid::LEFT),
-                    node.child_by_field_id(*fid::RIGHT),
-                ) else {
+                let Some((left, right)) = pyast::left_right(node) else {
                     return Value::default();
                 };
                 let l = self.eval(left, source, scope, depth + 1);
