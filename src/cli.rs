@@ -350,6 +350,7 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
         modules: &modules,
         settings: &settings,
         arch: Default::default(),
+        deps: Default::default(),
     };
     let model = rules::architecture::model::get(&project);
     let out = rules::architecture::listing::render(

@@ -382,6 +382,7 @@ fn run_project_rules(
         modules: &modules,
         settings,
         arch: Default::default(),
+        deps: Default::default(),
     };
     let mut findings = Vec::new();
     for rule in enabled {

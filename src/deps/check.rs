@@ -50,8 +50,14 @@ pub fn run(
     out: &mut Vec<ProjectFinding>,
     other: &mut OtherFiles,
 ) {
-    let model = Model::build(project);
-    for p in &model.sources.problems {
+    // The first DEP rule to run reads the manifests and reports their problems;
+    // the others reuse the model.
+    let mut built = false;
+    let model = project.deps.get_or_init(|| {
+        built = true;
+        Model::build(project)
+    });
+    for p in model.sources.problems.iter().filter(|_| built) {
         let f = &model.sources.files[p.file];
         let lines = LineIndex::new(&f.source);
         let pos = lines.position(p.offset, &f.source);
@@ -66,9 +72,9 @@ pub fn run(
     if model.scopes.is_empty() {
         return;
     }
-    let mut checker = Checker::new(&model, project);
+    let mut checker = Checker::new(model, project);
     if code == UNUSED {
-        unused(project, &model, &mut checker, out, other);
+        unused(project, model, &mut checker, out, other);
         return;
     }
     for (i, facts) in project.facts.iter().enumerate() {
@@ -132,7 +138,7 @@ pub fn run(
                     )
                 }
                 (Resolution::DevOnly { dist, group, file }, DEV_IN_APP) => {
-                    let where_ = file_name(&model, *file);
+                    let where_ = file_name(model, *file);
                     let group = if group.is_empty() { String::new() } else { format!(" (`{group}`)") };
                     format!(
                         "application code imports `{shown}`, but `{dist}` is declared only as a development dependency{group} in {where_}; production installs will not have it"

@@ -96,6 +96,8 @@ pub struct Project<'a> {
     pub settings: &'a crate::config::Settings,
     /// Layers, routes and import edges, built once by the first rule that needs them.
     pub arch: std::sync::OnceLock<crate::rules::architecture::model::Model>,
+    /// Manifests, lockfiles and environment, read once for the four DEP rules.
+    pub deps: std::sync::OnceLock<crate::deps::Model>,
 }
 
 /// A project rule's finding, placed in one file.
