@@ -63,9 +63,14 @@ fn main() -> ExitCode {
     let run = || -> Result<(usize, usize, usize), String> {
         let settings = Settings::resolve(None, &Overrides::default(), cwd.clone())
             .map_err(|e| e.to_string())?;
+        let absolute: Vec<std::path::PathBuf> = paths
+            .iter()
+            .map(|p| fortress::walk::absolutize(p, &cwd))
+            .collect();
         let walker = Walker {
             settings: &settings,
             cwd: cwd.clone(),
+            boundary: fortress::files::Boundary::of_run(&absolute, &cwd),
         };
         let started = std::time::Instant::now();
         let files = walker.discover(&paths).map_err(|e| e.to_string())?.files;

@@ -112,6 +112,9 @@ struct CheckArgs {
     /// `conditional` makes CONDITIONAL PASS exit 1 too.
     #[arg(long, value_name = "fail|conditional")]
     fail_on: Option<String>,
+    /// Largest Python file checked (bytes, or e.g. `10MiB`); larger ones are SYN003.
+    #[arg(long, value_name = "SIZE")]
+    max_file_size: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -167,7 +170,7 @@ impl Target {
         } else if let Some(path) = config {
             Some(path.to_path_buf())
         } else {
-            config::discover(&crate::walk::absolutize(&paths[0], &cwd))
+            config::discover(&crate::walk::absolutize(&paths[0], &cwd))?
         };
         let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
         // Globs in a discovered config are relative to its directory; in one named
@@ -204,6 +207,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         extend_exclude: args.extend_exclude.clone(),
         per_file_ignores: args.per_file_ignores.clone(),
         fail_on: args.fail_on.clone(),
+        max_file_size: args.max_file_size.clone(),
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
@@ -349,6 +353,7 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
         facts: &result.facts,
         modules: &modules,
         settings: &settings,
+        boundary: &result.boundary,
         arch: Default::default(),
         deps: Default::default(),
     };

@@ -63,6 +63,8 @@ pub struct RawConfig {
     pub per_file_ignores: Option<BTreeMap<Spanned<String>, Spanned<SpannedList>>>,
     pub severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     pub fail_on: Option<Spanned<String>>,
+    /// Largest Python file checked: bytes, or a string such as `"10MiB"`.
+    pub max_file_size: Option<Spanned<toml::Value>>,
     /// Source roots, relative to the configuration file's directory.
     pub src: Option<Vec<Spanned<String>>>,
     /// `[tool.fortress.layers]`: layer order, closed layers, patterns.
@@ -244,12 +246,21 @@ impl ConfigFile {
     }
 
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!(
-                "{}: error: cannot read config: {e}",
-                path.display()
-            ))
-        })?;
+        let source = crate::files::read_bounded(path, crate::files::CONFIG_CAP)
+            .map_err(|e| {
+                ConfigError(format!(
+                    "{}: error: cannot read config: {e}",
+                    path.display()
+                ))
+            })
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|_| {
+                    ConfigError(format!(
+                        "{}: error: cannot read config: not valid UTF-8",
+                        path.display()
+                    ))
+                })
+            })?;
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         let parsed = if is_pyproject {
             toml::from_str::<PyProject>(&source)
@@ -368,7 +379,7 @@ fn table_header_before(source: &str, offset: usize) -> Option<&str> {
 
 /// Find the configuration that applies to `start`: the nearest directory at or
 /// above it holding `fortress.toml`, or a `pyproject.toml` with `[tool.fortress]`.
-pub fn discover(start: &Path) -> Option<PathBuf> {
+pub fn discover(start: &Path) -> Result<Option<PathBuf>, ConfigError> {
     let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
     let first_dir = if start.is_dir() {
         Some(start.as_path())
@@ -378,20 +389,38 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = first_dir;
     while let Some(d) = dir {
         let fortress = d.join("fortress.toml");
-        if fortress.is_file() {
-            return Some(fortress);
+        if fortress.symlink_metadata().is_ok() {
+            confined_config(&fortress, d)?;
+            return Ok(Some(fortress));
         }
         let pyproject = d.join("pyproject.toml");
-        if pyproject.is_file() {
-            if let Ok(text) = std::fs::read_to_string(&pyproject) {
-                if has_fortress_table(&text) {
-                    return Some(pyproject);
-                }
+        if pyproject.symlink_metadata().is_ok() {
+            let text = confined_config(&pyproject, d)?;
+            if has_fortress_table(&text) {
+                return Ok(Some(pyproject));
             }
         }
         dir = d.parent();
     }
-    None
+    Ok(None)
+}
+
+/// A configuration file found by discovery is part of the checked tree: it
+/// must be a regular file of bounded size that does not lead out of its
+/// repository (a `pyproject.toml -> /dev/zero` or `-> /etc/passwd` stops the
+/// run with one line instead of being read, ignored or quoted).
+fn confined_config(path: &Path, dir: &Path) -> Result<String, ConfigError> {
+    let boundary = crate::files::Boundary::at(
+        &crate::files::repository_root(dir).unwrap_or_else(|| dir.to_path_buf()),
+    );
+    let bytes =
+        crate::files::read_confined(path, crate::files::CONFIG_CAP, &boundary).map_err(|e| {
+            ConfigError(format!(
+                "{}: error: cannot read config: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(crate::files::lossy_text(bytes))
 }
 
 fn has_fortress_table(pyproject: &str) -> bool {
@@ -403,6 +432,44 @@ fn has_fortress_table(pyproject: &str) -> bool {
         // A broken pyproject.toml that mentions us must be reported, not skipped.
         Err(_) => pyproject.contains("tool.fortress"),
     }
+}
+
+/// `max-file-size`: an integer number of bytes, or a string with a unit
+/// (`"512KiB"`, `"10MiB"`, `"10MB"`; `K`/`M` are binary), at most the hard cap.
+pub fn parse_size(value: &toml::Value) -> Result<u64, String> {
+    let bytes = match value {
+        toml::Value::Integer(n) if *n > 0 => *n as u64,
+        toml::Value::String(s) => {
+            let t = s.trim();
+            let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+            let (digits, unit) = t.split_at(split);
+            let n: u64 = digits
+                .parse()
+                .map_err(|_| format!("`{s}` is not a size such as 10485760 or \"10MiB\""))?;
+            let factor = match unit.trim().to_ascii_lowercase().as_str() {
+                "" | "b" => 1,
+                "k" | "kb" | "kib" => 1024,
+                "m" | "mb" | "mib" => 1024 * 1024,
+                _ => return Err(format!("`{s}` is not a size such as 10485760 or \"10MiB\"")),
+            };
+            n.checked_mul(factor)
+                .filter(|b| *b > 0)
+                .ok_or_else(|| format!("`{s}` is not a positive size"))?
+        }
+        _ => {
+            return Err(
+                "expected a positive number of bytes or a string such as \"10MiB\"".to_owned(),
+            )
+        }
+    };
+    if bytes > crate::files::HARD_SOURCE_CAP {
+        return Err(format!(
+            "{} is more than the {} fortress can check",
+            crate::files::human_size(bytes),
+            crate::files::human_size(crate::files::HARD_SOURCE_CAP)
+        ));
+    }
+    Ok(bytes)
 }
 
 /// When CONDITIONAL PASS fails the run too.
@@ -433,6 +500,7 @@ pub struct Overrides {
     pub extend_exclude: Option<Vec<String>>,
     pub per_file_ignores: Option<Vec<String>>,
     pub fail_on: Option<String>,
+    pub max_file_size: Option<String>,
 }
 
 /// Glob patterns matched against project-relative paths. A pattern without a
@@ -521,6 +589,8 @@ pub struct Settings {
     pub exclude: PathMatcher,
     pub per_file_ignores: Vec<(PathMatcher, Vec<usize>)>,
     pub fail_on: FailOn,
+    /// Python files above this many bytes are not read (SYN003).
+    pub max_file_size: u64,
     /// Configured source roots (absolute); empty means "detect".
     pub src: Vec<PathBuf>,
     /// `[tool.fortress.layers]`, compiled.
@@ -711,6 +781,14 @@ impl Settings {
             _ => FailOn::Fail,
         };
 
+        let max_file_size = match (&cli.max_file_size, &raw.max_file_size, file) {
+            (Some(v), _, _) => parse_size(&toml::Value::String(v.clone()))
+                .map_err(|m| Origin::Cli("--max-file-size").error(m))?,
+            (None, Some(v), Some(f)) => parse_size(v.get_ref())
+                .map_err(|m| Origin::File(f, v.span(), "max-file-size").error(m))?,
+            _ => crate::files::SOURCE_CAP,
+        };
+
         let mut src = Vec::new();
         if let (Some(list), Some(f)) = (&raw.src, file) {
             for entry in list {
@@ -751,6 +829,7 @@ impl Settings {
             exclude,
             per_file_ignores,
             fail_on,
+            max_file_size,
             tests,
         })
     }

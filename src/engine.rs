@@ -153,8 +153,8 @@ fn release_text(outcome: &mut FileOutcome) {
 }
 
 /// The text of a file whose outcome released it, for the reporters' snippets.
-fn reload_text(info: &FileInfo) -> String {
-    match read_source_file(&info.path) {
+fn reload_text(info: &FileInfo, cap: u64) -> String {
+    match crate::files::read_bounded(&info.path, cap) {
         Ok(bytes) => crate::source::decode(&bytes).unwrap_or_else(|err| err.display),
         Err(_) => String::new(),
     }
@@ -176,6 +176,10 @@ pub struct RunResult {
     /// What each Python file contributed to the project pass, indexed like
     /// `files[..python_files]`.
     pub facts: Vec<FileFacts>,
+    /// Python files the configuration's exclusions left out.
+    pub excluded: usize,
+    /// Where every file read had to be (see [`crate::files`]).
+    pub boundary: crate::files::Boundary,
 }
 
 pub fn run(
@@ -184,9 +188,15 @@ pub fn run(
     cwd: &Path,
     threads: Option<usize>,
 ) -> Result<RunResult, ConfigError> {
+    let absolute: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::walk::absolutize(p, cwd))
+        .collect();
+    let boundary = crate::files::Boundary::of_run(&absolute, &settings.root);
     let walker = Walker {
         settings,
         cwd: cwd.to_path_buf(),
+        boundary: boundary.clone(),
     };
     let discovered = walker.discover(paths)?;
     let mut files = discovered.files;
@@ -213,7 +223,12 @@ pub fn run(
             .with_max_len(1)
             .map(|&(_, i)| {
                 let mut outcome = if i >= broken_start {
-                    unreadable(&files[i], &plan, &broken_reasons[i - broken_start])
+                    unreadable(
+                        &files[i],
+                        &plan,
+                        &broken_reasons[i - broken_start],
+                        crate::rules::syntax::IO_ERROR.code,
+                    )
                 } else {
                     check_file(&files[i], &plan)
                 };
@@ -243,9 +258,11 @@ pub fn run(
         .map(|o| std::mem::take(&mut o.facts))
         .collect();
     let python_files = files.len();
-    let (project_findings, other) = run_project_rules(settings, &files, &facts);
+    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary);
     let mut result = RunResult {
         walk_errors: discovered.errors,
+        excluded: discovered.excluded,
+        boundary,
         python_files,
         ..RunResult::default()
     };
@@ -328,7 +345,7 @@ pub fn run(
             result.file_problems.push((file, problem));
         }
         let source = if outcome.text_released && !outcome.diagnostics.is_empty() {
-            reload_text(&files[file])
+            reload_text(&files[file], settings.max_file_size)
         } else {
             outcome.source
         };
@@ -362,6 +379,7 @@ fn run_project_rules(
     settings: &Settings,
     files: &[FileInfo],
     facts: &[FileFacts],
+    boundary: &crate::files::Boundary,
 ) -> (Vec<ProjectFinding>, OtherFiles) {
     let mut other = OtherFiles::new(files.len());
     let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
@@ -381,6 +399,7 @@ fn run_project_rules(
         facts,
         modules: &modules,
         settings,
+        boundary,
         arch: Default::default(),
         deps: Default::default(),
     };
@@ -413,7 +432,7 @@ fn make_diagnostic(
     }
 }
 
-fn unreadable(info: &FileInfo, plan: &Plan<'_>, why: &str) -> FileOutcome {
+fn unreadable(info: &FileInfo, plan: &Plan<'_>, why: &str, code: &'static str) -> FileOutcome {
     let enabled = plan.settings.enabled_for(&info.rel);
     let mut outcome = FileOutcome {
         enabled,
@@ -424,7 +443,7 @@ fn unreadable(info: &FileInfo, plan: &Plan<'_>, why: &str) -> FileOutcome {
         plan,
         &mut outcome,
         usize::MAX,
-        crate::rules::syntax::IO_ERROR.code,
+        code,
         0..0,
         format!("cannot read file: {why}"),
     );
@@ -458,16 +477,31 @@ fn push_engine_finding(
     ));
 }
 
-/// Files above this size are reported (SYN002) instead of read: tree-sitter
-/// offsets are 32-bit, and a tree costs many times the file's size in memory.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Read, decode, parse and walk one file.
 pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
     let enabled = plan.settings.enabled_for(&info.rel);
-    let bytes = match read_source_file(&info.path) {
+    let bytes = match crate::files::read_bounded(&info.path, plan.settings.max_file_size) {
         Ok(bytes) => bytes,
-        Err(why) => return unreadable(info, plan, &why),
+        Err(why) => {
+            // A regular file nobody could check is a blocker (SYN003): the
+            // gate never passes over code it did not see. What is not a
+            // regular file (a pipe, a dangling link) stays SYN002.
+            let code = if why.is_unchecked_regular_file() {
+                crate::rules::syntax::UNCHECKED_FILE.code
+            } else {
+                crate::rules::syntax::IO_ERROR.code
+            };
+            let why = match why {
+                crate::files::ReadError::TooLarge { .. } => {
+                    format!("{why} (`max-file-size`)")
+                }
+                crate::files::ReadError::Missing => {
+                    "file disappeared or is a dangling symbolic link".to_owned()
+                }
+                other => other.to_string(),
+            };
+            return unreadable(info, plan, &why, code);
+        }
     };
     match crate::source::decode(&bytes) {
         Ok(source) => check_source(source, info, plan, enabled),
@@ -500,51 +534,6 @@ pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
     }
 }
 
-/// The bytes of a regular file of reasonable size, or why not. The type is
-/// checked right before opening: opening a named pipe would block until
-/// something writes to it.
-fn read_source_file(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e, path))?;
-    if !meta.is_file() {
-        return Err(crate::walk::not_regular_reason(&meta.file_type()));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| io_reason(&e, path))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    // The file may grow between the check and the read.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_reason(&e, path))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-fn too_large(len: u64) -> String {
-    format!(
-        "file is {} MiB, more than the {} MiB fortress checks",
-        len / (1024 * 1024),
-        MAX_FILE_BYTES / (1024 * 1024)
-    )
-}
-
-fn io_reason(e: &std::io::Error, path: &Path) -> String {
-    if path.is_dir() {
-        return "is a directory".to_owned();
-    }
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::NotFound => {
-            "file disappeared or is a dangling symbolic link".to_owned()
-        }
-        _ => e.to_string(),
-    }
-}
-
 /// Check already-decoded source text (also used by the fixture tests).
 pub fn check_source(
     source: String,
@@ -558,6 +547,19 @@ pub fn check_source(
         enabled,
         ..FileOutcome::default()
     };
+    if let Some((span, message)) = crate::syntax_errors::indentation_guard(&source) {
+        outcome.source = source;
+        outcome.problem = Some(message.clone());
+        push_engine_finding(
+            plan,
+            &mut outcome,
+            usize::MAX,
+            crate::rules::syntax::SYNTAX_ERROR.code,
+            span,
+            message,
+        );
+        return outcome;
+    }
     let Some(tree) = crate::parse::parse(&source) else {
         outcome.source = source;
         outcome.problem = Some("the parser gave up on this file".to_owned());
@@ -866,6 +868,9 @@ mod tests {
             rel: "m.py".to_owned(),
             is_test: false,
         };
-        assert_eq!(reload_text(&info), "# coding: latin-1\nx = 'é'\n");
+        assert_eq!(
+            reload_text(&info, crate::files::SOURCE_CAP),
+            "# coding: latin-1\nx = 'é'\n"
+        );
     }
 }

@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use ignore::WalkBuilder;
 
 use crate::config::{ConfigError, Settings};
 use crate::context::FileInfo;
+use crate::files::Boundary;
 
 /// A path that could not be walked (symlink loop, permission denied on a directory, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,9 @@ pub struct Discovered {
     /// Python files found but not readable as files (dangling symlinks): reported as SYN002.
     pub broken: Vec<(FileInfo, String)>,
     pub errors: Vec<WalkError>,
+    /// Python files the configuration's exclusions left out (tracked files
+    /// in a repository; outside one, the entries excluded by name).
+    pub excluded: usize,
 }
 
 pub fn is_python_path(path: &Path) -> bool {
@@ -53,9 +58,9 @@ pub fn absolutize(path: &Path, cwd: &Path) -> PathBuf {
 }
 
 fn slash(path: &Path) -> String {
-    let s = path.to_string_lossy();
+    let s = escaped(path);
     if std::path::MAIN_SEPARATOR == '/' {
-        s.into_owned()
+        s
     } else {
         s.replace(std::path::MAIN_SEPARATOR, "/")
     }
@@ -74,7 +79,13 @@ pub fn is_test_path(rel: &str) -> bool {
 pub struct Walker<'a> {
     pub settings: &'a Settings,
     pub cwd: PathBuf,
+    /// Nothing outside it is read (see [`crate::files`]).
+    pub boundary: Boundary,
 }
+
+/// Why an entry is reported instead of read: it leaves the project.
+pub const LEAVES_PROJECT: &str =
+    "symbolic link leaves the project (its target is outside the checked tree); not followed";
 
 impl Walker<'_> {
     /// A file table entry for a file found otherwise (a manifest a rule read).
@@ -94,6 +105,13 @@ impl Walker<'_> {
         }
     }
 
+    /// The path relative to the project root (else to `walk_root`), for the exclusion globs.
+    fn rel_for_globs(&self, path: &Path, walk_root: &Path) -> String {
+        relative_to(path, &self.settings.root)
+            .or_else(|| relative_to(path, walk_root))
+            .unwrap_or_default()
+    }
+
     pub fn discover(&self, paths: &[PathBuf]) -> Result<Discovered, ConfigError> {
         let mut found: BTreeMap<PathBuf, FileInfo> = BTreeMap::new();
         let mut broken = Vec::new();
@@ -102,7 +120,13 @@ impl Walker<'_> {
         for path in paths {
             let abs = absolutize(path, &self.cwd);
             match std::fs::metadata(&abs) {
+                Ok(_) if !self.boundary.contains(&abs) => {
+                    broken.push((self.info(abs), LEAVES_PROJECT.to_owned()));
+                }
                 Ok(meta) if meta.is_dir() => roots.push(abs),
+                Ok(_) if abs.to_str().is_none() => {
+                    broken.push((self.info(abs.clone()), non_utf8_reason(&abs)));
+                }
                 Ok(meta) if meta.is_file() => {
                     found.insert(abs.clone(), self.info(abs));
                 }
@@ -125,16 +149,37 @@ impl Walker<'_> {
                 }
             }
         }
+        let mut excluded = 0usize;
         for root in roots {
-            let exclude = self.settings.exclude.clone();
-            let project_root = self.settings.root.clone();
-            let walk_root = root.clone();
-            // Inside a repository, git's own rule: ignore files above its root do
-            // not count. `require_git(false)` would apply them all the way up to
+            // Inside a repository, ignore files only skip untracked files:
+            // the tracked ones are added back below. Where git itself cannot
+            // be run, that cannot be told, and the run says so.
+            let tracked = match crate::files::repository_root(&root) {
+                Some(repo) => match tracked_files(&repo, &root) {
+                    Tracked::Listed(files) => Some(files),
+                    Tracked::NotARepository => None,
+                    Tracked::NoGit(why) => {
+                        eprintln!("fortress: warning: {why}; files that git tracks but an ignore file lists are not checked");
+                        None
+                    }
+                },
+                None => None,
+            };
+            // git's own rule: ignore files above the repository root do not
+            // count. `require_git(false)` would apply them all the way up to
             // `/`, so it is kept for trees that are not in a repository at all.
             let in_repository = root
                 .ancestors()
                 .any(|dir| dir.join(".git").exists() || dir.join(".jj").is_dir());
+            let exclude = self.settings.exclude.clone();
+            let project_root = self.settings.root.clone();
+            let walk_root = root.clone();
+            let boundary = self.boundary.clone();
+            let left: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+            let left_in_filter = Arc::clone(&left);
+            let excluded_in_filter: Arc<Mutex<usize>> = Arc::default();
+            let excluded_count = Arc::clone(&excluded_in_filter);
+            let counting = tracked.is_none();
             let walker = WalkBuilder::new(&root)
                 .hidden(false)
                 .parents(true)
@@ -152,7 +197,21 @@ impl Walker<'_> {
                     let rel = relative_to(entry.path(), &project_root)
                         .or_else(|| relative_to(entry.path(), &walk_root))
                         .unwrap_or_default();
-                    !exclude.matches_entry(&rel)
+                    if exclude.matches_entry(&rel) {
+                        if counting && is_python_path(entry.path()) {
+                            if let Ok(mut n) = excluded_in_filter.lock() {
+                                *n += 1;
+                            }
+                        }
+                        return false;
+                    }
+                    if entry.path_is_symlink() && !boundary.contains(entry.path()) {
+                        if let Ok(mut v) = left_in_filter.lock() {
+                            v.push(entry.path().to_path_buf());
+                        }
+                        return false;
+                    }
+                    true
                 })
                 .build();
             for result in walker {
@@ -165,7 +224,9 @@ impl Walker<'_> {
                             continue;
                         }
                         let abs = absolutize(entry.path(), &self.cwd);
-                        if file_type.is_file() {
+                        if abs.to_str().is_none() {
+                            broken.push((self.info(abs.clone()), non_utf8_reason(&abs)));
+                        } else if file_type.is_file() {
                             found.entry(abs.clone()).or_insert_with(|| self.info(abs));
                         } else {
                             // A named pipe, socket or device: reading it could
@@ -173,37 +234,56 @@ impl Walker<'_> {
                             broken.push((self.info(abs), not_regular_reason(&file_type)));
                         }
                     }
-                    Err(err) => {
-                        let path = error_path(&err);
-                        let message = error_message(&err, &self.cwd);
-                        match path {
-                            Some(p)
-                                if is_python_path(&p)
-                                    && p.symlink_metadata()
-                                        .is_ok_and(|m| m.file_type().is_symlink()) =>
-                            {
-                                if let Err(e) = std::fs::metadata(&p) {
-                                    let abs = absolutize(&p, &self.cwd);
-                                    broken.push((self.info(abs), broken_link_reason(&e)));
-                                } else {
-                                    errors.push(WalkError {
-                                        path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
-                                            .unwrap_or_else(|| slash(&p)),
-                                        message,
-                                    });
-                                }
-                            }
-                            Some(p) => errors.push(WalkError {
-                                path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
-                                    .unwrap_or_else(|| slash(&p)),
-                                message,
-                            }),
-                            None => errors.push(WalkError {
-                                path: slash(&root),
-                                message,
-                            }),
-                        }
+                    Err(err) => self.walk_error(&err, &root, &mut broken, &mut errors),
+                }
+            }
+            if let Ok(mut n) = excluded_count.lock() {
+                excluded += std::mem::take(&mut *n);
+            }
+            if let Ok(mut v) = left.lock() {
+                for link in v.drain(..) {
+                    let abs = absolutize(&link, &self.cwd);
+                    let is_dir = link.symlink_metadata().is_ok()
+                        && std::fs::metadata(&link).is_ok_and(|m| m.is_dir());
+                    // Python files and directories are what a walk would have read.
+                    if is_dir || is_python_path(&link) {
+                        broken.push((self.info(abs), LEAVES_PROJECT.to_owned()));
                     }
+                }
+            }
+            for file in tracked.unwrap_or_default() {
+                if !is_python_path(&file) {
+                    continue;
+                }
+                let abs = absolutize(&file, &self.cwd);
+                if found.contains_key(&abs) {
+                    continue;
+                }
+                let rel = self.rel_for_globs(&abs, &root);
+                if self.settings.exclude.matches_path(&rel) {
+                    excluded += 1;
+                    continue;
+                }
+                // Tracked, not excluded by fortress's configuration, but hidden
+                // from the walk by an ignore file: checked all the same.
+                match abs.symlink_metadata() {
+                    Ok(_) if !self.boundary.contains(&abs) => {
+                        broken.push((self.info(abs), LEAVES_PROJECT.to_owned()));
+                    }
+                    Ok(meta) if meta.is_file() => {
+                        found.insert(abs.clone(), self.info(abs));
+                    }
+                    Ok(meta) if meta.file_type().is_symlink() => match std::fs::metadata(&abs) {
+                        Ok(target) if target.is_file() => {
+                            found.insert(abs.clone(), self.info(abs));
+                        }
+                        Ok(target) => {
+                            broken.push((self.info(abs), not_regular_reason(&target.file_type())))
+                        }
+                        Err(e) => broken.push((self.info(abs), broken_link_reason(&e))),
+                    },
+                    // Deleted in the work tree, a directory (submodule), ...: nothing to read.
+                    _ => {}
                 }
             }
         }
@@ -211,49 +291,160 @@ impl Walker<'_> {
         files.sort_by(|a, b| a.display.cmp(&b.display));
         broken.sort_by(|a, b| a.0.display.cmp(&b.0.display));
         broken.dedup_by(|a, b| a.0.path == b.0.path);
+        let unread: std::collections::HashSet<&Path> =
+            broken.iter().map(|(b, _)| b.path.as_path()).collect();
+        let files: Vec<FileInfo> = files
+            .into_iter()
+            .filter(|f| !unread.contains(f.path.as_path()))
+            .collect();
         errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         errors.dedup();
         Ok(Discovered {
             files,
             broken,
             errors,
+            excluded,
         })
+    }
+
+    fn walk_error(
+        &self,
+        err: &ignore::Error,
+        root: &Path,
+        broken: &mut Vec<(FileInfo, String)>,
+        errors: &mut Vec<WalkError>,
+    ) {
+        let path = error_path(err);
+        let message = error_message(err, &self.cwd);
+        match path {
+            Some(p)
+                if is_python_path(&p)
+                    && p.symlink_metadata()
+                        .is_ok_and(|m| m.file_type().is_symlink()) =>
+            {
+                if let Err(e) = std::fs::metadata(&p) {
+                    let abs = absolutize(&p, &self.cwd);
+                    broken.push((self.info(abs), broken_link_reason(&e)));
+                } else {
+                    errors.push(WalkError {
+                        path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
+                            .unwrap_or_else(|| slash(&p)),
+                        message,
+                    });
+                }
+            }
+            Some(p) => errors.push(WalkError {
+                path: relative_to(&absolutize(&p, &self.cwd), &self.cwd)
+                    .unwrap_or_else(|| slash(&p)),
+                message,
+            }),
+            None => errors.push(WalkError {
+                path: slash(root),
+                message,
+            }),
+        }
+    }
+}
+
+enum Tracked {
+    /// Absolute paths of the files git tracks under the directory.
+    Listed(Vec<PathBuf>),
+    /// git ran and says this is no repository (a stray `.git`).
+    NotARepository,
+    /// git could not be run at all.
+    NoGit(String),
+}
+
+/// The files git tracks under `dir`, from `git ls-files` (the git command
+/// line reads the index; nothing of the checked tree is run: fsmonitor
+/// hooks are switched off).
+fn tracked_files(repo: &Path, dir: &Path) -> Tracked {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "core.fsmonitor=false", "ls-files", "-z", "--cached"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output();
+    let output = match output {
+        Ok(output) => output,
+        Err(e) => {
+            return Tracked::NoGit(format!(
+                "cannot run git to list the files tracked in {}: {e}",
+                slash(repo)
+            ))
+        }
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("not a git repository") {
+            return Tracked::NotARepository;
+        }
+        // Dubious ownership, a corrupt index, ...: git's first line says which.
+        let first = stderr.lines().next().unwrap_or("").trim().to_owned();
+        return Tracked::NoGit(format!(
+            "git cannot list the files tracked in {} ({first})",
+            slash(repo)
+        ));
+    }
+    // Paths are relative to `dir`, the directory git ran in.
+    Tracked::Listed(
+        output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| dir.join(os_path(p)))
+            .collect(),
+    )
+}
+
+#[cfg(unix)]
+fn os_path(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn os_path(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// A file name that is not valid UTF-8 cannot be shown or annotated
+/// faithfully: it is reported with its bytes escaped, never read.
+fn non_utf8_reason(path: &Path) -> String {
+    format!(
+        "file name is not valid UTF-8 ({}); rename it to check it",
+        escaped(path)
+    )
+}
+
+/// The path with every byte that is not valid UTF-8 written as `\xNN`.
+pub fn escaped(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let mut out = String::new();
+        for chunk in bytes.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
     }
 }
 
 /// Why a symbolic link that exists cannot be followed.
 fn broken_link_reason(e: &std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        "dangling symbolic link".to_owned()
-    } else {
-        // A link to itself or a cycle of links: ELOOP.
-        format!("symbolic link cannot be followed: {e}")
-    }
+    crate::files::broken_link(e).to_string()
 }
 
-/// Why a path that exists is not checked as a file.
-pub fn not_regular_reason(file_type: &std::fs::FileType) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let what = if file_type.is_fifo() {
-            Some("a named pipe")
-        } else if file_type.is_socket() {
-            Some("a socket")
-        } else if file_type.is_block_device() || file_type.is_char_device() {
-            Some("a device")
-        } else {
-            None
-        };
-        if let Some(what) = what {
-            return format!("not a regular file ({what})");
-        }
-    }
-    if file_type.is_dir() {
-        return "is a directory".to_owned();
-    }
-    "not a regular file".to_owned()
-}
+pub use crate::files::not_regular_reason;
 
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     match err {

@@ -69,6 +69,12 @@ pub fn run(
             ),
         );
     }
+    for (path, why) in model.sources.refused.iter().filter(|_| built) {
+        other.problem(
+            path,
+            format!("not read: {why} (dependency checks may be incomplete)"),
+        );
+    }
     if model.scopes.is_empty() {
         return;
     }

@@ -94,7 +94,10 @@ fn has_manifest(dir: &Path) -> bool {
 impl Model {
     pub fn build(project: &Project<'_>) -> Model {
         let root = &project.settings.root;
-        let mut model = Model::default();
+        let mut model = Model {
+            sources: Sources::confined(project.boundary),
+            ..Model::default()
+        };
         let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
         let mut checked: HashMap<PathBuf, bool> = HashMap::new();
         for f in project.files {
@@ -176,7 +179,10 @@ fn read_scope(sources: &mut Sources, dir: &Path) -> Declarations {
     setup_cfg::read(sources, &dir.join("setup.cfg"), &mut decl);
     pipfile::read(sources, &dir.join("Pipfile"), &mut decl);
     for f in requirements_files(dir) {
-        requirements::read(sources, &f, None, &mut decl, 0);
+        match requirements::read(sources, &f, None, &mut decl, 0) {
+            Ok(_) | Err(crate::files::ReadError::Missing) => {}
+            Err(why) => sources.refuse(&f, &why),
+        }
     }
     if dir.join("setup.py").is_file()
         && !decl.has_manifest

@@ -94,6 +94,8 @@ pub struct Project<'a> {
     pub facts: &'a [FileFacts],
     pub modules: &'a modules::ModuleMap,
     pub settings: &'a crate::config::Settings,
+    /// Nothing outside it is read (manifests, includes, lockfiles, a local virtualenv).
+    pub boundary: &'a crate::files::Boundary,
     /// Layers, routes and import edges, built once by the first rule that needs them.
     pub arch: std::sync::OnceLock<crate::rules::architecture::model::Model>,
     /// Manifests, lockfiles and environment, read once for the four DEP rules.

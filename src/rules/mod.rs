@@ -179,6 +179,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
     let mut rules = vec![
         engine_rule(syntax::SYNTAX_ERROR),
         engine_rule(syntax::IO_ERROR),
+        engine_rule(syntax::UNCHECKED_FILE),
         file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
         file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
         engine_rule(crate::suppress::INVALID_SUPPRESSION),
