@@ -19,6 +19,8 @@ struct JsonSummary {
     blocker: usize,
     warning: usize,
     info: usize,
+    /// Python files the configuration's exclusions left out.
+    excluded: usize,
 }
 
 #[derive(Serialize)]
@@ -62,6 +64,7 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
             blocker: report.summary.blocker,
             warning: report.summary.warning,
             info: report.summary.info,
+            excluded: r.excluded,
         },
         diagnostics: r
             .diagnostics
