@@ -409,7 +409,7 @@ fn make_diagnostic(
         span,
         start,
         end,
-        message,
+        message: crate::diagnostic::cap_message(message),
     }
 }
 
