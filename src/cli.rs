@@ -228,6 +228,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .map(|(r, _)| &r.meta)
             .collect(),
         base_dir: cwd.clone(),
+        project_root: settings.root.clone(),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.

@@ -428,7 +428,7 @@ fn make_diagnostic(
         span,
         start,
         end,
-        message,
+        message: crate::diagnostic::cap_message(message),
     }
 }
 

@@ -85,5 +85,5 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
     };
     let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
     out.push(b'\n');
-    out
+    super::escape_json_controls(out)
 }
