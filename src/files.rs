@@ -107,15 +107,20 @@ impl Boundary {
     /// else the deepest directory holding every path (and `config_root`,
     /// the directory of the configuration, when it lies above them all).
     pub fn of_run(paths: &[PathBuf], config_root: &Path) -> Boundary {
+        // Anchors are taken lexically (a named path that is itself a link
+        // out of the project must not move the boundary), then resolved.
         let canon: Vec<PathBuf> = paths
             .iter()
             .map(|p| {
-                let c = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-                if c.is_dir() {
-                    c
+                let is_real_dir = p.symlink_metadata().is_ok_and(|m| m.is_dir());
+                let anchor = if is_real_dir {
+                    p.clone()
                 } else {
-                    c.parent().map(Path::to_path_buf).unwrap_or(c)
-                }
+                    p.parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| p.clone())
+                };
+                std::fs::canonicalize(&anchor).unwrap_or(anchor)
             })
             .collect();
         let Some(first) = canon.first() else {
