@@ -65,7 +65,7 @@ fn main() -> ExitCode {
             .map_err(|e| e.to_string())?;
         let absolute: Vec<std::path::PathBuf> = paths
             .iter()
-            .map(|p| fortress::walk::absolutize(p, &cwd))
+            .map(|p| fortress::paths::absolutize(p, &cwd))
             .collect();
         let walker = Walker {
             settings: &settings,

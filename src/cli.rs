@@ -170,14 +170,14 @@ impl Target {
         } else if let Some(path) = config {
             Some(path.to_path_buf())
         } else {
-            config::discover(&crate::walk::absolutize(&paths[0], &cwd))?
+            config::discover(&crate::paths::absolutize(&paths[0], &cwd))?
         };
         let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
         // Globs in a discovered config are relative to its directory; in one named
         // with --config (often kept aside, e.g. ci/strict.toml) to the current
         // directory, as ruff does.
         let root = match (&config_path, config) {
-            (Some(p), None) => crate::walk::absolutize(p, &cwd)
+            (Some(p), None) => crate::paths::absolutize(p, &cwd)
                 .parent()
                 .map(PathBuf::from)
                 .unwrap_or_else(|| cwd.clone()),

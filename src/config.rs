@@ -5,11 +5,11 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{LineIndex, Severity};
+pub use crate::paths::PathMatcher;
 use crate::project::layers::{self, LayerSettings};
 use crate::rules;
 
@@ -241,7 +241,7 @@ impl ConfigFile {
     fn display_path(&self) -> String {
         std::env::current_dir()
             .ok()
-            .and_then(|cwd| crate::walk::relative_to(&self.path, &cwd))
+            .and_then(|cwd| crate::paths::relative_to(&self.path, &cwd))
             .unwrap_or_else(|| self.path.display().to_string())
     }
 
@@ -503,80 +503,6 @@ pub struct Overrides {
     pub max_file_size: Option<String>,
 }
 
-/// Glob patterns matched against project-relative paths. A pattern without a
-/// `/` matches any path component (`.venv`, `*_pb2.py`); one with a `/`
-/// matches the path from the project root or any directory prefix of it.
-#[derive(Debug, Clone)]
-pub struct PathMatcher {
-    names: GlobSet,
-    paths: GlobSet,
-    patterns: Vec<String>,
-}
-
-impl PathMatcher {
-    /// On error: the index of the offending pattern and what is wrong with it.
-    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<PathMatcher, (usize, String)> {
-        let mut names = GlobSetBuilder::new();
-        let mut paths = GlobSetBuilder::new();
-        let mut kept = Vec::new();
-        for (index, pattern) in patterns.iter().enumerate() {
-            let pattern = pattern.as_ref();
-            let normalized = pattern
-                .trim()
-                .trim_start_matches("./")
-                .trim_end_matches('/')
-                .to_owned();
-            if normalized.is_empty() {
-                return Err((index, format!("empty glob pattern `{pattern}`")));
-            }
-            let glob: Glob = GlobBuilder::new(&normalized)
-                .literal_separator(false)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| (index, format!("invalid glob `{pattern}`: {}", e.kind())))?;
-            if normalized.contains('/') {
-                paths.add(glob);
-            } else {
-                names.add(glob);
-            }
-            kept.push(normalized);
-        }
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| (0, format!("invalid glob: {e}")));
-        Ok(PathMatcher {
-            names: build(names)?,
-            paths: build(paths)?,
-            patterns: kept,
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
-
-    /// Does the entry itself (not its ancestors) match? Used while walking,
-    /// where excluded directories are pruned before their children are seen.
-    pub fn matches_entry(&self, rel: &str) -> bool {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        self.names.is_match(name) || self.paths.is_match(rel)
-    }
-
-    /// Does the path or any of its ancestors match?
-    pub fn matches_path(&self, rel: &str) -> bool {
-        if self.is_empty() {
-            return false;
-        }
-        let mut end = 0;
-        for part in rel.split('/') {
-            end += part.len();
-            if self.names.is_match(part) || self.paths.is_match(&rel[..end]) {
-                return true;
-            }
-            end += 1;
-        }
-        false
-    }
-}
-
 /// Everything a run needs to know from configuration and flags.
 #[derive(Debug)]
 pub struct Settings {
@@ -797,7 +723,7 @@ impl Settings {
                     return Err(Origin::File(f, entry.span(), "src")
                         .error(format_args!("`{}` is not a directory", entry.get_ref())));
                 }
-                src.push(crate::walk::absolutize(&dir, &root));
+                src.push(crate::paths::absolutize(&dir, &root));
             }
         }
         let tests = crate::testconf::TestSettings::resolve(raw.tests.as_ref(), file)?;

@@ -8,8 +8,9 @@ use rayon::prelude::*;
 use tree_sitter::{Node, Tree};
 
 use crate::config::{ConfigError, Settings};
-use crate::context::{Cx, FileInfo};
+use crate::context::Cx;
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
+use crate::files::FileInfo;
 use crate::project::modules::ModuleMap;
 use crate::project::{arch, imports, FileFacts, OtherFiles, Project, ProjectFinding};
 use crate::rules::{self, FileChecker, RuleKind};
@@ -190,7 +191,7 @@ pub fn run(
 ) -> Result<RunResult, ConfigError> {
     let absolute: Vec<PathBuf> = paths
         .iter()
-        .map(|p| crate::walk::absolutize(p, cwd))
+        .map(|p| crate::paths::absolutize(p, cwd))
         .collect();
     let boundary = crate::files::Boundary::of_run(&absolute, &settings.root);
     let walker = Walker {

@@ -15,6 +15,23 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// A file to check, as discovered.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    pub path: PathBuf,
+    /// Path shown to the user: relative to the current directory when below it, `/`-separated.
+    pub display: String,
+    /// Path relative to the project root, `/`-separated (used for globs and module names).
+    pub rel: String,
+    pub is_test: bool,
+}
+
+impl FileInfo {
+    pub fn file_name(&self) -> &str {
+        self.rel.rsplit('/').next().unwrap_or(&self.rel)
+    }
+}
+
 /// Default cap for a Python source file (`max-file-size`).
 pub const SOURCE_CAP: u64 = 10 * 1024 * 1024;
 /// Cap for manifests, requirements files, their includes and lockfiles.
@@ -165,7 +182,7 @@ impl Boundary {
             Ok(real) => real.starts_with(&self.root),
             Err(_) => {
                 let abs = std::env::current_dir()
-                    .map(|cwd| crate::walk::absolutize(path, &cwd))
+                    .map(|cwd| crate::paths::absolutize(path, &cwd))
                     .unwrap_or_else(|_| path.to_path_buf());
                 abs.starts_with(&self.root)
             }

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod files;
 pub mod gate;
 pub mod parse;
+pub mod paths;
 pub mod project;
 pub mod report;
 pub mod rules;

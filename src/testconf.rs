@@ -7,7 +7,8 @@ use serde::Deserialize;
 use std::sync::LazyLock;
 use toml::Spanned;
 
-use crate::config::{ConfigError, ConfigFile, PathMatcher};
+use crate::config::{ConfigError, ConfigFile};
+use crate::paths::PathMatcher;
 
 pub const DEFAULT_PATHS: &[&str] = &["tests", "test"];
 pub const DEFAULT_FILES: &[&str] = &["test_*.py", "*_test.py"];
@@ -102,6 +103,11 @@ static DEFAULT_TEST_SETTINGS: LazyLock<TestSettings> = LazyLock::new(|| {
     TestSettings::resolve(None, None)
         .unwrap_or_else(|e| panic!("built-in test settings are valid: {e}"))
 });
+
+/// Test code by the default conventions (a run uses its configured settings).
+pub fn is_test_path(rel: &str) -> bool {
+    defaults().is_test_file(rel)
+}
 
 /// The conventions used when nothing is configured.
 pub fn defaults() -> &'static TestSettings {
@@ -267,6 +273,16 @@ impl TestSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("tests/unit/helpers.py"));
+        assert!(is_test_path("app/test_orders.py"));
+        assert!(is_test_path("app/orders_test.py"));
+        assert!(is_test_path("conftest.py"));
+        assert!(!is_test_path("app/testing.py"));
+        assert!(!is_test_path("app/contest.py"));
+    }
 
     #[test]
     fn default_conventions() {

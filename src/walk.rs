@@ -2,14 +2,16 @@
 //! symlinks (loops and dangling links are reported, never fatal).
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ignore::WalkBuilder;
 
 use crate::config::{ConfigError, Settings};
-use crate::context::FileInfo;
 use crate::files::Boundary;
+use crate::files::FileInfo;
+pub use crate::paths::{absolutize, relative_to};
+use crate::paths::{escaped, slash};
 
 /// A path that could not be walked (symlink loop, permission denied on a directory, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,45 +37,6 @@ pub fn is_python_path(path: &Path) -> bool {
         path.extension().and_then(|e| e.to_str()),
         Some("py" | "pyi")
     )
-}
-
-/// Lexically absolute, normalised path (no filesystem access, symlinks kept).
-pub fn absolutize(path: &Path, cwd: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
-    let mut out = PathBuf::new();
-    for comp in joined.components() {
-        match comp {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-fn slash(path: &Path) -> String {
-    let s = escaped(path);
-    if std::path::MAIN_SEPARATOR == '/' {
-        s
-    } else {
-        s.replace(std::path::MAIN_SEPARATOR, "/")
-    }
-}
-
-/// `path` relative to `base` when below it, `/`-separated.
-pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
-    path.strip_prefix(base).ok().map(slash)
-}
-
-/// Test code by the default conventions (see `testconf`); a run uses `settings.tests`.
-pub fn is_test_path(rel: &str) -> bool {
-    crate::testconf::defaults().is_test_file(rel)
 }
 
 pub struct Walker<'a> {
@@ -418,27 +381,6 @@ fn non_utf8_reason(path: &Path) -> String {
     )
 }
 
-/// The path with every byte that is not valid UTF-8 written as `\xNN`.
-pub fn escaped(path: &Path) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let bytes = path.as_os_str().as_bytes();
-        let mut out = String::new();
-        for chunk in bytes.utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02x}"));
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().into_owned()
-    }
-}
-
 /// Why a symbolic link that exists cannot be followed.
 fn broken_link_reason(e: &std::io::Error) -> String {
     crate::files::broken_link(e).to_string()
@@ -472,28 +414,5 @@ fn error_message(err: &ignore::Error, cwd: &Path) -> String {
         }
         ignore::Error::Io(e) => e.to_string(),
         other => other.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_paths() {
-        assert!(is_test_path("tests/unit/helpers.py"));
-        assert!(is_test_path("app/test_orders.py"));
-        assert!(is_test_path("app/orders_test.py"));
-        assert!(is_test_path("conftest.py"));
-        assert!(!is_test_path("app/testing.py"));
-        assert!(!is_test_path("app/contest.py"));
-    }
-
-    #[test]
-    fn absolutize_is_lexical() {
-        assert_eq!(
-            absolutize(Path::new("./a/../b/c.py"), Path::new("/w")),
-            PathBuf::from("/w/b/c.py")
-        );
     }
 }

@@ -273,7 +273,7 @@ impl Sources {
 
     /// Record that an existing file was not read, once per path.
     pub fn refuse(&mut self, path: &Path, why: &crate::files::ReadError) {
-        let path = crate::walk::absolutize(path, &std::env::current_dir().unwrap_or_default());
+        let path = crate::paths::absolutize(path, &std::env::current_dir().unwrap_or_default());
         if !self.refused.iter().any(|(p, _)| *p == path) {
             self.refused.push((path, why.to_string()));
         }
@@ -282,7 +282,7 @@ impl Sources {
     /// Like [`Sources::load`], with the reason when nothing was read (not
     /// recorded: the caller reports it where the file was named).
     pub fn try_load(&mut self, path: &Path) -> Result<usize, crate::files::ReadError> {
-        let path = &crate::walk::absolutize(path, &std::env::current_dir().unwrap_or_default());
+        let path = &crate::paths::absolutize(path, &std::env::current_dir().unwrap_or_default());
         if let Some(i) = self.files.iter().position(|f| f.path == *path) {
             return Ok(i);
         }

@@ -671,7 +671,7 @@ const TOOL_FILES: &[&str] = &[
 ];
 
 /// Application code: what runs in production (not tests, scripts, docs, build files).
-pub fn is_app_code(info: &crate::context::FileInfo) -> bool {
+pub fn is_app_code(info: &crate::files::FileInfo) -> bool {
     if info.is_test {
         return false;
     }
@@ -710,11 +710,11 @@ mod tests {
 
     #[test]
     fn app_code() {
-        let info = |rel: &str| crate::context::FileInfo {
+        let info = |rel: &str| crate::files::FileInfo {
             path: PathBuf::from(rel),
             display: rel.to_owned(),
             rel: rel.to_owned(),
-            is_test: crate::walk::is_test_path(rel),
+            is_test: crate::testconf::is_test_path(rel),
         };
         assert!(is_app_code(&info("src/app/main.py")));
         assert!(!is_app_code(&info("tests/test_main.py")));

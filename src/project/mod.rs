@@ -3,8 +3,8 @@
 
 use std::ops::Range;
 
-use crate::context::FileInfo;
 use crate::diagnostic::Position;
+use crate::files::FileInfo;
 
 pub mod arch;
 pub mod imports;

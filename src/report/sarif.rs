@@ -332,9 +332,9 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::FileInfo;
     use crate::diagnostic::Position;
     use crate::engine::RunResult;
+    use crate::files::FileInfo;
     use crate::gate::Summary;
     use std::path::PathBuf;
 
