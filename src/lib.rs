@@ -11,6 +11,7 @@ pub mod gate;
 pub mod parse;
 pub mod paths;
 pub mod project;
+pub mod python;
 pub mod report;
 pub mod rules;
 pub mod source;

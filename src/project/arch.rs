@@ -12,7 +12,7 @@ use crate::parse::NodeKind;
 
 use super::Import;
 use crate::diagnostic::{LineIndex, Position};
-use crate::rules::fastapi;
+use crate::python::fastapi;
 
 /// Field ids, looked up once: `child_by_field_name` compares strings on every call.
 mod field {

@@ -13,8 +13,6 @@ pub mod architecture;
 pub mod asyncio;
 pub mod database;
 pub mod dependencies;
-pub mod fastapi;
-pub mod pyast;
 pub mod security;
 pub mod suppression;
 pub mod syntax;

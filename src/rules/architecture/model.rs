@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::project::arch::{self, Handler, Spot};
 use crate::project::layers::{self, Reason};
 use crate::project::{Import, ImportScope, Project, ProjectFinding};
-use crate::rules::fastapi;
+use crate::python::fastapi;
 
 /// Resolution chains (re-exports, aliases of aliases) longer than this are given up on.
 const MAX_DEPTH: usize = 8;

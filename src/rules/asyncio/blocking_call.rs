@@ -11,7 +11,7 @@ use crate::parse::NodeKind;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Last segments of callees worth resolving; everything else is skipped

@@ -12,7 +12,7 @@ use crate::parse::NodeKind;
 use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 const INTERESTING: &[&str] = &[

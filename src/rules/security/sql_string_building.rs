@@ -13,7 +13,7 @@ use crate::parse::NodeKind;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Methods that run the SQL string they are given.

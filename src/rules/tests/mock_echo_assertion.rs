@@ -14,7 +14,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::{decorators, flat, keyword_arg, last_name, positional_args, shown, unparen};
 use crate::context::Cx;

@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
 use crate::context::Cx;

@@ -12,7 +12,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::{callee_name, decorator_name, decorators, Collector};
 use crate::context::Cx;

@@ -6,7 +6,7 @@ use crate::parse::NodeKind;
 
 use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]

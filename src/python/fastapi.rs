@@ -11,8 +11,8 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::project::Import;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::python::imports::Import;
 
 /// Decorator attributes that register a route.
 pub const ROUTE_METHODS: &[&str] = &[
