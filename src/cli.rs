@@ -228,7 +228,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .map(|(r, _)| &r.meta)
             .collect(),
         base_dir: cwd.clone(),
-        project_root: settings.root.clone(),
+        project_root: settings.project().root.clone(),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
@@ -348,17 +348,21 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
     let result = engine::run(&settings, &paths, &cwd, None)?;
     // Manifests and other non-Python files come after the Python files.
     let files = &result.files[..result.facts.len().min(result.files.len())];
-    let modules = crate::project::modules::ModuleMap::build(files, &settings.root, &settings.src);
+    let modules = crate::project::modules::ModuleMap::build(
+        files,
+        &settings.project().root,
+        &settings.project().src,
+    );
     let project = crate::project::Project {
         files,
         facts: &result.facts,
         modules: &modules,
-        settings: &settings,
+        options: settings.project(),
         boundary: &result.boundary,
         arch: Default::default(),
         deps: Default::default(),
     };
-    let model = rules::architecture::model::get(&project);
+    let model = crate::project::layers::model::get(&project);
     let out = rules::architecture::listing::render(
         &project,
         model,

@@ -9,9 +9,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{LineIndex, Severity};
+use crate::options::OptionError;
 pub use crate::paths::PathMatcher;
-use crate::project::layers::{self, LayerSettings};
+use crate::project::deps::options::{DependencySettings, RawDependencies};
+use crate::project::layers::options::RawLayers;
+use crate::project::layers::LayerSettings;
 use crate::rules;
+use crate::rules::security::options::{RawSecurity, SecuritySettings};
 
 pub const DEFAULT_EXCLUDE: &[&str] = &[
     ".git",
@@ -48,8 +52,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// A list of strings, each with its place in the file.
-pub type SpannedList = Vec<Spanned<String>>;
+pub use crate::options::SpannedList;
 
 /// The keys of `[tool.fortress]`, as written.
 #[derive(Debug, Default, Deserialize)]
@@ -69,142 +72,11 @@ pub struct RawConfig {
     pub src: Option<Vec<Spanned<String>>>,
     /// `[tool.fortress.layers]`: layer order, closed layers, patterns.
     pub layers: Option<Spanned<RawLayers>>,
-    pub tests: Option<crate::testconf::RawTests>,
+    pub tests: Option<crate::project::testcode::RawTests>,
     /// `[tool.fortress.dependencies]`: the DEP rules.
     pub dependencies: Option<RawDependencies>,
     /// `[tool.fortress.security]`: the SEC rules.
     pub security: Option<RawSecurity>,
-}
-
-/// `[tool.fortress.security]`, as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawSecurity {
-    /// Report hard-coded secrets (SEC004) in test code too (default false).
-    pub check_test_files: Option<bool>,
-}
-
-/// The security rules' settings, resolved.
-#[derive(Debug, Clone, Default)]
-pub struct SecuritySettings {
-    pub check_test_files: bool,
-}
-
-/// The keys of `[tool.fortress.layers]`, as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawLayers {
-    /// Layer names, top (entry points) to bottom (data).
-    pub order: Option<Spanned<SpannedList>>,
-    /// Layers that may not be skipped.
-    pub closed: Option<Spanned<SpannedList>>,
-    /// Patterns replacing a layer's defaults.
-    pub patterns: Option<BTreeMap<String, Spanned<SpannedList>>>,
-    /// Patterns added to a layer's defaults.
-    pub extend_patterns: Option<BTreeMap<String, Spanned<SpannedList>>>,
-    /// Count imports made inside functions for layers and cycles.
-    pub function_imports: Option<bool>,
-    /// Count imports under `if TYPE_CHECKING:` for layers and cycles.
-    pub type_checking_imports: Option<bool>,
-    /// LAY005: statements a route handler may have.
-    pub max_handler_statements: Option<Spanned<i64>>,
-}
-
-/// `[tool.fortress.dependencies]`, as written.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawDependencies {
-    /// Distributions DEP003 never reports as unused.
-    pub ignore_unused: Option<Vec<Spanned<String>>>,
-    /// Top-level import names that belong to the project.
-    pub known_first_party: Option<Vec<Spanned<String>>>,
-    /// Import name -> distribution(s) providing it.
-    pub extra_mappings: Option<BTreeMap<String, Spanned<OneOrMany>>>,
-    /// Check imports in test files too (default true).
-    pub check_test_files: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-/// The dependency rules' settings, resolved.
-#[derive(Debug, Clone)]
-pub struct DependencySettings {
-    /// Normalised distribution names.
-    pub ignore_unused: Vec<String>,
-    pub known_first_party: Vec<String>,
-    /// Dotted import name -> normalised distributions.
-    pub extra_mappings: Vec<(String, Vec<String>)>,
-    pub check_test_files: bool,
-}
-
-impl Default for DependencySettings {
-    fn default() -> Self {
-        DependencySettings {
-            ignore_unused: Vec::new(),
-            known_first_party: Vec::new(),
-            extra_mappings: Vec::new(),
-            check_test_files: true,
-        }
-    }
-}
-
-impl DependencySettings {
-    fn resolve(
-        raw: Option<&RawDependencies>,
-        file: Option<&ConfigFile>,
-    ) -> Result<Self, ConfigError> {
-        let mut out = DependencySettings::default();
-        let (Some(raw), Some(file)) = (raw, file) else {
-            return Ok(out);
-        };
-        let dist = |s: &Spanned<String>, key: &'static str| -> Result<String, ConfigError> {
-            let v = s.get_ref().trim();
-            if crate::deps::names::is_valid_dist_name(v) {
-                Ok(crate::deps::names::normalize(v))
-            } else {
-                Err(Origin::File(file, s.span(), key)
-                    .error(format_args!("`{v}` is not a distribution name")))
-            }
-        };
-        for s in raw.ignore_unused.iter().flatten() {
-            out.ignore_unused
-                .push(dist(s, "dependencies.ignore-unused")?);
-        }
-        for s in raw.known_first_party.iter().flatten() {
-            let v = s.get_ref().trim();
-            if v.is_empty() || !v.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                return Err(
-                    Origin::File(file, s.span(), "dependencies.known-first-party")
-                        .error(format_args!("`{v}` is not a top-level module name")),
-                );
-            }
-            out.known_first_party.push(v.to_owned());
-        }
-        for (import, dists) in raw.extra_mappings.iter().flatten() {
-            let names: Vec<String> = match dists.get_ref() {
-                OneOrMany::One(d) => vec![d.clone()],
-                OneOrMany::Many(d) => d.clone(),
-            };
-            let mut normalized = Vec::new();
-            for n in names {
-                normalized.push(dist(
-                    &Spanned::new(dists.span(), n),
-                    "dependencies.extra-mappings",
-                )?);
-            }
-            out.extra_mappings
-                .push((import.trim().to_owned(), normalized));
-        }
-        if let Some(b) = raw.check_test_files {
-            out.check_test_files = b;
-        }
-        Ok(out)
-    }
 }
 
 #[derive(Deserialize)]
@@ -238,7 +110,7 @@ impl ConfigFile {
     }
 
     /// Relative to the current directory when below it, like reported source paths.
-    fn display_path(&self) -> String {
+    pub(crate) fn display_path(&self) -> String {
         std::env::current_dir()
             .ok()
             .and_then(|cwd| crate::paths::relative_to(&self.path, &cwd))
@@ -506,8 +378,6 @@ pub struct Overrides {
 /// Everything a run needs to know from configuration and flags.
 #[derive(Debug)]
 pub struct Settings {
-    /// Directory globs and module names are relative to.
-    pub root: PathBuf,
     pub config_path: Option<PathBuf>,
     /// Indexed like `rules::registry()`.
     pub enabled: Vec<bool>,
@@ -517,14 +387,29 @@ pub struct Settings {
     pub fail_on: FailOn,
     /// Python files above this many bytes are not read (SYN003).
     pub max_file_size: u64,
-    /// Configured source roots (absolute); empty means "detect".
-    pub src: Vec<PathBuf>,
-    /// `[tool.fortress.layers]`, compiled.
-    pub layers: crate::project::layers::LayerSettings,
-    /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
-    pub tests: crate::testconf::TestSettings,
-    pub dependencies: DependencySettings,
-    pub security: SecuritySettings,
+    /// What the rules and the project model read: each family's table.
+    pub options: rules::Options,
+}
+
+impl Settings {
+    /// The project-wide options (root, source roots, layers, tests, dependencies).
+    pub fn project(&self) -> &crate::project::Options {
+        &self.options.project
+    }
+}
+
+/// A family's [`OptionError`] as one `file:line:col: error: ...` line.
+fn option_error(file: Option<&ConfigFile>, e: OptionError) -> ConfigError {
+    match (file, e.span) {
+        (Some(f), Some(span)) => f.error_at(span, format_args!("`{}`: {}", e.key, e.message)),
+        (Some(f), None) => ConfigError(format!(
+            "{}: error: `{}`: {}",
+            f.display_path(),
+            e.key,
+            e.message
+        )),
+        (None, _) => ConfigError(format!("error: `{}`: {}", e.key, e.message)),
+    }
 }
 
 enum Origin<'a> {
@@ -726,29 +611,28 @@ impl Settings {
                 src.push(crate::paths::absolutize(&dir, &root));
             }
         }
-        let tests = crate::testconf::TestSettings::resolve(raw.tests.as_ref(), file)?;
-
-        let dependencies = DependencySettings::resolve(raw.dependencies.as_ref(), file)?;
-
-        let layers = match (&raw.layers, file) {
-            (Some(layers), Some(f)) => resolve_layers(f, layers)?,
-            _ => LayerSettings::default(),
+        let tests = crate::project::testcode::TestSettings::resolve(raw.tests.as_ref())
+            .map_err(|e| option_error(file, e))?;
+        let dependencies = DependencySettings::resolve(raw.dependencies.as_ref())
+            .map_err(|e| option_error(file, e))?;
+        let layers = match &raw.layers {
+            Some(layers) => crate::project::layers::options::resolve(layers)
+                .map_err(|e| option_error(file, e))?,
+            None => LayerSettings::default(),
         };
-
-        let security = SecuritySettings {
-            check_test_files: raw
-                .security
-                .as_ref()
-                .and_then(|s| s.check_test_files)
-                .unwrap_or(false),
-        };
+        let security = SecuritySettings::resolve(raw.security.as_ref());
 
         Ok(Settings {
-            layers,
-            security,
-            dependencies,
-            src,
-            root,
+            options: rules::Options {
+                project: crate::project::Options {
+                    root,
+                    src,
+                    layers,
+                    tests,
+                    dependencies,
+                },
+                security,
+            },
             config_path: file.map(|f| f.path.clone()),
             enabled,
             severity,
@@ -756,7 +640,6 @@ impl Settings {
             per_file_ignores,
             fail_on,
             max_file_size,
-            tests,
         })
     }
 
@@ -772,118 +655,6 @@ impl Settings {
         }
         enabled
     }
-}
-
-fn resolve_layers(f: &ConfigFile, raw: &Spanned<RawLayers>) -> Result<LayerSettings, ConfigError> {
-    let table_span = raw.span();
-    let raw = raw.get_ref();
-    let at = |span: Range<usize>, key: &'static str| Origin::File(f, span, key);
-    let mut order: Vec<String> = Vec::new();
-    match &raw.order {
-        Some(list) => {
-            if list.get_ref().is_empty() {
-                return Err(at(list.span(), "layers.order").error("needs at least one layer"));
-            }
-            for name in list.get_ref() {
-                let value = name.get_ref().trim().to_owned();
-                if !is_layer_name(&value) {
-                    return Err(at(name.span(), "layers.order").error(format_args!(
-                        "`{value}` is not a layer name (letters, digits, `_`, `-`)"
-                    )));
-                }
-                if order.contains(&value) {
-                    return Err(at(name.span(), "layers.order")
-                        .error(format_args!("layer `{value}` appears twice")));
-                }
-                let has_patterns = raw
-                    .patterns
-                    .as_ref()
-                    .and_then(|p| p.get(&value))
-                    .is_some_and(|p| !p.get_ref().is_empty())
-                    || raw
-                        .extend_patterns
-                        .as_ref()
-                        .and_then(|p| p.get(&value))
-                        .is_some_and(|p| !p.get_ref().is_empty());
-                if !layers::BUILTIN.contains(&value.as_str()) && !has_patterns {
-                    return Err(at(name.span(), "layers.order").error(format_args!(
-                        "layer `{value}` has no patterns; add `{value} = [...]` to `[tool.fortress.layers.patterns]`"
-                    )));
-                }
-                order.push(value);
-            }
-        }
-        None => order.extend(layers::DEFAULT_ORDER.iter().map(|s| s.to_string())),
-    }
-    let mut closed = Vec::new();
-    match &raw.closed {
-        Some(list) => {
-            for name in list.get_ref() {
-                let value = name.get_ref().trim().to_owned();
-                if !order.contains(&value) {
-                    return Err(at(name.span(), "layers.closed").error(format_args!(
-                        "`{value}` is not in the layer order ({})",
-                        order.join(", ")
-                    )));
-                }
-                closed.push(value);
-            }
-        }
-        None if order.iter().any(|l| l == layers::SERVICE) => {
-            closed.push(layers::SERVICE.to_owned())
-        }
-        None => {}
-    }
-    let mut tables: [Vec<(String, Vec<String>)>; 2] = [Vec::new(), Vec::new()];
-    for (slot, (map, key)) in [
-        (&raw.patterns, "layers.patterns"),
-        (&raw.extend_patterns, "layers.extend-patterns"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let Some(map) = map else { continue };
-        for (layer, list) in map {
-            if !is_layer_name(layer) {
-                return Err(
-                    at(list.span(), key).error(format_args!("`{layer}` is not a layer name"))
-                );
-            }
-            let mut patterns = Vec::new();
-            for p in list.get_ref() {
-                layers::check_pattern(p.get_ref()).map_err(|m| at(p.span(), key).error(m))?;
-                patterns.push(p.get_ref().clone());
-            }
-            tables[slot].push((layer.clone(), patterns));
-        }
-    }
-    let max = match &raw.max_handler_statements {
-        Some(v) => u32::try_from(*v.get_ref())
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                at(v.span(), "layers.max-handler-statements")
-                    .error("must be a whole number of at least 1")
-            })?,
-        None => 15,
-    };
-    LayerSettings::build(
-        &order,
-        &closed,
-        &tables[0],
-        &tables[1],
-        raw.function_imports.unwrap_or(false),
-        raw.type_checking_imports.unwrap_or(false),
-        max,
-    )
-    .map_err(|m| at(table_span, "layers").error(m))
-}
-
-fn is_layer_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn push_globs<'a>(out: &mut Vec<(String, Origin<'a>)>, values: Values, origin: &Origin<'a>) {
@@ -966,5 +737,89 @@ mod tests {
         assert!(m.matches_path("tests/unit/test_x.py"));
         assert!(m.matches_path("legacy/old/a.py"));
         assert!(!m.matches_path("src/legacy/old/a.py"));
+    }
+
+    /// `[tool.fortress.tests]` read through a configuration file.
+    mod tests_table {
+        use super::super::*;
+        use crate::project::testcode::TestSettings;
+
+        fn load(name: &str, text: &str) -> Result<TestSettings, ConfigError> {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let file = ConfigFile::load(&path)?;
+            let settings = crate::config::Settings::resolve(
+                Some(&file),
+                &crate::config::Overrides::default(),
+                dir.path().to_path_buf(),
+            )?;
+            Ok(settings.options.project.tests)
+        }
+
+        fn error_of(name: &str, text: &str) -> String {
+            let e = load(name, text).expect_err("config error").0;
+            let at = e.find(name).expect("path in message");
+            e[at..].to_owned()
+        }
+
+        #[test]
+        fn configured_conventions() {
+            let t = load(
+                "pyproject.toml",
+                "[tool.fortress.tests]\npaths = [\"qa\"]\npython-files = [\"check_*.py\"]\n\
+             python-classes = [\"*Suite\"]\npython-functions = [\"should_\"]\n\
+             name-pattern = '^should_[a-z_]+$'\nassertion-helpers = [\"ensure\"]\n",
+            )
+            .unwrap();
+            assert!(t.is_test_file("qa/helpers.py"));
+            assert!(!t.is_test_file("tests/helpers.py"));
+            assert!(t.is_test_module("src/check_orders.py"));
+            assert!(!t.is_test_module("tests/test_orders.py"));
+            assert!(t.is_test_class_name("OrderSuite"));
+            assert!(!t.is_test_class_name("TestOrders"));
+            assert!(t.is_test_function_name("should_work"));
+            assert!(!t.is_test_function_name("test_work"));
+            assert!(t.name_pattern.is_match("should_work"));
+            assert!(!t.default_name_pattern);
+            assert!(t.is_assertion_helper("ensure_ok"));
+            assert!(!t.is_assertion_helper("assert_ok"));
+        }
+
+        #[test]
+        fn fortress_toml_uses_a_tests_table() {
+            let t = load("fortress.toml", "[tests]\npython-functions = [\"check\"]\n").unwrap();
+            assert!(t.is_test_function_name("check_it"));
+        }
+
+        #[test]
+        fn config_errors_point_at_the_value() {
+            assert_eq!(
+            error_of(
+                "pyproject.toml",
+                "[tool.fortress]\nselect = [\"TST\"]\n\n[tool.fortress.tests]\nname-pattern = \"test_(\"\n"
+            ),
+            "pyproject.toml:5:16: error: `tests.name-pattern`: `test_(` is not a valid regular expression: unclosed group"
+        );
+            assert_eq!(
+            error_of(
+                "pyproject.toml",
+                "[tool.fortress.tests]\nname_pattern = \"x\"\n"
+            ),
+            "pyproject.toml:2:1: error: unknown key `name_pattern` in [tool.fortress.tests]; expected one of `paths`, `python-files`, `python-classes`, `python-functions`, `name-pattern`, `assertion-helpers`"
+        );
+            assert_eq!(
+            error_of("fortress.toml", "[tests]\npython-files = [\"test_[.py\"]\n"),
+            "fortress.toml:2:17: error: `tests.python-files`: invalid glob `test_[.py`: unclosed character class; missing ']'"
+        );
+            assert_eq!(
+            error_of("fortress.toml", "[tests]\nassertion-helpers = [\"assert.that\"]\n"),
+            "fortress.toml:2:22: error: `tests.assertion-helpers`: `assert.that` is not a name prefix (letters, digits and `_` only)"
+        );
+            assert_eq!(
+            error_of("fortress.toml", "[tests]\npaths = \"tests\"\n"),
+            "fortress.toml:2:9: error: `tests.paths`: invalid type: string \"tests\", expected an array"
+        );
+        }
     }
 }

@@ -4,7 +4,6 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::config::Settings;
 use crate::diagnostic::Finding;
 use crate::files::FileInfo;
 use crate::project::Import;
@@ -17,8 +16,8 @@ pub struct Cx<'a> {
     pub ancestors: &'a [Node<'a>],
     /// Imports seen so far in document order; all of them in `finish`.
     pub imports: &'a [Import],
-    /// The run's settings (rule options such as `settings.tests`).
-    pub settings: &'a Settings,
+    /// The rule options of the run (`options.project.tests`, `options.security`).
+    pub options: &'a crate::rules::Options,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

@@ -194,7 +194,7 @@ pub fn run(
         .iter()
         .map(|p| crate::paths::absolutize(p, cwd))
         .collect();
-    let boundary = crate::files::Boundary::of_run(&absolute, &settings.root);
+    let boundary = crate::files::Boundary::of_run(&absolute, &settings.project().root);
     let walker = Walker {
         settings,
         cwd: cwd.to_path_buf(),
@@ -395,12 +395,12 @@ fn run_project_rules(
     if enabled.is_empty() {
         return (Vec::new(), other);
     }
-    let modules = ModuleMap::build(files, &settings.root, &settings.src);
+    let modules = ModuleMap::build(files, &settings.project().root, &settings.project().src);
     let project = Project {
         files,
         facts,
         modules: &modules,
-        settings,
+        options: settings.project(),
         boundary,
         arch: Default::default(),
         deps: Default::default(),
@@ -685,7 +685,7 @@ fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
-                        settings: plan.settings,
+                        options: &plan.settings.options,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -741,7 +741,7 @@ fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
-                            settings: plan.settings,
+                            options: &plan.settings.options,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };

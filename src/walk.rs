@@ -58,8 +58,9 @@ impl Walker<'_> {
 
     fn info(&self, abs: PathBuf) -> FileInfo {
         let display = relative_to(&abs, &self.cwd).unwrap_or_else(|| slash(&abs));
-        let rel = relative_to(&abs, &self.settings.root).unwrap_or_else(|| display.clone());
-        let is_test = self.settings.tests.is_test_file(&rel);
+        let rel =
+            relative_to(&abs, &self.settings.project().root).unwrap_or_else(|| display.clone());
+        let is_test = self.settings.project().tests.is_test_file(&rel);
         FileInfo {
             path: abs,
             display,
@@ -70,7 +71,7 @@ impl Walker<'_> {
 
     /// The path relative to the project root (else to `walk_root`), for the exclusion globs.
     fn rel_for_globs(&self, path: &Path, walk_root: &Path) -> String {
-        relative_to(path, &self.settings.root)
+        relative_to(path, &self.settings.project().root)
             .or_else(|| relative_to(path, walk_root))
             .unwrap_or_default()
     }
@@ -135,7 +136,7 @@ impl Walker<'_> {
                 .ancestors()
                 .any(|dir| dir.join(".git").exists() || dir.join(".jj").is_dir());
             let exclude = self.settings.exclude.clone();
-            let project_root = self.settings.root.clone();
+            let project_root = self.settings.project().root.clone();
             let walk_root = root.clone();
             let boundary = self.boundary.clone();
             let left: Arc<Mutex<Vec<PathBuf>>> = Arc::default();

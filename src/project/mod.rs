@@ -9,8 +9,26 @@ use crate::diagnostic::Position;
 use crate::files::FileInfo;
 
 pub mod arch;
+pub mod deps;
 pub mod layers;
 pub mod modules;
+pub mod testcode;
+
+/// What project-wide code reads from the configuration; each part is
+/// declared beside the code that reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directory globs and module names are relative to.
+    pub root: std::path::PathBuf,
+    /// Configured source roots (absolute); empty means "detect".
+    pub src: Vec<std::path::PathBuf>,
+    /// `[tool.fortress.layers]`, compiled.
+    pub layers: layers::LayerSettings,
+    /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
+    pub tests: testcode::TestSettings,
+    /// `[tool.fortress.dependencies]`.
+    pub dependencies: deps::options::DependencySettings,
+}
 
 /// Everything a file contributes to project-wide rules.
 #[derive(Debug, Clone, Default)]
@@ -27,13 +45,13 @@ pub struct Project<'a> {
     pub files: &'a [FileInfo],
     pub facts: &'a [FileFacts],
     pub modules: &'a modules::ModuleMap,
-    pub settings: &'a crate::config::Settings,
+    pub options: &'a Options,
     /// Nothing outside it is read (manifests, includes, lockfiles, a local virtualenv).
     pub boundary: &'a crate::files::Boundary,
     /// Layers, routes and import edges, built once by the first rule that needs them.
-    pub arch: std::sync::OnceLock<crate::rules::architecture::model::Model>,
+    pub arch: std::sync::OnceLock<crate::project::layers::model::Model>,
     /// Manifests, lockfiles and environment, read once for the four DEP rules.
-    pub deps: std::sync::OnceLock<crate::deps::Model>,
+    pub deps: std::sync::OnceLock<crate::project::deps::Model>,
 }
 
 /// A project rule's finding, placed in one file.

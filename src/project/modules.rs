@@ -280,7 +280,7 @@ mod tests {
                 path: dir.path().join(p),
                 display: p.to_string(),
                 rel: p.to_string(),
-                is_test: crate::testconf::is_test_path(p),
+                is_test: crate::project::testcode::is_test_path(p),
             });
         }
         (dir, files)

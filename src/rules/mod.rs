@@ -9,6 +9,14 @@ use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 
+/// Everything the rules read from the configuration: the project-wide
+/// options and each family's own table.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub project: crate::project::Options,
+    pub security: security::options::SecuritySettings,
+}
+
 pub mod architecture;
 pub mod asyncio;
 pub mod database;

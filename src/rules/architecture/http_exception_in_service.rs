@@ -2,9 +2,9 @@
 
 use crate::diagnostic::Severity;
 use crate::project::arch;
+use crate::project::layers::model;
 use crate::project::layers::{REPOSITORY, SERVICE};
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {

@@ -6,8 +6,8 @@
 use std::collections::VecDeque;
 
 use crate::diagnostic::Severity;
+use crate::project::layers::model;
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {

@@ -38,7 +38,7 @@ impl Rule for HardcodedSecret {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if cx.file.is_test && !cx.settings.security.check_test_files {
+        if cx.file.is_test && !cx.options.security.check_test_files {
             return;
         }
         let (name_node, value) = match node.kind_str() {

@@ -110,7 +110,7 @@ impl Rule for TestNameFormat {
             return;
         };
         let name = cx.text(name_node);
-        let tests = &cx.settings.tests;
+        let tests = &cx.options.project.tests;
         if tests.name_pattern.is_match(name) {
             return;
         }

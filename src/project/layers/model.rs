@@ -52,7 +52,7 @@ pub fn get<'p>(project: &'p Project<'_>) -> &'p Model {
 impl Model {
     pub fn build(project: &Project<'_>) -> Model {
         let n = project.files.len();
-        let settings = &project.settings.layers;
+        let settings = &project.options.layers;
         let mut model = Model {
             layers: Vec::with_capacity(n),
             routes: Vec::with_capacity(n),
@@ -134,7 +134,7 @@ impl Model {
 
     pub fn layer_name<'s>(&self, project: &'s Project<'_>, file: usize) -> Option<&'s str> {
         let (index, _) = self.layers.get(file)?.as_ref()?;
-        Some(project.settings.layers.layers[*index].name.as_str())
+        Some(project.options.layers.layers[*index].name.as_str())
     }
 
     /// The layer an edge reaches: where the name is defined when that is
@@ -209,8 +209,8 @@ pub fn counts(project: &Project<'_>, file: usize, import: &Import) -> bool {
     }
     match import.scope {
         ImportScope::Module => true,
-        ImportScope::Function => project.settings.layers.count_function_imports,
-        ImportScope::TypeChecking => project.settings.layers.count_type_checking_imports,
+        ImportScope::Function => project.options.layers.count_function_imports,
+        ImportScope::TypeChecking => project.options.layers.count_type_checking_imports,
     }
 }
 

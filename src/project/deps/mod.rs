@@ -15,6 +15,7 @@ pub mod check;
 pub mod lockfiles;
 pub mod manifest;
 pub mod names;
+pub mod options;
 pub mod pipfile;
 pub mod pyproject;
 pub mod requirement;
@@ -93,7 +94,7 @@ fn has_manifest(dir: &Path) -> bool {
 
 impl Model {
     pub fn build(project: &Project<'_>) -> Model {
-        let root = &project.settings.root;
+        let root = &project.options.root;
         let mut model = Model {
             sources: Sources::confined(project.boundary),
             ..Model::default()
@@ -240,7 +241,7 @@ struct Candidates {
 
 pub struct Checker<'m> {
     pub model: &'m Model,
-    pub settings: &'m crate::config::DependencySettings,
+    pub settings: &'m options::DependencySettings,
     first_party: &'m crate::project::modules::ModuleMap,
     cache: HashMap<String, Candidates>,
 }
@@ -249,7 +250,7 @@ impl<'m> Checker<'m> {
     pub fn new(model: &'m Model, project: &'m Project<'m>) -> Checker<'m> {
         Checker {
             model,
-            settings: &project.settings.dependencies,
+            settings: &project.options.dependencies,
             first_party: project.modules,
             cache: HashMap::new(),
         }
@@ -714,7 +715,7 @@ mod tests {
             path: PathBuf::from(rel),
             display: rel.to_owned(),
             rel: rel.to_owned(),
-            is_test: crate::testconf::is_test_path(rel),
+            is_test: crate::project::testcode::is_test_path(rel),
         };
         assert!(is_app_code(&info("src/app/main.py")));
         assert!(!is_app_code(&info("tests/test_main.py")));
