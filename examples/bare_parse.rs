@@ -1,6 +1,6 @@
 //! Baseline for `scripts/bench.sh`: what `fortress check` costs without rules.
 //!
-//! The same discovery (`fortress::walk`, default settings), the same
+//! The same discovery (`fortress::engine::discover`, default settings), the same
 //! biggest-first, one-file-per-task rayon schedule, the same read + decode +
 //! tree-sitter parse as the engine, and the same allocators as the binary
 //! (mimalloc for Rust and for tree-sitter's C code); then each tree is dropped
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use rayon::prelude::*;
 
 use fortress::config::{Overrides, Settings};
-use fortress::walk::Walker;
+use fortress::engine::discover::Walker;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -2,7 +2,6 @@
 
 pub mod cli;
 pub mod config;
-pub mod context;
 pub mod diagnostic;
 pub mod engine;
 pub mod files;
@@ -15,6 +14,3 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod source;
-pub mod suppress;
-pub mod syntax_errors;
-pub mod walk;

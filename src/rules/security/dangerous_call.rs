@@ -9,10 +9,10 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
 use crate::python::ast::{self as pyast, fid};
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 const INTERESTING: &[&str] = &[

@@ -15,7 +15,7 @@ use crate::parse::NodeKind;
 
 use crate::python::ast::fid;
 
-use crate::context::Cx;
+use crate::rules::context::Cx;
 
 pub mod mock_echo_assertion;
 pub mod skip_without_reason;

@@ -15,8 +15,8 @@ use crate::parse::NodeKind;
 use crate::python::ast::fid;
 
 use super::{callee_name, decorator_name, decorators, Collector};
-use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]

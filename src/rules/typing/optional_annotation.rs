@@ -8,9 +8,9 @@ use crate::parse::NodeKind;
 
 use crate::python::ast::fid;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 const TYPING_MODULES: [&str; 2] = ["typing", "typing_extensions"];

@@ -2,22 +2,26 @@
 //! dispatched by node kind), then project rules on the collected facts, then
 //! suppressions, then a deterministic order.
 
+pub mod discover;
+pub mod suppress;
+pub mod syntax;
+
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use tree_sitter::{Node, Tree};
 
 use crate::config::{ConfigError, Settings};
-use crate::context::Cx;
 use crate::diagnostic::{Diagnostic, Finding, LineIndex, Position};
+use crate::engine::discover::{WalkError, Walker};
+use crate::engine::syntax::{Class, SyntaxKinds, SyntaxTracker};
 use crate::files::FileInfo;
 use crate::project::modules::ModuleMap;
 use crate::project::{arch, FileFacts, OtherFiles, Project, ProjectFinding};
 use crate::python::imports;
+use crate::rules::context::Cx;
 use crate::rules::{self, FileChecker, RuleKind};
-use crate::suppress::{self, FileSuppressions};
-use crate::syntax_errors::{Class, SyntaxKinds, SyntaxTracker};
-use crate::walk::{WalkError, Walker};
+use suppress::FileSuppressions;
 
 /// Statement kinds whose first line carries the suppressions for all their lines.
 const STATEMENT_KINDS: &[&str] = &[
@@ -280,7 +284,7 @@ pub fn run(
     }
     for (path, message) in other.problems {
         let shown = walker.file_info(path).display;
-        result.walk_errors.push(crate::walk::WalkError {
+        result.walk_errors.push(crate::engine::discover::WalkError {
             path: shown,
             message,
         });
@@ -549,7 +553,7 @@ pub fn check_source(
         enabled,
         ..FileOutcome::default()
     };
-    if let Some((span, message)) = crate::syntax_errors::indentation_guard(&source) {
+    if let Some((span, message)) = crate::engine::syntax::indentation_guard(&source) {
         outcome.source = source;
         outcome.problem = Some(message.clone());
         push_engine_finding(
