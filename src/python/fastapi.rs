@@ -198,6 +198,24 @@ pub fn last_segment(dotted: &str) -> &str {
     dotted.rsplit('.').next().unwrap_or(dotted)
 }
 
+/// `HTTPException`, `fastapi.HTTPException`, `StarletteHTTPException` (an alias) ...
+pub fn is_http_exception(dotted: &str, imports: &[Import]) -> bool {
+    if let Some((base, attr)) = dotted.rsplit_once('.') {
+        return attr == "HTTPException"
+            && imports.iter().any(|i| {
+                HTTP_EXCEPTION_MODULES
+                    .iter()
+                    .any(|m| i.module_alias(m) == Some(base))
+            });
+    }
+    imports.iter().any(|i| {
+        HTTP_EXCEPTION_MODULES.iter().any(|m| {
+            i.binds(m, "HTTPException") == Some(dotted)
+                || (dotted == "HTTPException" && i.is_star_from(m))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

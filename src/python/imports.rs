@@ -308,3 +308,17 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
         guarded
     })
 }
+/// The module a local name (or the head of a dotted name) was imported from
+/// with `from m import name`, and the original name.
+pub fn imported_from<'i>(dotted: &str, imports: &'i [Import]) -> Option<(&'i Import, &'i str)> {
+    let head = dotted.split('.').next().unwrap_or(dotted);
+    imports.iter().rev().find_map(|imp| {
+        if !imp.is_from {
+            return None;
+        }
+        imp.names
+            .iter()
+            .find(|n| n.alias.as_deref().unwrap_or(&n.name) == head)
+            .map(|n| (imp, n.name.as_str()))
+    })
+}

@@ -5,3 +5,4 @@
 pub mod ast;
 pub mod fastapi;
 pub mod imports;
+pub mod sqlalchemy;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::project::arch::{self, Handler, Spot};
+use crate::project::arch::{Handler, Spot};
 use crate::project::layers::{self, Reason};
 use crate::project::{Import, ImportScope, Project, ProjectFinding};
 use crate::python::fastapi;
@@ -312,7 +312,7 @@ pub fn resolve_name(
         None => (dotted, None),
     };
     // `from m import X` / `from m import module as X`
-    if let Some((import, original)) = arch::imported_from(head, imports) {
+    if let Some((import, original)) = crate::python::imports::imported_from(head, imports) {
         let resolved = project.modules.resolve_import(file, import);
         let target = resolved.iter().find(|r| match &r.name {
             Some(n) => n == original,
@@ -417,14 +417,17 @@ pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: 
         return imports.iter().any(|i| {
             !i.is_from
                 && i.level == 0
-                && arch::is_sql_module(&i.module)
+                && crate::python::sqlalchemy::is_sql_module(&i.module)
                 && (i.alias.as_deref() == Some(base)
                     || (i.alias.is_none() && i.module.split('.').next() == Some(head)))
-        }) || arch::imported_from(head, imports)
-            .is_some_and(|(i, _)| i.level == 0 && arch::is_sql_module(&i.module));
+        }) || crate::python::imports::imported_from(head, imports).is_some_and(|(i, _)| {
+            i.level == 0 && crate::python::sqlalchemy::is_sql_module(&i.module)
+        });
     }
-    match arch::imported_from(dotted, imports) {
-        Some((import, original)) if import.level == 0 && arch::is_sql_module(&import.module) => {
+    match crate::python::imports::imported_from(dotted, imports) {
+        Some((import, original))
+            if import.level == 0 && crate::python::sqlalchemy::is_sql_module(&import.module) =>
+        {
             SESSION_TYPES.contains(&original)
         }
         Some(_) => match resolve_name(project, file, dotted, depth + 1) {
@@ -501,7 +504,7 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
                     is_session_type(project, file, n, depth + 1)
                         || is_session_alias(project, file, n, depth + 1)
                 }),
-                None => arch::provider_name_says_session(dotted),
+                None => crate::python::sqlalchemy::provider_name_says_session(dotted),
             };
         }
     }
@@ -509,7 +512,7 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
         Some((target, name)) if target != file || name != dotted => {
             is_session_provider(project, target, &name, depth + 1)
         }
-        _ => arch::provider_name_says_session(dotted),
+        _ => crate::python::sqlalchemy::provider_name_says_session(dotted),
     }
 }
 
