@@ -6,3 +6,4 @@ pub mod ast;
 pub mod fastapi;
 pub mod imports;
 pub mod sqlalchemy;
+pub mod vocab;

@@ -2,6 +2,18 @@
 //! how a file names them, what a session provider is called.
 
 use crate::python::fastapi;
+
+/// Fetch methods of DB-API cursors and async drivers (asyncpg, databases).
+pub const DRIVER_FETCH_METHODS: &[&str] = &[
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetch_all",
+    "fetch_one",
+    "fetch_val",
+    "fetchall",
+    "fetchone",
+];
 use crate::python::imports::Import;
 
 /// Methods of a SQLAlchemy/SQLModel session.
