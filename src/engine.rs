@@ -666,15 +666,19 @@ fn walk_tree(
         let legacy = class != Class::Other && syntax.visit(node, class, &stack, source);
         let sound = error_depth == 0 && !tree_error && !legacy;
         if kind == plan.comment_kind || sound {
-            if sound && plan.is_import[kind as usize] {
+            if sound && has(&plan.is_import, kind) {
                 imports::extract(node, &stack, source, lines, &mut import_facts);
-            } else if sound && plan.is_call[kind as usize] {
+            } else if sound && has(&plan.is_call, kind) {
                 imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
-            if sound && plan.is_arch[kind as usize] {
+            if sound && has(&plan.is_arch, kind) {
                 arch_facts.visit(node, &stack, source, lines);
             }
-            for &slot in &plan.dispatch[kind as usize] {
+            for &slot in plan
+                .dispatch
+                .get(usize::from(kind))
+                .map_or(&[][..], Vec::as_slice)
+            {
                 if let Some(checker) = checkers[slot].as_mut() {
                     let mut cx = Cx {
                         source,
@@ -702,7 +706,7 @@ fn walk_tree(
                     Some(Err(invalid)) => invalid_suppressions.push(invalid),
                     None => {}
                 }
-            } else if plan.is_statement[kind as usize] {
+            } else if has(&plan.is_statement, kind) {
                 if let Some(range) = statement_rows(node) {
                     suppressions.statements.push(range);
                 }
@@ -766,6 +770,13 @@ fn walk_tree(
             }
         }
     }
+}
+
+/// Whether a per-kind table marks `kind`. Tables cover the grammar's kinds;
+/// tree-sitter's built-in symbols (ERROR is 65535) lie outside them.
+#[inline]
+fn has(table: &[bool], kind: u16) -> bool {
+    table.get(usize::from(kind)).copied().unwrap_or(false)
 }
 
 /// Up to this many children, `Node::child(i)` (a short scan from the first
