@@ -231,13 +231,27 @@ pub fn run(
         None => check(),
     };
     let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
-    for (i, mut outcome) in results {
+    for (i, outcome) in results {
+        outcomes[i] = outcome;
+    }
+    Ok(finish(&walker, files, outcomes, discovered.errors))
+}
+
+/// The reduce step of a run, after every file was checked: project rules on
+/// the files' facts, suppressions applied (and SUP004 for the unused ones),
+/// diagnostics in their final order. `outcomes[i]` belongs to `files[i]`.
+pub fn finish(
+    walker: &Walker<'_>,
+    mut files: Vec<FileInfo>,
+    mut outcomes: Vec<FileOutcome>,
+    walk_errors: Vec<WalkError>,
+) -> RunResult {
+    let settings = walker.settings;
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
         for d in &mut outcome.diagnostics {
             d.file = i;
         }
-        outcomes[i] = outcome;
     }
-
     let facts: Vec<FileFacts> = outcomes
         .iter_mut()
         .map(|o| std::mem::take(&mut o.facts))
@@ -245,7 +259,7 @@ pub fn run(
     let python_files = files.len();
     let (project_findings, other) = run_project_rules(settings, &files, &facts);
     let mut result = RunResult {
-        walk_errors: discovered.errors,
+        walk_errors,
         python_files,
         ..RunResult::default()
     };
@@ -355,7 +369,7 @@ pub fn run(
     result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
     result.facts = facts;
-    Ok(result)
+    result
 }
 
 fn run_project_rules(
@@ -464,12 +478,16 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Read, decode, parse and walk one file.
 pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
+    match read_source_file(&info.path) {
+        Ok(bytes) => check_bytes(&bytes, info, plan),
+        Err(why) => unreadable(info, plan, &why),
+    }
+}
+
+/// Decode, parse and walk the bytes of `info`'s file (already read).
+pub fn check_bytes(bytes: &[u8], info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
     let enabled = plan.settings.enabled_for(&info.rel);
-    let bytes = match read_source_file(&info.path) {
-        Ok(bytes) => bytes,
-        Err(why) => return unreadable(info, plan, &why),
-    };
-    match crate::source::decode(&bytes) {
+    match crate::source::decode(bytes) {
         Ok(source) => check_source(source, info, plan, enabled),
         Err(err) => {
             let source = err.display;

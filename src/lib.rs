@@ -6,6 +6,7 @@ pub mod context;
 pub mod deps;
 pub mod diagnostic;
 pub mod engine;
+pub mod fuzz;
 pub mod gate;
 pub mod parse;
 pub mod project;
