@@ -5,6 +5,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod files;
+pub mod fuzz;
 pub mod gate;
 pub mod options;
 pub mod parse;

@@ -657,6 +657,42 @@ fn bracket_errors_are_explained() {
     r.ok_reported("ok.py");
 }
 
+/// A syntax error puts ERROR nodes (kind id 65535, outside the grammar's
+/// kind tables) in the tree; with `fortress:` in the file the walk also looks
+/// each node up in the statement table. That lookup panicked (found by the
+/// fuzz harness, `tests/fuzz.rs`).
+#[test]
+fn suppressions_in_code_that_does_not_parse() {
+    let no_reason = "x = )\n# fortress: ignore[SEC001]\n";
+    let unused = "x = )\ny = 1  # fortress: ignore[SEC001] -- r\n";
+    let file_level = "# fortress: ignore-file[TYP001] -- r\ndef f(:\n    pass\n";
+    let dir = case(&[
+        ("no_reason.py", no_reason.as_bytes()),
+        ("unused.py", unused.as_bytes()),
+        ("file_level.py", file_level.as_bytes()),
+    ]);
+    let r = check(dir.path(), &[], "suppressions in broken code");
+    r.expect("no_reason.py", "SYN001", 1, 5, "unmatched ')'");
+    r.expect("no_reason.py", "SUP003", 2, 1, "gives no reason");
+    r.expect("unused.py", "SYN001", 1, 5, "unmatched ')'");
+    r.expect(
+        "unused.py",
+        "SUP004",
+        2,
+        8,
+        "matches no finding on this line",
+    );
+    r.expect("file_level.py", "SYN001", 2, 6, "'(' was never closed");
+    r.expect(
+        "file_level.py",
+        "SUP004",
+        1,
+        1,
+        "matches no finding in this file",
+    );
+    r.ok_reported("ok.py");
+}
+
 #[test]
 fn control_characters_do_not_reach_the_terminal() {
     let text = "from typing import Optional\nx = '\x1b[31mred\x1b[0m'; y: Optional[int] = None\n";

@@ -32,6 +32,11 @@ const LAYERS: &[(&str, u32, &str)] = &[
     ("gate", 60, "L6 verdict"),
     ("report", 61, "L6 reporters"),
     ("cli", 62, "L6 commands"),
+    (
+        "fuzz",
+        63,
+        "L6 the fuzz target: the whole per-file pipeline and every reporter",
+    ),
 ];
 
 const MAX_LINES: usize = 600;

@@ -252,13 +252,35 @@ pub fn run(
         None => check(),
     };
     let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
-    for (i, mut outcome) in results {
+    for (i, outcome) in results {
+        outcomes[i] = outcome;
+    }
+    Ok(finish(
+        &walker,
+        files,
+        outcomes,
+        discovered.errors,
+        discovered.excluded,
+    ))
+}
+
+/// The reduce step of a run, after every file was checked: project rules on
+/// the files' facts, suppressions applied (and SUP004 for the unused ones),
+/// diagnostics in their final order. `outcomes[i]` belongs to `files[i]`.
+pub fn finish(
+    walker: &Walker<'_>,
+    mut files: Vec<FileInfo>,
+    mut outcomes: Vec<FileOutcome>,
+    walk_errors: Vec<WalkError>,
+    excluded: usize,
+) -> RunResult {
+    let settings = walker.settings;
+    let boundary = walker.boundary.clone();
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
         for d in &mut outcome.diagnostics {
             d.file = i;
         }
-        outcomes[i] = outcome;
     }
-
     let facts: Vec<FileFacts> = outcomes
         .iter_mut()
         .map(|o| std::mem::take(&mut o.facts))
@@ -266,8 +288,8 @@ pub fn run(
     let python_files = files.len();
     let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary);
     let mut result = RunResult {
-        walk_errors: discovered.errors,
-        excluded: discovered.excluded,
+        walk_errors,
+        excluded,
         boundary,
         python_files,
         ..RunResult::default()
@@ -378,7 +400,7 @@ pub fn run(
     result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
     result.facts = facts;
-    Ok(result)
+    result
 }
 
 fn run_project_rules(
@@ -485,9 +507,8 @@ fn push_engine_finding(
 
 /// Read, decode, parse and walk one file.
 pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
-    let enabled = plan.settings.enabled_for(&info.rel);
-    let bytes = match crate::files::read_bounded(&info.path, plan.settings.max_file_size) {
-        Ok(bytes) => bytes,
+    match crate::files::read_bounded(&info.path, plan.settings.max_file_size) {
+        Ok(bytes) => check_bytes(&bytes, info, plan),
         Err(why) => {
             // A regular file nobody could check is a blocker (SYN003): the
             // gate never passes over code it did not see. What is not a
@@ -506,10 +527,15 @@ pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
                 }
                 other => other.to_string(),
             };
-            return unreadable(info, plan, &why, code);
+            unreadable(info, plan, &why, code)
         }
-    };
-    match crate::source::decode(&bytes) {
+    }
+}
+
+/// Decode, parse and walk the bytes of `info`'s file (already read).
+pub fn check_bytes(bytes: &[u8], info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
+    let enabled = plan.settings.enabled_for(&info.rel);
+    match crate::source::decode(bytes) {
         Ok(source) => check_source(source, info, plan, enabled),
         Err(err) => {
             let source = err.display;
@@ -674,15 +700,19 @@ fn walk_tree(
         let legacy = class != Class::Other && syntax.visit(node, class, &stack, source);
         let sound = error_depth == 0 && !tree_error && !legacy;
         if kind == plan.comment_kind || sound {
-            if sound && plan.is_import[kind as usize] {
+            if sound && has(&plan.is_import, kind) {
                 imports::extract(node, &stack, source, lines, &mut import_facts);
-            } else if sound && plan.is_call[kind as usize] {
+            } else if sound && has(&plan.is_call, kind) {
                 imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
-            if sound && plan.is_arch[kind as usize] {
+            if sound && has(&plan.is_arch, kind) {
                 arch_facts.visit(node, &stack, source, lines);
             }
-            for &slot in &plan.dispatch[kind as usize] {
+            for &slot in plan
+                .dispatch
+                .get(usize::from(kind))
+                .map_or(&[][..], Vec::as_slice)
+            {
                 if let Some(checker) = checkers[slot].as_mut() {
                     let mut cx = Cx {
                         source,
@@ -710,7 +740,7 @@ fn walk_tree(
                     Some(Err(invalid)) => invalid_suppressions.push(invalid),
                     None => {}
                 }
-            } else if plan.is_statement[kind as usize] {
+            } else if has(&plan.is_statement, kind) {
                 if let Some(range) = statement_rows(node) {
                     suppressions.statements.push(range);
                 }
@@ -774,6 +804,13 @@ fn walk_tree(
             }
         }
     }
+}
+
+/// Whether a per-kind table marks `kind`. Tables cover the grammar's kinds;
+/// tree-sitter's built-in symbols (ERROR is 65535) lie outside them.
+#[inline]
+fn has(table: &[bool], kind: u16) -> bool {
+    table.get(usize::from(kind)).copied().unwrap_or(false)
 }
 
 /// Up to this many children, `Node::child(i)` (a short scan from the first
