@@ -339,13 +339,16 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
         file,
         root,
     } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
-    // Only the facts are needed; run the cheapest rule set that collects them.
-    let overrides = Overrides {
-        select: Some(vec!["LAY".to_owned()]),
-        ..Overrides::default()
-    };
-    let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
-    let result = engine::run(&settings, &paths, &cwd, None)?;
+    // Only the architecture facts are needed: no rule runs.
+    let mut settings = Settings::resolve(file.as_ref(), &Overrides::default(), root)?;
+    settings.enabled.iter_mut().for_each(|on| *on = false);
+    let result = engine::run_with_facts(
+        &settings,
+        &paths,
+        &cwd,
+        None,
+        crate::project::FactSet::ARCHITECTURE,
+    )?;
     // Manifests and other non-Python files come after the Python files.
     let files = &result.files[..result.facts.len().min(result.files.len())];
     let modules = crate::project::modules::ModuleMap::build(

@@ -131,7 +131,7 @@ fn every_rule_has_a_fixture_with_a_true_positive() {
             m.code,
             m.code
         );
-        if !matches!(r.kind, rules::RuleKind::Project(_)) {
+        if !matches!(r.kind, rules::RuleKind::Project { .. }) {
             let dir = fixtures.join(m.family.module());
             let has_file = std::fs::read_dir(&dir)
                 .map(|entries| {
@@ -180,7 +180,7 @@ fn fixture_folders_and_rule_modules_use_the_family_module_names() {
         // Project rules have their fixtures under fixtures/projects/.
         let has_file_rules = rules::registry()
             .iter()
-            .any(|r| r.meta.family == family && !matches!(r.kind, rules::RuleKind::Project(_)));
+            .any(|r| r.meta.family == family && !matches!(r.kind, rules::RuleKind::Project { .. }));
         assert!(
             !has_file_rules || root.join("fixtures").join(module).is_dir(),
             "fixtures/{module}/ is missing"
@@ -193,5 +193,19 @@ fn fixture_folders_and_rule_modules_use_the_family_module_names() {
                     .is_file(),
             "src/rules/{module} is missing"
         );
+    }
+}
+
+#[test]
+fn every_project_rule_declares_the_facts_it_reads() {
+    for r in rules::registry() {
+        if let rules::RuleKind::Project { needs, .. } = &r.kind {
+            assert!(!needs.is_empty(), "{}: NEEDS is empty", r.meta.code);
+            assert!(
+                needs.contains(fortress::project::FactSet::IMPORTS),
+                "{}: every project rule reads the import graph",
+                r.meta.code
+            );
+        }
     }
 }

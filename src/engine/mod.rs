@@ -91,6 +91,17 @@ pub fn run(
     cwd: &Path,
     threads: Option<usize>,
 ) -> Result<RunResult, ConfigError> {
+    run_with_facts(settings, paths, cwd, threads, crate::project::FactSet::NONE)
+}
+
+/// [`run`], also collecting `extra` facts whatever rules are enabled.
+pub fn run_with_facts(
+    settings: &Settings,
+    paths: &[PathBuf],
+    cwd: &Path,
+    threads: Option<usize>,
+    extra: crate::project::FactSet,
+) -> Result<RunResult, ConfigError> {
     let absolute: Vec<PathBuf> = paths
         .iter()
         .map(|p| crate::paths::absolutize(p, cwd))
@@ -111,7 +122,7 @@ pub fn run(
         .collect();
     files.extend(discovered.broken.into_iter().map(|(info, _)| info));
 
-    let plan = Plan::new(settings);
+    let plan = Plan::with_facts(settings, extra);
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
@@ -307,11 +318,11 @@ fn run_project_rules(
     boundary: &crate::files::Boundary,
 ) -> (Vec<ProjectFinding>, OtherFiles) {
     let mut other = OtherFiles::new(files.len());
-    let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
+    let enabled: Vec<&dyn rules::ProjectChecker> = rules::registry()
         .iter()
         .zip(&settings.enabled)
         .filter_map(|(entry, on)| match &entry.kind {
-            RuleKind::Project(rule) if *on => Some(rule.as_ref()),
+            RuleKind::Project { rule, .. } if *on => Some(rule.as_ref()),
             _ => None,
         })
         .collect();
@@ -330,7 +341,11 @@ fn run_project_rules(
     };
     let mut findings = Vec::new();
     for rule in enabled {
-        rule.check_with_other_files(&project, &mut findings, &mut other);
+        rule.check(&mut rules::ProjectCx {
+            project: &project,
+            findings: &mut findings,
+            other: &mut other,
+        });
     }
     (findings, other)
 }

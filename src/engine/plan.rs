@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::engine::syntax::SyntaxKinds;
-use crate::project::arch;
+use crate::project::{arch, FactSet};
 use crate::python::imports;
 use crate::rules::{self, FileChecker, RuleKind};
 
@@ -58,6 +58,13 @@ pub struct Plan<'s> {
 
 impl<'s> Plan<'s> {
     pub fn new(settings: &'s Settings) -> Plan<'s> {
+        Plan::with_facts(settings, FactSet::NONE)
+    }
+
+    /// A plan that also collects `extra` facts (`fortress layers` asks for
+    /// the architecture facts without running a rule).
+    pub fn with_facts(settings: &'s Settings, extra: FactSet) -> Plan<'s> {
+        let needs = needed_facts(settings).union(extra);
         let language = crate::parse::language();
         let kind_count = language.node_kind_count();
         // Named kinds only: `await`, `lambda`, `type`, `yield`... are also the
@@ -94,21 +101,32 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
-            // Architecture facts only feed the layer rules; skip them when none runs.
-            is_arch: if settings
-                .enabled
-                .iter()
-                .zip(rules::registry())
-                .any(|(on, r)| *on && arch::wanted_by(r.meta.code))
-            {
+            // Facts no enabled rule reads are not collected.
+            is_arch: if needs.contains(FactSet::ARCHITECTURE) {
                 ids_of(arch::ARCH_KINDS)
             } else {
                 vec![false; kind_count]
             },
-            is_call: ids_of(&["call"]),
+            is_call: if needs.contains(FactSet::DYNAMIC_IMPORTS) {
+                ids_of(&["call"])
+            } else {
+                vec![false; kind_count]
+            },
             is_statement: ids_of(STATEMENT_KINDS),
             syntax: SyntaxKinds::new(&language),
             comment_kind: language.id_for_node_kind("comment", true),
         }
     }
+}
+
+/// The facts the enabled project rules read.
+pub fn needed_facts(settings: &Settings) -> FactSet {
+    rules::registry()
+        .iter()
+        .zip(&settings.enabled)
+        .filter(|(_, on)| **on)
+        .fold(FactSet::IMPORTS, |acc, (entry, _)| match &entry.kind {
+            RuleKind::Project { needs, .. } => acc.union(*needs),
+            _ => acc,
+        })
 }

@@ -30,6 +30,35 @@ pub struct Options {
     pub dependencies: deps::options::DependencySettings,
 }
 
+/// Which per-file facts a project rule reads; the engine collects only
+/// those some enabled rule (or command) asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactSet(u8);
+
+impl FactSet {
+    pub const NONE: FactSet = FactSet(0);
+    /// Import statements (always collected: file rules read them too).
+    pub const IMPORTS: FactSet = FactSet(1);
+    /// Routes, handlers, dependency aliases and providers, HTTP exception raises.
+    pub const ARCHITECTURE: FactSet = FactSet(2);
+    /// `importlib.import_module("literal")`, `__import__("literal")`.
+    pub const DYNAMIC_IMPORTS: FactSet = FactSet(4);
+    /// Manifests, lockfiles and a local virtualenv (read in the project pass).
+    pub const MANIFESTS: FactSet = FactSet(8);
+
+    pub const fn union(self, other: FactSet) -> FactSet {
+        FactSet(self.0 | other.0)
+    }
+
+    pub const fn contains(self, other: FactSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 /// Everything a file contributes to project-wide rules.
 #[derive(Debug, Clone, Default)]
 pub struct FileFacts {

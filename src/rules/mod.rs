@@ -8,7 +8,7 @@ use tree_sitter::Node;
 pub mod context;
 
 use crate::diagnostic::Severity;
-use crate::project::{OtherFiles, Project, ProjectFinding};
+use crate::project::{FactSet, OtherFiles, Project, ProjectFinding};
 pub use context::Cx;
 
 /// Everything the rules read from the configuration: the project-wide
@@ -136,21 +136,37 @@ impl<R: Rule> FileChecker for R {
     }
 }
 
-/// A cross-file rule, fed the facts every file yielded during its walk.
-pub trait ProjectRule: Send + Sync + 'static {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>);
+/// What a project rule sees: the project and where its findings go.
+pub struct ProjectCx<'c> {
+    pub project: &'c Project<'c>,
+    pub findings: &'c mut Vec<ProjectFinding>,
+    /// Non-Python files (manifests) the rule reports in, and problems reading them.
+    pub other: &'c mut OtherFiles,
+}
 
-    /// What the engine calls. Rules that also report in non-Python files
-    /// (manifests) override it and register those files in `other`.
-    fn check_with_other_files(
-        &self,
-        project: &Project,
-        out: &mut Vec<ProjectFinding>,
-        other: &mut OtherFiles,
-    ) {
-        let _ = other;
-        self.check(project, out);
+/// A cross-file rule, fed the facts every file yielded during its walk.
+pub trait ProjectRule: Default + Send + Sync + 'static {
+    const META: RuleMeta;
+    /// The per-file facts it reads (never empty).
+    const NEEDS: FactSet;
+    fn check(&self, cx: &mut ProjectCx<'_>);
+}
+
+/// Object-safe face of [`ProjectRule`] used by the engine.
+pub trait ProjectChecker: Send + Sync {
+    fn check(&self, cx: &mut ProjectCx<'_>);
+}
+
+impl<R: ProjectRule> ProjectChecker for R {
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        ProjectRule::check(self, cx);
     }
+}
+
+/// A rule the engine reports itself while reading, parsing or applying
+/// suppressions (SYN, SUP003, SUP004).
+pub trait EngineRule {
+    const META: RuleMeta;
 }
 
 pub enum RuleKind {
@@ -160,7 +176,10 @@ pub enum RuleKind {
         kinds: &'static [&'static str],
         make: fn() -> Box<dyn FileChecker>,
     },
-    Project(Box<dyn ProjectRule>),
+    Project {
+        needs: FactSet,
+        rule: Box<dyn ProjectChecker>,
+    },
 }
 
 pub struct RuleEntry {
@@ -178,66 +197,49 @@ fn file_rule<R: Rule>() -> RuleEntry {
     }
 }
 
-fn engine_rule(meta: RuleMeta) -> RuleEntry {
+fn engine_rule<R: EngineRule>() -> RuleEntry {
     RuleEntry {
-        meta,
+        meta: R::META,
         kind: RuleKind::Engine,
     }
 }
 
-fn project_rule<R: ProjectRule + Default>(meta: RuleMeta) -> RuleEntry {
+fn project_rule<R: ProjectRule>() -> RuleEntry {
     RuleEntry {
-        meta,
-        kind: RuleKind::Project(Box::new(R::default())),
+        meta: R::META,
+        kind: RuleKind::Project {
+            needs: R::NEEDS,
+            rule: Box::new(R::default()),
+        },
     }
 }
 
 static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
     let mut rules = vec![
-        engine_rule(syntax::SYNTAX_ERROR),
-        engine_rule(syntax::IO_ERROR),
-        engine_rule(syntax::UNCHECKED_FILE),
+        engine_rule::<syntax::SyntaxError>(),
+        engine_rule::<syntax::UnreadableFile>(),
+        engine_rule::<syntax::UncheckedFile>(),
         file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
         file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
-        engine_rule(suppression::INVALID_SUPPRESSION),
-        engine_rule(suppression::UNUSED_SUPPRESSION),
+        engine_rule::<suppression::InvalidSuppression>(),
+        engine_rule::<suppression::UnusedSuppression>(),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
-        project_rule::<architecture::endpoint_imports_repository::EndpointImportsRepository>(
-            architecture::endpoint_imports_repository::META,
-        ),
-        project_rule::<architecture::endpoint_uses_db_session::EndpointUsesDbSession>(
-            architecture::endpoint_uses_db_session::META,
-        ),
-        project_rule::<architecture::upward_import::UpwardImport>(
-            architecture::upward_import::META,
-        ),
-        project_rule::<architecture::http_exception_in_service::HttpExceptionInService>(
-            architecture::http_exception_in_service::META,
-        ),
-        project_rule::<architecture::business_logic_in_endpoint::BusinessLogicInEndpoint>(
-            architecture::business_logic_in_endpoint::META,
-        ),
-        project_rule::<architecture::import_cycle::ImportCycle>(architecture::import_cycle::META),
-        project_rule::<asyncio::sync_route_handler::SyncRouteHandler>(
-            asyncio::sync_route_handler::META,
-        ),
+        project_rule::<architecture::endpoint_imports_repository::EndpointImportsRepository>(),
+        project_rule::<architecture::endpoint_uses_db_session::EndpointUsesDbSession>(),
+        project_rule::<architecture::upward_import::UpwardImport>(),
+        project_rule::<architecture::http_exception_in_service::HttpExceptionInService>(),
+        project_rule::<architecture::business_logic_in_endpoint::BusinessLogicInEndpoint>(),
+        project_rule::<architecture::import_cycle::ImportCycle>(),
+        project_rule::<asyncio::sync_route_handler::SyncRouteHandler>(),
         file_rule::<tests::test_name_format::TestNameFormat>(),
         file_rule::<tests::tautological_assertion::TautologicalAssertion>(),
         file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
         file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
         file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
-        project_rule::<dependencies::hallucinated_import::HallucinatedImport>(
-            dependencies::hallucinated_import::META,
-        ),
-        project_rule::<dependencies::transitive_import::TransitiveImport>(
-            dependencies::transitive_import::META,
-        ),
-        project_rule::<dependencies::unused_dependency::UnusedDependency>(
-            dependencies::unused_dependency::META,
-        ),
-        project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(
-            dependencies::dev_dependency_in_app::META,
-        ),
+        project_rule::<dependencies::hallucinated_import::HallucinatedImport>(),
+        project_rule::<dependencies::transitive_import::TransitiveImport>(),
+        project_rule::<dependencies::unused_dependency::UnusedDependency>(),
+        project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(),
         file_rule::<asyncio::blocking_call::BlockingCall>(),
         file_rule::<asyncio::sync_file_io::SyncFileIo>(),
         file_rule::<security::sql_string_building::SqlStringBuilding>(),

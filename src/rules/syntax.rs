@@ -1,6 +1,6 @@
 //! Rules the engine reports itself while reading and parsing a file.
 
-use super::{Family, RuleMeta};
+use super::{EngineRule, Family, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub const SYNTAX_ERROR: RuleMeta = RuleMeta {
@@ -38,3 +38,21 @@ pub const UNCHECKED_FILE: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/SYN003.md"),
     security_severity: None,
 };
+
+/// SYN001, reported by the engine's decode, guard and parse.
+pub struct SyntaxError;
+impl EngineRule for SyntaxError {
+    const META: RuleMeta = SYNTAX_ERROR;
+}
+
+/// SYN002, reported by discovery for paths that are not regular project files.
+pub struct UnreadableFile;
+impl EngineRule for UnreadableFile {
+    const META: RuleMeta = IO_ERROR;
+}
+
+/// SYN003, reported by the bounded reader for files it could not check.
+pub struct UncheckedFile;
+impl EngineRule for UncheckedFile {
+    const META: RuleMeta = UNCHECKED_FILE;
+}

@@ -14,11 +14,6 @@ pub use collect::Collector;
 pub use signature::{digest, dotted_name};
 use signature::{parameters, route_decorator};
 
-/// Does the rule with this code read architecture facts?
-pub fn wanted_by(code: &str) -> bool {
-    code.starts_with("LAY") || code == "ASY001"
-}
-
 /// Node kinds the collector wants to see.
 pub const ARCH_KINDS: &[&str] = &[
     "function_definition",

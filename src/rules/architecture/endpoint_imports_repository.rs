@@ -3,8 +3,8 @@
 
 use crate::diagnostic::Severity;
 use crate::project::layers::model::{self, Seen};
-use crate::project::{Project, ProjectFinding};
-use crate::rules::{Family, ProjectRule, RuleMeta};
+use crate::project::FactSet;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LAY001",
@@ -22,7 +22,11 @@ pub const META: RuleMeta = RuleMeta {
 pub struct EndpointImportsRepository;
 
 impl ProjectRule for EndpointImportsRepository {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::ARCHITECTURE);
+
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let (project, out) = (cx.project, &mut *cx.findings);
         let model = model::get(project);
         let layers = &project.options.layers.layers;
         let mut seen = Seen::default();

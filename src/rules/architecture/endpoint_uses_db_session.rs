@@ -6,8 +6,9 @@
 use crate::diagnostic::Severity;
 use crate::project::arch::Param;
 use crate::project::layers::model;
-use crate::project::{Project, ProjectFinding};
-use crate::rules::{Family, ProjectRule, RuleMeta};
+use crate::project::FactSet;
+use crate::project::Project;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LAY002",
@@ -31,7 +32,11 @@ const TELLING_METHODS: &[&str] = &[
 pub struct EndpointUsesDbSession;
 
 impl ProjectRule for EndpointUsesDbSession {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::ARCHITECTURE);
+
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let (project, out) = (cx.project, &mut *cx.findings);
         let model = model::get(project);
         for (file, handler) in model.route_handlers(project) {
             for (name, opener, spot) in &handler.opened_sessions {

@@ -3,8 +3,9 @@
 use crate::diagnostic::Severity;
 use crate::project::layers::model;
 use crate::project::layers::{REPOSITORY, SERVICE};
-use crate::project::{Project, ProjectFinding};
-use crate::rules::{Family, ProjectRule, RuleMeta};
+use crate::project::FactSet;
+use crate::project::Project;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LAY004",
@@ -24,7 +25,11 @@ const MAX_DEPTH: usize = 8;
 pub struct HttpExceptionInService;
 
 impl ProjectRule for HttpExceptionInService {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::ARCHITECTURE);
+
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let (project, out) = (cx.project, &mut *cx.findings);
         let model = model::get(project);
         for file in 0..project.files.len() {
             let Some(layer) = model.layer_name(project, file) else {

@@ -7,8 +7,8 @@ use std::collections::VecDeque;
 
 use crate::diagnostic::Severity;
 use crate::project::layers::model;
-use crate::project::{Project, ProjectFinding};
-use crate::rules::{Family, ProjectRule, RuleMeta};
+use crate::project::FactSet;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "LAY006",
@@ -26,7 +26,11 @@ pub const META: RuleMeta = RuleMeta {
 pub struct ImportCycle;
 
 impl ProjectRule for ImportCycle {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS;
+
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let (project, out) = (cx.project, &mut *cx.findings);
         let model = model::get(project);
         let n = project.files.len();
         // Adjacency: successor -> first import (by position) making the edge.

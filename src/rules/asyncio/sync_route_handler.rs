@@ -2,8 +2,8 @@
 
 use crate::diagnostic::Severity;
 use crate::project::layers::model;
-use crate::project::{Project, ProjectFinding};
-use crate::rules::{Family, ProjectRule, RuleMeta};
+use crate::project::FactSet;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "ASY001",
@@ -21,7 +21,11 @@ pub const META: RuleMeta = RuleMeta {
 pub struct SyncRouteHandler;
 
 impl ProjectRule for SyncRouteHandler {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::ARCHITECTURE);
+
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let (project, out) = (cx.project, &mut *cx.findings);
         let model = model::get(project);
         for (file, handler) in model.route_handlers(project) {
             if handler.is_async {

@@ -2,8 +2,8 @@
 
 use crate::diagnostic::Severity;
 use crate::project::deps::check;
-use crate::project::{OtherFiles, Project, ProjectFinding};
-use crate::rules::{Family, ProjectRule, RuleMeta};
+use crate::project::FactSet;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
     code: "DEP001",
@@ -21,17 +21,13 @@ pub const META: RuleMeta = RuleMeta {
 pub struct HallucinatedImport;
 
 impl ProjectRule for HallucinatedImport {
-    fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
-        let mut other = OtherFiles::new(project.files.len());
-        check::run(project, check::HALLUCINATED, out, &mut other);
-    }
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS
+        .union(FactSet::DYNAMIC_IMPORTS)
+        .union(FactSet::MANIFESTS);
 
-    fn check_with_other_files(
-        &self,
-        project: &Project,
-        out: &mut Vec<ProjectFinding>,
-        other: &mut OtherFiles,
-    ) {
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let (project, out, other) = (cx.project, &mut *cx.findings, &mut *cx.other);
         check::run(project, check::HALLUCINATED, out, other);
     }
 }

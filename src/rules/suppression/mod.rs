@@ -1,7 +1,7 @@
 //! Rules about comments that silence other tools, and the two the engine
 //! reports about fortress's own suppressions.
 
-use super::{Family, RuleMeta};
+use super::{EngineRule, Family, RuleMeta};
 use crate::diagnostic::Severity;
 
 pub mod blanket_noqa;
@@ -30,3 +30,15 @@ pub const UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     doc: include_str!("../../../rules/SUP004.md"),
     security_severity: None,
 };
+
+/// SUP003, reported by the engine while it reads suppression comments.
+pub struct InvalidSuppression;
+impl EngineRule for InvalidSuppression {
+    const META: RuleMeta = INVALID_SUPPRESSION;
+}
+
+/// SUP004, reported by the engine once every finding is known.
+pub struct UnusedSuppression;
+impl EngineRule for UnusedSuppression {
+    const META: RuleMeta = UNUSED_SUPPRESSION;
+}
