@@ -136,16 +136,17 @@ impl Model {
         // Parents first, so each scope can find its parent.
         let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
         dirs.sort_by_key(|d| d.components().count());
+        // Scope directory -> index: a file's scope is its deepest ancestor
+        // directory in the map, found by walking up, not by scanning scopes.
+        let mut index: HashMap<PathBuf, usize> = HashMap::new();
+        let nearest = |index: &HashMap<PathBuf, usize>, path: &Path| {
+            path.ancestors().find_map(|a| index.get(a).copied())
+        };
         for dir in dirs {
             let decl = read_scope(&mut model.sources, &dir);
             let env = venv::read(&venv::candidates(&[dir.as_path(), root.as_path()]));
-            let parent = model
-                .scopes
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| dir.starts_with(&s.dir))
-                .max_by_key(|(_, s)| s.dir.components().count())
-                .map(|(i, _)| i);
+            let parent = dir.parent().and_then(|p| nearest(&index, p));
+            index.insert(dir.clone(), model.scopes.len());
             model.scopes.push(Scope {
                 dir,
                 decl,
@@ -156,15 +157,7 @@ impl Model {
         model.file_scope = project
             .files
             .iter()
-            .map(|f| {
-                model
-                    .scopes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| f.path.starts_with(&s.dir))
-                    .max_by_key(|(_, s)| s.dir.components().count())
-                    .map(|(i, _)| i)
-            })
+            .map(|f| nearest(&index, &f.path))
             .collect();
         model
     }
