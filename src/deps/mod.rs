@@ -67,9 +67,22 @@ fn is_requirements_name(name: &str) -> bool {
             || lower.starts_with("requirement"))
 }
 
-fn requirements_files(dir: &Path) -> Vec<PathBuf> {
+/// Something is at `path` that is not a directory: a file, or a link,
+/// pipe or device that [`Sources`] then refuses with a reason (one line in
+/// the output) instead of skipping it in silence.
+fn present(path: &Path) -> bool {
+    path.symlink_metadata().is_ok() && !path.is_dir()
+}
+
+/// The requirements files of a scope directory and of its `requirements/`
+/// directory, which is not listed when it leads out of the boundary (a link
+/// to `/etc` must not put the names of its files in the output).
+fn requirements_files(dir: &Path, boundary: Option<&crate::files::Boundary>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut add_from = |d: &Path, any: bool| {
+        if boundary.is_some_and(|b| !b.contains(d)) {
+            return;
+        }
         if let Ok(entries) = std::fs::read_dir(d) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -79,7 +92,7 @@ fn requirements_files(dir: &Path) -> Vec<PathBuf> {
                 } else {
                     is_requirements_name(&name)
                 };
-                if is_req && e.path().is_file() {
+                if is_req && present(&e.path()) {
                     out.push(e.path());
                 }
             }
@@ -93,10 +106,10 @@ fn requirements_files(dir: &Path) -> Vec<PathBuf> {
 
 const MANIFEST_NAMES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py", "Pipfile"];
 
-fn has_manifest(dir: &Path) -> bool {
-    MANIFEST_NAMES.iter().any(|n| dir.join(n).is_file())
-        || lockfiles::LOCKFILES.iter().any(|n| dir.join(n).is_file())
-        || !requirements_files(dir).is_empty()
+fn has_manifest(dir: &Path, boundary: &crate::files::Boundary) -> bool {
+    MANIFEST_NAMES.iter().any(|n| present(&dir.join(n)))
+        || lockfiles::LOCKFILES.iter().any(|n| present(&dir.join(n)))
+        || !requirements_files(dir, Some(boundary)).is_empty()
 }
 
 impl Model {
@@ -116,7 +129,7 @@ impl Model {
                 }
                 let is_scope = *checked
                     .entry(d.to_path_buf())
-                    .or_insert_with(|| has_manifest(d));
+                    .or_insert_with(|| has_manifest(d, project.boundary));
                 if is_scope {
                     dirs.insert(d.to_path_buf());
                 }
@@ -144,7 +157,10 @@ impl Model {
         };
         for dir in dirs {
             let decl = read_scope(&mut model.sources, &dir);
-            let env = venv::read(&venv::candidates(&[dir.as_path(), root.as_path()]));
+            let env = venv::read(
+                &venv::candidates(&[dir.as_path(), root.as_path()]),
+                project.boundary,
+            );
             let parent = dir.parent().and_then(|p| nearest(&index, p));
             index.insert(dir.clone(), model.scopes.len());
             model.scopes.push(Scope {
@@ -179,13 +195,14 @@ fn read_scope(sources: &mut Sources, dir: &Path) -> Declarations {
     pyproject::read(sources, &dir.join("pyproject.toml"), &mut decl);
     setup_cfg::read(sources, &dir.join("setup.cfg"), &mut decl);
     pipfile::read(sources, &dir.join("Pipfile"), &mut decl);
-    for f in requirements_files(dir) {
+    let boundary = sources.boundary.clone();
+    for f in requirements_files(dir, boundary.as_ref()) {
         match requirements::read(sources, &f, None, &mut decl, 0) {
             Ok(_) | Err(crate::files::ReadError::Missing) => {}
             Err(why) => sources.refuse(&f, &why),
         }
     }
-    if dir.join("setup.py").is_file()
+    if present(&dir.join("setup.py"))
         && !decl.has_manifest
         && !setup_py::read(sources, &dir.join("setup.py"), &mut decl)
     {
