@@ -273,8 +273,8 @@ pub struct Sources {
     pub refused: Vec<(PathBuf, String)>,
     /// Nothing outside it is read; `None` only in unit tests of the parsers.
     pub boundary: Option<crate::files::Boundary>,
-    /// Indexes that keep "each once" linear: path -> index in `files`, the
-    /// problems and refused paths already recorded.
+    /// Indexes that keep "each once" linear: path (as named, and resolved)
+    /// -> index in `files`, the problems and refused paths already recorded.
     by_path: HashMap<PathBuf, usize>,
     seen_problems: HashSet<Problem>,
     seen_refused: HashSet<PathBuf>,
@@ -315,6 +315,14 @@ impl Sources {
     pub fn try_load(&mut self, path: &Path) -> Result<usize, crate::files::ReadError> {
         let path = &crate::walk::absolutize(path, &std::env::current_dir().unwrap_or_default());
         if let Some(&i) = self.by_path.get(path) {
+            return Ok(i);
+        }
+        // The same file by another name (a link, a directory linked to
+        // itself): one file, read once, or `-r a/x.txt` with `a -> .` would
+        // spell a new path at each level of an include graph.
+        let real = std::fs::canonicalize(path).ok();
+        if let Some(&i) = real.as_ref().and_then(|r| self.by_path.get(r)) {
+            self.by_path.insert(path.to_path_buf(), i);
             return Ok(i);
         }
         let cap = crate::files::MANIFEST_CAP;

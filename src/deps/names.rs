@@ -319,7 +319,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let mut word = |next: &mut dyn FnMut() -> u64| -> String {
+        let word = |next: &mut dyn FnMut() -> u64| -> String {
             let len = (next() % 8) as usize;
             (0..len)
                 .map(|_| ['a', 'b', 'c', 'B'][(next() % 4) as usize])
