@@ -176,7 +176,10 @@ impl Boundary {
 
     /// Does `path` (absolute or relative to the current directory) resolve,
     /// symbolic links followed, to a place inside the boundary? A path that
-    /// cannot be resolved (missing, dangling) is judged by its lexical form.
+    /// cannot be resolved all the way (missing, dangling) is judged by where
+    /// its links lead as far as they exist: a dangling link into `/root`
+    /// is outside like a working one, so the answer never tells whether a
+    /// file exists out there.
     pub fn contains(&self, path: &Path) -> bool {
         match std::fs::canonicalize(path) {
             Ok(real) => real.starts_with(&self.root),
@@ -184,10 +187,63 @@ impl Boundary {
                 let abs = std::env::current_dir()
                     .map(|cwd| crate::paths::absolutize(path, &cwd))
                     .unwrap_or_else(|_| path.to_path_buf());
-                abs.starts_with(&self.root)
+                resolve_existing(&abs).starts_with(&self.root)
             }
         }
     }
+}
+
+/// `abs` with every symbolic link on it followed while there is something
+/// to follow (`..` applied after the link it follows, as the system does),
+/// the missing rest kept as written. Like `canonicalize`, but for paths
+/// that do not (all) exist.
+fn resolve_existing(abs: &Path) -> PathBuf {
+    use std::path::Component;
+    // Components still to walk, last first.
+    let mut pending: Vec<std::ffi::OsString> = Vec::new();
+    let push = |pending: &mut Vec<std::ffi::OsString>, p: &Path| {
+        for c in p.components().rev() {
+            pending.push(c.as_os_str().to_owned());
+        }
+    };
+    push(&mut pending, abs);
+    let mut cur = PathBuf::new();
+    let mut links = 0;
+    while let Some(part) = pending.pop() {
+        let part = PathBuf::from(part);
+        match part.components().next() {
+            Some(Component::Prefix(_) | Component::RootDir) => {
+                // Absolute: the prefix or root replaces what was resolved.
+                if matches!(part.components().next(), Some(Component::RootDir))
+                    && cur
+                        .components()
+                        .next()
+                        .is_some_and(|c| matches!(c, Component::Prefix(_)))
+                {
+                    cur.push(part);
+                } else {
+                    cur = part;
+                }
+            }
+            Some(Component::CurDir) | None => {}
+            Some(Component::ParentDir) => {
+                cur.pop();
+            }
+            Some(Component::Normal(name)) => {
+                let next = cur.join(name);
+                match std::fs::read_link(&next) {
+                    // 40 links, as Linux allows: past that it is a loop,
+                    // which the read reports.
+                    Ok(target) if links < 40 => {
+                        links += 1;
+                        push(&mut pending, &target);
+                    }
+                    _ => cur = next,
+                }
+            }
+        }
+    }
+    cur
 }
 
 /// The nearest directory at or above `dir` that holds `.git` (a directory,
@@ -201,10 +257,12 @@ pub fn repository_root(dir: &Path) -> Option<PathBuf> {
 /// Read a file the checked tree points to: confined to `boundary`, at most
 /// `cap` bytes, regular files only.
 pub fn read_confined(path: &Path, cap: u64, boundary: &Boundary) -> Result<Vec<u8>, ReadError> {
-    let link = path.symlink_metadata().map_err(|e| io_error(&e, path))?;
+    // The boundary first: outside, "no such file" and "not read" must not
+    // differ, or an include would tell whether a path exists out there.
     if !boundary.contains(path) {
         return Err(ReadError::Outside);
     }
+    let link = path.symlink_metadata().map_err(|e| io_error(&e, path))?;
     if link.file_type().is_symlink() {
         // Resolve here so a dangling link or loop says so.
         std::fs::metadata(path).map_err(|e| broken_link(&e))?;
@@ -384,6 +442,49 @@ mod tests {
             std::os::unix::fs::symlink("/dev/zero", &z).expect("symlink");
             assert_eq!(read_confined(&z, 100, &b), Err(ReadError::Outside));
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn missing_paths_are_judged_by_where_their_links_lead() {
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("exists.txt"), "x").expect("write");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let b = Boundary::at(dir.path());
+        let link = |name: &str, target: &Path| {
+            let at = dir.path().join(name);
+            std::os::unix::fs::symlink(target, &at).expect("symlink");
+            at
+        };
+        // Whether the file out there exists, the answer is the same.
+        let there = link("there", &outside.path().join("exists.txt"));
+        let gone = link("gone", &outside.path().join("missing.txt"));
+        assert_eq!(read_confined(&there, 100, &b), Err(ReadError::Outside));
+        assert_eq!(read_confined(&gone, 100, &b), Err(ReadError::Outside));
+        let out_dir = link("out", outside.path());
+        assert!(!b.contains(&out_dir.join("exists.txt")));
+        assert!(!b.contains(&out_dir.join("missing/deeper.txt")));
+        assert_eq!(
+            read_confined(&outside.path().join("missing.txt"), 100, &b),
+            Err(ReadError::Outside)
+        );
+        // Inside, missing and dangling stay what they are.
+        assert!(b.contains(&dir.path().join("missing.txt")));
+        assert_eq!(
+            read_confined(&dir.path().join("missing.txt"), 100, &b),
+            Err(ReadError::Missing)
+        );
+        let dangling = link("dangling", Path::new("nowhere.txt"));
+        assert!(matches!(
+            read_confined(&dangling, 100, &b),
+            Err(ReadError::BrokenLink(_))
+        ));
+        // `..` applies after the link it follows.
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        let up = link("up", &dir.path().join("sub"));
+        assert!(b.contains(&up.join("../missing.txt")));
+        let looped = link("loop", Path::new("loop"));
+        assert!(b.contains(&looped));
     }
 
     #[test]

@@ -108,6 +108,9 @@ pub struct OtherFiles {
     pub files: Vec<(std::path::PathBuf, String)>,
     /// (path shown, message): printed as warnings, like unreadable directories.
     pub problems: Vec<(std::path::PathBuf, String)>,
+    /// Indexes keeping `add` and `problem` linear over many calls.
+    by_path: std::collections::HashMap<std::path::PathBuf, usize>,
+    seen_problems: std::collections::HashSet<(std::path::PathBuf, String)>,
 }
 
 impl OtherFiles {
@@ -120,16 +123,18 @@ impl OtherFiles {
 
     /// The file index of `path` (added once, with its text).
     pub fn add(&mut self, path: &std::path::Path, source: &str) -> usize {
-        if let Some(i) = self.files.iter().position(|(p, _)| p == path) {
+        if let Some(&i) = self.by_path.get(path) {
             return self.base + i;
         }
         self.files.push((path.to_path_buf(), source.to_owned()));
+        self.by_path
+            .insert(path.to_path_buf(), self.files.len() - 1);
         self.base + self.files.len() - 1
     }
 
     pub fn problem(&mut self, path: &std::path::Path, message: String) {
         let entry = (path.to_path_buf(), message);
-        if !self.problems.contains(&entry) {
+        if self.seen_problems.insert(entry.clone()) {
             self.problems.push(entry);
         }
     }

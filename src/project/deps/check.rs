@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use crate::diagnostic::LineIndex;
 use crate::project::{Import, ImportScope, OtherFiles, Project, ProjectFinding};
 
-use super::manifest::Group;
+use super::manifest::{Declared, Group};
+use super::reach::Reach;
 use super::{is_app_code, tables, Checker, Model, Resolution};
 
 pub const HALLUCINATED: &str = "DEP001";
@@ -57,10 +58,13 @@ pub fn run(
         built = true;
         Model::build(project)
     });
+    let mut lines: HashMap<usize, LineIndex> = HashMap::new();
     for p in model.sources.problems.iter().filter(|_| built) {
         let f = &model.sources.files[p.file];
-        let lines = LineIndex::new(&f.source);
-        let pos = lines.position(p.offset, &f.source);
+        let pos = lines
+            .entry(p.file)
+            .or_insert_with(|| LineIndex::new(&f.source))
+            .position(p.offset, &f.source);
         other.problem(
             &f.path,
             format!(
@@ -196,59 +200,45 @@ fn unused(
     let mut used_names: BTreeSet<String> = BTreeSet::new();
     for (scope, modules) in &by_scope {
         for m in modules {
-            used_names.extend(checker.used_by(m, *scope));
+            checker.add_used(m, *scope, &mut used_names);
         }
     }
+    // Scopes some checked file sees.
+    let mut seen = vec![false; model.scopes.len()];
+    for &u in by_scope.keys() {
+        for s in model.chain(u) {
+            seen[s] = true;
+        }
+    }
+    let mut lines: HashMap<usize, LineIndex> = HashMap::new();
     for (s, scope) in model.scopes.iter().enumerate() {
-        // Files whose chain includes this scope.
-        let users: Vec<usize> = by_scope
-            .keys()
-            .copied()
-            .filter(|&u| model.chain(u).contains(&s))
-            .collect();
-        if users.is_empty() {
+        if !seen[s] {
             continue;
         }
         let decl = &scope.decl;
-        let everything: Vec<&super::manifest::Declared> = model
-            .chain(s)
-            .into_iter()
-            .flat_map(|i| model.scopes[i].decl.declared.iter())
-            .collect();
+        let mut pinned: Option<Pinned<'_>> = None;
         for d in &decl.declared {
             if d.group != Group::Runtime
                 || d.frozen
                 || decl.own_names.contains(&d.name)
                 || settings.ignore_unused.contains(&d.name)
                 || tables::used_without_import(&d.name)
+                || used_names.contains(&d.name)
             {
                 continue;
             }
             // Declared to pin or enable something another declaration needs.
-            let pinned_transitive = everything.iter().any(|o| {
-                o.name != d.name
-                    && (model.chain(s).into_iter().any(|i| {
-                        model.scopes[i]
-                            .decl
-                            .locked
-                            .closure(&o.name, &o.extras)
-                            .contains(&d.name)
-                    }) || tables::extra_dists(&o.name, &o.extras).contains(&d.name.as_str())
-                        || model.scopes[s]
-                            .env
-                            .as_ref()
-                            .is_some_and(|e| e.requires_closure(&o.name).contains(&d.name)))
-            });
-            if pinned_transitive {
-                continue;
-            }
-            let used = used_names.contains(&d.name);
-            if used {
+            if pinned
+                .get_or_insert_with(|| Pinned::new(model, s))
+                .by_another(&d.name)
+            {
                 continue;
             }
             let f = &model.sources.files[d.file];
             let index = other.add(&f.path, &f.source);
-            let lines = LineIndex::new(&f.source);
+            let lines = lines
+                .entry(d.file)
+                .or_insert_with(|| LineIndex::new(&f.source));
             let where_ = f
                 .path
                 .file_name()
@@ -266,5 +256,63 @@ fn unused(
                 ),
             });
         }
+    }
+}
+
+/// What the declarations visible from a scope pull in, each distribution
+/// with the first declarations reaching it: through a lockfile of the
+/// chain, the table of extras, or the scope's virtualenv.
+struct Pinned<'m> {
+    reaches: Vec<Reach<'m>>,
+}
+
+impl<'m> Pinned<'m> {
+    fn new(model: &'m Model, s: usize) -> Pinned<'m> {
+        let everything: Vec<&Declared> = model
+            .chain(s)
+            .into_iter()
+            .flat_map(|i| model.scopes[i].decl.declared.iter())
+            .collect();
+        let mut reaches = Vec::new();
+        for i in model.chain(s) {
+            let lock = &model.scopes[i].decl.locked;
+            if lock.is_empty() {
+                continue;
+            }
+            reaches.push(Reach::new(
+                everything
+                    .iter()
+                    .map(|o| (o.name.as_str(), lock.first_hop(&o.name, &o.extras))),
+                |n| lock.deps_of(n),
+            ));
+        }
+        reaches.push(Reach::new(
+            everything
+                .iter()
+                .map(|o| (o.name.as_str(), tables::extra_dists(&o.name, &o.extras))),
+            |_| std::iter::empty(),
+        ));
+        if let Some(env) = model.scopes[s].env.as_deref() {
+            let requires = |n: &str| {
+                env.requires
+                    .get(n)
+                    .into_iter()
+                    .flat_map(|r| r.iter().map(String::as_str))
+            };
+            reaches.push(Reach::new(
+                everything
+                    .iter()
+                    .map(|o| (o.name.as_str(), requires(&o.name))),
+                requires,
+            ));
+        }
+        Pinned { reaches }
+    }
+
+    /// Does a declaration of another distribution pull `name` in?
+    fn by_another(&self, name: &str) -> bool {
+        self.reaches
+            .iter()
+            .any(|r| r.first_not_named(name, name).is_some())
     }
 }

@@ -1,7 +1,7 @@
 //! What the manifests of one directory declare, and the files they were read
 //! from (kept so findings can be shown in them).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -178,6 +178,32 @@ impl LockGraph {
         seen
     }
 
+    /// What installing `name[extras]` adds directly: its dependencies and
+    /// those of the extras requested (the first hop of [`LockGraph::closure`]).
+    pub fn first_hop<'a>(
+        &'a self,
+        name: &str,
+        extras: &'a [String],
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        let p = self.packages.get(name);
+        let deps = p.into_iter().flat_map(|p| p.deps.iter());
+        let more = p.into_iter().flat_map(move |p| {
+            extras
+                .iter()
+                .filter_map(|e| p.extras.get(e))
+                .flat_map(|d| d.iter())
+        });
+        deps.chain(more).map(String::as_str)
+    }
+
+    /// The dependencies of a locked distribution.
+    pub fn deps_of<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.packages
+            .get(name)
+            .into_iter()
+            .flat_map(|p| p.deps.iter().map(String::as_str))
+    }
+
     /// What `name[extras]` adds through its extras alone (first hop).
     pub fn extra_deps(&self, name: &str, extras: &[String]) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
@@ -230,7 +256,7 @@ pub struct SourceFile {
 }
 
 /// A manifest problem: file, byte offset, message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     pub file: usize,
     pub offset: usize,
@@ -247,6 +273,11 @@ pub struct Sources {
     pub refused: Vec<(PathBuf, String)>,
     /// Nothing outside it is read; `None` only in unit tests of the parsers.
     pub boundary: Option<crate::files::Boundary>,
+    /// Indexes that keep "each once" linear: path (as named, and resolved)
+    /// -> index in `files`, the problems and refused paths already recorded.
+    by_path: HashMap<PathBuf, usize>,
+    seen_problems: HashSet<Problem>,
+    seen_refused: HashSet<PathBuf>,
 }
 
 impl Sources {
@@ -274,7 +305,7 @@ impl Sources {
     /// Record that an existing file was not read, once per path.
     pub fn refuse(&mut self, path: &Path, why: &crate::files::ReadError) {
         let path = crate::paths::absolutize(path, &std::env::current_dir().unwrap_or_default());
-        if !self.refused.iter().any(|(p, _)| *p == path) {
+        if self.seen_refused.insert(path.clone()) {
             self.refused.push((path, why.to_string()));
         }
     }
@@ -283,7 +314,15 @@ impl Sources {
     /// recorded: the caller reports it where the file was named).
     pub fn try_load(&mut self, path: &Path) -> Result<usize, crate::files::ReadError> {
         let path = &crate::paths::absolutize(path, &std::env::current_dir().unwrap_or_default());
-        if let Some(i) = self.files.iter().position(|f| f.path == *path) {
+        if let Some(&i) = self.by_path.get(path) {
+            return Ok(i);
+        }
+        // The same file by another name (a link, a directory linked to
+        // itself): one file, read once, or `-r a/x.txt` with `a -> .` would
+        // spell a new path at each level of an include graph.
+        let real = std::fs::canonicalize(path).ok();
+        if let Some(&i) = real.as_ref().and_then(|r| self.by_path.get(r)) {
+            self.by_path.insert(path.to_path_buf(), i);
             return Ok(i);
         }
         let cap = crate::files::MANIFEST_CAP;
@@ -301,6 +340,8 @@ impl Sources {
             path: path.to_path_buf(),
             source,
         });
+        self.by_path
+            .insert(path.to_path_buf(), self.files.len() - 1);
         Ok(self.files.len() - 1)
     }
 
@@ -310,7 +351,7 @@ impl Sources {
             offset,
             message: message.into(),
         };
-        if !self.problems.contains(&p) {
+        if self.seen_problems.insert(p.clone()) {
             self.problems.push(p);
         }
     }

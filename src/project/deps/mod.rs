@@ -6,8 +6,11 @@
 //! root, above a checked file) holding a manifest. A file sees the
 //! declarations of its nearest scope and of every scope above it.
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{LazyLock, Mutex};
 
 use crate::project::{Import, ImportScope, Project};
 
@@ -18,6 +21,7 @@ pub mod names;
 pub mod options;
 pub mod pipfile;
 pub mod pyproject;
+pub mod reach;
 pub mod requirement;
 pub mod requirements;
 pub mod setup_cfg;
@@ -27,6 +31,7 @@ pub mod venv;
 
 use manifest::{Declarations, Declared, Group, LockGraph, Sources};
 use names::normalize;
+use reach::Reach;
 
 /// One directory with manifests.
 #[derive(Debug)]
@@ -48,6 +53,9 @@ pub struct Model {
     /// resort before calling an import unknown (scripts that put their own
     /// directory on `sys.path`, apps run from a subdirectory).
     pub loose: HashSet<String>,
+    /// Resolutions by (module, scope, application code, type checking),
+    /// shared by the DEP rules: each import is resolved once per run.
+    resolved: Mutex<HashMap<(String, usize, bool, bool), Resolution>>,
 }
 
 /// Is this directory entry a requirements file?
@@ -60,9 +68,22 @@ fn is_requirements_name(name: &str) -> bool {
             || lower.starts_with("requirement"))
 }
 
-fn requirements_files(dir: &Path) -> Vec<PathBuf> {
+/// Something is at `path` that is not a directory: a file, or a link,
+/// pipe or device that [`Sources`] then refuses with a reason (one line in
+/// the output) instead of skipping it in silence.
+fn present(path: &Path) -> bool {
+    path.symlink_metadata().is_ok() && !path.is_dir()
+}
+
+/// The requirements files of a scope directory and of its `requirements/`
+/// directory, which is not listed when it leads out of the boundary (a link
+/// to `/etc` must not put the names of its files in the output).
+fn requirements_files(dir: &Path, boundary: Option<&crate::files::Boundary>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut add_from = |d: &Path, any: bool| {
+        if boundary.is_some_and(|b| !b.contains(d)) {
+            return;
+        }
         if let Ok(entries) = std::fs::read_dir(d) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
@@ -72,7 +93,7 @@ fn requirements_files(dir: &Path) -> Vec<PathBuf> {
                 } else {
                     is_requirements_name(&name)
                 };
-                if is_req && e.path().is_file() {
+                if is_req && present(&e.path()) {
                     out.push(e.path());
                 }
             }
@@ -86,10 +107,10 @@ fn requirements_files(dir: &Path) -> Vec<PathBuf> {
 
 const MANIFEST_NAMES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py", "Pipfile"];
 
-fn has_manifest(dir: &Path) -> bool {
-    MANIFEST_NAMES.iter().any(|n| dir.join(n).is_file())
-        || lockfiles::LOCKFILES.iter().any(|n| dir.join(n).is_file())
-        || !requirements_files(dir).is_empty()
+fn has_manifest(dir: &Path, boundary: &crate::files::Boundary) -> bool {
+    MANIFEST_NAMES.iter().any(|n| present(&dir.join(n)))
+        || lockfiles::LOCKFILES.iter().any(|n| present(&dir.join(n)))
+        || !requirements_files(dir, Some(boundary)).is_empty()
 }
 
 impl Model {
@@ -109,7 +130,7 @@ impl Model {
                 }
                 let is_scope = *checked
                     .entry(d.to_path_buf())
-                    .or_insert_with(|| has_manifest(d));
+                    .or_insert_with(|| has_manifest(d, project.boundary));
                 if is_scope {
                     dirs.insert(d.to_path_buf());
                 }
@@ -129,16 +150,20 @@ impl Model {
         // Parents first, so each scope can find its parent.
         let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
         dirs.sort_by_key(|d| d.components().count());
+        // Scope directory -> index: a file's scope is its deepest ancestor
+        // directory in the map, found by walking up, not by scanning scopes.
+        let mut index: HashMap<PathBuf, usize> = HashMap::new();
+        let nearest = |index: &HashMap<PathBuf, usize>, path: &Path| {
+            path.ancestors().find_map(|a| index.get(a).copied())
+        };
         for dir in dirs {
             let decl = read_scope(&mut model.sources, &dir);
-            let env = venv::read(&venv::candidates(&[dir.as_path(), root.as_path()]));
-            let parent = model
-                .scopes
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| dir.starts_with(&s.dir))
-                .max_by_key(|(_, s)| s.dir.components().count())
-                .map(|(i, _)| i);
+            let env = venv::read(
+                &venv::candidates(&[dir.as_path(), root.as_path()]),
+                project.boundary,
+            );
+            let parent = dir.parent().and_then(|p| nearest(&index, p));
+            index.insert(dir.clone(), model.scopes.len());
             model.scopes.push(Scope {
                 dir,
                 decl,
@@ -149,15 +174,7 @@ impl Model {
         model.file_scope = project
             .files
             .iter()
-            .map(|f| {
-                model
-                    .scopes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| f.path.starts_with(&s.dir))
-                    .max_by_key(|(_, s)| s.dir.components().count())
-                    .map(|(i, _)| i)
-            })
+            .map(|f| nearest(&index, &f.path))
             .collect();
         model
     }
@@ -179,13 +196,14 @@ fn read_scope(sources: &mut Sources, dir: &Path) -> Declarations {
     pyproject::read(sources, &dir.join("pyproject.toml"), &mut decl);
     setup_cfg::read(sources, &dir.join("setup.cfg"), &mut decl);
     pipfile::read(sources, &dir.join("Pipfile"), &mut decl);
-    for f in requirements_files(dir) {
+    let boundary = sources.boundary.clone();
+    for f in requirements_files(dir, boundary.as_ref()) {
         match requirements::read(sources, &f, None, &mut decl, 0) {
             Ok(_) | Err(crate::files::ReadError::Missing) => {}
             Err(why) => sources.refuse(&f, &why),
         }
     }
-    if dir.join("setup.py").is_file()
+    if present(&dir.join("setup.py"))
         && !decl.has_manifest
         && !setup_py::read(sources, &dir.join("setup.py"), &mut decl)
     {
@@ -239,11 +257,273 @@ struct Candidates {
     exists: Option<String>,
 }
 
+/// Which declarations (by position in [`View::declared`]) match something:
+/// the first one, and whether any is not a development dependency.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hits {
+    first: Option<u32>,
+    not_dev: bool,
+}
+
+impl Hits {
+    fn add(&mut self, position: u32, d: &Declared) {
+        self.first = Some(self.first.map_or(position, |f| f.min(position)));
+        self.not_dev |= !d.group.is_dev();
+    }
+
+    fn merge(&mut self, other: Option<&Hits>) {
+        if let Some(o) = other {
+            if let Some(f) = o.first {
+                self.first = Some(self.first.map_or(f, |s| s.min(f)));
+            }
+            self.not_dev |= o.not_dev;
+        }
+    }
+}
+
+/// Declarations named after an import plus a word (`amplitude-analytics`
+/// for `amplitude`, `openai-whisper` for `whisper`): weaker than the
+/// tables, used only when nothing else matches.
+#[derive(Debug, Default)]
+struct Fuzzy<'m> {
+    /// Among the declarations that are not the project itself.
+    hits: Hits,
+    /// Every such name, the project's own included; handed out once.
+    names: Vec<&'m str>,
+}
+
+/// What files of one scope see — the declarations of the scope and of the
+/// scopes above it, nearest first — indexed once, so that resolving an
+/// import costs a few lookups instead of a scan of every declaration (and
+/// a transitive closure per declaration).
+#[derive(Default)]
+struct View<'m> {
+    declared: Vec<&'m Declared>,
+    /// Positions in `declared` of the declarations that are not dev ones.
+    runtime: Vec<u32>,
+    /// Normalised names of the project's own distributions along the chain.
+    own: BTreeSet<String>,
+    /// Every declared name.
+    names: HashSet<&'m str>,
+    /// Declarations that are not the project itself, by name.
+    by_name: HashMap<&'m str, Hits>,
+    /// ... by a name they provide through their extras.
+    via_extras: HashMap<String, Hits>,
+    /// Declared names sorted, and reversed then sorted: the declarations
+    /// named `n-...` or `...-n` are a range of each.
+    sorted: Vec<(&'m str, u32)>,
+    reversed: Vec<(String, u32)>,
+    locks: Vec<&'m LockGraph>,
+    env: Option<&'m venv::Environment>,
+    /// Per lock: which runtime declaration, and which declaration, first
+    /// pulls each locked distribution in (built on first use).
+    lock_reach: Vec<OnceCell<[Reach<'m>; 2]>>,
+    env_reach: OnceCell<[Reach<'m>; 2]>,
+    fuzzy: RefCell<HashMap<String, Fuzzy<'m>>>,
+    suggestions: OnceCell<names::Suggestions>,
+}
+
+impl<'m> View<'m> {
+    fn new(model: &'m Model, scope: usize) -> View<'m> {
+        let chain = model.chain(scope);
+        let mut v = View {
+            declared: chain
+                .iter()
+                .flat_map(|&i| model.scopes[i].decl.declared.iter())
+                .collect(),
+            own: chain
+                .iter()
+                .flat_map(|&i| model.scopes[i].decl.own_names.iter().cloned())
+                .collect(),
+            locks: chain
+                .iter()
+                .map(|&i| &model.scopes[i].decl.locked)
+                .filter(|l| !l.is_empty())
+                .collect(),
+            env: chain.iter().find_map(|&i| model.scopes[i].env.as_deref()),
+            ..View::default()
+        };
+        v.lock_reach = v.locks.iter().map(|_| OnceCell::new()).collect();
+        for (pos, d) in v.declared.iter().enumerate() {
+            let pos = pos as u32;
+            v.names.insert(&d.name);
+            v.sorted.push((&d.name, pos));
+            v.reversed.push((d.name.chars().rev().collect(), pos));
+            if !d.group.is_dev() {
+                v.runtime.push(pos);
+            }
+            if v.own.contains(&d.name) {
+                continue;
+            }
+            v.by_name.entry(&d.name).or_default().add(pos, d);
+            if d.extras.is_empty() {
+                continue;
+            }
+            let mut via: BTreeSet<String> = d.extras.iter().cloned().collect();
+            via.extend(
+                tables::extra_dists(&d.name, &d.extras)
+                    .into_iter()
+                    .map(str::to_owned),
+            );
+            for lock in &v.locks {
+                via.extend(lock.extra_deps(&d.name, &d.extras));
+            }
+            for name in via {
+                v.via_extras.entry(name).or_default().add(pos, d);
+            }
+        }
+        v.sorted.sort_unstable();
+        v.reversed.sort_unstable();
+        v
+    }
+
+    fn runtime(&self) -> impl Iterator<Item = &'m Declared> + '_ {
+        self.runtime.iter().map(|&p| self.declared[p as usize])
+    }
+
+    /// First (runtime, any) declaration whose lock closure holds `dist`.
+    fn locked_via(&self, lock: usize, dist: &str) -> (Option<&'m Declared>, Option<&'m Declared>) {
+        let graph = self.locks[lock];
+        let [runtime, all] = self.lock_reach[lock].get_or_init(|| {
+            let build = |decls: Vec<&'m Declared>| {
+                Reach::new(
+                    decls
+                        .into_iter()
+                        .map(|d| (d.name.as_str(), graph.first_hop(&d.name, &d.extras))),
+                    |n| graph.deps_of(n),
+                )
+            };
+            [
+                build(self.runtime().collect()),
+                build(self.declared.clone()),
+            ]
+        });
+        // A distribution is not in its own closure.
+        (
+            runtime
+                .first_not_named(dist, dist)
+                .map(|i| self.declared[self.runtime[i] as usize]),
+            all.first_not_named(dist, dist).map(|i| self.declared[i]),
+        )
+    }
+
+    /// First (runtime, any) declaration whose installed requirements pull `dist` in.
+    fn installed_via(
+        &self,
+        env: &'m venv::Environment,
+        dist: &str,
+    ) -> (Option<&'m Declared>, Option<&'m Declared>) {
+        let [runtime, all] = self.env_reach.get_or_init(|| {
+            let requires = |n: &str| {
+                env.requires
+                    .get(n)
+                    .into_iter()
+                    .flat_map(|r| r.iter().map(String::as_str))
+            };
+            let build = |decls: Vec<&'m Declared>| {
+                Reach::new(
+                    decls
+                        .into_iter()
+                        .map(|d| (d.name.as_str(), requires(&d.name))),
+                    requires,
+                )
+            };
+            [
+                build(self.runtime().collect()),
+                build(self.declared.clone()),
+            ]
+        });
+        (
+            runtime
+                .first(dist)
+                .map(|i| self.declared[self.runtime[i] as usize]),
+            all.first(dist).map(|i| self.declared[i]),
+        )
+    }
+
+    /// Declarations named `n-...` or `...-n` for the normalised import `n`.
+    fn with_fuzzy<T>(&self, n: &str, f: impl FnOnce(&mut Fuzzy<'m>) -> T) -> T {
+        let mut cache = self.fuzzy.borrow_mut();
+        let entry = cache.entry(n.to_owned()).or_insert_with(|| {
+            let mut positions: Vec<u32> = Vec::new();
+            let prefix = format!("{n}-");
+            let from = self.sorted.partition_point(|(s, _)| *s < prefix.as_str());
+            positions.extend(
+                self.sorted[from..]
+                    .iter()
+                    .take_while(|(s, _)| s.starts_with(&prefix))
+                    .map(|(_, p)| *p),
+            );
+            let suffix: String = format!("-{n}").chars().rev().collect();
+            let from = self.reversed.partition_point(|(s, _)| *s < suffix);
+            positions.extend(
+                self.reversed[from..]
+                    .iter()
+                    .take_while(|(s, _)| s.starts_with(&suffix))
+                    .map(|(_, p)| *p),
+            );
+            positions.sort_unstable();
+            positions.dedup();
+            let mut fuzzy = Fuzzy::default();
+            let mut seen: HashSet<&str> = HashSet::new();
+            for p in positions {
+                let d = self.declared[p as usize];
+                if !self.own.contains(&d.name) {
+                    fuzzy.hits.add(p, d);
+                }
+                if seen.insert(&d.name) {
+                    fuzzy.names.push(&d.name);
+                }
+            }
+            fuzzy
+        });
+        f(entry)
+    }
+
+    /// Names to suggest from the declarations, in the order they are considered.
+    fn suggestions(&self) -> &names::Suggestions {
+        self.suggestions.get_or_init(|| {
+            let mut s = names::Suggestions::default();
+            let mut rank = 0u64;
+            for d in &self.declared {
+                let imports = tables::table_imports(&d.name);
+                if imports.is_empty() {
+                    s.insert(d.name.replace('-', "_"), rank);
+                    rank += 1;
+                }
+                for i in imports {
+                    s.insert(i.split('.').next().unwrap_or(i).to_owned(), rank);
+                    rank += 1;
+                }
+            }
+            s
+        })
+    }
+}
+
+/// The import names of the table, then the most downloaded distributions,
+/// as suggestions (built once, on the first mistyped import).
+static TABLE_SUGGESTIONS: LazyLock<names::Suggestions> = LazyLock::new(|| {
+    let mut s = names::Suggestions::default();
+    for (rank, i) in tables::table_import_names().enumerate() {
+        s.insert(i.split('.').next().unwrap_or(i).to_owned(), rank as u64);
+    }
+    s
+});
+static TOP_SUGGESTIONS: LazyLock<names::Suggestions> = LazyLock::new(|| {
+    let mut s = names::Suggestions::default();
+    for (rank, d) in tables::top_dists().take(5000).enumerate() {
+        s.insert(d.replace('-', "_"), rank as u64);
+    }
+    s
+});
+
 pub struct Checker<'m> {
     pub model: &'m Model,
     pub settings: &'m options::DependencySettings,
     first_party: &'m crate::project::modules::ModuleMap,
     cache: HashMap<String, Candidates>,
+    views: HashMap<usize, Rc<View<'m>>>,
 }
 
 impl<'m> Checker<'m> {
@@ -253,7 +533,17 @@ impl<'m> Checker<'m> {
             settings: &project.options.dependencies,
             first_party: project.modules,
             cache: HashMap::new(),
+            views: HashMap::new(),
         }
+    }
+
+    fn view(&mut self, scope: usize) -> Rc<View<'m>> {
+        let model = self.model;
+        Rc::clone(
+            self.views
+                .entry(scope)
+                .or_insert_with(|| Rc::new(View::new(model, scope))),
+        )
     }
 
     fn candidates(&mut self, module: &str) -> &Candidates {
@@ -330,30 +620,6 @@ impl<'m> Checker<'m> {
         })
     }
 
-    /// Declarations visible from a scope.
-    fn declared(&self, scope: usize) -> impl Iterator<Item = &'m Declared> + '_ {
-        self.model
-            .chain(scope)
-            .into_iter()
-            .flat_map(move |i| self.model.scopes[i].decl.declared.iter())
-    }
-
-    fn locked(&self, scope: usize) -> Vec<&'m LockGraph> {
-        self.model
-            .chain(scope)
-            .into_iter()
-            .map(|i| &self.model.scopes[i].decl.locked)
-            .filter(|l| !l.is_empty())
-            .collect()
-    }
-
-    fn env(&self, scope: usize) -> Option<&'m venv::Environment> {
-        self.model
-            .chain(scope)
-            .into_iter()
-            .find_map(|i| self.model.scopes[i].env.as_deref())
-    }
-
     pub fn opaque(&self, scope: usize) -> bool {
         self.model
             .chain(scope)
@@ -372,42 +638,45 @@ impl<'m> Checker<'m> {
     /// environment's RECORD files first, then the tables and conventions).
     pub fn providers(&mut self, module: &str, scope: usize) -> Vec<String> {
         let mut out: Vec<String> = self
-            .env(scope)
+            .view(scope)
+            .env
             .map(|e| e.providers(module).into_iter().collect())
             .unwrap_or_default();
         out.extend(self.candidates(module).dists.iter().cloned());
         out
     }
 
-    /// Does declaration `d` provide one of `providers`, itself or through its extras?
-    fn provides(
-        &self,
-        d: &Declared,
-        providers: &[String],
-        scope: usize,
-        type_checking: bool,
-    ) -> bool {
-        let usable = |p: &String| type_checking || !tables::is_stub_dist(p);
-        if providers.iter().any(|p| *p == d.name && usable(p)) {
-            return true;
-        }
-        if d.extras.is_empty() {
-            return false;
-        }
-        let mut via_extras: BTreeSet<String> = d.extras.iter().cloned().collect();
-        via_extras.extend(
-            tables::extra_dists(&d.name, &d.extras)
-                .into_iter()
-                .map(str::to_owned),
-        );
-        for lock in self.locked(scope) {
-            via_extras.extend(lock.extra_deps(&d.name, &d.extras));
-        }
-        providers.iter().any(|p| via_extras.contains(p))
-    }
-
     /// Resolve an absolute import made by a file in `scope`.
     pub fn resolve(
+        &mut self,
+        module: &str,
+        scope: usize,
+        app_code: bool,
+        how: ImportScope,
+    ) -> Resolution {
+        let key = (
+            module.to_owned(),
+            scope,
+            app_code,
+            how == ImportScope::TypeChecking,
+        );
+        let cached = self
+            .model
+            .resolved
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned());
+        if let Some(r) = cached {
+            return r;
+        }
+        let r = self.resolve_uncached(module, scope, app_code, how);
+        if let Ok(mut c) = self.model.resolved.lock() {
+            c.insert(key, r.clone());
+        }
+        r
+    }
+
+    fn resolve_uncached(
         &mut self,
         module: &str,
         scope: usize,
@@ -427,61 +696,50 @@ impl<'m> Checker<'m> {
         }
         let type_checking = how == ImportScope::TypeChecking;
         let providers = self.providers(module, scope);
-        let mut dev_match: Option<&Declared> = None;
-        let own = self.own_names(scope);
-        let declared: Vec<&Declared> = self
-            .declared(scope)
-            .filter(|d| !own.contains(&d.name))
-            .collect();
-        let mut matched = false;
-        for d in &declared {
-            if self.provides(d, &providers, scope, type_checking) {
-                matched = true;
-                if !d.group.is_dev() || !app_code || type_checking {
+        let view = self.view(scope);
+        // Declarations (the project's own excepted) providing the module,
+        // themselves or through their extras.
+        let mut hits = Hits::default();
+        for p in &providers {
+            if type_checking || !tables::is_stub_dist(p) {
+                hits.merge(view.by_name.get(p.as_str()));
+            }
+            hits.merge(view.via_extras.get(p));
+        }
+        let fine = |h: &Hits| h.not_dev || !app_code || type_checking;
+        let matched = hits.first.is_some();
+        if matched && fine(&hits) {
+            return Resolution::Fine;
+        }
+        let mut dev_match: Option<&Declared> = hits.first.map(|p| view.declared[p as usize]);
+        // Naming conventions are a last resort, for imports nothing else knows.
+        let env_knows = view.env.is_some_and(|e| !e.providers(module).is_empty());
+        if !matched && !env_knows && self.candidates(module).known.is_none() {
+            if let Some(n) = fuzzy_key(module) {
+                let fuzzy = view.with_fuzzy(&n, |f| f.hits);
+                if fuzzy.first.is_some() && fine(&fuzzy) {
                     return Resolution::Fine;
                 }
-                dev_match.get_or_insert(d);
-            }
-        }
-        // Naming conventions are a last resort, for imports nothing else knows.
-        let env_knows = self
-            .env(scope)
-            .is_some_and(|e| !e.providers(module).is_empty());
-        if !matched && !env_knows && self.candidates(module).known.is_none() {
-            for d in &declared {
-                if fuzzy_match(module, &d.name) {
-                    if !d.group.is_dev() || !app_code || type_checking {
-                        return Resolution::Fine;
-                    }
-                    dev_match.get_or_insert(d);
-                }
+                dev_match = dev_match.or(fuzzy.first.map(|p| view.declared[p as usize]));
             }
         }
         if self.model.loose.contains(top) {
             return Resolution::Fine;
         }
         // Installed: locked somewhere in the chain, or in the environment.
-        let runtime: Vec<&Declared> = self.declared(scope).filter(|d| !d.group.is_dev()).collect();
-        for lock in self.locked(scope) {
+        for (l, lock) in view.locks.iter().enumerate() {
             if let Some(p) = providers
                 .iter()
                 .find(|p| lock.contains(p) && !tables::is_stub_dist(p))
             {
-                let via_runtime = runtime
-                    .iter()
-                    .find(|d| lock.closure(&d.name, &d.extras).contains(p))
-                    .map(|d| d.written.clone());
+                let (via_runtime, via_any) = view.locked_via(l, p);
                 if let Some(d) = dev_match {
                     if via_runtime.is_none() {
                         return dev_only(d);
                     }
                 }
                 // Tests may reach it through a dev dependency.
-                let via = via_runtime.or_else(|| {
-                    self.declared(scope)
-                        .find(|d| lock.closure(&d.name, &d.extras).contains(p))
-                        .map(|d| d.written.clone())
-                });
+                let via = via_runtime.or(via_any).map(|d| d.written.clone());
                 return Resolution::Transitive {
                     dist: p.clone(),
                     via,
@@ -489,22 +747,15 @@ impl<'m> Checker<'m> {
                 };
             }
         }
-        if let Some(env) = self.env(scope) {
+        if let Some(env) = view.env {
             if let Some(p) = providers.iter().find(|p| env.dists.contains(*p)) {
-                let via_runtime = runtime
-                    .iter()
-                    .find(|d| env.requires_closure(&d.name).contains(p))
-                    .map(|d| d.written.clone());
+                let (via_runtime, via_any) = view.installed_via(env, p);
                 if let Some(d) = dev_match {
                     if via_runtime.is_none() {
                         return dev_only(d);
                     }
                 }
-                let via = via_runtime.or_else(|| {
-                    self.declared(scope)
-                        .find(|d| env.requires_closure(&d.name).contains(p))
-                        .map(|d| d.written.clone())
-                });
+                let via = via_runtime.or(via_any).map(|d| d.written.clone());
                 let evidence = env
                     .root
                     .file_name()
@@ -526,78 +777,76 @@ impl<'m> Checker<'m> {
         if let Some(dist) = self.candidates(module).exists.clone() {
             return Resolution::Obscure {
                 dist,
-                suggestion: self.suggest(top, scope),
+                suggestion: suggest(&view, top),
             };
         }
         Resolution::Unknown {
-            suggestion: self.suggest(top, scope),
+            suggestion: suggest(&view, top),
         }
     }
 
-    /// The closest declared or well-known import name to a mistyped `top`.
-    fn suggest(&self, top: &str, scope: usize) -> Option<String> {
-        let wanted = top.to_ascii_lowercase().replace('-', "_");
-        let limit = match wanted.chars().count() {
-            0..=3 => return None,
-            4..=6 => 1,
-            _ => 2,
-        };
-        let mut best: Option<(usize, usize, String)> = None;
-        let mut consider = |name: String, tier: usize| {
-            let lower = name.to_ascii_lowercase();
-            if lower == wanted {
-                return;
-            }
-            let d = names::edit_distance(&wanted, &lower);
-            if d <= limit && best.as_ref().is_none_or(|b| (d, tier) < (b.0, b.1)) {
-                best = Some((d, tier, name));
-            }
-        };
-        for d in self.declared(scope) {
-            let imports = tables::table_imports(&d.name);
-            if imports.is_empty() {
-                consider(d.name.replace('-', "_"), 0);
-            }
-            for i in imports {
-                consider(i.split('.').next().unwrap_or(i).to_owned(), 0);
-            }
-        }
-        for i in tables::table_import_names() {
-            consider(i.split('.').next().unwrap_or(i).to_owned(), 1);
-        }
-        for (rank, d) in tables::top_dists().take(5000).enumerate() {
-            consider(d.replace('-', "_"), 2 + rank);
-        }
-        best.map(|b| b.2)
-    }
-
-    /// Declared distributions (normalised) an import of `module` uses: the
-    /// ones providing it, else the ones named like it.
-    pub fn used_by(&mut self, module: &str, scope: usize) -> BTreeSet<String> {
+    /// Add to `used` the declared distributions (normalised) an import of
+    /// `module` uses: the ones providing it, else the ones named like it.
+    /// The ones named like it are added once per scope and name: one
+    /// checker accumulates into one set.
+    pub fn add_used(&mut self, module: &str, scope: usize, used: &mut BTreeSet<String>) {
         let providers = self.providers(module, scope);
-        let declared: Vec<&Declared> = self.declared(scope).collect();
-        let exact: BTreeSet<String> = declared
-            .iter()
-            .filter(|d| providers.contains(&d.name))
-            .map(|d| d.name.clone())
-            .collect();
-        if !exact.is_empty() {
-            return exact;
+        let view = self.view(scope);
+        let mut exact = false;
+        for p in providers {
+            if view.names.contains(p.as_str()) {
+                exact = true;
+                used.insert(p);
+            }
         }
-        declared
-            .iter()
-            .filter(|d| fuzzy_match(module, &d.name))
-            .map(|d| d.name.clone())
-            .collect()
+        if exact {
+            return;
+        }
+        if let Some(n) = fuzzy_key(module) {
+            view.with_fuzzy(&n, |f| {
+                used.extend(f.names.drain(..).map(str::to_owned));
+            });
+        }
     }
+}
 
-    fn own_names(&self, scope: usize) -> BTreeSet<String> {
-        self.model
-            .chain(scope)
-            .into_iter()
-            .flat_map(|i| self.model.scopes[i].decl.own_names.iter().cloned())
-            .collect()
+/// The closest declared or well-known import name to a mistyped `top`:
+/// the fewest edits, then declared names (in order), then the table's
+/// import names, then the most downloaded distributions.
+fn suggest(view: &View<'_>, top: &str) -> Option<String> {
+    let wanted = top.to_ascii_lowercase().replace('-', "_");
+    let limit = match wanted.chars().count() {
+        0..=3 => return None,
+        4..=6 => 1,
+        _ => 2,
+    };
+    let declared = view
+        .suggestions()
+        .closest(&wanted, limit)
+        .map(|(d, rank, name)| ((d, 0, rank), name));
+    let table = TABLE_SUGGESTIONS
+        .closest(&wanted, limit)
+        .map(|(d, rank, name)| ((d, 1, rank), name));
+    let top_dists = TOP_SUGGESTIONS
+        .closest(&wanted, limit)
+        .map(|(d, rank, name)| ((d, 2 + rank, 0), name));
+    [declared, table, top_dists]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(key, _)| *key)
+        .map(|(_, name)| name.to_owned())
+}
+
+/// For naming-convention matches: the normalised top-level name of an
+/// import, unless it is too short to say anything or a namespace package.
+fn fuzzy_key(module: &str) -> Option<String> {
+    let mut parts = module.split('.');
+    let top = parts.next().unwrap_or(module);
+    if tables::namespace_depth(top, parts.next()) > 1 {
+        return None;
     }
+    let n = normalize(top);
+    (n.len() >= 3).then_some(n)
 }
 
 /// `compute_v1` -> `compute`, `aiplatform_v1beta1` -> `aiplatform`.
@@ -615,15 +864,12 @@ fn strip_api_version(part: &str) -> &str {
 
 /// A declared distribution named after the import plus a word
 /// (`amplitude-analytics` for `amplitude`, `openai-whisper` for `whisper`):
-/// weaker than the tables, used only when nothing else matches.
+/// weaker than the tables, used only when nothing else matches. What
+/// [`View`] finds by range lookups, stated for one pair.
+#[cfg(test)]
 fn fuzzy_match(module: &str, dist: &str) -> bool {
-    let mut parts = module.split('.');
-    let top = parts.next().unwrap_or(module);
-    if tables::namespace_depth(top, parts.next()) > 1 {
-        return false;
-    }
-    let n = normalize(top);
-    n.len() >= 3 && (dist.starts_with(&format!("{n}-")) || dist.ends_with(&format!("-{n}")))
+    fuzzy_key(module)
+        .is_some_and(|n| dist.starts_with(&format!("{n}-")) || dist.ends_with(&format!("-{n}")))
 }
 
 fn dev_only(d: &Declared) -> Resolution {

@@ -32,6 +32,9 @@ const FREEZE_MARKERS: &[&str] = &[
     "urllib3",
 ];
 
+/// How deep `-r` includes may nest below a requirements file.
+const MAX_INCLUDE_DEPTH: usize = 16;
+
 /// Group of a requirements file from its name: `requirements-dev.txt`,
 /// `requirements/test.txt`, `dev-requirements.in` are dev.
 pub fn group_of(path: &Path) -> Group {
@@ -161,7 +164,7 @@ fn read_loaded(
     out: &mut Declarations,
     depth: usize,
 ) {
-    if depth > 16 || !out.requirements_read.insert(file) {
+    if depth > MAX_INCLUDE_DEPTH || !out.requirements_read.insert(file) {
         return;
     }
     let source = sources.files[file].source.clone();
@@ -205,6 +208,13 @@ fn read_loaded(
             if let Some(target) = option_value(text, "-r", "--requirement") {
                 let included = dir.join(target);
                 match sources.try_load(&included) {
+                    Ok(i) if depth >= MAX_INCLUDE_DEPTH && !out.requirements_read.contains(&i) => {
+                        sources.problem(
+                            file,
+                            line.offset + lead,
+                            format!("included requirements file `{target}` not read: includes nest more than {MAX_INCLUDE_DEPTH} files deep"),
+                        );
+                    }
                     Ok(i) => read_loaded(sources, i, &included, None, out, depth + 1),
                     Err(why) => sources.problem(
                         file,

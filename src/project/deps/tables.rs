@@ -36,12 +36,15 @@ struct ModuleTable {
     by_import: HashMap<&'static str, Vec<String>>,
     /// Normalised distribution -> import names.
     by_dist: HashMap<String, Vec<&'static str>>,
+    /// Import names in the order of the data file, each once.
+    imports: Vec<&'static str>,
 }
 
 static TABLE: LazyLock<ModuleTable> = LazyLock::new(|| {
     let mut t = ModuleTable {
         by_import: HashMap::new(),
         by_dist: HashMap::new(),
+        imports: Vec::new(),
     };
     for line in data_lines(MAP_TSV).skip_while(|l| l.starts_with("import_name")) {
         let mut parts = line.split('\t');
@@ -49,6 +52,9 @@ static TABLE: LazyLock<ModuleTable> = LazyLock::new(|| {
             continue;
         };
         let dist = normalize(dist);
+        if !t.by_import.contains_key(import) {
+            t.imports.push(import);
+        }
         t.by_import.entry(import).or_default().push(dist.clone());
         t.by_dist.entry(dist).or_default().push(import);
     }
@@ -70,8 +76,10 @@ pub fn table_imports(dist: &str) -> &'static [&'static str] {
     TABLE.by_dist.get(dist).map_or(&[], Vec::as_slice)
 }
 
+/// Every import name the table knows, in the order of the data file (a
+/// stable order: suggestions break ties by it).
 pub fn table_import_names() -> impl Iterator<Item = &'static str> {
-    TABLE.by_import.keys().copied()
+    TABLE.imports.iter().copied()
 }
 
 /// Normalised distribution -> download rank (0 = most downloaded).

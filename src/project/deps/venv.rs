@@ -8,6 +8,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::SystemTime;
 
 use super::names::normalize;
+use crate::files::{self, Boundary};
 
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -45,38 +46,75 @@ impl Environment {
     }
 }
 
+/// An environment directory to try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: PathBuf,
+    /// Inside the checked tree (`.venv`, `venv`): part of what a pull
+    /// request controls, so nothing of it is read outside the boundary. An
+    /// activated `$VIRTUAL_ENV` is the user's choice and is read wherever it is.
+    pub project_local: bool,
+}
+
 /// The environment directories to try, in order.
-pub fn candidates(dirs: &[&Path]) -> Vec<PathBuf> {
+pub fn candidates(dirs: &[&Path]) -> Vec<Candidate> {
     let mut out = Vec::new();
     for d in dirs {
         for name in [".venv", "venv"] {
-            out.push(d.join(name));
+            out.push(Candidate {
+                path: d.join(name),
+                project_local: true,
+            });
         }
     }
     if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
-        out.push(PathBuf::from(v));
+        out.push(Candidate {
+            path: PathBuf::from(v),
+            project_local: false,
+        });
     }
     out
 }
 
-fn site_packages(env: &Path) -> Vec<PathBuf> {
+/// Where reads of one environment may go: `Some` confines them.
+type Confine<'b> = Option<&'b Boundary>;
+
+/// A metadata file of the environment, through [`crate::files`].
+fn read_text(path: &Path, confine: Confine<'_>) -> Option<String> {
+    let bytes = match confine {
+        Some(b) => files::read_confined(path, files::METADATA_CAP, b),
+        None => files::read_bounded(path, files::METADATA_CAP),
+    };
+    bytes.ok().map(files::lossy_text)
+}
+
+/// The entries of a directory of the environment; none when a project-local
+/// environment's directory leads out of the boundary.
+fn list(dir: &Path, confine: Confine<'_>) -> Option<std::fs::ReadDir> {
+    if confine.is_some_and(|b| !b.contains(dir)) {
+        return None;
+    }
+    std::fs::read_dir(dir).ok()
+}
+
+fn site_packages(env: &Path, confine: Confine<'_>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for lib in ["lib", "lib64", "Lib"] {
         let dir = env.join(lib);
         if lib == "Lib" {
             let sp = dir.join("site-packages");
-            if sp.is_dir() {
+            if sp.is_dir() && confine.is_none_or(|b| b.contains(&sp)) {
                 out.push(sp);
             }
             continue;
         }
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Some(entries) = list(&dir, confine) else {
             continue;
         };
         let mut found: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path().join("site-packages"))
-            .filter(|p| p.is_dir())
+            .filter(|p| p.is_dir() && confine.is_none_or(|b| b.contains(p)))
             .collect();
         found.sort();
         out.extend(found);
@@ -87,38 +125,45 @@ fn site_packages(env: &Path) -> Vec<PathBuf> {
 
 /// Environments already read in this process, with the modification times of
 /// their site-packages directories (an install or uninstall changes them).
-type Cache = Mutex<HashMap<PathBuf, (Vec<Option<SystemTime>>, Arc<Environment>)>>;
+/// Keyed by the environment and the boundary its reads were confined to.
+type Cache =
+    Mutex<HashMap<(PathBuf, Option<PathBuf>), (Vec<Option<SystemTime>>, Arc<Environment>)>>;
 static CACHE: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// Read the first environment that exists (has `pyvenv.cfg` and
-/// site-packages). Each dependency rule asks; the environment is read once.
-pub fn read(candidates: &[PathBuf]) -> Option<Arc<Environment>> {
-    for env in candidates {
-        if !env.join("pyvenv.cfg").is_file() {
+/// site-packages), every file through [`crate::files`]: a project-local one
+/// only inside `boundary`, links out of it not followed. Each dependency
+/// rule asks; the environment is read once.
+pub fn read(candidates: &[Candidate], boundary: &Boundary) -> Option<Arc<Environment>> {
+    for candidate in candidates {
+        let env = &candidate.path;
+        let confine = candidate.project_local.then_some(boundary);
+        if confine.is_some_and(|b| !b.contains(env)) || !env.join("pyvenv.cfg").is_file() {
             continue;
         }
-        let dirs = site_packages(env);
+        let dirs = site_packages(env, confine);
         let stamps: Vec<Option<SystemTime>> = dirs
             .iter()
             .map(|d| std::fs::metadata(d).and_then(|m| m.modified()).ok())
             .collect();
+        let key = (env.clone(), confine.map(|b| b.root().to_path_buf()));
         if let Ok(cache) = CACHE.lock() {
-            if let Some((s, e)) = cache.get(env) {
+            if let Some((s, e)) = cache.get(&key) {
                 if *s == stamps {
                     return Some(Arc::clone(e));
                 }
             }
         }
-        let fresh = Arc::new(read_uncached(env, &dirs)?);
+        let fresh = Arc::new(read_uncached(env, &dirs, confine)?);
         if let Ok(mut cache) = CACHE.lock() {
-            cache.insert(env.clone(), (stamps, Arc::clone(&fresh)));
+            cache.insert(key, (stamps, Arc::clone(&fresh)));
         }
         return Some(fresh);
     }
     None
 }
 
-fn read_uncached(env: &Path, dirs: &[PathBuf]) -> Option<Environment> {
+fn read_uncached(env: &Path, dirs: &[PathBuf], confine: Confine<'_>) -> Option<Environment> {
     if dirs.is_empty() {
         return None;
     }
@@ -127,13 +172,13 @@ fn read_uncached(env: &Path, dirs: &[PathBuf]) -> Option<Environment> {
         ..Environment::default()
     };
     for sp in dirs {
-        read_site_packages(sp, &mut out);
+        read_site_packages(sp, &mut out, confine);
     }
     Some(out)
 }
 
-fn read_site_packages(sp: &Path, out: &mut Environment) {
-    let Ok(entries) = std::fs::read_dir(sp) else {
+fn read_site_packages(sp: &Path, out: &mut Environment, confine: Confine<'_>) {
+    let Some(entries) = list(sp, confine) else {
         return;
     };
     let mut metas: Vec<PathBuf> = entries
@@ -150,8 +195,8 @@ fn read_site_packages(sp: &Path, out: &mut Environment) {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let metadata = std::fs::read_to_string(meta.join("METADATA"))
-            .or_else(|_| std::fs::read_to_string(meta.join("PKG-INFO")))
+        let metadata = read_text(&meta.join("METADATA"), confine)
+            .or_else(|| read_text(&meta.join("PKG-INFO"), confine))
             .unwrap_or_default();
         let name = metadata
             .lines()
@@ -170,9 +215,9 @@ fn read_site_packages(sp: &Path, out: &mut Environment) {
             .map(|r| normalize(&r.name))
             .collect();
         out.requires.insert(name.clone(), requires);
-        let files: Vec<String> = if let Ok(record) = std::fs::read_to_string(meta.join("RECORD")) {
+        let files: Vec<String> = if let Some(record) = read_text(&meta.join("RECORD"), confine) {
             record.lines().map(record_path).collect()
-        } else if let Ok(list) = std::fs::read_to_string(meta.join("installed-files.txt")) {
+        } else if let Some(list) = read_text(&meta.join("installed-files.txt"), confine) {
             // Paths relative to the egg-info directory.
             list.lines()
                 .map(|l| l.trim().trim_start_matches("../").to_owned())
@@ -182,7 +227,7 @@ fn read_site_packages(sp: &Path, out: &mut Environment) {
         };
         let mut roots = import_roots(&files);
         if roots.is_empty() {
-            if let Ok(top) = std::fs::read_to_string(meta.join("top_level.txt")) {
+            if let Some(top) = read_text(&meta.join("top_level.txt"), confine) {
                 roots.extend(
                     top.lines()
                         .map(|l| l.trim().replace('/', "."))
@@ -311,7 +356,7 @@ mod tests {
             "jwt/__init__.py,sha256=x,1\njwt/api_jwt.py,,\n",
         )
         .unwrap();
-        let e = read(&candidates(&[dir.path()])[..1]).unwrap();
+        let e = read(&candidates(&[dir.path()])[..1], &Boundary::at(dir.path())).unwrap();
         assert_eq!(
             e.providers("jwt.exceptions")
                 .into_iter()
