@@ -1,6 +1,6 @@
 //! Baseline for `scripts/bench.sh`: what `fortress check` costs without rules.
 //!
-//! The same discovery (`fortress::walk`, default settings), the same
+//! The same discovery (`fortress::engine::discover`, default settings), the same
 //! biggest-first, one-file-per-task rayon schedule, the same read + decode +
 //! tree-sitter parse as the engine, and the same allocators as the binary
 //! (mimalloc for Rust and for tree-sitter's C code); then each tree is dropped
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use rayon::prelude::*;
 
 use fortress::config::{Overrides, Settings};
-use fortress::walk::Walker;
+use fortress::engine::discover::Walker;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -63,9 +63,14 @@ fn main() -> ExitCode {
     let run = || -> Result<(usize, usize, usize), String> {
         let settings = Settings::resolve(None, &Overrides::default(), cwd.clone())
             .map_err(|e| e.to_string())?;
+        let absolute: Vec<std::path::PathBuf> = paths
+            .iter()
+            .map(|p| fortress::paths::absolutize(p, &cwd))
+            .collect();
         let walker = Walker {
             settings: &settings,
             cwd: cwd.clone(),
+            boundary: fortress::files::Boundary::of_run(&absolute, &cwd),
         };
         let started = std::time::Instant::now();
         let files = walker.discover(&paths).map_err(|e| e.to_string())?.files;

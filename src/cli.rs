@@ -112,6 +112,9 @@ struct CheckArgs {
     /// `conditional` makes CONDITIONAL PASS exit 1 too.
     #[arg(long, value_name = "fail|conditional")]
     fail_on: Option<String>,
+    /// Largest Python file checked (bytes, or e.g. `10MiB`); larger ones are SYN003.
+    #[arg(long, value_name = "SIZE")]
+    max_file_size: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -167,14 +170,14 @@ impl Target {
         } else if let Some(path) = config {
             Some(path.to_path_buf())
         } else {
-            config::discover(&crate::walk::absolutize(&paths[0], &cwd))
+            config::discover(&crate::paths::absolutize(&paths[0], &cwd))?
         };
         let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
         // Globs in a discovered config are relative to its directory; in one named
         // with --config (often kept aside, e.g. ci/strict.toml) to the current
         // directory, as ruff does.
         let root = match (&config_path, config) {
-            (Some(p), None) => crate::walk::absolutize(p, &cwd)
+            (Some(p), None) => crate::paths::absolutize(p, &cwd)
                 .parent()
                 .map(PathBuf::from)
                 .unwrap_or_else(|| cwd.clone()),
@@ -204,6 +207,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         extend_exclude: args.extend_exclude.clone(),
         per_file_ignores: args.per_file_ignores.clone(),
         fail_on: args.fail_on.clone(),
+        max_file_size: args.max_file_size.clone(),
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
@@ -224,6 +228,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .map(|(r, _)| &r.meta)
             .collect(),
         base_dir: cwd.clone(),
+        project_root: settings.project().root.clone(),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
@@ -343,16 +348,21 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
     let result = engine::run(&settings, &paths, &cwd, None)?;
     // Manifests and other non-Python files come after the Python files.
     let files = &result.files[..result.facts.len().min(result.files.len())];
-    let modules = crate::project::modules::ModuleMap::build(files, &settings.root, &settings.src);
+    let modules = crate::project::modules::ModuleMap::build(
+        files,
+        &settings.project().root,
+        &settings.project().src,
+    );
     let project = crate::project::Project {
         files,
         facts: &result.facts,
         modules: &modules,
-        settings: &settings,
+        options: settings.project(),
+        boundary: &result.boundary,
         arch: Default::default(),
         deps: Default::default(),
     };
-    let model = rules::architecture::model::get(&project);
+    let model = crate::project::layers::model::get(&project);
     let out = rules::architecture::listing::render(
         &project,
         model,

@@ -50,6 +50,27 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Most characters a diagnostic message may hold. Messages are built from
+/// project data (module names, quoted source, paths); whatever a rule builds,
+/// a report never carries a megabyte message.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters at a character boundary,
+/// the last one replaced by `…` when anything was cut.
+pub fn cap_message(mut message: String) -> String {
+    // Bytes bound characters: most messages leave here without a count.
+    if message.len() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS - 1) {
+        if message[cut..].chars().nth(1).is_some() {
+            message.truncate(cut);
+            message.push('…');
+        }
+    }
+    message
+}
+
 /// A 1-based line and a 1-based column counted in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Position {
@@ -197,6 +218,20 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_are_capped_at_a_char_boundary() {
+        let short = "é".repeat(MAX_MESSAGE_CHARS);
+        assert_eq!(cap_message(short.clone()), short);
+        let long = format!("{short}x");
+        let capped = cap_message(long);
+        assert_eq!(capped.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(capped.ends_with("é…"));
+        let huge = cap_message("ab".repeat(500_000));
+        assert_eq!(huge.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(huge.starts_with("abab") && huge.ends_with('…'));
+        assert_eq!(cap_message(String::new()), "");
+    }
 
     #[test]
     fn positions_count_characters_and_survive_crlf() {

@@ -17,11 +17,11 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use crate::config::{Overrides, Settings};
+use crate::engine::discover::Walker;
 use crate::engine::{self, Plan, RunResult};
 use crate::gate::{Summary, Verdict};
 use crate::report::{self, text::TextOptions, Report};
 use crate::rules::{self, RuleMeta};
-use crate::walk::Walker;
 
 /// Where [`run_one`] pretends the file lives: an endpoint module, so the
 /// layer rules have something to say.
@@ -63,7 +63,8 @@ impl<'s> Target<'s> {
         Target {
             walker: Walker {
                 settings,
-                cwd: settings.root.clone(),
+                cwd: settings.project().root.clone(),
+                boundary: crate::files::Boundary::at(&settings.project().root),
             },
             plan: Plan::new(settings),
         }
@@ -74,9 +75,9 @@ impl<'s> Target<'s> {
     /// invalid and how.
     pub fn run(&self, rel: &str, bytes: &[u8]) -> Result<Outcome, String> {
         let settings = self.walker.settings;
-        let info = self.walker.file_info(settings.root.join(rel));
+        let info = self.walker.file_info(settings.project().root.join(rel));
         let outcome = engine::check_bytes(bytes, &info, &self.plan);
-        let result = engine::finish(&self.walker, vec![info], vec![outcome], Vec::new());
+        let result = engine::finish(&self.walker, vec![info], vec![outcome], Vec::new(), 0);
         check_result(&result)?;
         let summary = Summary::new(result.python_files, &result.diagnostics);
         let report = Report {
@@ -94,7 +95,8 @@ impl<'s> Target<'s> {
                 .filter(|(r, on)| **on && result.diagnostics.iter().any(|d| d.code == r.meta.code))
                 .map(|(r, _)| &r.meta)
                 .collect(),
-            base_dir: settings.root.clone(),
+            base_dir: settings.project().root.clone(),
+            project_root: settings.project().root.clone(),
         };
         let text = report::text::render(
             &report,

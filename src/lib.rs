@@ -2,18 +2,16 @@
 
 pub mod cli;
 pub mod config;
-pub mod context;
-pub mod deps;
 pub mod diagnostic;
 pub mod engine;
+pub mod files;
 pub mod fuzz;
 pub mod gate;
+pub mod options;
 pub mod parse;
+pub mod paths;
 pub mod project;
+pub mod python;
 pub mod report;
 pub mod rules;
 pub mod source;
-pub mod suppress;
-pub mod syntax_errors;
-pub mod testconf;
-pub mod walk;

@@ -992,7 +992,7 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(json["verdict"], "CONDITIONAL_PASS");
     assert_eq!(
         json["summary"],
-        serde_json::json!({"files": 2, "blocker": 0, "warning": 3, "info": 0})
+        serde_json::json!({"files": 2, "blocker": 0, "warning": 3, "info": 0, "excluded": 0})
     );
     let d = &json["diagnostics"][1];
     assert_eq!(

@@ -811,7 +811,9 @@ fn file_names_that_are_not_utf8_or_carry_control_characters() {
         fs::write(path, OK_FILE).expect("write oddly named file");
     }
     let r = check(dir.path(), &[], "odd file names");
-    r.ok_reported("bad\u{FFFD}.py");
+    // A name that is not UTF-8 cannot be annotated faithfully: reported with
+    // its bytes escaped, never mangled into U+FFFD and never read.
+    r.expect("bad\\xff.py", "SYN002", 1, 1, "not valid UTF-8");
     r.ok_reported("new\nline\x1b[31m.py");
     r.ok_reported("ok.py");
 }
@@ -824,8 +826,26 @@ fn oversized_file_is_reported_without_reading_it() {
     file.set_len(65 * 1024 * 1024).expect("set length");
     drop(file);
     let r = check(dir.path(), &[], "65 MiB file");
-    r.expect("huge.py", "SYN002", 1, 1, "more than the 64 MiB");
+    // A regular file nobody checked is a blocker: the gate never passes it.
+    r.expect("huge.py", "SYN003", 1, 1, "more than the 10 MiB");
+    assert_eq!(r.json["verdict"], "FAIL");
     r.ok_reported("ok.py");
+}
+
+#[test]
+fn max_file_size_sets_the_cap() {
+    let dir = case(&[("big.py", b"x = 1\n")]);
+    let r = check(dir.path(), &["--max-file-size", "4"], "tiny cap");
+    r.expect("big.py", "SYN003", 1, 1, "more than the 4 bytes");
+    let r = check(dir.path(), &["--max-file-size", "1KiB"], "1 KiB cap");
+    r.clean("big.py");
+    let run = run_fortress(dir.path(), &["--max-file-size", "65MiB"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("more than the 64 MiB"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn every_rule_has_a_fixture_with_a_true_positive() {
     }
     for r in rules::registry() {
         let m = &r.meta;
-        if m.code == "SYN002" {
+        if m.code == "SYN002" || m.code == "SYN003" {
             // Unreadable files cannot be committed as fixtures; tests/hostile.rs covers it.
             continue;
         }
@@ -132,7 +132,7 @@ fn every_rule_has_a_fixture_with_a_true_positive() {
             m.code
         );
         if !matches!(r.kind, rules::RuleKind::Project(_)) {
-            let dir = fixtures.join(m.family.name());
+            let dir = fixtures.join(m.family.module());
             let has_file = std::fs::read_dir(&dir)
                 .map(|entries| {
                     entries
@@ -144,7 +144,7 @@ fn every_rule_has_a_fixture_with_a_true_positive() {
                 has_file,
                 "{}: expected fixtures/{}/{}*.py",
                 m.code,
-                m.family.name(),
+                m.family.module(),
                 m.code
             );
         }
@@ -168,5 +168,30 @@ fn every_node_kind_a_rule_asks_for_exists_in_the_grammar() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn fixture_folders_and_rule_modules_use_the_family_module_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let families: BTreeSet<Family> = rules::registry().iter().map(|r| r.meta.family).collect();
+    for family in families {
+        let module = family.module();
+        // Project rules have their fixtures under fixtures/projects/.
+        let has_file_rules = rules::registry()
+            .iter()
+            .any(|r| r.meta.family == family && !matches!(r.kind, rules::RuleKind::Project(_)));
+        assert!(
+            !has_file_rules || root.join("fixtures").join(module).is_dir(),
+            "fixtures/{module}/ is missing"
+        );
+        assert!(
+            root.join("src/rules").join(module).is_dir()
+                || root
+                    .join("src/rules")
+                    .join(format!("{module}.rs"))
+                    .is_file(),
+            "src/rules/{module} is missing"
+        );
     }
 }

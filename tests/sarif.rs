@@ -435,3 +435,126 @@ fn the_validator_never_fetches_remote_schemas() {
     let remote = json!({ "$ref": "https://json.schemastore.org/sarif-2.1.0.json" });
     assert!(jsonschema::draft202012::new(&remote).is_err());
 }
+
+#[test]
+fn results_past_25000_are_left_out_least_severe_first_with_a_notification() {
+    // 24,000 warnings (TYP001), 100 blockers (SUP002) in the last file by
+    // path and 2,000 info (SUP001): 26,100 findings from five files.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for w in 0..4 {
+        let mut body = String::from("from typing import Optional\n");
+        for i in 0..6_000 {
+            body.push_str(&format!("v{i}: Optional[int] = 1\n"));
+        }
+        write(dir.path(), &format!("w{w}.py"), &body);
+    }
+    let lines = |n: usize, comment: &str| -> String {
+        (0..n).map(|i| format!("y{i} = 1  # {comment}\n")).collect()
+    };
+    write(dir.path(), "i.py", &lines(2_000, "type: ignore"));
+    write(dir.path(), "z.py", &lines(100, "noqa"));
+    write(
+        dir.path(),
+        "fortress.toml",
+        "select = [\"TYP001\", \"SUP001\", \"SUP002\"]\n\n[severity]\nSUP001 = \"info\"\nSUP002 = \"blocker\"\n",
+    );
+
+    let sarif = sarif_of(dir.path(), &[]);
+    let results = results(&sarif);
+    assert_eq!(results.len(), 25_000);
+    let level = |r: &Value| r["level"].as_str().expect("level").to_owned();
+    let uri = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("uri")
+            .to_owned()
+    };
+    let line = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .expect("line")
+    };
+    // Blockers first, then warnings, then as much info as fits; report
+    // order (path, line) within each.
+    let levels: Vec<String> = results.iter().map(level).collect();
+    assert!(levels[..100].iter().all(|l| l == "error"));
+    assert!(levels[100..24_100].iter().all(|l| l == "warning"));
+    assert!(levels[24_100..].iter().all(|l| l == "note"));
+    assert!(results[..100].iter().all(|r| uri(r) == "z.py"));
+    assert_eq!(
+        (uri(&results[100]), line(&results[100])),
+        ("w0.py".into(), 2)
+    );
+    assert_eq!(uri(&results[24_099]), "w3.py");
+    assert_eq!(
+        (uri(&results[24_100]), line(&results[24_100])),
+        ("i.py".into(), 1)
+    );
+    assert_eq!(line(&results[24_999]), 900);
+
+    let notifications = run0(&sarif)["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notifications.len(), 1);
+    let text = notifications[0]["message"]["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("1100 of 26100 results left out (0 blockers, 0 warnings, 1100 info)")
+            && text.contains("at most 25000 results per run")
+            && text.contains("The 25000 kept"),
+        "{text}"
+    );
+    assert_eq!(notifications[0]["level"], "warning");
+    assert_eq!(notifications[0]["properties"]["resultsLeftOut"], 1100);
+
+    assert_valid(&sarif);
+    assert_github_shape(
+        &sarif,
+        &[
+            ("TYP001", "warning"),
+            ("SUP001", "note"),
+            ("SUP002", "error"),
+        ],
+    );
+}
+
+#[test]
+fn no_uri_is_absolute_for_files_outside_the_current_directory() {
+    // tree/fortress.toml makes tree/ the project root; fortress runs in
+    // tree/service and is given ../shared/lib.py (below the root) and a file
+    // of another directory (outside both).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let optional = "from typing import Optional\n\nx: Optional[int] = None\n";
+    write(dir.path(), "tree/fortress.toml", "select = [\"TYP001\"]\n");
+    write(dir.path(), "tree/service/app.py", optional);
+    write(dir.path(), "tree/shared/lib.py", optional);
+    write(dir.path(), "other/far away.py", optional);
+    let far = dir.path().join("other/far away.py");
+    let far = far.to_str().expect("utf-8 temp path");
+    let run = fortress(
+        &dir.path().join("tree/service"),
+        &["check", "--format", "sarif", ".", "../shared/lib.py", far],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sarif: Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    assert_valid(&sarif);
+    let mut locations: Vec<Value> = results(&sarif)
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"].clone())
+        .collect();
+    locations.sort_by_key(|l| l.to_string());
+    assert_eq!(
+        locations,
+        [
+            json!({"uri": "app.py", "uriBaseId": "%SRCROOT%"}),
+            json!({"uri": "far%20away.py", "uriBaseId": "%OUTSIDE%"}),
+            json!({"uri": "shared/lib.py", "uriBaseId": "%PROJECTROOT%"}),
+        ]
+    );
+    let root = dir.path().to_string_lossy();
+    assert!(!run.stdout.contains(root.as_ref()), "{}", run.stdout);
+    assert!(!run.stdout.contains("file:"), "{}", run.stdout);
+    let bases = run0(&sarif)["originalUriBaseIds"]
+        .as_object()
+        .expect("originalUriBaseIds");
+    assert_eq!(bases.len(), 3);
+}

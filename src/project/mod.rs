@@ -3,79 +3,31 @@
 
 use std::ops::Range;
 
-use crate::context::FileInfo;
+pub use crate::python::imports::{Import, ImportScope, ImportedName};
+
 use crate::diagnostic::Position;
+use crate::files::FileInfo;
 
 pub mod arch;
-pub mod imports;
+pub mod deps;
 pub mod layers;
 pub mod modules;
+pub mod testcode;
 
-/// Where an import statement sits, which decides whether it counts for
-/// layering and cycles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImportScope {
-    Module,
-    Function,
-    TypeChecking,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedName {
-    pub name: String,
-    pub alias: Option<String>,
-}
-
-/// One imported module: `import a.b as c` or `from ..a import b, c`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Import {
-    /// Dotted module path as written, without the leading dots.
-    pub module: String,
-    /// Number of leading dots of a relative import (0 = absolute).
-    pub level: u32,
-    /// `import a.b as c` binds `c`.
-    pub alias: Option<String>,
-    /// For `from m import ...`: the names imported (`*` for a star import). Empty for `import m`.
-    pub names: Vec<ImportedName>,
-    pub is_from: bool,
-    pub scope: ImportScope,
-    /// Inside `try:` whose handlers catch `ImportError`/`ModuleNotFoundError`.
-    pub guarded: bool,
-    pub span: Range<usize>,
-    pub start: Position,
-}
-
-impl Import {
-    /// The local name bound to `module.name` (for `from module import name [as alias]`).
-    pub fn binds(&self, module: &str, name: &str) -> Option<&str> {
-        if self.level != 0 || self.module != module {
-            return None;
-        }
-        self.names
-            .iter()
-            .find(|n| n.name == name)
-            .map(|n| n.alias.as_deref().unwrap_or(&n.name))
-    }
-
-    /// The local name through which `module` is reachable as an attribute base
-    /// (`import typing`, `import typing as t`).
-    pub fn module_alias(&self, module: &str) -> Option<&str> {
-        if self.is_from || self.level != 0 {
-            return None;
-        }
-        match &self.alias {
-            Some(alias) if self.module == module => Some(alias),
-            None if self.module == module => Some(&self.module),
-            _ => None,
-        }
-    }
-
-    pub fn is_star_from(&self, module: &str) -> bool {
-        self.is_from
-            && self.level == 0
-            && self.module == module
-            && self.names.iter().any(|n| n.name == "*")
-    }
+/// What project-wide code reads from the configuration; each part is
+/// declared beside the code that reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directory globs and module names are relative to.
+    pub root: std::path::PathBuf,
+    /// Configured source roots (absolute); empty means "detect".
+    pub src: Vec<std::path::PathBuf>,
+    /// `[tool.fortress.layers]`, compiled.
+    pub layers: layers::LayerSettings,
+    /// `[tool.fortress.tests]`: what is test code, what is a test, TST rule settings.
+    pub tests: testcode::TestSettings,
+    /// `[tool.fortress.dependencies]`.
+    pub dependencies: deps::options::DependencySettings,
 }
 
 /// Everything a file contributes to project-wide rules.
@@ -93,11 +45,13 @@ pub struct Project<'a> {
     pub files: &'a [FileInfo],
     pub facts: &'a [FileFacts],
     pub modules: &'a modules::ModuleMap,
-    pub settings: &'a crate::config::Settings,
+    pub options: &'a Options,
+    /// Nothing outside it is read (manifests, includes, lockfiles, a local virtualenv).
+    pub boundary: &'a crate::files::Boundary,
     /// Layers, routes and import edges, built once by the first rule that needs them.
-    pub arch: std::sync::OnceLock<crate::rules::architecture::model::Model>,
+    pub arch: std::sync::OnceLock<crate::project::layers::model::Model>,
     /// Manifests, lockfiles and environment, read once for the four DEP rules.
-    pub deps: std::sync::OnceLock<crate::deps::Model>,
+    pub deps: std::sync::OnceLock<crate::project::deps::Model>,
 }
 
 /// A project rule's finding, placed in one file.

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::{Import, ImportedName};
-use crate::context::FileInfo;
+use crate::files::FileInfo;
 
 /// Names one file can be imported as; `names[0]` is the one shown to users.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -280,7 +280,7 @@ mod tests {
                 path: dir.path().join(p),
                 display: p.to_string(),
                 rel: p.to_string(),
-                is_test: crate::walk::is_test_path(p),
+                is_test: crate::project::testcode::is_test_path(p),
             });
         }
         (dir, files)

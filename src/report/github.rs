@@ -1,8 +1,14 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding.
+//!
+//! Annotations are public on pull requests, so a file is named as SARIF names
+//! it (see [`super::PortablePath`]): relative to the run's directory, else to
+//! the project root; a file outside both gets no `file=` (a bare name could
+//! point at another file of the repository) and its name and position open
+//! the message instead.
 
 use std::fmt::Write;
 
-use super::Report;
+use super::{PortablePath, Report};
 use crate::diagnostic::Severity;
 
 pub fn render(report: &Report<'_>) -> Vec<u8> {
@@ -13,46 +19,109 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let _ = writeln!(
-            out,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(report.path(d.file)),
-            d.start.line,
-            d.start.column,
-            d.end.line,
-            d.end.column,
-            property(&format!("{} {}", d.code, d.name)),
-            data(&d.message)
-        );
+        let title = property(&format!("{} {}", d.code, d.name));
+        let _ = match report.portable_path(d.file) {
+            PortablePath::Run(path) | PortablePath::Project(path) => writeln!(
+                out,
+                "::{command} file={},line={},col={},endLine={},endColumn={},title={title}::{}",
+                property(&path),
+                d.start.line,
+                d.start.column,
+                d.end.line,
+                d.end.column,
+                data(&d.message)
+            ),
+            PortablePath::Outside(name) => writeln!(
+                out,
+                "::{command} title={title}::{}",
+                data(&format!(
+                    "{name}:{}:{}: {}",
+                    d.start.line, d.start.column, d.message
+                ))
+            ),
+        };
     }
     for e in &report.result.walk_errors {
-        let _ = writeln!(
-            out,
-            "::warning file={}::{}",
-            property(&e.path),
-            data(&e.message)
-        );
+        let _ = match report.portable_shown(&e.path) {
+            PortablePath::Run(path) | PortablePath::Project(path) => writeln!(
+                out,
+                "::warning file={}::{}",
+                property(&path),
+                data(&e.message)
+            ),
+            PortablePath::Outside(name) => writeln!(
+                out,
+                "::warning::{}",
+                data(&format!("{name}: {}", e.message))
+            ),
+        };
     }
     out.into_bytes()
 }
 
-/// Escaping of a workflow command's message.
+/// Escaping of a workflow command's message. GitHub's documented escapes
+/// are `%25`, `%0D` and `%0A`; every other control character (C0, DEL, C1)
+/// is percent-encoded too (its UTF-8 bytes, `%XX` in uppercase hex), so none
+/// reaches the log raw: the runner leaves those sequences as they are.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    escape(s, false)
 }
 
-/// Escaping of a workflow command's property value.
+/// Escaping of a workflow command's property value: [`data`], and `:` and
+/// `,` as `%3A` and `%2C`, which would otherwise end the value.
 fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
+    escape(s, true)
+}
+
+fn escape(s: &str, property: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c if c.is_control() => {
+                let mut bytes = [0; 4];
+                for b in c.encode_utf8(&mut bytes).bytes() {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{data, property};
+
     #[test]
     fn escapes() {
-        assert_eq!(super::property("a,b:c%"), "a%2Cb%3Ac%25");
-        assert_eq!(super::data("x\ny:z"), "x%0Ay:z");
+        assert_eq!(property("a,b:c%"), "a%2Cb%3Ac%25");
+        assert_eq!(data("x\ny:z"), "x%0Ay:z");
+        assert_eq!(data("a,b\r\n%"), "a,b%0D%0A%25");
+    }
+
+    #[test]
+    fn no_control_character_passes_raw() {
+        assert_eq!(data("\x1b[31mred"), "%1B[31mred");
+        assert_eq!(property("a\x1b]8;;x\x07.py"), "a%1B]8;;x%07.py");
+        assert_eq!(data("\0\t\x08\x7f"), "%00%09%08%7F");
+        // C1 controls: their UTF-8 bytes (U+009B is CSI, U+0085 NEL).
+        assert_eq!(data("\u{9b}2J\u{85}"), "%C2%9B2J%C2%85");
+        // Not controls: kept as they are.
+        assert_eq!(data("café ✓ \u{a0}"), "café ✓ \u{a0}");
+        for c in (0..0x800).filter_map(char::from_u32) {
+            let s = c.to_string();
+            for escaped in [data(&s), property(&s)] {
+                assert!(
+                    !escaped.contains(|e: char| e.is_control()),
+                    "{c:?} -> {escaped:?}"
+                );
+            }
+        }
     }
 }

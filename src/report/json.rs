@@ -19,6 +19,8 @@ struct JsonSummary {
     blocker: usize,
     warning: usize,
     info: usize,
+    /// Python files the configuration's exclusions left out.
+    excluded: usize,
 }
 
 #[derive(Serialize)]
@@ -62,6 +64,7 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
             blocker: report.summary.blocker,
             warning: report.summary.warning,
             info: report.summary.info,
+            excluded: r.excluded,
         },
         diagnostics: r
             .diagnostics
@@ -82,5 +85,5 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
     };
     let mut out = serde_json::to_vec_pretty(&value).unwrap_or_default();
     out.push(b'\n');
-    out
+    super::escape_json_controls(out)
 }

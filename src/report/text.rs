@@ -293,6 +293,7 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
     let total = s.blocker + s.warning + s.info;
     if total == 0 {
         let _ = writeln!(buf, "No findings in {} file{}.", s.files, plural(s.files));
+        excluded_line(report, buf);
         return;
     }
     let files_with: std::collections::BTreeSet<usize> =
@@ -330,6 +331,19 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
     for (code, (severity, count)) in &s.by_rule {
         let name = rules::meta(code).map_or("", |m| m.name);
         let _ = writeln!(buf, "  {count:>5}  {code:<7} {name:<width$}  {severity}");
+    }
+    excluded_line(report, buf);
+}
+
+/// What the configuration left out, so a widened `exclude` is visible.
+fn excluded_line(report: &Report<'_>, buf: &mut Buffer) {
+    let n = report.result.excluded;
+    if n > 0 {
+        let _ = writeln!(
+            buf,
+            "{n} Python file{} excluded by configuration (`exclude`, `extend-exclude`).",
+            plural(n)
+        );
     }
 }
 

@@ -5,16 +5,24 @@ use std::sync::LazyLock;
 
 use tree_sitter::Node;
 
-use crate::context::Cx;
+pub mod context;
+
 use crate::diagnostic::Severity;
 use crate::project::{OtherFiles, Project, ProjectFinding};
+pub use context::Cx;
+
+/// Everything the rules read from the configuration: the project-wide
+/// options and each family's own table.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub project: crate::project::Options,
+    pub security: security::options::SecuritySettings,
+}
 
 pub mod architecture;
 pub mod asyncio;
 pub mod database;
 pub mod dependencies;
-pub mod fastapi;
-pub mod pyast;
 pub mod security;
 pub mod suppression;
 pub mod syntax;
@@ -47,6 +55,15 @@ impl Family {
             Family::Database => "database",
             Family::Tests => "tests",
             Family::Dependencies => "dependencies",
+        }
+    }
+
+    /// The family's module under `src/rules/` and its folder under `fixtures/`.
+    pub fn module(self) -> &'static str {
+        match self {
+            Family::Async => "asyncio",
+            Family::Suppression => "suppression",
+            other => other.name(),
         }
     }
 
@@ -179,10 +196,11 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
     let mut rules = vec![
         engine_rule(syntax::SYNTAX_ERROR),
         engine_rule(syntax::IO_ERROR),
+        engine_rule(syntax::UNCHECKED_FILE),
         file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
         file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
-        engine_rule(crate::suppress::INVALID_SUPPRESSION),
-        engine_rule(crate::suppress::UNUSED_SUPPRESSION),
+        engine_rule(suppression::INVALID_SUPPRESSION),
+        engine_rule(suppression::UNUSED_SUPPRESSION),
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
         project_rule::<architecture::endpoint_imports_repository::EndpointImportsRepository>(
             architecture::endpoint_imports_repository::META,

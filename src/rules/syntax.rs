@@ -21,8 +21,20 @@ pub const IO_ERROR: RuleMeta = RuleMeta {
     family: Family::Syntax,
     severity: Severity::Warning,
     fixable: false,
-    summary: "A Python file was found but could not be read, so it was not checked",
-    help: "check the file's permissions or remove the broken link",
+    summary: "A Python path that is not a regular file inside the project (broken or escaping link, pipe, device, non-UTF-8 name)",
+    help: "fix or remove the link, or exclude the path",
     doc: include_str!("../../rules/SYN002.md"),
+    security_severity: None,
+};
+
+pub const UNCHECKED_FILE: RuleMeta = RuleMeta {
+    code: "SYN003",
+    name: "unchecked-file",
+    family: Family::Syntax,
+    severity: Severity::Blocker,
+    fixable: false,
+    summary: "A Python source file exists but could not be checked (too large, permission denied, read error)",
+    help: "make the file readable, split it below `max-file-size`, or exclude it on purpose",
+    doc: include_str!("../../rules/SYN003.md"),
     security_severity: None,
 };

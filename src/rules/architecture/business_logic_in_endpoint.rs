@@ -2,8 +2,8 @@
 //! simply too many statements.
 
 use crate::diagnostic::Severity;
+use crate::project::layers::model;
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -24,7 +24,7 @@ pub struct BusinessLogicInEndpoint;
 impl ProjectRule for BusinessLogicInEndpoint {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
         let model = model::get(project);
-        let max = project.settings.layers.max_handler_statements;
+        let max = project.options.layers.max_handler_statements;
         for (file, handler) in model.route_handlers(project) {
             let mut reasons = Vec::new();
             if let Some(first) = handler.loops.first() {

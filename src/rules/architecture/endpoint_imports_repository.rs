@@ -2,8 +2,8 @@
 //! importing a repository instead of going through a service.
 
 use crate::diagnostic::Severity;
+use crate::project::layers::model::{self, Seen};
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model::{self, Seen};
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -24,7 +24,7 @@ pub struct EndpointImportsRepository;
 impl ProjectRule for EndpointImportsRepository {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
         let model = model::get(project);
-        let layers = &project.settings.layers.layers;
+        let layers = &project.options.layers.layers;
         let mut seen = Seen::default();
         for model::RankedEdge {
             edge,

@@ -5,8 +5,8 @@
 
 use crate::diagnostic::Severity;
 use crate::project::arch::Param;
+use crate::project::layers::model;
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {

@@ -1,10 +1,9 @@
 //! LAY004: `HTTPException` raised below the endpoint layer.
 
 use crate::diagnostic::Severity;
-use crate::project::arch;
+use crate::project::layers::model;
 use crate::project::layers::{REPOSITORY, SERVICE};
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -78,7 +77,7 @@ fn is_http_class(project: &Project, file: usize, name: &str, depth: usize) -> bo
     };
     bases.iter().any(|base| {
         if base == "HTTPException" && bases.len() == 1
-            || arch::is_http_exception(base, &facts.imports)
+            || crate::python::fastapi::is_http_exception(base, &facts.imports)
         {
             return true;
         }

@@ -6,8 +6,8 @@
 use std::collections::VecDeque;
 
 use crate::diagnostic::Severity;
+use crate::project::layers::model;
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -62,13 +62,16 @@ impl ProjectRule for ImportCycle {
             let Some(&(_, import)) = succ[start].iter().find(|(to, _)| *to == cycle[1]) else {
                 continue;
             };
-            let path: Vec<&str> = cycle.iter().map(|&f| name(f)).collect();
-            let mut message = format!("import cycle: {}", path.join(" -> "));
+            let mut message = cycle_message(&cycle, |f| name(f));
             let others = component.len() + 1 - cycle.len();
             if others > 0 {
+                let mut on_cycle = vec![false; n];
+                for &f in &cycle {
+                    on_cycle[f] = true;
+                }
                 let mut rest: Vec<&str> = component
                     .iter()
-                    .filter(|f| !cycle.contains(f))
+                    .filter(|&&f| !on_cycle[f])
                     .map(|&f| name(f))
                     .collect();
                 rest.sort_unstable();
@@ -95,6 +98,28 @@ impl ProjectRule for ImportCycle {
             ));
         }
     }
+}
+
+/// Modules of a cycle named in its message; a longer cycle names its first
+/// ones and how many more there are, so a 50,000-module ring is one line.
+const MAX_CYCLE_SHOWN: usize = 10;
+
+/// `import cycle: a -> b -> c -> a`, or for a long cycle
+/// `import cycle of 300 modules: a0 -> ... -> a9 -> ... and 290 more -> a0`.
+/// `cycle` is `[start, ..., start]`.
+fn cycle_message<'a>(cycle: &[usize], name: impl Fn(usize) -> &'a str) -> String {
+    let modules = cycle.len().saturating_sub(1);
+    if modules <= MAX_CYCLE_SHOWN {
+        let path: Vec<&str> = cycle.iter().map(|&f| name(f)).collect();
+        return format!("import cycle: {}", path.join(" -> "));
+    }
+    let shown: Vec<&str> = cycle[..MAX_CYCLE_SHOWN].iter().map(|&f| name(f)).collect();
+    format!(
+        "import cycle of {modules} modules: {} -> ... and {} more -> {}",
+        shown.join(" -> "),
+        modules - MAX_CYCLE_SHOWN,
+        name(cycle[0])
+    )
 }
 
 /// Tarjan's algorithm with an explicit stack (import graphs can be deep).
@@ -215,6 +240,24 @@ mod tests {
         let in_c = vec![true, true, true, false, false];
         assert_eq!(shortest_cycle(&succ, &in_c, 0), Some(vec![0, 1, 2, 0]));
         assert_eq!(shortest_cycle(&succ, &in_c, 1), Some(vec![1, 2, 0, 1]));
+    }
+
+    #[test]
+    fn long_cycles_name_their_first_modules_and_count_the_rest() {
+        let names: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+        let name = |f: usize| names[f].as_str();
+        let short: Vec<usize> = vec![0, 1, 2, 0];
+        assert_eq!(
+            cycle_message(&short, name),
+            "import cycle: a0 -> a1 -> a2 -> a0"
+        );
+        let ten: Vec<usize> = (0..10).chain([0]).collect();
+        assert!(cycle_message(&ten, name).ends_with("a8 -> a9 -> a0"));
+        let long: Vec<usize> = (0..300).chain([0]).collect();
+        assert_eq!(
+            cycle_message(&long, name),
+            "import cycle of 300 modules: a0 -> a1 -> a2 -> a3 -> a4 -> a5 -> a6 -> a7 -> a8 -> a9 -> ... and 290 more -> a0"
+        );
     }
 
     #[test]

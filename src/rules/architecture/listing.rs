@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+use crate::project::layers::model::Model;
 use crate::project::layers::Reason;
 use crate::project::Project;
-use crate::rules::architecture::model::Model;
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -23,7 +23,7 @@ fn reason_text(reason: &Reason) -> String {
 
 /// The listing, as text or JSON. Files are in the run's order (sorted by path).
 pub fn render(project: &Project<'_>, model: &Model, json: bool) -> String {
-    let layers = &project.settings.layers.layers;
+    let layers = &project.options.layers.layers;
     let rows: Vec<Row<'_>> = project
         .files
         .iter()

@@ -5,5 +5,4 @@ pub mod endpoint_uses_db_session;
 pub mod http_exception_in_service;
 pub mod import_cycle;
 pub mod listing;
-pub mod model;
 pub mod upward_import;

@@ -1,8 +1,8 @@
 //! LAY003: a lower layer importing a higher one.
 
 use crate::diagnostic::Severity;
+use crate::project::layers::model::{self, Seen};
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model::{self, Seen};
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -23,7 +23,7 @@ pub struct UpwardImport;
 impl ProjectRule for UpwardImport {
     fn check(&self, project: &Project, out: &mut Vec<ProjectFinding>) {
         let model = model::get(project);
-        let layers = &project.settings.layers.layers;
+        let layers = &project.options.layers.layers;
         let mut seen = Seen::default();
         for model::RankedEdge {
             edge,

@@ -8,46 +8,19 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Last segments of callees worth resolving; everything else is skipped
 /// before any allocation.
 const INTERESTING: &[&str] = &[
-    "sleep",
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "request",
-    "stream",
-    "send",
-    "urlopen",
-    "Client",
-    "Session",
-    "session",
-    "run",
-    "call",
-    "check_call",
-    "check_output",
-    "Popen",
-    "getoutput",
-    "getstatusoutput",
-    "system",
-    "popen",
-    "connect",
-    "query",
+    "sleep", "stream", "send", "urlopen", "Client", "Session", "session", "connect", "query",
 ];
 
-const HTTP_VERBS: &[&str] = &[
-    "get", "post", "put", "patch", "delete", "head", "options", "request",
-];
+use crate::python::vocab::HTTP_CLIENT_METHODS as HTTP_VERBS;
 
 /// Constructors of synchronous HTTP clients whose methods block.
 const SYNC_CLIENTS: &[&str] = &[
@@ -219,6 +192,8 @@ impl BlockingCall {
         };
         let name = cx.text(last);
         if !(INTERESTING.contains(&name)
+            || HTTP_VERBS.contains(&name)
+            || crate::python::vocab::runs_a_command(name)
             || function.kind_str() == "identifier" && self.aliases.contains(name, cx.imports))
         {
             return;

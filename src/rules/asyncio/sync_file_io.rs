@@ -6,9 +6,9 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 const PATH_METHODS: &[&str] = &["read_text", "write_text", "read_bytes", "write_bytes"];

@@ -1,8 +1,8 @@
 //! ASY001: a route handler defined with `def` instead of `async def`.
 
 use crate::diagnostic::Severity;
+use crate::project::layers::model;
 use crate::project::{Project, ProjectFinding};
-use crate::rules::architecture::model;
 use crate::rules::{Family, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {

@@ -5,9 +5,10 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::python::sqlalchemy::DRIVER_FETCH_METHODS;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Methods that run a query whatever the receiver is called.
@@ -18,14 +19,6 @@ const QUERY_METHODS: &[&str] = &[
     "scalar_one",
     "scalar_one_or_none",
     "exec",
-    "fetch",
-    "fetchrow",
-    "fetchval",
-    "fetch_all",
-    "fetch_one",
-    "fetch_val",
-    "fetchall",
-    "fetchone",
     "stream",
     "stream_scalars",
     "run_sync",
@@ -80,7 +73,7 @@ impl Rule for QueryInLoop {
         let is_query = if db_receiver {
             !NON_QUERY_METHODS.contains(&method)
         } else {
-            QUERY_METHODS.contains(&method)
+            QUERY_METHODS.contains(&method) || DRIVER_FETCH_METHODS.contains(&method)
         };
         if !is_query {
             return;

@@ -1,7 +1,7 @@
 //! DEP004 dev-dependency-in-app: see `rules/DEP004.md`.
 
-use crate::deps::check;
 use crate::diagnostic::Severity;
+use crate::project::deps::check;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 use crate::rules::{Family, ProjectRule, RuleMeta};
 

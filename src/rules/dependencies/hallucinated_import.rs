@@ -1,7 +1,7 @@
 //! DEP001 hallucinated-import: see `rules/DEP001.md`.
 
-use crate::deps::check;
 use crate::diagnostic::Severity;
+use crate::project::deps::check;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 use crate::rules::{Family, ProjectRule, RuleMeta};
 

@@ -1,7 +1,7 @@
 //! DEP002 transitive-import: see `rules/DEP002.md`.
 
-use crate::deps::check;
 use crate::diagnostic::Severity;
+use crate::project::deps::check;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 use crate::rules::{Family, ProjectRule, RuleMeta};
 

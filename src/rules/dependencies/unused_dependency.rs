@@ -1,7 +1,7 @@
 //! DEP003 unused-dependency: see `rules/DEP003.md`.
 
-use crate::deps::check;
 use crate::diagnostic::Severity;
+use crate::project::deps::check;
 use crate::project::{OtherFiles, Project, ProjectFinding};
 use crate::rules::{Family, ProjectRule, RuleMeta};
 

@@ -9,10 +9,10 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 const INTERESTING: &[&str] = &[
@@ -25,16 +25,7 @@ const INTERESTING: &[&str] = &[
     "load_all",
     "unsafe_load",
     "unsafe_load_all",
-    "run",
-    "call",
-    "check_call",
-    "check_output",
-    "Popen",
-    "getoutput",
-    "getstatusoutput",
     "create_subprocess_shell",
-    "system",
-    "popen",
     "decode",
 ];
 
@@ -116,6 +107,7 @@ impl Rule for DangerousCall {
             found
         });
         if !(INTERESTING.contains(&last)
+            || crate::python::vocab::runs_a_command(last)
             || mentions_verify
             || function.kind_str() == "identifier" && self.aliases.contains(last, cx.imports))
         {

@@ -9,9 +9,9 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -38,7 +38,7 @@ impl Rule for HardcodedSecret {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if cx.file.is_test && !cx.settings.security.check_test_files {
+        if cx.file.is_test && !cx.options.security.check_test_files {
             return;
         }
         let (name_node, value) = match node.kind_str() {

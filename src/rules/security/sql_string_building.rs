@@ -11,9 +11,10 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::python::sqlalchemy::DRIVER_FETCH_METHODS;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 /// Methods that run the SQL string they are given.
@@ -25,17 +26,13 @@ const METHOD_SINKS: &[&str] = &[
     "exec_driver_sql",
     "exec",
     "raw",
-    "fetch",
-    "fetchrow",
-    "fetchval",
-    "fetch_all",
-    "fetch_one",
-    "fetch_val",
-    "fetchall",
-    "fetchone",
     "read_sql",
     "read_sql_query",
 ];
+
+fn is_method_sink(name: &str) -> bool {
+    METHOD_SINKS.contains(&name) || DRIVER_FETCH_METHODS.contains(&name)
+}
 
 /// Sinks that only ever take SQL, whatever the receiver is called.
 const SQL_ONLY_METHODS: &[&str] = &[
@@ -300,7 +297,7 @@ impl SqlStringBuilding {
             _ => return,
         };
         let is_text = name == "text";
-        if !is_text && (receiver.is_none() || !METHOD_SINKS.contains(&name)) {
+        if !is_text && (receiver.is_none() || !is_method_sink(name)) {
             return;
         }
         let Some(args) = pyast::call_arguments(node) else {

@@ -2,8 +2,8 @@
 
 use tree_sitter::Node;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]

@@ -14,11 +14,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::{decorators, flat, keyword_arg, last_name, positional_args, shown, unparen};
-use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]

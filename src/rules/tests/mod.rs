@@ -13,9 +13,9 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
-use crate::context::Cx;
+use crate::rules::context::Cx;
 
 pub mod mock_echo_assertion;
 pub mod skip_without_reason;
@@ -68,19 +68,25 @@ impl Collector {
             Scope::Function => false,
         } && !opts_out(class, cx)
             && (is_testcase
-                || (cx.settings.tests.is_test_class_name(name) && !has_constructor(class, cx)));
+                || (cx.options.project.tests.is_test_class_name(name)
+                    && !has_constructor(class, cx)));
         self.test_classes.insert(class.start_byte(), collected);
     }
 
     /// Is `func` (being visited, so `cx.ancestors` are its ancestors) a test?
     pub fn is_test(&self, func: Node<'_>, cx: &Cx<'_>) -> bool {
-        if !cx.file.is_test || !cx.settings.tests.is_test_module(&cx.file.rel) {
+        if !cx.file.is_test || !cx.options.project.tests.is_test_module(&cx.file.rel) {
             return false;
         }
         let Some(name) = func.child_by_field_id(*fid::NAME) else {
             return false;
         };
-        if !cx.settings.tests.is_test_function_name(cx.text(name)) {
+        if !cx
+            .options
+            .project
+            .tests
+            .is_test_function_name(cx.text(name))
+        {
             return false;
         }
         let in_test_scope = match enclosing_scope(cx.ancestors) {

@@ -4,11 +4,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
-use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]

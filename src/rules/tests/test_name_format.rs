@@ -4,11 +4,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::Collector;
-use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -110,7 +110,7 @@ impl Rule for TestNameFormat {
             return;
         };
         let name = cx.text(name_node);
-        let tests = &cx.settings.tests;
+        let tests = &cx.options.project.tests;
         if tests.name_pattern.is_match(name) {
             return;
         }

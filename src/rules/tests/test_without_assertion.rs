@@ -12,11 +12,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
 use super::{callee_name, decorator_name, decorators, Collector};
-use crate::context::Cx;
 use crate::diagnostic::Severity;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
@@ -77,7 +77,7 @@ impl Rule for TestWithoutAssertion {
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         let active = *self.active.get_or_insert_with(|| {
-            cx.file.is_test && cx.settings.tests.is_test_module(&cx.file.rel)
+            cx.file.is_test && cx.options.project.tests.is_test_module(&cx.file.rel)
         });
         if !active {
             return;
@@ -222,7 +222,7 @@ fn is_check_name(name: &str, cx: &Cx<'_>) -> bool {
         || name == "fail"
         || name == "skipTest"
         || contains_ignore_case(name, "assert")
-        || cx.settings.tests.is_assertion_helper(name)
+        || cx.options.project.tests.is_assertion_helper(name)
 }
 
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {

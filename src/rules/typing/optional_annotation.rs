@@ -6,11 +6,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
-use crate::context::Cx;
 use crate::diagnostic::Severity;
 use crate::project::Import;
+use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 const TYPING_MODULES: [&str; 2] = ["typing", "typing_extensions"];

@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
-use crate::project::arch::{self, Handler, Spot};
+use crate::project::arch::{Handler, Spot};
 use crate::project::layers::{self, Reason};
 use crate::project::{Import, ImportScope, Project, ProjectFinding};
-use crate::rules::fastapi;
+use crate::python::fastapi;
 
 /// Resolution chains (re-exports, aliases of aliases) longer than this are given up on.
 const MAX_DEPTH: usize = 8;
@@ -52,7 +52,7 @@ pub fn get<'p>(project: &'p Project<'_>) -> &'p Model {
 impl Model {
     pub fn build(project: &Project<'_>) -> Model {
         let n = project.files.len();
-        let settings = &project.settings.layers;
+        let settings = &project.options.layers;
         let mut model = Model {
             layers: Vec::with_capacity(n),
             routes: Vec::with_capacity(n),
@@ -134,7 +134,7 @@ impl Model {
 
     pub fn layer_name<'s>(&self, project: &'s Project<'_>, file: usize) -> Option<&'s str> {
         let (index, _) = self.layers.get(file)?.as_ref()?;
-        Some(project.settings.layers.layers[*index].name.as_str())
+        Some(project.options.layers.layers[*index].name.as_str())
     }
 
     /// The layer an edge reaches: where the name is defined when that is
@@ -209,8 +209,8 @@ pub fn counts(project: &Project<'_>, file: usize, import: &Import) -> bool {
     }
     match import.scope {
         ImportScope::Module => true,
-        ImportScope::Function => project.settings.layers.count_function_imports,
-        ImportScope::TypeChecking => project.settings.layers.count_type_checking_imports,
+        ImportScope::Function => project.options.layers.count_function_imports,
+        ImportScope::TypeChecking => project.options.layers.count_type_checking_imports,
     }
 }
 
@@ -312,7 +312,7 @@ pub fn resolve_name(
         None => (dotted, None),
     };
     // `from m import X` / `from m import module as X`
-    if let Some((import, original)) = arch::imported_from(head, imports) {
+    if let Some((import, original)) = crate::python::imports::imported_from(head, imports) {
         let resolved = project.modules.resolve_import(file, import);
         let target = resolved.iter().find(|r| match &r.name {
             Some(n) => n == original,
@@ -417,14 +417,17 @@ pub fn is_session_type(project: &Project<'_>, file: usize, dotted: &str, depth: 
         return imports.iter().any(|i| {
             !i.is_from
                 && i.level == 0
-                && arch::is_sql_module(&i.module)
+                && crate::python::sqlalchemy::is_sql_module(&i.module)
                 && (i.alias.as_deref() == Some(base)
                     || (i.alias.is_none() && i.module.split('.').next() == Some(head)))
-        }) || arch::imported_from(head, imports)
-            .is_some_and(|(i, _)| i.level == 0 && arch::is_sql_module(&i.module));
+        }) || crate::python::imports::imported_from(head, imports).is_some_and(|(i, _)| {
+            i.level == 0 && crate::python::sqlalchemy::is_sql_module(&i.module)
+        });
     }
-    match arch::imported_from(dotted, imports) {
-        Some((import, original)) if import.level == 0 && arch::is_sql_module(&import.module) => {
+    match crate::python::imports::imported_from(dotted, imports) {
+        Some((import, original))
+            if import.level == 0 && crate::python::sqlalchemy::is_sql_module(&import.module) =>
+        {
             SESSION_TYPES.contains(&original)
         }
         Some(_) => match resolve_name(project, file, dotted, depth + 1) {
@@ -501,7 +504,7 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
                     is_session_type(project, file, n, depth + 1)
                         || is_session_alias(project, file, n, depth + 1)
                 }),
-                None => arch::provider_name_says_session(dotted),
+                None => crate::python::sqlalchemy::provider_name_says_session(dotted),
             };
         }
     }
@@ -509,7 +512,7 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
         Some((target, name)) if target != file || name != dotted => {
             is_session_provider(project, target, &name, depth + 1)
         }
-        _ => arch::provider_name_says_session(dotted),
+        _ => crate::python::sqlalchemy::provider_name_says_session(dotted),
     }
 }
 

@@ -4,10 +4,78 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::rules::pyast::fid;
+use crate::python::ast::fid;
 
-use super::{Import, ImportScope, ImportedName};
 use crate::diagnostic::LineIndex;
+use crate::diagnostic::Position;
+use std::ops::Range;
+
+/// Where an import statement sits, which decides whether it counts for
+/// layering and cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportScope {
+    Module,
+    Function,
+    TypeChecking,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedName {
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+/// One imported module: `import a.b as c` or `from ..a import b, c`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// Dotted module path as written, without the leading dots.
+    pub module: String,
+    /// Number of leading dots of a relative import (0 = absolute).
+    pub level: u32,
+    /// `import a.b as c` binds `c`.
+    pub alias: Option<String>,
+    /// For `from m import ...`: the names imported (`*` for a star import). Empty for `import m`.
+    pub names: Vec<ImportedName>,
+    pub is_from: bool,
+    pub scope: ImportScope,
+    /// Inside `try:` whose handlers catch `ImportError`/`ModuleNotFoundError`.
+    pub guarded: bool,
+    pub span: Range<usize>,
+    pub start: Position,
+}
+
+impl Import {
+    /// The local name bound to `module.name` (for `from module import name [as alias]`).
+    pub fn binds(&self, module: &str, name: &str) -> Option<&str> {
+        if self.level != 0 || self.module != module {
+            return None;
+        }
+        self.names
+            .iter()
+            .find(|n| n.name == name)
+            .map(|n| n.alias.as_deref().unwrap_or(&n.name))
+    }
+
+    /// The local name through which `module` is reachable as an attribute base
+    /// (`import typing`, `import typing as t`).
+    pub fn module_alias(&self, module: &str) -> Option<&str> {
+        if self.is_from || self.level != 0 {
+            return None;
+        }
+        match &self.alias {
+            Some(alias) if self.module == module => Some(alias),
+            None if self.module == module => Some(&self.module),
+            _ => None,
+        }
+    }
+
+    pub fn is_star_from(&self, module: &str) -> bool {
+        self.is_from
+            && self.level == 0
+            && self.module == module
+            && self.names.iter().any(|n| n.name == "*")
+    }
+}
 
 pub const IMPORT_KINDS: &[&str] = &[
     "import_statement",
@@ -238,5 +306,19 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
                 })
         });
         guarded
+    })
+}
+/// The module a local name (or the head of a dotted name) was imported from
+/// with `from m import name`, and the original name.
+pub fn imported_from<'i>(dotted: &str, imports: &'i [Import]) -> Option<(&'i Import, &'i str)> {
+    let head = dotted.split('.').next().unwrap_or(dotted);
+    imports.iter().rev().find_map(|imp| {
+        if !imp.is_from {
+            return None;
+        }
+        imp.names
+            .iter()
+            .find(|n| n.alias.as_deref().unwrap_or(&n.name) == head)
+            .map(|n| (imp, n.name.as_str()))
     })
 }

@@ -6,32 +6,9 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::{self, Family, RuleMeta};
-
-pub const INVALID_SUPPRESSION: RuleMeta = RuleMeta {
-    code: "SUP003",
-    name: "invalid-suppression",
-    family: Family::Suppression,
-    severity: Severity::Warning,
-    fixable: false,
-    summary: "A `# fortress: ignore` comment without rule codes or without a reason; it suppresses nothing",
-    help: "write `# fortress: ignore[CODE, ...] -- reason`",
-    doc: include_str!("../rules/SUP003.md"),
-    security_severity: None,
-};
-
-pub const UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
-    code: "SUP004",
-    name: "unused-suppression",
-    family: Family::Suppression,
-    severity: Severity::Warning,
-    fixable: false,
-    summary: "A `# fortress: ignore` comment that suppresses nothing",
-    help: "remove the suppression, or the codes in it that no longer match",
-    doc: include_str!("../rules/SUP004.md"),
-    security_severity: None,
-};
+use crate::diagnostic::Diagnostic;
+use crate::rules;
+pub use crate::rules::suppression::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {

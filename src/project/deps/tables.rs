@@ -7,10 +7,10 @@ use std::sync::LazyLock;
 
 use super::names::normalize;
 
-static STDLIB_TXT: &str = include_str!("../../data/stdlib.txt");
-static MAP_TSV: &str = include_str!("../../data/module_dist_map.tsv");
-static TOP_TXT: &str = include_str!("../../data/pypi_top.txt");
-static NAMES_BIN: &[u8] = include_bytes!("../../data/pypi_names.bin");
+static STDLIB_TXT: &str = include_str!("../../../data/stdlib.txt");
+static MAP_TSV: &str = include_str!("../../../data/module_dist_map.tsv");
+static TOP_TXT: &str = include_str!("../../../data/pypi_top.txt");
+static NAMES_BIN: &[u8] = include_bytes!("../../../data/pypi_names.bin");
 
 fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()

@@ -1,30 +1,12 @@
 //! What a rule sees while the engine walks one file.
 
 use std::ops::Range;
-use std::path::PathBuf;
 
 use tree_sitter::Node;
 
-use crate::config::Settings;
 use crate::diagnostic::Finding;
+use crate::files::FileInfo;
 use crate::project::Import;
-
-/// A file to check, as discovered.
-#[derive(Debug, Clone)]
-pub struct FileInfo {
-    pub path: PathBuf,
-    /// Path shown to the user: relative to the current directory when below it, `/`-separated.
-    pub display: String,
-    /// Path relative to the project root, `/`-separated (used for globs and module names).
-    pub rel: String,
-    pub is_test: bool,
-}
-
-impl FileInfo {
-    pub fn file_name(&self) -> &str {
-        self.rel.rsplit('/').next().unwrap_or(&self.rel)
-    }
-}
 
 /// Per-visit view of the file for a rule.
 pub struct Cx<'a> {
@@ -34,8 +16,8 @@ pub struct Cx<'a> {
     pub ancestors: &'a [Node<'a>],
     /// Imports seen so far in document order; all of them in `finish`.
     pub imports: &'a [Import],
-    /// The run's settings (rule options such as `settings.tests`).
-    pub settings: &'a Settings,
+    /// The rule options of the run (`options.project.tests`, `options.security`).
+    pub options: &'a crate::rules::Options,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

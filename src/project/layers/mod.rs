@@ -11,6 +11,9 @@
 //!
 //! The deepest match wins: `app/api/schemas.py` is a schema, not an endpoint.
 
+pub mod model;
+pub mod options;
+
 use globset::{GlobBuilder, GlobMatcher};
 
 pub const ENDPOINT: &str = "endpoint";

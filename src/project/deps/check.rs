@@ -69,6 +69,12 @@ pub fn run(
             ),
         );
     }
+    for (path, why) in model.sources.refused.iter().filter(|_| built) {
+        other.problem(
+            path,
+            format!("not read: {why} (dependency checks may be incomplete)"),
+        );
+    }
     if model.scopes.is_empty() {
         return;
     }
@@ -85,7 +91,7 @@ pub fn run(
         if !checker.has_manifest(scope) || checker.opaque(scope) {
             continue;
         }
-        if info.is_test && !project.settings.dependencies.check_test_files {
+        if info.is_test && !project.options.dependencies.check_test_files {
             continue;
         }
         let app = is_app_code(info);
@@ -186,7 +192,7 @@ fn unused(
             }
         }
     }
-    let settings = &project.settings.dependencies;
+    let settings = &project.options.dependencies;
     let mut used_names: BTreeSet<String> = BTreeSet::new();
     for (scope, modules) in &by_scope {
         for m in modules {

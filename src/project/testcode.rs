@@ -7,7 +7,8 @@ use serde::Deserialize;
 use std::sync::LazyLock;
 use toml::Spanned;
 
-use crate::config::{ConfigError, ConfigFile, PathMatcher};
+use crate::options::OptionError;
+use crate::paths::PathMatcher;
 
 pub const DEFAULT_PATHS: &[&str] = &["tests", "test"];
 pub const DEFAULT_FILES: &[&str] = &["test_*.py", "*_test.py"];
@@ -99,9 +100,13 @@ impl Default for TestSettings {
 }
 
 static DEFAULT_TEST_SETTINGS: LazyLock<TestSettings> = LazyLock::new(|| {
-    TestSettings::resolve(None, None)
-        .unwrap_or_else(|e| panic!("built-in test settings are valid: {e}"))
+    TestSettings::resolve(None).unwrap_or_else(|e| panic!("built-in test settings are valid: {e}"))
 });
+
+/// Test code by the default conventions (a run uses its configured settings).
+pub fn is_test_path(rel: &str) -> bool {
+    defaults().is_test_file(rel)
+}
 
 /// The conventions used when nothing is configured.
 pub fn defaults() -> &'static TestSettings {
@@ -109,19 +114,10 @@ pub fn defaults() -> &'static TestSettings {
 }
 
 impl TestSettings {
-    pub fn resolve(
-        raw: Option<&RawTests>,
-        file: Option<&ConfigFile>,
-    ) -> Result<TestSettings, ConfigError> {
-        let error =
-            |span: Option<std::ops::Range<usize>>, key: &str, message: String| match (file, span) {
-                (Some(f), Some(span)) => f.error_at(span, format_args!("`tests.{key}`: {message}")),
-                (Some(f), None) => ConfigError(format!(
-                    "{}: error: `tests.{key}`: {message}",
-                    f.path.display()
-                )),
-                (None, _) => ConfigError(format!("error: `tests.{key}`: {message}")),
-            };
+    pub fn resolve(raw: Option<&RawTests>) -> Result<TestSettings, OptionError> {
+        let error = |span: Option<std::ops::Range<usize>>, key: &str, message: String| {
+            OptionError::new(format!("tests.{key}"), span, message)
+        };
         let list = |value: Option<&Vec<Spanned<String>>>,
                     defaults: &[&str]|
          -> Vec<(String, Option<std::ops::Range<usize>>)> {
@@ -269,6 +265,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn test_paths() {
+        assert!(is_test_path("tests/unit/helpers.py"));
+        assert!(is_test_path("app/test_orders.py"));
+        assert!(is_test_path("app/orders_test.py"));
+        assert!(is_test_path("conftest.py"));
+        assert!(!is_test_path("app/testing.py"));
+        assert!(!is_test_path("app/contest.py"));
+    }
+
+    #[test]
     fn default_conventions() {
         let t = defaults();
         assert!(t.is_test_file("tests/unit/helpers.py"));
@@ -302,83 +308,5 @@ mod tests {
         assert!(m.matches("check_x"));
         assert!(m.matches("orders_spec"));
         assert!(!m.matches("spec_orders"));
-    }
-
-    fn load(name: &str, text: &str) -> Result<TestSettings, ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        let file = ConfigFile::load(&path)?;
-        let settings = crate::config::Settings::resolve(
-            Some(&file),
-            &crate::config::Overrides::default(),
-            dir.path().to_path_buf(),
-        )?;
-        Ok(settings.tests)
-    }
-
-    fn error_of(name: &str, text: &str) -> String {
-        let e = load(name, text).expect_err("config error").0;
-        let at = e.find(name).expect("path in message");
-        e[at..].to_owned()
-    }
-
-    #[test]
-    fn configured_conventions() {
-        let t = load(
-            "pyproject.toml",
-            "[tool.fortress.tests]\npaths = [\"qa\"]\npython-files = [\"check_*.py\"]\n\
-             python-classes = [\"*Suite\"]\npython-functions = [\"should_\"]\n\
-             name-pattern = '^should_[a-z_]+$'\nassertion-helpers = [\"ensure\"]\n",
-        )
-        .unwrap();
-        assert!(t.is_test_file("qa/helpers.py"));
-        assert!(!t.is_test_file("tests/helpers.py"));
-        assert!(t.is_test_module("src/check_orders.py"));
-        assert!(!t.is_test_module("tests/test_orders.py"));
-        assert!(t.is_test_class_name("OrderSuite"));
-        assert!(!t.is_test_class_name("TestOrders"));
-        assert!(t.is_test_function_name("should_work"));
-        assert!(!t.is_test_function_name("test_work"));
-        assert!(t.name_pattern.is_match("should_work"));
-        assert!(!t.default_name_pattern);
-        assert!(t.is_assertion_helper("ensure_ok"));
-        assert!(!t.is_assertion_helper("assert_ok"));
-    }
-
-    #[test]
-    fn fortress_toml_uses_a_tests_table() {
-        let t = load("fortress.toml", "[tests]\npython-functions = [\"check\"]\n").unwrap();
-        assert!(t.is_test_function_name("check_it"));
-    }
-
-    #[test]
-    fn config_errors_point_at_the_value() {
-        assert_eq!(
-            error_of(
-                "pyproject.toml",
-                "[tool.fortress]\nselect = [\"TST\"]\n\n[tool.fortress.tests]\nname-pattern = \"test_(\"\n"
-            ),
-            "pyproject.toml:5:16: error: `tests.name-pattern`: `test_(` is not a valid regular expression: unclosed group"
-        );
-        assert_eq!(
-            error_of(
-                "pyproject.toml",
-                "[tool.fortress.tests]\nname_pattern = \"x\"\n"
-            ),
-            "pyproject.toml:2:1: error: unknown key `name_pattern` in [tool.fortress.tests]; expected one of `paths`, `python-files`, `python-classes`, `python-functions`, `name-pattern`, `assertion-helpers`"
-        );
-        assert_eq!(
-            error_of("fortress.toml", "[tests]\npython-files = [\"test_[.py\"]\n"),
-            "fortress.toml:2:17: error: `tests.python-files`: invalid glob `test_[.py`: unclosed character class; missing ']'"
-        );
-        assert_eq!(
-            error_of("fortress.toml", "[tests]\nassertion-helpers = [\"assert.that\"]\n"),
-            "fortress.toml:2:22: error: `tests.assertion-helpers`: `assert.that` is not a name prefix (letters, digits and `_` only)"
-        );
-        assert_eq!(
-            error_of("fortress.toml", "[tests]\npaths = \"tests\"\n"),
-            "fortress.toml:2:9: error: `tests.paths`: invalid type: string \"tests\", expected an array"
-        );
     }
 }

@@ -111,10 +111,10 @@ fn push_requirements(
         }
         if let Some(rest) = text.strip_prefix("file:") {
             for f in rest.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-                if super::requirements::read(sources, &dir.join(f), Some(group.clone()), out, 1)
-                    .is_none()
+                if let Err(why) =
+                    super::requirements::read(sources, &dir.join(f), Some(group.clone()), out, 1)
                 {
-                    sources.problem(file, line.offset, format!("cannot read `{f}`"));
+                    sources.problem(file, line.offset, format!("cannot read `{f}`: {why}"));
                 }
             }
             continue;

@@ -15,6 +15,7 @@ pub mod check;
 pub mod lockfiles;
 pub mod manifest;
 pub mod names;
+pub mod options;
 pub mod pipfile;
 pub mod pyproject;
 pub mod requirement;
@@ -93,8 +94,11 @@ fn has_manifest(dir: &Path) -> bool {
 
 impl Model {
     pub fn build(project: &Project<'_>) -> Model {
-        let root = &project.settings.root;
-        let mut model = Model::default();
+        let root = &project.options.root;
+        let mut model = Model {
+            sources: Sources::confined(project.boundary),
+            ..Model::default()
+        };
         let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
         let mut checked: HashMap<PathBuf, bool> = HashMap::new();
         for f in project.files {
@@ -176,7 +180,10 @@ fn read_scope(sources: &mut Sources, dir: &Path) -> Declarations {
     setup_cfg::read(sources, &dir.join("setup.cfg"), &mut decl);
     pipfile::read(sources, &dir.join("Pipfile"), &mut decl);
     for f in requirements_files(dir) {
-        requirements::read(sources, &f, None, &mut decl, 0);
+        match requirements::read(sources, &f, None, &mut decl, 0) {
+            Ok(_) | Err(crate::files::ReadError::Missing) => {}
+            Err(why) => sources.refuse(&f, &why),
+        }
     }
     if dir.join("setup.py").is_file()
         && !decl.has_manifest
@@ -234,7 +241,7 @@ struct Candidates {
 
 pub struct Checker<'m> {
     pub model: &'m Model,
-    pub settings: &'m crate::config::DependencySettings,
+    pub settings: &'m options::DependencySettings,
     first_party: &'m crate::project::modules::ModuleMap,
     cache: HashMap<String, Candidates>,
 }
@@ -243,7 +250,7 @@ impl<'m> Checker<'m> {
     pub fn new(model: &'m Model, project: &'m Project<'m>) -> Checker<'m> {
         Checker {
             model,
-            settings: &project.settings.dependencies,
+            settings: &project.options.dependencies,
             first_party: project.modules,
             cache: HashMap::new(),
         }
@@ -665,7 +672,7 @@ const TOOL_FILES: &[&str] = &[
 ];
 
 /// Application code: what runs in production (not tests, scripts, docs, build files).
-pub fn is_app_code(info: &crate::context::FileInfo) -> bool {
+pub fn is_app_code(info: &crate::files::FileInfo) -> bool {
     if info.is_test {
         return false;
     }
@@ -704,11 +711,11 @@ mod tests {
 
     #[test]
     fn app_code() {
-        let info = |rel: &str| crate::context::FileInfo {
+        let info = |rel: &str| crate::files::FileInfo {
             path: PathBuf::from(rel),
             display: rel.to_owned(),
             rel: rel.to_owned(),
-            is_test: crate::walk::is_test_path(rel),
+            is_test: crate::project::testcode::is_test_path(rel),
         };
         assert!(is_app_code(&info("src/app/main.py")));
         assert!(!is_app_code(&info("tests/test_main.py")));

@@ -11,8 +11,8 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::project::Import;
-use crate::rules::pyast::{self, fid};
+use crate::python::ast::{self as pyast, fid};
+use crate::python::imports::Import;
 
 /// Decorator attributes that register a route.
 pub const ROUTE_METHODS: &[&str] = &[
@@ -196,6 +196,24 @@ pub fn is_dependency_marker(callee: &str) -> bool {
 
 pub fn last_segment(dotted: &str) -> &str {
     dotted.rsplit('.').next().unwrap_or(dotted)
+}
+
+/// `HTTPException`, `fastapi.HTTPException`, `StarletteHTTPException` (an alias) ...
+pub fn is_http_exception(dotted: &str, imports: &[Import]) -> bool {
+    if let Some((base, attr)) = dotted.rsplit_once('.') {
+        return attr == "HTTPException"
+            && imports.iter().any(|i| {
+                HTTP_EXCEPTION_MODULES
+                    .iter()
+                    .any(|m| i.module_alias(m) == Some(base))
+            });
+    }
+    imports.iter().any(|i| {
+        HTTP_EXCEPTION_MODULES.iter().any(|m| {
+            i.binds(m, "HTTPException") == Some(dotted)
+                || (dotted == "HTTPException" && i.is_star_from(m))
+        })
+    })
 }
 
 #[cfg(test)]

@@ -147,10 +147,22 @@ pub fn read(
     group: Option<Group>,
     out: &mut Declarations,
     depth: usize,
-) -> Option<usize> {
-    let file = sources.load(path)?;
-    if depth > 16 || out.declared.iter().any(|d| d.file == file) {
-        return Some(file);
+) -> Result<usize, crate::files::ReadError> {
+    let file = sources.try_load(path)?;
+    read_loaded(sources, file, path, group, out, depth);
+    Ok(file)
+}
+
+fn read_loaded(
+    sources: &mut Sources,
+    file: usize,
+    path: &Path,
+    group: Option<Group>,
+    out: &mut Declarations,
+    depth: usize,
+) {
+    if depth > 16 || !out.requirements_read.insert(file) {
+        return;
     }
     let source = sources.files[file].source.clone();
     let group = group.unwrap_or_else(|| group_of(path));
@@ -192,17 +204,18 @@ pub fn read(
         if text.starts_with('-') {
             if let Some(target) = option_value(text, "-r", "--requirement") {
                 let included = dir.join(target);
-                if read(sources, &included, None, out, depth + 1).is_none() {
-                    sources.problem(
+                match sources.try_load(&included) {
+                    Ok(i) => read_loaded(sources, i, &included, None, out, depth + 1),
+                    Err(why) => sources.problem(
                         file,
                         line.offset + lead,
-                        format!("cannot read included requirements file `{target}`"),
-                    );
+                        format!("cannot read included requirements file `{target}`: {why}"),
+                    ),
                 }
             } else if let Some(target) = option_value(text, "-c", "--constraint") {
                 let included = dir.join(target);
-                match sources.load(&included) {
-                    Some(c) => {
+                match sources.try_load(&included) {
+                    Ok(c) => {
                         let text = sources.files[c].source.clone();
                         for (l, _) in logical_lines(&text) {
                             if let Ok(r) = requirement::parse(strip_options(&l.text)) {
@@ -211,10 +224,10 @@ pub fn read(
                         }
                         lock.sources.push(display_name(&included));
                     }
-                    None => sources.problem(
+                    Err(why) => sources.problem(
                         file,
                         line.offset + lead,
-                        format!("cannot read constraints file `{target}`"),
+                        format!("cannot read constraints file `{target}`: {why}"),
                     ),
                 }
             } else if let Some(target) = option_value(text, "-e", "--editable") {
@@ -272,7 +285,6 @@ pub fn read(
     }
     out.locked.merge(lock);
     out.has_manifest = true;
-    Some(file)
 }
 
 fn display_name(path: &Path) -> String {
@@ -316,7 +328,7 @@ mod tests {
         std::fs::write(dir.path().join("base.txt"), "fastapi>=0.100\n").unwrap();
         let mut sources = Sources::default();
         let mut out = Declarations::default();
-        read(&mut sources, &path, None, &mut out, 0);
+        read(&mut sources, &path, None, &mut out, 0).expect("read");
         (out, sources)
     }
 

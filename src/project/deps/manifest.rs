@@ -217,6 +217,9 @@ pub struct Declarations {
     pub opaque: bool,
     /// At least one manifest declaring dependencies was found.
     pub has_manifest: bool,
+    /// Requirements files already read into these declarations (by source
+    /// index): an include graph, cycles included, reads each file once.
+    pub requirements_read: BTreeSet<usize>,
 }
 
 /// A manifest or lockfile read during the run.
@@ -239,16 +242,57 @@ pub struct Problem {
 pub struct Sources {
     pub files: Vec<SourceFile>,
     pub problems: Vec<Problem>,
+    /// Files that exist but were not read (outside the project, not a
+    /// regular file, too large), each once, with why.
+    pub refused: Vec<(PathBuf, String)>,
+    /// Nothing outside it is read; `None` only in unit tests of the parsers.
+    pub boundary: Option<crate::files::Boundary>,
 }
 
 impl Sources {
-    /// Read a file once; `None` when it does not exist or cannot be read as text.
-    pub fn load(&mut self, path: &Path) -> Option<usize> {
-        if let Some(i) = self.files.iter().position(|f| f.path == path) {
-            return Some(i);
+    /// Sources confined to the project's boundary.
+    pub fn confined(boundary: &crate::files::Boundary) -> Sources {
+        Sources {
+            boundary: Some(boundary.clone()),
+            ..Sources::default()
         }
-        let bytes = std::fs::read(path).ok()?;
-        let mut source = String::from_utf8_lossy(&bytes).into_owned();
+    }
+
+    /// Read a file once; `None` when it does not exist or was refused (the
+    /// refusal is recorded in `refused`, once per path).
+    pub fn load(&mut self, path: &Path) -> Option<usize> {
+        match self.try_load(path) {
+            Ok(i) => Some(i),
+            Err(crate::files::ReadError::Missing) => None,
+            Err(e) => {
+                self.refuse(path, &e);
+                None
+            }
+        }
+    }
+
+    /// Record that an existing file was not read, once per path.
+    pub fn refuse(&mut self, path: &Path, why: &crate::files::ReadError) {
+        let path = crate::paths::absolutize(path, &std::env::current_dir().unwrap_or_default());
+        if !self.refused.iter().any(|(p, _)| *p == path) {
+            self.refused.push((path, why.to_string()));
+        }
+    }
+
+    /// Like [`Sources::load`], with the reason when nothing was read (not
+    /// recorded: the caller reports it where the file was named).
+    pub fn try_load(&mut self, path: &Path) -> Result<usize, crate::files::ReadError> {
+        let path = &crate::paths::absolutize(path, &std::env::current_dir().unwrap_or_default());
+        if let Some(i) = self.files.iter().position(|f| f.path == *path) {
+            return Ok(i);
+        }
+        let cap = crate::files::MANIFEST_CAP;
+        let read = match &self.boundary {
+            Some(b) => crate::files::read_confined(path, cap, b),
+            None => crate::files::read_bounded(path, cap),
+        };
+        let bytes = read?;
+        let mut source = crate::files::lossy_text(bytes);
         if source.starts_with('\u{feff}') {
             // Keep offsets stable for the reporters: replace, do not strip.
             source.replace_range(0..3, "   ");
@@ -257,7 +301,7 @@ impl Sources {
             path: path.to_path_buf(),
             source,
         });
-        Some(self.files.len() - 1)
+        Ok(self.files.len() - 1)
     }
 
     pub fn problem(&mut self, file: usize, offset: usize, message: impl Into<String>) {

@@ -9,7 +9,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::project::{Import, ImportScope};
+use crate::python::imports::{Import, ImportScope};
 
 /// Field ids of tree-sitter-python, looked up once: `child_by_field_name`
 /// compares the name against every field of the grammar on each call, which
@@ -504,7 +504,7 @@ pub fn is_constant_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::ImportedName;
+    use crate::python::imports::ImportedName;
 
     fn import(module: &str, alias: Option<&str>, names: &[(&str, Option<&str>)]) -> Import {
         Import {

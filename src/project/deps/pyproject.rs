@@ -226,10 +226,10 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
                 out.opaque = true;
             }
             for (f, span) in files {
-                if super::requirements::read(sources, &dir.join(f), Some(Group::Runtime), out, 1)
-                    .is_none()
+                if let Err(why) =
+                    super::requirements::read(sources, &dir.join(f), Some(Group::Runtime), out, 1)
                 {
-                    sources.problem(file, span.start, format!("cannot read `{f}`"));
+                    sources.problem(file, span.start, format!("cannot read `{f}`: {why}"));
                 }
             }
         }
@@ -242,16 +242,18 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
                     let group = Group::extra(extra.get_ref());
                     if let Some(spec) = table(Some(v)) {
                         for (f, span) in strings(get(spec, "file")) {
-                            if super::requirements::read(
+                            if let Err(why) = super::requirements::read(
                                 sources,
                                 &dir.join(f),
                                 Some(group.clone()),
                                 out,
                                 1,
-                            )
-                            .is_none()
-                            {
-                                sources.problem(file, span.start, format!("cannot read `{f}`"));
+                            ) {
+                                sources.problem(
+                                    file,
+                                    span.start,
+                                    format!("cannot read `{f}`: {why}"),
+                                );
                             }
                         }
                     }

@@ -1,0 +1,402 @@
+//! The run: files in parallel (one parse and one cursor walk each, rules
+//! dispatched by node kind), then project rules on the collected facts, then
+//! suppressions, then a deterministic order.
+
+mod check;
+pub mod discover;
+mod plan;
+pub mod suppress;
+pub mod syntax;
+mod walk;
+
+use check::unreadable;
+pub use check::{check_bytes, check_file, check_source};
+pub use plan::Plan;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{ConfigError, Settings};
+use crate::diagnostic::{Diagnostic, LineIndex, Position};
+use crate::engine::discover::{WalkError, Walker};
+use crate::files::FileInfo;
+use crate::project::modules::ModuleMap;
+use crate::project::{FileFacts, OtherFiles, Project, ProjectFinding};
+use crate::rules::{self, RuleKind};
+use suppress::FileSuppressions;
+
+/// One file's share of the run.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    pub source: String,
+    pub lines: LineIndex,
+    pub diagnostics: Vec<Diagnostic>,
+    pub suppressions: FileSuppressions,
+    pub facts: FileFacts,
+    /// Rules enabled for this file (per-file ignores applied), indexed like the registry.
+    pub enabled: Vec<bool>,
+    /// Set when the file could not be read, decoded or parsed cleanly.
+    pub problem: Option<String>,
+    /// `source` and `lines` were dropped by [`release_text`].
+    pub text_released: bool,
+}
+
+/// Most files end the walk with no finding and no suppression, and then
+/// nothing needs their text again: drop it now rather than hold every source
+/// of the run until the end (that roughly doubled the peak memory). A project
+/// rule that later reports in such a file gets the text back from
+/// [`reload_text`].
+pub(super) fn release_text(outcome: &mut FileOutcome) {
+    if outcome.diagnostics.is_empty() && outcome.suppressions.items.is_empty() {
+        outcome.source = String::new();
+        outcome.lines = LineIndex::default();
+        outcome.text_released = true;
+    }
+}
+
+/// The text of a file whose outcome released it, for the reporters' snippets.
+pub(super) fn reload_text(info: &FileInfo, cap: u64) -> String {
+    match crate::files::read_bounded(&info.path, cap) {
+        Ok(bytes) => crate::source::decode(&bytes).unwrap_or_else(|err| err.display),
+        Err(_) => String::new(),
+    }
+}
+
+/// Everything the gate and the reporters need.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    /// The Python files checked, then (from index `python_files` on) the
+    /// non-Python files project rules reported in (manifests).
+    pub files: Vec<FileInfo>,
+    pub python_files: usize,
+    pub sources: Vec<String>,
+    /// Sorted by (path, line, column, code).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that could not be read or parsed, with why: SARIF notifications.
+    pub file_problems: Vec<(usize, String)>,
+    pub walk_errors: Vec<WalkError>,
+    /// What each Python file contributed to the project pass, indexed like
+    /// `files[..python_files]`.
+    pub facts: Vec<FileFacts>,
+    /// Python files the configuration's exclusions left out.
+    pub excluded: usize,
+    /// Where every file read had to be (see [`crate::files`]).
+    pub boundary: crate::files::Boundary,
+}
+
+pub fn run(
+    settings: &Settings,
+    paths: &[PathBuf],
+    cwd: &Path,
+    threads: Option<usize>,
+) -> Result<RunResult, ConfigError> {
+    let absolute: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::paths::absolutize(p, cwd))
+        .collect();
+    let boundary = crate::files::Boundary::of_run(&absolute, &settings.project().root);
+    let walker = Walker {
+        settings,
+        cwd: cwd.to_path_buf(),
+        boundary: boundary.clone(),
+    };
+    let discovered = walker.discover(paths)?;
+    let mut files = discovered.files;
+    let broken_start = files.len();
+    let broken_reasons: Vec<String> = discovered
+        .broken
+        .iter()
+        .map(|(_, why)| why.clone())
+        .collect();
+    files.extend(discovered.broken.into_iter().map(|(info, _)| info));
+
+    let plan = Plan::new(settings);
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0), i))
+        .collect();
+    // Biggest files first so no thread is left alone with the giants at the end.
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+
+    let check = || -> Vec<(usize, FileOutcome)> {
+        order
+            .par_iter()
+            .with_max_len(1)
+            .map(|&(_, i)| {
+                let mut outcome = if i >= broken_start {
+                    unreadable(
+                        &files[i],
+                        &plan,
+                        &broken_reasons[i - broken_start],
+                        crate::rules::syntax::IO_ERROR.code,
+                    )
+                } else {
+                    check_file(&files[i], &plan)
+                };
+                release_text(&mut outcome);
+                (i, outcome)
+            })
+            .collect()
+    };
+    let results = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| ConfigError(format!("error: cannot start {n} threads: {e}")))?
+            .install(check),
+        None => check(),
+    };
+    let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
+    for (i, outcome) in results {
+        outcomes[i] = outcome;
+    }
+    Ok(finish(
+        &walker,
+        files,
+        outcomes,
+        discovered.errors,
+        discovered.excluded,
+    ))
+}
+
+/// The reduce step of a run, after every file was checked: project rules on
+/// the files' facts, suppressions applied (and SUP004 for the unused ones),
+/// diagnostics in their final order. `outcomes[i]` belongs to `files[i]`.
+pub fn finish(
+    walker: &Walker<'_>,
+    mut files: Vec<FileInfo>,
+    mut outcomes: Vec<FileOutcome>,
+    walk_errors: Vec<WalkError>,
+    excluded: usize,
+) -> RunResult {
+    let settings = walker.settings;
+    let boundary = walker.boundary.clone();
+    for (i, outcome) in outcomes.iter_mut().enumerate() {
+        for d in &mut outcome.diagnostics {
+            d.file = i;
+        }
+    }
+    let facts: Vec<FileFacts> = outcomes
+        .iter_mut()
+        .map(|o| std::mem::take(&mut o.facts))
+        .collect();
+    let python_files = files.len();
+    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary);
+    let mut result = RunResult {
+        walk_errors,
+        excluded,
+        boundary,
+        python_files,
+        ..RunResult::default()
+    };
+    for (path, source) in other.files {
+        let info = walker.file_info(path);
+        outcomes.push(FileOutcome {
+            lines: LineIndex::new(&source),
+            enabled: settings.enabled_for(&info.rel),
+            source,
+            ..FileOutcome::default()
+        });
+        files.push(info);
+    }
+    for (path, message) in other.problems {
+        let shown = walker.file_info(path).display;
+        result.walk_errors.push(crate::engine::discover::WalkError {
+            path: shown,
+            message,
+        });
+    }
+    for f in project_findings {
+        let Some(outcome) = outcomes.get_mut(f.file) else {
+            continue;
+        };
+        let Some(index) = rules::index_of(f.code) else {
+            continue;
+        };
+        if !outcome.enabled.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        outcome.diagnostics.push(make_diagnostic(
+            settings, index, f.file, f.span, f.start, f.end, f.message,
+        ));
+    }
+
+    for (file, outcome) in outcomes.iter_mut().enumerate() {
+        let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
+        if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
+            if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
+                for (s, flags) in outcome.suppressions.items.iter().zip(used) {
+                    let unused: Vec<&str> = s
+                        .codes
+                        .iter()
+                        .zip(flags)
+                        .filter(|(code, used)| {
+                            !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
+                        })
+                        .map(|(code, _)| *code)
+                        .collect();
+                    if unused.is_empty() {
+                        continue;
+                    }
+                    let start = outcome.lines.position(s.span.start, &outcome.source);
+                    let end = outcome.lines.position(s.span.end, &outcome.source);
+                    let message = format!(
+                        "suppression of {} matches no finding{}; remove it",
+                        unused.join(", "),
+                        if s.file_level {
+                            " in this file"
+                        } else {
+                            " on this line"
+                        }
+                    );
+                    outcome.diagnostics.push(make_diagnostic(
+                        settings,
+                        unused_index,
+                        file,
+                        s.span.clone(),
+                        start,
+                        end,
+                        message,
+                    ));
+                }
+            }
+        }
+    }
+
+    for (file, outcome) in outcomes.into_iter().enumerate() {
+        if let Some(problem) = outcome.problem {
+            result.file_problems.push((file, problem));
+        }
+        let source = if outcome.text_released && !outcome.diagnostics.is_empty() {
+            reload_text(&files[file], settings.max_file_size)
+        } else {
+            outcome.source
+        };
+        result.diagnostics.extend(outcome.diagnostics);
+        result.sources.push(source);
+    }
+    // Unreadable files were appended after the readable ones: order by path, not by index.
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
+    let mut rank = vec![0; files.len()];
+    for (position, &file) in by_path.iter().enumerate() {
+        rank[file] = position;
+    }
+    result.diagnostics.sort_by(|a, b| {
+        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
+            rank[b.file],
+            b.start,
+            b.code,
+            b.end,
+            &b.message,
+        ))
+    });
+    result.diagnostics.dedup();
+    result.file_problems.sort_by_key(|(file, _)| rank[*file]);
+    result.files = files;
+    result.facts = facts;
+    result
+}
+
+fn run_project_rules(
+    settings: &Settings,
+    files: &[FileInfo],
+    facts: &[FileFacts],
+    boundary: &crate::files::Boundary,
+) -> (Vec<ProjectFinding>, OtherFiles) {
+    let mut other = OtherFiles::new(files.len());
+    let enabled: Vec<&dyn rules::ProjectRule> = rules::registry()
+        .iter()
+        .zip(&settings.enabled)
+        .filter_map(|(entry, on)| match &entry.kind {
+            RuleKind::Project(rule) if *on => Some(rule.as_ref()),
+            _ => None,
+        })
+        .collect();
+    if enabled.is_empty() {
+        return (Vec::new(), other);
+    }
+    let modules = ModuleMap::build(files, &settings.project().root, &settings.project().src);
+    let project = Project {
+        files,
+        facts,
+        modules: &modules,
+        options: settings.project(),
+        boundary,
+        arch: Default::default(),
+        deps: Default::default(),
+    };
+    let mut findings = Vec::new();
+    for rule in enabled {
+        rule.check_with_other_files(&project, &mut findings, &mut other);
+    }
+    (findings, other)
+}
+
+pub(super) fn make_diagnostic(
+    settings: &Settings,
+    index: usize,
+    file: usize,
+    span: std::ops::Range<usize>,
+    start: Position,
+    end: Position,
+    message: String,
+) -> Diagnostic {
+    let meta = &rules::registry()[index].meta;
+    Diagnostic {
+        code: meta.code,
+        name: meta.name,
+        severity: settings.severity[index],
+        file,
+        span,
+        start,
+        end,
+        message: crate::diagnostic::cap_message(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_released_only_when_nothing_needs_it() {
+        let clean = |source: &str| FileOutcome {
+            source: source.to_owned(),
+            lines: LineIndex::new(source),
+            ..FileOutcome::default()
+        };
+        let mut outcome = clean("x = 1\n");
+        release_text(&mut outcome);
+        assert!(outcome.text_released && outcome.source.is_empty());
+
+        let mut outcome = clean("x = 1  # fortress: ignore[TYP001] -- why\n");
+        outcome.suppressions.items.push(suppress::Suppression {
+            file_level: false,
+            row: 0,
+            span: 7..40,
+            codes: vec!["TYP001"],
+        });
+        release_text(&mut outcome);
+        assert!(!outcome.text_released && !outcome.source.is_empty());
+    }
+
+    #[test]
+    fn released_text_reloads_decoded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.py");
+        std::fs::write(&path, b"# coding: latin-1\nx = '\xe9'\n").expect("write");
+        let info = FileInfo {
+            path,
+            display: "m.py".to_owned(),
+            rel: "m.py".to_owned(),
+            is_test: false,
+        };
+        assert_eq!(
+            reload_text(&info, crate::files::SOURCE_CAP),
+            "# coding: latin-1\nx = 'é'\n"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! What a run does, prepared once: the file rules to instantiate and the
+//! node kinds each one, the facts collectors and the syntax checks want.
+
+use super::*;
+use crate::engine::syntax::SyntaxKinds;
+use crate::project::arch;
+use crate::python::imports;
+use crate::rules::{self, FileChecker, RuleKind};
+
+/// Statement kinds whose first line carries the suppressions for all their lines.
+pub(super) const STATEMENT_KINDS: &[&str] = &[
+    "expression_statement",
+    "return_statement",
+    "assert_statement",
+    "raise_statement",
+    "delete_statement",
+    "import_statement",
+    "import_from_statement",
+    "future_import_statement",
+    "global_statement",
+    "nonlocal_statement",
+    "type_alias_statement",
+    "print_statement",
+    "exec_statement",
+    "if_statement",
+    "elif_clause",
+    "for_statement",
+    "while_statement",
+    "with_statement",
+    "try_statement",
+    "function_definition",
+    "class_definition",
+    "match_statement",
+    "case_clause",
+];
+
+pub(super) struct FileRuleSlot {
+    pub(super) registry_index: usize,
+    pub(super) code: &'static str,
+    pub(super) make: fn() -> Box<dyn FileChecker>,
+}
+
+/// What to run, prepared once per run.
+pub struct Plan<'s> {
+    pub settings: &'s Settings,
+    pub(super) file_rules: Vec<FileRuleSlot>,
+    /// node kind id -> indices into `file_rules`
+    pub(super) dispatch: Vec<Vec<usize>>,
+    pub(super) is_import: Vec<bool>,
+    /// Node kinds the architecture facts collector wants.
+    pub(super) is_arch: Vec<bool>,
+    pub(super) is_call: Vec<bool>,
+    pub(super) is_statement: Vec<bool>,
+    /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
+    pub(super) syntax: SyntaxKinds,
+    pub(super) comment_kind: u16,
+}
+
+impl<'s> Plan<'s> {
+    pub fn new(settings: &'s Settings) -> Plan<'s> {
+        let language = crate::parse::language();
+        let kind_count = language.node_kind_count();
+        // Named kinds only: `await`, `lambda`, `type`, `yield`... are also the
+        // names of anonymous keyword tokens, which no rule means.
+        let ids_of = |names: &[&str]| -> Vec<bool> {
+            (0..kind_count)
+                .map(|id| {
+                    language.node_kind_is_named(id as u16)
+                        && language
+                            .node_kind_for_id(id as u16)
+                            .is_some_and(|k| names.contains(&k))
+                })
+                .collect()
+        };
+        let mut file_rules = Vec::new();
+        let mut dispatch = vec![Vec::new(); kind_count];
+        for (registry_index, entry) in rules::registry().iter().enumerate() {
+            if let RuleKind::File { kinds, make } = &entry.kind {
+                let slot = file_rules.len();
+                file_rules.push(FileRuleSlot {
+                    registry_index,
+                    code: entry.meta.code,
+                    make: *make,
+                });
+                for (id, wanted) in ids_of(kinds).into_iter().enumerate() {
+                    if wanted {
+                        dispatch[id].push(slot);
+                    }
+                }
+            }
+        }
+        Plan {
+            settings,
+            file_rules,
+            dispatch,
+            is_import: ids_of(imports::IMPORT_KINDS),
+            // Architecture facts only feed the layer rules; skip them when none runs.
+            is_arch: if settings
+                .enabled
+                .iter()
+                .zip(rules::registry())
+                .any(|(on, r)| *on && arch::wanted_by(r.meta.code))
+            {
+                ids_of(arch::ARCH_KINDS)
+            } else {
+                vec![false; kind_count]
+            },
+            is_call: ids_of(&["call"]),
+            is_statement: ids_of(STATEMENT_KINDS),
+            syntax: SyntaxKinds::new(&language),
+            comment_kind: language.id_for_node_kind("comment", true),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Architecture facts, gathered during the engine's single walk: route
+//! handlers and what they do, routers, `Annotated` dependency aliases,
+//! dependency providers, and `raise` statements of HTTP exceptions. The
+//! layer rules judge them project-wide.
+
+use std::ops::Range;
+
+use crate::diagnostic::Position;
+
+mod collect;
+mod signature;
+
+pub use collect::Collector;
+pub use signature::{digest, dotted_name};
+use signature::{parameters, route_decorator};
+
+/// Does the rule with this code read architecture facts?
+pub fn wanted_by(code: &str) -> bool {
+    code.starts_with("LAY") || code == "ASY001"
+}
+
+/// Node kinds the collector wants to see.
+pub const ARCH_KINDS: &[&str] = &[
+    "function_definition",
+    "class_definition",
+    "assignment",
+    "type_alias_statement",
+    "raise_statement",
+    "call",
+    "for_statement",
+    "while_statement",
+    "expression_statement",
+    "return_statement",
+    "assert_statement",
+    "delete_statement",
+    "pass_statement",
+    "break_statement",
+    "continue_statement",
+    "global_statement",
+    "nonlocal_statement",
+    "import_statement",
+    "import_from_statement",
+    "if_statement",
+    "with_statement",
+    "try_statement",
+    "match_statement",
+];
+
+/// A place in the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spot {
+    pub span: Range<usize>,
+    pub start: Position,
+    pub end: Position,
+}
+
+/// The names a type annotation mentions, and the providers of any
+/// `Depends(provider)` in it (or in a parameter's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeDigest {
+    /// Dotted names outside `Depends(...)`, e.g. `Annotated`, `AsyncSession`, `deps.SessionDep`.
+    pub names: Vec<String>,
+    /// Dotted names passed to `Depends(...)`/`Security(...)`.
+    pub providers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Param {
+    pub name: String,
+    pub annotation: TypeDigest,
+    /// From the default value (`db = Depends(get_db)`).
+    pub default_providers: Vec<String>,
+    pub has_annotation: bool,
+    pub spot: Spot,
+}
+
+/// A function decorated `@<receiver>.<method>(...)` with a route method.
+#[derive(Debug, Clone, Default)]
+pub struct Handler {
+    pub name: String,
+    pub is_async: bool,
+    pub receiver: String,
+    pub method: &'static str,
+    /// Other route-like decorators of the same function, outermost first.
+    pub also: Vec<(String, &'static str)>,
+    /// The function's name.
+    pub spot: Spot,
+    pub params: Vec<Param>,
+    /// `for`/`while` statements directly in the handler (not in nested functions).
+    pub loops: Vec<Position>,
+    /// Query-building calls: `select(`, `.where(`, `.filter(`.
+    pub queries: Vec<(String, Position)>,
+    pub statements: u32,
+    /// `<param>.<session method>(...)` calls: (parameter or opened session, method, where).
+    pub param_calls: Vec<(String, String, Position)>,
+    /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
+    pub opened_sessions: Vec<(String, String, Spot)>,
+}
+
+/// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).
+#[derive(Debug, Clone, Default)]
+pub struct Alias {
+    pub name: String,
+    pub digest: TypeDigest,
+}
+
+/// A module-level function: a possible dependency provider.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionSig {
+    pub name: String,
+    /// Names in the return annotation; `None` without one.
+    pub returns: Option<Vec<String>>,
+}
+
+/// `raise X(...)` / `raise X`.
+#[derive(Debug, Clone, Default)]
+pub struct Raise {
+    pub exception: String,
+    pub spot: Spot,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ArchFacts {
+    /// Names bound (anywhere in the module) to `APIRouter(...)`/`FastAPI(...)`.
+    pub routers: Vec<String>,
+    pub handlers: Vec<Handler>,
+    pub aliases: Vec<Alias>,
+    pub functions: Vec<FunctionSig>,
+    /// Raises of FastAPI/Starlette `HTTPException` or of a local subclass of it.
+    pub http_raises: Vec<Raise>,
+    /// Raises of a name imported with `from m import Name`, or of a local
+    /// class deriving from an imported one; may be a first-party subclass of
+    /// `HTTPException` (resolved project-wide).
+    pub imported_raises: Vec<Raise>,
+    /// Classes defined here that derive from `HTTPException` (directly or via an imported class).
+    pub http_exception_classes: Vec<(String, Vec<String>)>,
+    /// Byte ranges of module-level `if __name__ == "__main__":` bodies.
+    pub main_blocks: Vec<Range<usize>>,
+}
