@@ -16,10 +16,9 @@
 //! - `FORTRESS_FUZZ_REPLAY=FILE` — run one file's bytes (with
 //!   `FORTRESS_FUZZ_PATH=rel/path.py`, default `app/api/fuzz.py`);
 //! - `FORTRESS_FUZZ_MAX_INDENT=N` — deepest indentation generated (default
-//!   400: from ~511 levels tree-sitter-python's scanner overflows its state
-//!   buffer and aborts the process, `ts_parser__external_scanner_serialize:
-//!   Assertion 'length <= 1024' failed`; raise it to 600 once the engine
-//!   refuses such files before parsing).
+//!   600; from 511 levels tree-sitter-python's scanner overflows its state
+//!   buffer and aborts the process, which the engine's indentation guard now
+//!   prevents by refusing such files before parsing).
 //!
 //! Input `I` depends only on the seed and `I`, never on the thread that runs
 //! it. Long run: `FORTRESS_FUZZ_ITERS=1000000 cargo test --release --test fuzz
@@ -35,7 +34,7 @@ use std::time::Instant;
 const DEFAULT_SEED: u64 = 0x5EED_F0E7_2E55_0001;
 const DEFAULT_ITERS: usize = 20_000;
 /// See `FORTRESS_FUZZ_MAX_INDENT` above.
-const DEFAULT_MAX_INDENT: usize = 400;
+const DEFAULT_MAX_INDENT: usize = 600;
 /// Inputs are cut to this size after each mutation.
 const MAX_LEN: usize = 256 * 1024;
 /// Stop after this many failures (each one is written to a file).
