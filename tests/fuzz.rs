@@ -11,13 +11,14 @@
 //! - `FORTRESS_FUZZ_THREADS=N` — worker threads (default: available cores);
 //! - `FORTRESS_FUZZ_ONLY=I` — run iteration I alone (reproduce a failure);
 //! - `FORTRESS_FUZZ_FIRST=I` — start at iteration I (resume a long run);
+//! - `FORTRESS_FUZZ_LOCATE=FILE` — find which iteration (from FIRST, for
+//!   ITERS) generates FILE's bytes, without running anything;
 //! - `FORTRESS_FUZZ_REPLAY=FILE` — run one file's bytes (with
 //!   `FORTRESS_FUZZ_PATH=rel/path.py`, default `app/api/fuzz.py`);
 //! - `FORTRESS_FUZZ_MAX_INDENT=N` — deepest indentation generated (default
-//!   400: from ~511 levels tree-sitter-python's scanner overflows its state
-//!   buffer and aborts the process, `ts_parser__external_scanner_serialize:
-//!   Assertion 'length <= 1024' failed`; raise it to 600 once the engine
-//!   refuses such files before parsing).
+//!   600; from 511 levels tree-sitter-python's scanner overflows its state
+//!   buffer and aborts the process, which the engine's indentation guard now
+//!   prevents by refusing such files before parsing).
 //!
 //! Input `I` depends only on the seed and `I`, never on the thread that runs
 //! it. Long run: `FORTRESS_FUZZ_ITERS=1000000 cargo test --release --test fuzz
@@ -33,7 +34,7 @@ use std::time::Instant;
 const DEFAULT_SEED: u64 = 0x5EED_F0E7_2E55_0001;
 const DEFAULT_ITERS: usize = 20_000;
 /// See `FORTRESS_FUZZ_MAX_INDENT` above.
-const DEFAULT_MAX_INDENT: usize = 400;
+const DEFAULT_MAX_INDENT: usize = 600;
 /// Inputs are cut to this size after each mutation.
 const MAX_LEN: usize = 256 * 1024;
 /// Stop after this many failures (each one is written to a file).
@@ -647,11 +648,11 @@ fn execute(path: &str, data: &[u8]) -> Result<fortress::fuzz::Outcome, String> {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(invalid)) => Err(format!("invalid report: {invalid}")),
         Err(payload) => {
-            let at = PANIC_AT.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            Err(format!(
-                "panic at {at}: {}",
-                panic_message(payload.as_ref())
-            ))
+            let at = PANIC_AT
+                .with(|p| p.borrow_mut().take())
+                .map(|at| format!(" at {at}"))
+                .unwrap_or_default();
+            Err(format!("panic{at}: {}", panic_message(payload.as_ref())))
         }
     }
 }
@@ -701,6 +702,23 @@ fn fuzz_pipeline() {
             env_number("FORTRESS_FUZZ_ITERS").map_or(DEFAULT_ITERS, |n| n as usize),
         ),
     };
+    if let Ok(file) = std::env::var("FORTRESS_FUZZ_LOCATE") {
+        // Which iteration made this input? Generates, never runs.
+        let wanted = std::fs::read(&file).unwrap_or_else(|e| panic!("read {file}: {e}"));
+        let found =
+            (first..first + iters).find(|&i| input(&seeds, seed, i, max_indent).1 == wanted);
+        match found {
+            Some(i) => say(&format!(
+                "fuzz: {file} is iteration {i} of seed {seed:#x} ({})",
+                input(&seeds, seed, i, max_indent).0
+            )),
+            None => panic!(
+                "fuzz: {file} is none of iterations {first}..{}",
+                first + iters
+            ),
+        }
+        return;
+    }
     let threads = env_number("FORTRESS_FUZZ_THREADS").map_or_else(
         || std::thread::available_parallelism().map_or(2, |n| n.get()),
         |n| n.max(1) as usize,
@@ -709,7 +727,8 @@ fn fuzz_pipeline() {
     std::fs::create_dir_all(&scratch).expect("scratch directory");
     say(&format!(
         "fuzz: seed {seed:#x}, {iters} inputs from {} seeds, {threads} threads; \
-         inputs in flight are in {} (if the process dies from a signal, the input is there)",
+         inputs in flight are in {} (if the process dies from a signal, the input is there, \
+         its iteration in the .txt beside it)",
         seeds.len(),
         scratch.display()
     ));
@@ -733,6 +752,8 @@ fn fuzz_pipeline() {
                 (&next, &stop, &failures, &stats, &seeds, &scratch);
             scope.spawn(move || {
                 let in_flight = scratch.join(format!("in-flight-{t}.py"));
+                // Seed, iteration and path of the input in flight.
+                let in_flight_name = scratch.join(format!("in-flight-{t}.txt"));
                 let mut done = 0usize;
                 let mut problems = 0usize;
                 let mut bytes = 0usize;
@@ -746,6 +767,7 @@ fn fuzz_pipeline() {
                     }
                     let (path, data) = input(seeds, seed, i, max_indent);
                     let _ = std::fs::write(&in_flight, &data);
+                    let _ = std::fs::write(&in_flight_name, format!("{seed:#x} {i} {path}\n"));
                     bytes += data.len();
                     let t0 = Instant::now();
                     let result = execute(path, &data);
@@ -793,6 +815,7 @@ fn fuzz_pipeline() {
                     }
                 }
                 let _ = std::fs::remove_file(&in_flight);
+                let _ = std::fs::remove_file(&in_flight_name);
                 let mut s = stats.lock().unwrap_or_else(|e| e.into_inner());
                 s.0 += done;
                 s.1 += problems;
