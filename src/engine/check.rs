@@ -132,25 +132,14 @@ pub fn check_source(
     };
     if let Some((span, message)) = crate::engine::syntax::indentation_guard(&source) {
         outcome.source = source;
-        outcome.problem = Some(message.clone());
-        push_engine_finding(
-            plan,
-            &mut outcome,
-            usize::MAX,
-            crate::rules::syntax::SYNTAX_ERROR.code,
-            span,
-            message,
-        );
+        syntax_problem(plan, &mut outcome, span, message);
         return outcome;
     }
     let Some(tree) = crate::parse::parse(&source) else {
         outcome.source = source;
-        outcome.problem = Some("the parser gave up on this file".to_owned());
-        push_engine_finding(
+        syntax_problem(
             plan,
             &mut outcome,
-            usize::MAX,
-            crate::rules::syntax::SYNTAX_ERROR.code,
             0..0,
             "the parser gave up on this file".to_owned(),
         );
@@ -161,15 +150,7 @@ pub fn check_source(
     outcome.facts = walk.facts;
     outcome.source = source;
     if let Some((span, message)) = walk.syntax_error {
-        outcome.problem = Some(message.clone());
-        push_engine_finding(
-            plan,
-            &mut outcome,
-            usize::MAX,
-            crate::rules::syntax::SYNTAX_ERROR.code,
-            span,
-            message,
-        );
+        syntax_problem(plan, &mut outcome, span, message);
     }
     for (span, message) in walk.invalid_suppressions {
         push_engine_finding(
@@ -198,4 +179,23 @@ pub fn check_source(
         ));
     }
     outcome
+}
+
+/// The file is not valid source (SYN001): the finding, and the problem the
+/// SARIF notifications list.
+fn syntax_problem(
+    plan: &Plan<'_>,
+    outcome: &mut FileOutcome,
+    span: std::ops::Range<usize>,
+    message: String,
+) {
+    outcome.problem = Some(message.clone());
+    push_engine_finding(
+        plan,
+        outcome,
+        usize::MAX,
+        crate::rules::syntax::SYNTAX_ERROR.code,
+        span,
+        message,
+    );
 }
