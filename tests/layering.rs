@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32, &str)] = &[
     ("paths", 3, "L0 path helpers, PathMatcher"),
     ("options", 4, "L0 OptionError"),
     ("files", 5, "L0 FileInfo, the bounded reader"),
+    ("version", 6, "L0 Python versions (the target)"),
     (
         "python",
         10,

@@ -307,6 +307,7 @@ impl Settings {
                     layers,
                     tests,
                     dependencies,
+                    target: crate::version::PythonVersion::DEFAULT,
                 },
                 security,
             },

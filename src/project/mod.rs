@@ -28,6 +28,8 @@ pub struct Options {
     pub tests: testcode::TestSettings,
     /// `[tool.fortress.dependencies]`.
     pub dependencies: deps::options::DependencySettings,
+    /// The Python version the project is checked against.
+    pub target: crate::version::PythonVersion,
 }
 
 /// Which per-file facts a project rule reads; the engine collects only
