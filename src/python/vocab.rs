@@ -20,6 +20,42 @@ pub const HTTP_CLIENT_METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "request",
 ];
 
+/// Modules whose `Session`/`ClientSession` objects speak HTTP (or a cloud
+/// API), not SQL.
+pub const HTTP_CLIENT_MODULES: &[&str] = &[
+    "aiohttp",
+    "aiobotocore",
+    "aioboto3",
+    "boto3",
+    "botocore",
+    "curl_cffi",
+    "httpx",
+    "niquests",
+    "requests",
+    "urllib3",
+];
+
+/// Is `dotted` (as written in a file with these imports) something from an
+/// HTTP client module: `aiohttp.ClientSession`, `requests.Session`, or a
+/// name imported from one?
+pub fn is_http_client_name(dotted: &str, imports: &[crate::python::imports::Import]) -> bool {
+    let head = dotted.split('.').next().unwrap_or(dotted);
+    let top = |module: &str| module.split('.').next().unwrap_or(module).to_owned();
+    let from_http = |module: &str| HTTP_CLIENT_MODULES.contains(&top(module).as_str());
+    if let Some((import, _)) = crate::python::imports::imported_from(head, imports) {
+        return import.level == 0 && from_http(&import.module);
+    }
+    imports.iter().any(|i| {
+        !i.is_from
+            && i.level == 0
+            && from_http(&i.module)
+            && match &i.alias {
+                Some(alias) => alias == head,
+                None => top(&i.module) == head,
+            }
+    })
+}
+
 /// Does a call to a function named `name` run a command (subprocess or `os` shell)?
 pub fn runs_a_command(name: &str) -> bool {
     SUBPROCESS_FUNCTIONS.contains(&name) || OS_SHELL_FUNCTIONS.contains(&name)

@@ -226,6 +226,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<typing::optional_annotation::OptionalAnnotation>(),
         project_rule::<architecture::endpoint_imports_repository::EndpointImportsRepository>(),
         project_rule::<architecture::endpoint_uses_db_session::EndpointUsesDbSession>(),
+        project_rule::<architecture::session_passthrough::SessionPassthrough>(),
         project_rule::<architecture::upward_import::UpwardImport>(),
         project_rule::<architecture::http_exception_in_service::HttpExceptionInService>(),
         project_rule::<architecture::business_logic_in_endpoint::BusinessLogicInEndpoint>(),

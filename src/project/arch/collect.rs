@@ -13,6 +13,7 @@ use crate::python::imports::{imported_from, Import};
 use crate::python::sqlalchemy::{
     is_sql_module_alias, is_sql_name, provider_name_says_session, SESSION_METHODS,
 };
+use crate::python::vocab::is_http_client_name;
 
 /// Builds [`ArchFacts`] from the nodes the walk hands it, in document order.
 #[derive(Default)]
@@ -106,6 +107,7 @@ impl Collector {
                 let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
                     return;
                 };
+                passed_names(handler, node, function, source, lines);
                 match function.kind_str() {
                     "identifier" if text(function, source) == "select" => handler.queries.push((
                         "select".to_owned(),
@@ -351,6 +353,26 @@ impl Collector {
             }
         }
         for handler in &mut self.facts.handlers {
+            // `async with aiohttp.ClientSession() as session:` speaks HTTP.
+            let http: Vec<String> = handler
+                .opened_sessions
+                .iter()
+                .filter(|(_, opener, _)| is_http_client_name(opener, imports))
+                .map(|(name, _, _)| name.clone())
+                .collect();
+            if !http.is_empty() {
+                handler
+                    .opened_sessions
+                    .retain(|(name, _, _)| !http.contains(name));
+                let params = &handler.params;
+                let is_param = |n: &str| params.iter().any(|p| p.name == n);
+                handler
+                    .param_calls
+                    .retain(|(name, _, _)| !http.contains(name) || is_param(name));
+                handler
+                    .param_passes
+                    .retain(|(name, _, _)| !http.contains(name) || is_param(name));
+            }
             handler.queries.retain(|(q, _)| match q.as_str() {
                 "select" => is_sql_name("select", imports),
                 ".where" | ".filter" | ".filter_by" => true,
@@ -360,6 +382,45 @@ impl Collector {
             });
         }
         self.facts
+    }
+}
+
+/// `f(db)`, `Repo(session=db)`: a handler's parameter (or a session it
+/// opened) handed to a call.
+fn passed_names(
+    handler: &mut Handler,
+    call: Node<'_>,
+    function: Node<'_>,
+    source: &str,
+    lines: &LineIndex,
+) {
+    let Some(args) = call.child_by_field_id(*fid::ARGUMENTS) else {
+        return;
+    };
+    let mut cursor = args.walk();
+    for arg in args.named_children(&mut cursor) {
+        let value = match arg.kind_str() {
+            "identifier" => arg,
+            "keyword_argument" => match arg.child_by_field_id(*fid::VALUE) {
+                Some(v) if v.kind_str() == "identifier" => v,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let name = text(value, source);
+        let known = handler.params.iter().any(|p| p.name == name)
+            || handler.opened_sessions.iter().any(|(n, _, _)| n == name);
+        if known && handler.param_passes.len() < 256 {
+            let callee = dotted_name(function, source).or_else(|| {
+                let written: String = text(function, source).split_whitespace().collect();
+                (written.len() <= 60).then_some(written)
+            });
+            handler.param_passes.push((
+                name.to_owned(),
+                callee,
+                lines.position(call.start_byte(), source),
+            ));
+        }
     }
 }
 

@@ -88,6 +88,9 @@ pub struct Handler {
     pub statements: u32,
     /// `<param>.<session method>(...)` calls: (parameter or opened session, method, where).
     pub param_calls: Vec<(String, String, Position)>,
+    /// A parameter or opened session passed as an argument: (name, callee as
+    /// written or `None` when it is not a dotted name, where).
+    pub param_passes: Vec<(String, Option<String>, Position)>,
     /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
     pub opened_sessions: Vec<(String, String, Spot)>,
 }

@@ -65,15 +65,47 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                     continue;
                 }
             }
-            "string" => {
-                // A forward reference: `"AsyncSession"`.
-                let raw = text(n, source).trim_matches(|c| c == '"' || c == '\'');
-                if !raw.is_empty()
-                    && raw
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            "subscript" | "generic_type" => {
+                // `Optional[X]`, `Annotated[X, Depends(p)]`, `Generator[X, None, None]`
+                // stand for `X`; `async_sessionmaker[AsyncSession]`, `list[Session]`,
+                // `Callable[[], Session]` hold or make one and are something else.
+                let (head, args) = subscript_parts(n);
+                let Some(name) = head.and_then(|h| dotted_name(h, source)) else {
+                    continue;
+                };
+                let wrapper = fastapi::last_segment(&name);
+                if let Some(first) = transparent_arity(wrapper) {
+                    let mut kept: Vec<Node<'_>> = Vec::new();
+                    for (i, arg) in args.into_iter().enumerate() {
+                        if i < first.max(1) {
+                            kept.push(arg);
+                        } else if let Some(marker) = dependency_call(arg, source) {
+                            // `Annotated[T, Depends(p)]`: the metadata names the provider.
+                            kept.push(marker);
+                        }
+                    }
+                    stack.extend(kept.into_iter().rev());
+                } else if !is_plain_type(&name)
+                    && !out.names.contains(&name)
+                    && out.names.len() < 32
                 {
-                    out.names.push(raw.to_owned());
+                    out.names.push(name);
+                }
+                continue;
+            }
+            "string" => {
+                // A forward reference: `"AsyncSession"`, `"AsyncSession | None"`.
+                let raw = text(n, source).trim_matches(|c| c == '"' || c == '\'');
+                for part in raw.split('|').map(str::trim) {
+                    if !part.is_empty()
+                        && part
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                        && !is_plain_type(part)
+                        && out.names.len() < 32
+                    {
+                        out.names.push(part.to_owned());
+                    }
                 }
                 continue;
             }
@@ -84,6 +116,73 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
         stack.extend(children.into_iter().rev());
     }
     out
+}
+
+/// The subscripted name and its arguments (each `type` wrapper unwrapped).
+fn subscript_parts(node: Node<'_>) -> (Option<Node<'_>>, Vec<Node<'_>>) {
+    let mut cursor = node.walk();
+    let mut children = node
+        .named_children(&mut cursor)
+        .filter(|c| c.kind_str() != "comment");
+    let head = children.next();
+    let mut args: Vec<Node<'_>> = Vec::new();
+    for child in children {
+        if child.kind_str() == "type_parameter" {
+            let mut inner = child.walk();
+            args.extend(child.named_children(&mut inner).map(unwrap_type));
+        } else {
+            args.push(unwrap_type(child));
+        }
+    }
+    (head, args)
+}
+
+fn unwrap_type(node: Node<'_>) -> Node<'_> {
+    match node.kind_str() {
+        "type" => node.named_child(0).unwrap_or(node),
+        _ => node,
+    }
+}
+
+/// A `Depends(...)`/`Security(...)` call, or `None`.
+fn dependency_call<'t>(node: Node<'t>, source: &str) -> Option<Node<'t>> {
+    (node.kind_str() == "call")
+        .then(|| node.child_by_field_id(*fid::FUNCTION))
+        .flatten()
+        .and_then(|f| dotted_name(f, source))
+        .filter(|callee| fastapi::is_dependency_marker(callee))
+        .map(|_| node)
+}
+
+/// Subscripted forms that stand for (one of) their first `n` arguments, and
+/// `n`: `Optional[X]`, `Union[X, Y]`, `Annotated[X, ...]` (then only its
+/// `Depends` metadata), and the generator and awaitable wrappers a provider's
+/// return annotation uses. `None` for containers and factories.
+fn transparent_arity(wrapper: &str) -> Option<usize> {
+    match wrapper {
+        "Optional"
+        | "Annotated"
+        | "Generator"
+        | "AsyncGenerator"
+        | "Iterator"
+        | "AsyncIterator"
+        | "Iterable"
+        | "AsyncIterable"
+        | "Awaitable"
+        | "ContextManager"
+        | "AsyncContextManager"
+        | "AbstractContextManager"
+        | "AbstractAsyncContextManager"
+        | "Final"
+        | "Required"
+        | "NotRequired"
+        | "ReadOnly"
+        | "TypeAliasType" => Some(1),
+        "Union" => Some(usize::MAX),
+        // `Coroutine[Any, Any, X]`
+        "Coroutine" => Some(3),
+        _ => None,
+    }
 }
 
 pub(super) fn is_plain_type(name: &str) -> bool {

@@ -516,6 +516,48 @@ pub fn is_session_provider(project: &Project<'_>, file: usize, dotted: &str, dep
     }
 }
 
+/// Why a route handler's parameter is a database session, in words; `None`
+/// if it is not one.
+pub fn session_parameter(
+    project: &Project<'_>,
+    file: usize,
+    param: &crate::project::arch::Param,
+) -> Option<String> {
+    for name in &param.annotation.names {
+        if is_session_alias(project, file, name, 0) {
+            return Some(format!("`{name}` stands for a database session"));
+        }
+        if is_session_type(project, file, name, 0) {
+            return Some(format!("annotated `{name}`"));
+        }
+    }
+    param
+        .annotation
+        .providers
+        .iter()
+        .chain(&param.default_providers)
+        .find(|p| is_session_provider(project, file, p, 0))
+        .map(|p| format!("from `Depends({p})`"))
+}
+
+/// Is the callee (as written in `file`) a repository class: named like one
+/// (`UserRepository`, `ItemRepo`, `OrderDAO`) or defined in a module of the
+/// `repository` layer?
+pub fn is_repository_class(project: &Project<'_>, file: usize, callee: &str) -> bool {
+    let last = crate::python::fastapi::last_segment(callee);
+    if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return false;
+    }
+    if ["Repository", "Repo", "DAO", "Dao"]
+        .iter()
+        .any(|suffix| last.ends_with(suffix))
+    {
+        return true;
+    }
+    resolve_name(project, file, callee, 0)
+        .is_some_and(|(target, _)| get(project).layer_name(project, target) == Some("repository"))
+}
+
 /// Names already reported, to report one finding per place.
 #[derive(Default)]
 pub struct Seen(HashSet<(usize, usize, usize)>);

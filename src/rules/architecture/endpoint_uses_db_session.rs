@@ -4,7 +4,6 @@
 //! session methods on a parameter.
 
 use crate::diagnostic::Severity;
-use crate::project::arch::Param;
 use crate::project::layers::model;
 use crate::project::FactSet;
 use crate::project::Project;
@@ -16,7 +15,7 @@ pub const META: RuleMeta = RuleMeta {
     family: Family::Architecture,
     severity: Severity::Blocker,
     fixable: false,
-    summary: "A route handler receives a database session or runs queries on one",
+    summary: "A route handler runs queries on a database session (or builds its own repository from one)",
     help: "inject a service (or repository) through `Depends` and let it own the session and the queries",
     doc: include_str!("../../../rules/LAY002.md"),
     security_severity: None,
@@ -55,7 +54,7 @@ impl ProjectRule for EndpointUsesDbSession {
                 ));
             }
             for param in &handler.params {
-                let Some(how) = session_source(project, file, param) else {
+                let Some(how) = model::session_parameter(project, file, param) else {
                     let telling = (!param.has_annotation)
                         .then(|| {
                             handler.param_calls.iter().find(|(p, m, _)| {
@@ -76,45 +75,40 @@ impl ProjectRule for EndpointUsesDbSession {
                     }
                     continue;
                 };
-                let calls: Vec<&str> = handler
+                // Only passing the session on is LAY007's (a warning): here the
+                // handler queries it, or builds its own repository from it.
+                let call = handler
                     .param_calls
                     .iter()
-                    .filter(|(p, _, _)| *p == param.name)
-                    .map(|(_, m, _)| m.as_str())
-                    .collect();
-                let uses = match calls.first() {
-                    Some(first) => format!(" and calls `{}.{first}(...)`", param.name),
-                    None => String::new(),
+                    .find(|(p, _, _)| *p == param.name);
+                let what = match call {
+                    Some((_, method, pos)) => {
+                        format!("calls `{}.{method}(...)` (line {})", param.name, pos.line)
+                    }
+                    None => {
+                        let Some((_, Some(repository), pos)) =
+                            handler.param_passes.iter().find(|(p, callee, _)| {
+                                *p == param.name
+                                    && callee.as_deref().is_some_and(|c| {
+                                        model::is_repository_class(project, file, c)
+                                    })
+                            })
+                        else {
+                            continue;
+                        };
+                        format!("builds `{repository}` from it (line {})", pos.line)
+                    }
                 };
                 out.push(model::finding(
                     META.code,
                     file,
                     &param.spot,
                     format!(
-                        "route handler `{}` receives the database session `{}` ({how}){uses}; inject a service and keep queries out of endpoints",
+                        "route handler `{}` receives the database session `{}` ({how}) and {what}; inject a service and keep queries out of endpoints",
                         handler.name, param.name
                     ),
                 ));
             }
         }
     }
-}
-
-/// Why the parameter is a session, in words; `None` if it is not one.
-fn session_source(project: &Project, file: usize, param: &Param) -> Option<String> {
-    for name in &param.annotation.names {
-        if model::is_session_alias(project, file, name, 0) {
-            return Some(format!("`{name}` stands for a database session"));
-        }
-        if model::is_session_type(project, file, name, 0) {
-            return Some(format!("annotated `{name}`"));
-        }
-    }
-    param
-        .annotation
-        .providers
-        .iter()
-        .chain(&param.default_providers)
-        .find(|p| model::is_session_provider(project, file, p, 0))
-        .map(|p| format!("from `Depends({p})`"))
 }

@@ -5,4 +5,5 @@ pub mod endpoint_uses_db_session;
 pub mod http_exception_in_service;
 pub mod import_cycle;
 pub mod listing;
+pub mod session_passthrough;
 pub mod upward_import;
