@@ -6,7 +6,6 @@
 use crate::diagnostic::Severity;
 use crate::project::layers::model;
 use crate::project::FactSet;
-use crate::project::Project;
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
