@@ -99,6 +99,8 @@ pub enum Reason {
     Pattern(String),
     /// Creates a router and registers route handlers on it.
     Routes,
+    /// Registers route handlers, although its name says another layer (the name).
+    RoutesOverName(String),
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +256,18 @@ impl LayerSettings {
     /// Like [`Self::classify`], also telling whether the match was on the
     /// module's own last segment (its file stem) rather than a package above it.
     pub fn classify_detailed(&self, names: &[String], rel: &str) -> Option<(usize, Reason, bool)> {
+        self.classify_at(names, rel)
+            .map(|(layer, reason, depth, len)| (layer, reason, depth == len))
+    }
+
+    /// Like [`Self::classify`], with the number of leading segments of the
+    /// module's dotted name the match covers and the number of segments:
+    /// equal when the file stem itself matched.
+    pub fn classify_at(
+        &self,
+        names: &[String],
+        rel: &str,
+    ) -> Option<(usize, Reason, usize, usize)> {
         let primary = names.first()?;
         let segments: Vec<&str> = primary.split('.').collect();
         let rel_no_ext = rel
@@ -300,9 +314,7 @@ impl LayerSettings {
                 }
             }
         }
-        best.map(|(depth, index, pattern)| {
-            (index, Reason::Pattern(pattern), depth == segments.len())
-        })
+        best.map(|(depth, index, pattern)| (index, Reason::Pattern(pattern), depth, segments.len()))
     }
 }
 

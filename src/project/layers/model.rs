@@ -38,6 +38,8 @@ pub struct RankedEdge<'m> {
 pub struct Model {
     /// Per file: index into `settings.layers.layers`, and why.
     pub layers: Vec<Option<(usize, Reason)>>,
+    /// Per file: why a module whose name matches a layer pattern is not in that layer.
+    pub unclassified_because: Vec<Option<String>>,
     /// Per file: indices into `facts[file].arch.handlers` of real route handlers.
     pub routes: Vec<Vec<usize>>,
     /// Counted imports (scope per configuration), in file order.
@@ -52,12 +54,13 @@ pub fn get<'p>(project: &'p Project<'_>) -> &'p Model {
 impl Model {
     pub fn build(project: &Project<'_>) -> Model {
         let n = project.files.len();
-        let settings = &project.options.layers;
         let mut model = Model {
             layers: Vec::with_capacity(n),
+            unclassified_because: vec![None; n],
             routes: Vec::with_capacity(n),
             edges: Vec::new(),
         };
+        let domain_packages = domain_packages(project);
         for file in 0..n {
             let routes: Vec<usize> = if project.files[file].is_test {
                 Vec::new()
@@ -77,27 +80,9 @@ impl Model {
             let layer = if project.files[file].is_test {
                 None
             } else {
-                let module = &project.modules.modules[file];
-                let facts = &project.facts[file];
-                settings
-                    .classify_detailed(&module.names, &project.files[file].rel)
-                    .filter(|(layer, _, by_stem)| {
-                        // A file merely named `api.py`/`views.py` (a settings
-                        // section, a client) is an endpoint only if it uses FastAPI;
-                        // modules inside an `api/` package always are.
-                        !by_stem
-                            || module.is_package
-                            || settings.layers[*layer].name != layers::ENDPOINT
-                            || uses_fastapi(facts)
-                    })
-                    .map(|(layer, reason, _)| (layer, reason))
-                    .or_else(|| {
-                        let creates_router = !project.facts[file].arch.routers.is_empty();
-                        (creates_router && !routes.is_empty())
-                            .then(|| settings.index_of(layers::ENDPOINT))
-                            .flatten()
-                            .map(|i| (i, Reason::Routes))
-                    })
+                let (layer, because) = classify(project, file, &routes, &domain_packages);
+                model.unclassified_because[file] = because;
+                layer
             };
             model.layers.push(layer);
             model.routes.push(routes);
@@ -174,6 +159,106 @@ impl Model {
                 .map(move |&h| (file, &project.facts[file].arch.handlers[h]))
         })
     }
+}
+
+/// The layer of a non-test module, by name and by content:
+/// - a module that registers routes is an endpoint whatever its name
+///   (`routes/users/crud.py` holding an `APIRouter` is no repository);
+/// - a single-name pattern of the endpoint layer (`api`, `views`, ...) counts
+///   only for a module that uses FastAPI or Starlette: `airflow/api/common/
+///   mark_tasks.py` or an SDK's `api/` package is not the HTTP layer. Dotted and
+///   path patterns are explicit configuration and always count;
+/// - a package named like a layer whose own files are named like layers
+///   (`feedback/service/{models,service,views}.py`) is a domain package: its
+///   name classifies none of its modules (`feedback/service/enums.py` is no service).
+fn classify(
+    project: &Project<'_>,
+    file: usize,
+    routes: &[usize],
+    domain_packages: &HashSet<String>,
+) -> (Option<(usize, Reason)>, Option<String>) {
+    let settings = &project.options.layers;
+    let module = &project.modules.modules[file];
+    let facts = &project.facts[file];
+    let registers_routes = !routes.is_empty();
+    let endpoint = settings.index_of(layers::ENDPOINT);
+    let primary = module.names.first().map(String::as_str).unwrap_or("");
+    let mut because = None;
+    let by_name = settings
+        .classify_at(&module.names, &project.files[file].rel)
+        .filter(|(layer, reason, depth, len)| {
+            let package: Vec<&str> = primary.split('.').take(*depth).collect();
+            let package = package.join(".");
+            if (depth < len || module.is_package) && domain_packages.contains(&package) {
+                because = Some(format!(
+                    "in `{package}`, a domain package whose own modules are named after layers"
+                ));
+                return false;
+            }
+            let single_name = matches!(reason, Reason::Pattern(p) if !p.contains(['/', '.']));
+            if single_name
+                && settings.layers[*layer].name == layers::ENDPOINT
+                && !registers_routes
+                && !uses_fastapi(facts)
+            {
+                if let Reason::Pattern(p) = reason {
+                    because = Some(format!("matches `{p}` but does not use FastAPI"));
+                }
+                return false;
+            }
+            true
+        });
+    let layer = match by_name {
+        Some((layer, Reason::Pattern(pattern), _, _))
+            if registers_routes
+                && !matches!(
+                    settings.layers[layer].name.as_str(),
+                    layers::ENDPOINT | layers::CONTROLLER
+                ) =>
+        {
+            endpoint.map(|i| (i, Reason::RoutesOverName(pattern)))
+        }
+        Some((layer, reason, _, _)) => Some((layer, reason)),
+        None => {
+            let creates_router = !facts.arch.routers.is_empty();
+            (creates_router && registers_routes)
+                .then_some(endpoint)
+                .flatten()
+                .map(|i| (i, Reason::Routes))
+        }
+    };
+    let because = if layer.is_none() { because } else { None };
+    (layer, because)
+}
+
+/// Packages (dotted names) named like a layer whose direct modules are named
+/// after at least two different ranked layers.
+fn domain_packages(project: &Project<'_>) -> HashSet<String> {
+    let settings = &project.options.layers;
+    let mut children: std::collections::HashMap<&str, HashSet<usize>> =
+        std::collections::HashMap::new();
+    for (file, module) in project.modules.modules.iter().enumerate() {
+        if project.files[file].is_test || module.is_package {
+            continue;
+        }
+        let Some((package, stem)) = module.names.first().and_then(|n| n.rsplit_once('.')) else {
+            continue;
+        };
+        let stem_layer = settings
+            .classify_at(&[stem.to_owned()], stem)
+            .filter(|(layer, _, _, _)| settings.layers[*layer].rank.is_some());
+        if let Some((layer, _, _, _)) = stem_layer {
+            children.entry(package).or_default().insert(layer);
+        }
+    }
+    children
+        .into_iter()
+        .filter(|(package, layers)| {
+            let own = package.rsplit('.').next().unwrap_or(package);
+            layers.len() >= 2 && settings.classify_at(&[own.to_owned()], own).is_some()
+        })
+        .map(|(package, _)| package.to_owned())
+        .collect()
 }
 
 fn uses_fastapi(facts: &crate::project::FileFacts) -> bool {

@@ -18,6 +18,9 @@ fn reason_text(reason: &Reason) -> String {
     match reason {
         Reason::Pattern(p) => format!("matches `{p}`"),
         Reason::Routes => "creates a router and registers routes on it".to_owned(),
+        Reason::RoutesOverName(p) => {
+            format!("registers routes (although its name matches `{p}`)")
+        }
     }
 }
 
@@ -34,7 +37,9 @@ pub fn render(project: &Project<'_>, model: &Model, json: bool) -> String {
                 path: &f.display,
                 modules: &project.modules.modules[i].names,
                 layer: layer.map(|(l, _)| layers[*l].name.as_str()),
-                reason: layer.map(|(_, r)| reason_text(r)),
+                reason: layer
+                    .map(|(_, r)| reason_text(r))
+                    .or_else(|| model.unclassified_because[i].clone()),
             }
         })
         .collect();
