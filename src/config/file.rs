@@ -37,6 +37,8 @@ pub struct RawConfig {
     pub dependencies: Option<RawDependencies>,
     /// `[tool.fortress.security]`: the SEC rules.
     pub security: Option<RawSecurity>,
+    /// The baseline file `check` compares with (relative to the configuration's directory).
+    pub baseline: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
