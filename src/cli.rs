@@ -287,10 +287,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         });
     let (result, mut change) = match (&args.since, &baseline_path) {
         (Some(rev), _) => {
-            let (result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
+            let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
             let base = baseline::since::base(&settings, &paths, &cwd, threads, &result, kept, rev)?;
             for note in &base.notes {
                 eprintln!("fortress: note: {note}");
+            }
+            if let Some((path, source)) = base.config.clone() {
+                baseline::weakened::report(&settings, &mut result, &path, source);
             }
             let mut change = baseline::compare(&head_prints(&result), &base.entries);
             change.touched = Some(base.touched);

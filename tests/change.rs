@@ -576,3 +576,59 @@ fn since_auto() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("GITHUB_BASE_REF"), "{}", run.stderr);
 }
+
+/// CFG001: a change that weakens fortress's own configuration is reported
+/// (new, so it counts), and one that does not is not.
+#[test]
+fn since_reports_a_weakened_gate() {
+    let repo = base_repo();
+    let root = repo.path();
+    write(root, "fortress.toml", "fail-on = \"conditional\"\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "config"]);
+    let quiet = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
+    assert!(
+        !quiet.codes().contains(&"CFG001".to_owned()),
+        "{}",
+        quiet.stdout
+    );
+
+    write(
+        root,
+        "fortress.toml",
+        "fail-on = \"conditional\"\nignore = [\"LAY001\"]\nextend-exclude = [\"app/models\"]\n\n[severity]\nTYP001 = \"info\"\n",
+    );
+    let run = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
+    let json = run.json();
+    let cfg: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "CFG001")
+        .collect();
+    assert_eq!(cfg.len(), 1, "{}", run.stdout);
+    assert_eq!(cfg[0]["path"], "fortress.toml");
+    assert_eq!(cfg[0]["baseline_state"], "new");
+    let message = cfg[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("disables LAY001")
+            && message.contains("adds exclusions `app/models`")
+            && message.contains("TYP001 warning -> info"),
+        "{message}"
+    );
+    // A warning under fail-on = conditional: the weakening fails the gate.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+
+    // Stricter is fine.
+    write(
+        root,
+        "fortress.toml",
+        "fail-on = \"conditional\"\n[severity]\nTYP001 = \"blocker\"\n",
+    );
+    let stricter = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
+    assert!(
+        !stricter.codes().contains(&"CFG001".to_owned()),
+        "{}",
+        stricter.stdout
+    );
+}

@@ -12,6 +12,7 @@ pub mod file;
 pub mod fingerprint;
 pub mod git;
 pub mod since;
+pub mod weakened;
 
 use std::collections::HashMap;
 

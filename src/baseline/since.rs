@@ -30,6 +30,9 @@ pub struct Base {
     pub notes: Vec<String>,
     /// The commit compared with.
     pub commit: String,
+    /// The configuration file to compare (the head's, else the one the
+    /// base had at the project root) and its text at the base, if any.
+    pub config: Option<(PathBuf, Option<String>)>,
 }
 
 /// Where the checked files' repository is.
@@ -240,12 +243,44 @@ pub fn base(
             );
         }
     }
+    let config = base_config(settings, &repo, &real_repo, &tree)?;
     Ok(Base {
         entries: super::entries(&prints),
         touched,
         notes,
         commit,
+        config,
     })
+}
+
+/// The configuration file CFG001 compares, with its base text.
+fn base_config(
+    settings: &Settings,
+    repo: &Path,
+    real_repo: &Path,
+    tree: &HashMap<String, String>,
+) -> Result<Option<(PathBuf, Option<String>)>, ConfigError> {
+    let root = &settings.project().root;
+    let candidates: Vec<PathBuf> = match &settings.config_path {
+        Some(p) => vec![crate::paths::absolutize(p, root)],
+        None => vec![root.join("fortress.toml"), root.join("pyproject.toml")],
+    };
+    let explicit = settings.config_path.is_some();
+    for path in candidates {
+        let Some(id) = repo_path(&path, repo, real_repo).and_then(|p| tree.get(&p)) else {
+            if explicit {
+                return Ok(Some((path, None)));
+            }
+            continue;
+        };
+        let text = match git::blobs(repo, std::slice::from_ref(id), crate::files::CONFIG_CAP)?.pop()
+        {
+            Some(Ok(bytes)) => String::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        return Ok(Some((path, text)));
+    }
+    Ok(None)
 }
 
 /// Whether a changed dependency file declares the same at the base: only a

@@ -41,6 +41,8 @@ pub enum Family {
     Database,
     Tests,
     Dependencies,
+    /// The gate's own configuration (CFG001, reported by `--since`).
+    Config,
 }
 
 impl Family {
@@ -55,6 +57,7 @@ impl Family {
             Family::Database => "database",
             Family::Tests => "tests",
             Family::Dependencies => "dependencies",
+            Family::Config => "configuration",
         }
     }
 
@@ -78,6 +81,7 @@ impl Family {
             Family::Database => "DB",
             Family::Tests => "TST",
             Family::Dependencies => "DEP",
+            Family::Config => "CFG",
         }
     }
 }
@@ -219,6 +223,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule::<syntax::SyntaxError>(),
         engine_rule::<syntax::UnreadableFile>(),
         engine_rule::<syntax::UncheckedFile>(),
+        engine_rule::<syntax::GateWeakened>(),
         file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
         file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
         engine_rule::<suppression::InvalidSuppression>(),
