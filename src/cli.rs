@@ -288,14 +288,19 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     let (result, mut change) = match (&args.since, &baseline_path) {
         (Some(rev), _) => {
             let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
-            let base = baseline::since::base(&settings, &paths, &cwd, threads, &result, kept, rev)?;
+            let mut prints = head_prints(&result);
+            let base = baseline::since::base(
+                &settings, &paths, &cwd, threads, &result, &prints, kept, rev,
+            )?;
             for note in &base.notes {
                 eprintln!("fortress: note: {note}");
             }
             if let Some((path, source)) = base.config.clone() {
-                baseline::weakened::report(&settings, &mut result, &path, source);
+                if baseline::weakened::report(&settings, &mut result, &path, source) {
+                    prints = head_prints(&result);
+                }
             }
-            let mut change = baseline::compare(&head_prints(&result), &base.entries);
+            let mut change = baseline::compare(&prints, &base.entries);
             change.touched = Some(base.touched);
             (result, Some(change))
         }

@@ -13,6 +13,8 @@
 //! Computed only when a baseline or `--since` is used: the files with
 //! findings are parsed again, off the hot path of a plain run.
 
+use std::collections::HashMap;
+
 use crate::engine::RunResult;
 
 /// Bumped whenever what goes into a fingerprint changes: a baseline of
@@ -33,25 +35,77 @@ pub struct Print {
     pub message: String,
 }
 
+/// Prints already computed, by (path, code, span, message): a run over the
+/// same text (the base's unchanged files) reuses them without a parse.
+pub type Known<'a> = HashMap<(&'a str, &'a str, usize, usize, &'a str), &'a Print>;
+
+/// The index of `prints` (computed for `result`) for [`prints_reusing`].
+pub fn known<'a>(result: &'a RunResult, prints: &'a [Print]) -> Known<'a> {
+    result
+        .diagnostics
+        .iter()
+        .zip(prints)
+        .map(|(d, p)| {
+            (
+                (
+                    p.path.as_str(),
+                    d.code,
+                    d.span.start,
+                    d.span.end,
+                    d.message.as_str(),
+                ),
+                p,
+            )
+        })
+        .collect()
+}
+
 /// The identity of every diagnostic of `result`, in its order; `path_of`
 /// gives the path a file is known by (its `rel`, or the head path of a file
 /// renamed since the base).
 pub fn prints(result: &RunResult, path_of: &dyn Fn(usize) -> String) -> Vec<Print> {
+    prints_reusing(result, path_of, &Known::new())
+}
+
+/// [`prints`], taking from `known` the prints of diagnostics met before:
+/// a file is parsed only when one of its diagnostics is not there.
+pub fn prints_reusing(
+    result: &RunResult,
+    path_of: &dyn Fn(usize) -> String,
+    known: &Known<'_>,
+) -> Vec<Print> {
     let mut out = Vec::with_capacity(result.diagnostics.len());
-    let mut tree: Option<(usize, Option<tree_sitter::Tree>)> = None;
+    // (file, its tree once parsed; None inside when it does not parse)
+    let mut tree: Option<(usize, Option<Option<tree_sitter::Tree>>)> = None;
     for d in &result.diagnostics {
+        let path = path_of(d.file);
+        if let Some(p) = known.get(&(
+            path.as_str(),
+            d.code,
+            d.span.start,
+            d.span.end,
+            d.message.as_str(),
+        )) {
+            out.push((*p).clone());
+            continue;
+        }
         let source = result.sources.get(d.file).map_or("", String::as_str);
         // Diagnostics are grouped by file: one parse per file with findings.
         if tree.as_ref().is_none_or(|(f, _)| *f != d.file) {
-            let parsed = if d.file < result.python_files && !source.is_empty() {
-                crate::parse::parse(source)
-            } else {
-                None
-            };
-            tree = Some((d.file, parsed));
+            tree = Some((d.file, None));
         }
-        let parsed = tree.as_ref().and_then(|(_, t)| t.as_ref());
-        let path = path_of(d.file);
+        let parsed = match &mut tree {
+            Some((_, slot)) => slot
+                .get_or_insert_with(|| {
+                    if d.file < result.python_files && !source.is_empty() {
+                        crate::parse::parse(source)
+                    } else {
+                        None
+                    }
+                })
+                .as_ref(),
+            None => None,
+        };
         let span = clamp(source, &d.span);
         let (symbol, text) = match parsed {
             Some(t) => (

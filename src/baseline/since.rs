@@ -107,6 +107,7 @@ pub fn base(
     cwd: &Path,
     threads: Option<usize>,
     head: &RunResult,
+    head_prints: &[super::Print],
     kept: Vec<FileOutcome>,
     rev: &str,
 ) -> Result<Base, ConfigError> {
@@ -232,7 +233,9 @@ pub fn base(
             .cloned()
             .unwrap_or_else(|| result.files[f].rel.clone())
     };
-    let mut prints = fingerprint::prints(&result, &path_of);
+    // Unchanged files' findings mostly are the head's: no parse for those.
+    let known = fingerprint::known(head, head_prints);
+    let mut prints = fingerprint::prints_reusing(&result, &path_of, &known);
     let mut notes = Vec::new();
     if dependency_change {
         let before = prints.len();

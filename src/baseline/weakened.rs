@@ -103,14 +103,15 @@ pub fn weakenings(
 /// Add a CFG001 finding to `result` (in the head configuration file, or
 /// the project root's when the change deleted it) when the change weakens
 /// the gate. `base_source` is the base's configuration text, if it had one.
+/// Whether it added one.
 pub fn report(
     settings: &Settings,
     result: &mut RunResult,
     config_path: &Path,
     base_source: Option<String>,
-) {
+) -> bool {
     let Some(index) = rules::index_of(CODE) else {
-        return;
+        return false;
     };
     let base = base_source.and_then(|s| ConfigFile::from_source(config_path, s).ok());
     let head = ConfigFile::load(config_path).ok();
@@ -119,7 +120,7 @@ pub fn report(
     if weakened.is_empty()
         || !(settings.enabled[index] || weakened.iter().any(|w| w.contains(CODE)))
     {
-        return;
+        return false;
     }
     let meta = &rules::registry()[index].meta;
     let display =
@@ -160,6 +161,7 @@ pub fn report(
             &b.message,
         ))
     });
+    true
 }
 
 #[cfg(test)]
