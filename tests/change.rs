@@ -632,3 +632,165 @@ fn since_reports_a_weakened_gate() {
         stricter.stdout
     );
 }
+
+/// Dependency findings: unchanged while the manifests are, all new (with a
+/// note) once a manifest changes, since the base's cannot be told.
+#[test]
+fn since_and_dependency_findings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(
+        root,
+        "pyproject.toml",
+        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"requests\"]\n",
+    );
+    write(root, "svc/__init__.py", "");
+    write(root, "svc/m.py", "import requests\nimport yaml\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "base"]);
+    let dep_states = |run: &common::Run| -> Vec<(String, String)> {
+        run.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .filter(|d| d["code"].as_str().unwrap_or("").starts_with("DEP"))
+            .map(|d| {
+                (
+                    d["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .split('`')
+                        .nth(1)
+                        .unwrap_or("")
+                        .to_owned(),
+                    d["baseline_state"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    write(root, "svc/other.py", "X = 1\n");
+    let run = fortress(
+        root,
+        &[
+            "check",
+            "--select=DEP",
+            "--since",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        dep_states(&run),
+        [("yaml".to_owned(), "unchanged".to_owned())],
+        "{}",
+        run.stdout
+    );
+
+    write(
+        root,
+        "pyproject.toml",
+        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = []\n",
+    );
+    let run = fortress(
+        root,
+        &[
+            "check",
+            "--select=DEP",
+            "--since",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        dep_states(&run),
+        [
+            ("requests".to_owned(), "new".to_owned()),
+            ("yaml".to_owned(), "new".to_owned())
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("every dependency finding (DEP) counts as new"),
+        "{}",
+        run.stderr
+    );
+
+    // A change to the [tool.fortress] table alone is no dependency change.
+    write(
+        root,
+        "pyproject.toml",
+        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"requests\"]\n\n[tool.fortress]\nfail-on = \"conditional\"\n",
+    );
+    let run = fortress(
+        root,
+        &[
+            "check",
+            "--select=DEP",
+            "--since",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        dep_states(&run),
+        [("yaml".to_owned(), "unchanged".to_owned())],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn strict_baseline_makes_stale_entries_count() {
+    let repo = base_repo();
+    let root = repo.path();
+    fortress(root, &["baseline", "write", SELECT]);
+    std::fs::remove_file(root.join("app/models/gone.py")).expect("rm");
+    let lax = fortress(
+        root,
+        &[
+            "check",
+            SELECT,
+            "--baseline",
+            "fortress-baseline.json",
+            "-q",
+        ],
+    );
+    assert_eq!(lax.code, 0);
+    assert!(
+        lax.stderr.contains("info: 1 baseline entry"),
+        "{}",
+        lax.stderr
+    );
+    assert!(
+        lax.stdout.contains("PASS") && !lax.stdout.contains("CONDITIONAL"),
+        "{}",
+        lax.stdout
+    );
+    let strict = fortress(
+        root,
+        &[
+            "check",
+            SELECT,
+            "--baseline",
+            "fortress-baseline.json",
+            "-q",
+            "--strict-baseline",
+        ],
+    );
+    assert!(
+        strict.stderr.contains("warning: 1 baseline entry"),
+        "{}",
+        strict.stderr
+    );
+    assert!(
+        strict.stdout.contains("CONDITIONAL PASS"),
+        "{}",
+        strict.stdout
+    );
+}

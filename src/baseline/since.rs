@@ -95,6 +95,9 @@ fn without_fortress_table(text: &str) -> Option<toml::Table> {
     let mut table: toml::Table = text.parse().ok()?;
     if let Some(tool) = table.get_mut("tool").and_then(|t| t.as_table_mut()) {
         tool.remove("fortress");
+        if tool.is_empty() {
+            table.remove("tool");
+        }
     }
     Some(table)
 }
@@ -350,6 +353,8 @@ mod tests {
         let a = "[project]\ndependencies = [\"x\"]\n[tool.fortress]\nselect = [\"ALL\"]\n";
         let b = "[project]\ndependencies = [\"x\"]\n\n[tool.fortress]\nignore = [\"TYP001\"]\n";
         let c = "[project]\ndependencies = [\"y\"]\n";
+        let d = "[project]\ndependencies = [\"x\"]\n";
+        assert_eq!(without_fortress_table(a), without_fortress_table(d));
         assert_eq!(without_fortress_table(a), without_fortress_table(b));
         assert_ne!(without_fortress_table(a), without_fortress_table(c));
     }
