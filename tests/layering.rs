@@ -66,6 +66,7 @@ const OVERSIZED: &[(&str, &str)] = &[
 const FAMILIES: &[&str] = &[
     "architecture",
     "asyncio",
+    "config",
     "database",
     "dependencies",
     "security",

@@ -21,6 +21,7 @@ pub struct Options {
 
 pub mod architecture;
 pub mod asyncio;
+pub mod config;
 pub mod database;
 pub mod dependencies;
 pub mod security;
@@ -66,6 +67,7 @@ impl Family {
         match self {
             Family::Async => "asyncio",
             Family::Suppression => "suppression",
+            Family::Config => "config",
             other => other.name(),
         }
     }
@@ -223,7 +225,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule::<syntax::SyntaxError>(),
         engine_rule::<syntax::UnreadableFile>(),
         engine_rule::<syntax::UncheckedFile>(),
-        engine_rule::<syntax::GateWeakened>(),
+        engine_rule::<config::GateWeakened>(),
         file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
         file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
         engine_rule::<suppression::InvalidSuppression>(),

@@ -39,24 +39,6 @@ pub const UNCHECKED_FILE: RuleMeta = RuleMeta {
     security_severity: None,
 };
 
-pub const GATE_WEAKENED: RuleMeta = RuleMeta {
-    code: "CFG001",
-    name: "gate-weakened",
-    family: Family::Config,
-    severity: Severity::Warning,
-    fixable: false,
-    summary: "With `--since`: the change weakens fortress's configuration (rules disabled, exclusions or per-file ignores added, severities lowered, `fail-on` relaxed)",
-    help: "keep the gate as strict as at the base, or have the weakening reviewed on its own",
-    doc: include_str!("../../rules/CFG001.md"),
-    security_severity: None,
-};
-
-/// CFG001, reported by `check --since` when the configuration got weaker.
-pub struct GateWeakened;
-impl EngineRule for GateWeakened {
-    const META: RuleMeta = GATE_WEAKENED;
-}
-
 /// SYN001, reported by the engine's decode, guard and parse.
 pub struct SyntaxError;
 impl EngineRule for SyntaxError {
