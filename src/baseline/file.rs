@@ -198,7 +198,7 @@ mod tests {
             symbol: "f".into(),
             fingerprint: "00000000000000ff".into(),
             count: n,
-            message: "use `X | None` \u{1b}".into(),
+            message: "use `X | None` \u{1b}\u{9b}\u{7f}".into(),
         }
     }
 
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(lines[0], "{");
         assert!(lines[6].starts_with("    {\"path\":\"a.py\""), "{text}");
         assert!(lines[7].starts_with("    {\"path\":\"b.py\""), "{text}");
-        assert!(!text.contains('\u{1b}'));
+        assert!(!text.contains(['\u{1b}', '\u{9b}', '\u{7f}']), "{text}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.json");
         write_atomic(&path, &bytes).unwrap();
