@@ -794,3 +794,31 @@ fn strict_baseline_makes_stale_entries_count() {
         strict.stdout
     );
 }
+
+/// Same change, same report: byte-identical for any number of threads.
+#[test]
+fn since_reports_are_deterministic() {
+    let repo = base_repo();
+    let root = repo.path();
+    apply_change(root);
+    let run = |threads: &str| {
+        fortress(
+            root,
+            &[
+                "check",
+                "--since",
+                "HEAD",
+                "--format",
+                "sarif",
+                "--report-fixed",
+                "--threads",
+                threads,
+            ],
+        )
+        .stdout
+    };
+    let one = run("1");
+    assert!(one.contains("baselineState"));
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("4"));
+}
