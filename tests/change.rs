@@ -822,3 +822,27 @@ fn since_reports_are_deterministic() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("4"));
 }
+
+/// A renamed importer keeps its import-edge finding (the key leaves out the
+/// importer's module name, and the path follows the rename).
+#[test]
+fn since_follows_a_renamed_importer() {
+    let repo = base_repo();
+    let root = repo.path();
+    git(root, &["mv", "app/api/users.py", "app/api/accounts.py"]);
+    let run = fortress(
+        root,
+        &["check", SELECT, "--since", "HEAD", "--format", "json"],
+    );
+    let json = run.json();
+    assert_eq!(json["summary"]["new"]["blocker"], 0, "{}", run.stdout);
+    assert_eq!(json["summary"]["new"]["warning"], 0, "{}", run.stdout);
+    assert_eq!(json["summary"]["updated"], 0, "{}", run.stdout);
+    assert!(states(&json).contains(&(
+        "app/api/accounts.py".to_owned(),
+        "LAY001".to_owned(),
+        "unchanged".to_owned(),
+        3
+    )));
+    assert_eq!(json["verdict"], "PASS");
+}
