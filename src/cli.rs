@@ -7,11 +7,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+mod change;
+
+use crate::baseline::{self, file::Baseline};
 use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
 use crate::engine;
-use crate::gate::Summary;
+use crate::gate::{Summary, Verdict};
 use crate::report::{self, text::TextOptions, Report};
 use crate::rules;
+use change::{baseline_command, enabled_codes, head_prints, judged};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +44,8 @@ enum Command {
     },
     /// Show each file's module name(s) and architectural layer.
     Layers(LayersArgs),
+    /// Write or prune a baseline: the findings `check --baseline` does not count.
+    Baseline(Box<BaselineArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +91,28 @@ struct CheckArgs {
     /// Print only the verdict line (text format).
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Judge only findings new since this git revision (`auto`: the pull request's base in GitHub Actions).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    since: Option<String>,
+    /// Judge only findings not in this baseline file (also: `baseline = "..."` in the configuration).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// With a base: also show the pre-existing (unchanged) findings (text, github).
+    #[arg(long)]
+    show_existing: bool,
+    /// With a base: list the base's findings that are gone as SARIF `absent` results.
+    #[arg(long)]
+    report_fixed: bool,
+    /// Baseline entries that match no finding make the verdict at least CONDITIONAL PASS.
+    #[arg(long)]
+    strict_baseline: bool,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// How a run is configured: shared by `check` and `baseline`.
+#[derive(Debug, Clone, clap::Args)]
+struct RunArgs {
     /// Use this configuration file instead of discovering one.
     #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
     config: Option<PathBuf>,
@@ -120,6 +148,57 @@ struct CheckArgs {
     threads: Option<usize>,
 }
 
+impl RunArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            select: self.select.clone(),
+            extend_select: self.extend_select.clone(),
+            ignore: self.ignore.clone(),
+            exclude: self.exclude.clone(),
+            extend_exclude: self.extend_exclude.clone(),
+            per_file_ignores: self.per_file_ignores.clone(),
+            fail_on: self.fail_on.clone(),
+            max_file_size: self.max_file_size.clone(),
+        }
+    }
+
+    /// The target and its settings.
+    fn resolve(&self, paths: &[PathBuf]) -> Result<(Target, Settings), ConfigError> {
+        let target = Target::resolve(paths, self.config.as_deref(), self.isolated)?;
+        let settings =
+            Settings::resolve(target.file.as_ref(), &self.overrides(), target.root.clone())?;
+        Ok((target, settings))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct BaselineArgs {
+    #[command(subcommand)]
+    action: BaselineAction,
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineAction {
+    /// Record the current findings in a baseline file [default: the configured `baseline`, else fortress-baseline.json].
+    Write {
+        /// The baseline file.
+        file: Option<PathBuf>,
+        /// Files or directories to check [default: .]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Remove the entries that no longer match a finding (never adds one).
+    Prune {
+        /// The baseline file [default: the configured `baseline`].
+        file: Option<PathBuf>,
+        /// Files or directories to check [default: .]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -133,6 +212,7 @@ pub fn run() -> ExitCode {
         Command::Rules { format } => list_rules(format),
         Command::Rule { code } => show_rule(&code),
         Command::Layers(args) => show_layers(args),
+        Command::Baseline(args) => baseline_command(args.action),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -193,30 +273,89 @@ impl Target {
 }
 
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let Target {
-        cwd,
-        paths,
-        file,
-        root,
-    } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
-    let overrides = Overrides {
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        ignore: args.ignore.clone(),
-        exclude: args.exclude.clone(),
-        extend_exclude: args.extend_exclude.clone(),
-        per_file_ignores: args.per_file_ignores.clone(),
-        fail_on: args.fail_on.clone(),
-        max_file_size: args.max_file_size.clone(),
+    let (Target { cwd, paths, .. }, settings) = args.run.resolve(&args.paths)?;
+    let threads = args.run.threads;
+    let baseline_path = args
+        .baseline
+        .as_ref()
+        .map(|p| crate::paths::absolutize(p, &cwd))
+        .or_else(|| {
+            args.since
+                .is_none()
+                .then(|| settings.baseline.clone())
+                .flatten()
+        });
+    let (result, mut change) = match (&args.since, &baseline_path) {
+        (Some(rev), _) => {
+            let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
+            let mut prints = head_prints(&result);
+            let base = baseline::since::base(
+                &settings, &paths, &cwd, threads, &result, &prints, kept, rev,
+            )?;
+            for note in &base.notes {
+                eprintln!("fortress: note: {note}");
+            }
+            if let Some((path, source)) = base.config.clone() {
+                if baseline::weakened::report(&settings, &mut result, &path, source) {
+                    prints = head_prints(&result);
+                }
+            }
+            let mut change = baseline::compare(&prints, &base.entries);
+            change.touched = Some(base.touched);
+            (result, Some(change))
+        }
+        (None, Some(path)) => {
+            // Read first: a bad baseline stops the run before it starts.
+            let base = Baseline::load(path)?;
+            if let Some(warning) = base.rules_differ(&enabled_codes(&settings)) {
+                eprintln!("fortress: warning: {warning}");
+            }
+            let result = engine::run(&settings, &paths, &cwd, threads)?;
+            let mut change = baseline::compare(&head_prints(&result), &base.entries);
+            change.fixed.retain(|e| judged(&result, &settings, &e.path));
+            let stale = change.fixed_count();
+            if stale > 0 {
+                eprintln!(
+                    "fortress: {}: {stale} baseline entr{} of {} match no finding any more; `fortress baseline prune` removes {}",
+                    if args.strict_baseline { "warning" } else { "info" },
+                    if stale == 1 { "y" } else { "ies" },
+                    path.display(),
+                    if stale == 1 { "it" } else { "them" },
+                );
+            }
+            (result, Some(change))
+        }
+        (None, None) => (engine::run(&settings, &paths, &cwd, threads)?, None),
     };
-    let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
-    let result = engine::run(&settings, &paths, &cwd, args.threads)?;
+    if let Some(change) = &mut change {
+        change.show_existing = args.show_existing;
+        change.report_fixed = args.report_fixed;
+    }
     if result.python_files == 0 {
         // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
         eprintln!("fortress: warning: no Python files found under the given paths");
     }
-    let summary = Summary::new(result.python_files, &result.diagnostics);
-    let verdict = summary.verdict();
+    let summary = match &change {
+        Some(change) => Summary::of(
+            result.python_files,
+            result
+                .diagnostics
+                .iter()
+                .zip(&change.states)
+                .filter(|(_, s)| s.gated())
+                .map(|(d, _)| d),
+        ),
+        None => Summary::new(result.python_files, &result.diagnostics),
+    };
+    let mut verdict = summary.verdict();
+    if args.strict_baseline
+        && baseline_path.is_some()
+        && args.since.is_none()
+        && verdict == Verdict::Pass
+        && change.as_ref().is_some_and(|c| c.fixed_count() > 0)
+    {
+        verdict = Verdict::ConditionalPass;
+    }
     let report = Report {
         result: &result,
         summary: &summary,
@@ -229,6 +368,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .collect(),
         base_dir: cwd.clone(),
         project_root: settings.project().root.clone(),
+        change: change.as_ref(),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.

@@ -97,6 +97,7 @@ impl<'s> Target<'s> {
                 .collect(),
             base_dir: settings.project().root.clone(),
             project_root: settings.project().root.clone(),
+            change: None,
         };
         let text = report::text::render(
             &report,

@@ -56,6 +56,11 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(files: usize, diagnostics: &[Diagnostic]) -> Summary {
+        Summary::of(files, diagnostics)
+    }
+
+    /// The counts of some diagnostics of a run (those the gate judges).
+    pub fn of<'d>(files: usize, diagnostics: impl IntoIterator<Item = &'d Diagnostic>) -> Summary {
         let mut s = Summary {
             files,
             ..Summary::default()

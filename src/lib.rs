@@ -1,5 +1,6 @@
 //! fortress: a quality-gate linter for Python backends.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

@@ -30,6 +30,11 @@ const LAYERS: &[(&str, u32, &str)] = &[
     ("rules", 30, "L3 rule traits, registry, families"),
     ("config", 40, "L4 configuration"),
     ("engine", 50, "L5 discovery, run, walk, suppressions"),
+    (
+        "baseline",
+        55,
+        "L5 the gate on a change: fingerprints, baseline file, --since",
+    ),
     ("gate", 60, "L6 verdict"),
     ("report", 61, "L6 reporters"),
     ("cli", 62, "L6 commands"),
@@ -61,6 +66,7 @@ const OVERSIZED: &[(&str, &str)] = &[
 const FAMILIES: &[&str] = &[
     "architecture",
     "asyncio",
+    "config",
     "database",
     "dependencies",
     "security",

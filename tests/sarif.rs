@@ -558,3 +558,58 @@ fn no_uri_is_absolute_for_files_outside_the_current_directory() {
         .expect("originalUriBaseIds");
     assert_eq!(bases.len(), 3);
 }
+
+/// `--since` with `--report-fixed`: `baselineState` on every result and
+/// `absent` results (no region) are valid against both schemas.
+#[test]
+fn baseline_states_and_absent_results_are_valid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    let optional = "from typing import Optional\n\n\ndef f(x: Optional[int]) -> None:\n    pass\n";
+    write(root, "kept.py", optional);
+    write(root, "gone.py", optional);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    std::fs::remove_file(root.join("gone.py")).expect("rm");
+    write(root, "new.py", optional);
+    let sarif = sarif_of(
+        root,
+        &["--select=TYP001", "--since", "HEAD", "--report-fixed"],
+    );
+    assert_valid(&sarif);
+    let states: BTreeSet<(String, String)> = run0(&sarif)["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                r["baselineState"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = [
+        ("gone.py", "absent"),
+        ("kept.py", "unchanged"),
+        ("new.py", "new"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(states, want);
+}

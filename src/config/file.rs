@@ -37,6 +37,8 @@ pub struct RawConfig {
     pub dependencies: Option<RawDependencies>,
     /// `[tool.fortress.security]`: the SEC rules.
     pub security: Option<RawSecurity>,
+    /// The baseline file `check` compares with (relative to the configuration's directory).
+    pub baseline: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +95,12 @@ impl ConfigFile {
                     ))
                 })
             })?;
+        ConfigFile::from_source(path, source)
+    }
+
+    /// A configuration file's text (read from disk, or a base revision's
+    /// blob), parsed as if it sat at `path`.
+    pub fn from_source(path: &Path, source: String) -> Result<ConfigFile, ConfigError> {
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         let parsed = if is_pyproject {
             toml::from_str::<PyProject>(&source)

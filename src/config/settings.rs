@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
@@ -66,6 +66,8 @@ pub struct Settings {
     pub max_file_size: u64,
     /// What the rules and the project model read: each family's table.
     pub options: rules::Options,
+    /// `baseline = "..."`: the baseline `check` compares with (absolute).
+    pub baseline: Option<PathBuf>,
 }
 
 impl Settings {
@@ -298,8 +300,16 @@ impl Settings {
             None => LayerSettings::default(),
         };
         let security = SecuritySettings::resolve(raw.security.as_ref());
+        let baseline = match (&raw.baseline, file) {
+            (Some(b), Some(f)) if b.get_ref().trim().is_empty() => {
+                return Err(Origin::File(f, b.span(), "baseline").error("the path is empty"))
+            }
+            (Some(b), _) => Some(crate::paths::absolutize(Path::new(b.get_ref()), &root)),
+            (None, _) => None,
+        };
 
         Ok(Settings {
+            baseline,
             options: rules::Options {
                 project: crate::project::Options {
                     root,

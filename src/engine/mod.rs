@@ -27,7 +27,7 @@ use crate::rules::{self, RuleKind};
 use suppress::FileSuppressions;
 
 /// One file's share of the run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileOutcome {
     pub source: String,
     pub lines: LineIndex,
@@ -102,6 +102,104 @@ pub fn run_with_facts(
     threads: Option<usize>,
     extra: crate::project::FactSet,
 ) -> Result<RunResult, ConfigError> {
+    run_full(settings, paths, cwd, threads, extra, false).map(|(result, _)| result)
+}
+
+/// [`run`], also returning every file's outcome as it was before the
+/// project pass (indexed like `result.files[..python_files]`): what a run
+/// at a base revision reuses for the files the change left alone.
+pub fn run_keeping(
+    settings: &Settings,
+    paths: &[PathBuf],
+    cwd: &Path,
+    threads: Option<usize>,
+) -> Result<(RunResult, Vec<FileOutcome>), ConfigError> {
+    run_full(
+        settings,
+        paths,
+        cwd,
+        threads,
+        crate::project::FactSet::NONE,
+        true,
+    )
+}
+
+/// Where a file of [`run_inputs`] comes from.
+pub enum Input {
+    /// Its bytes (a blob of a base revision), checked like a file read from disk.
+    Bytes(Vec<u8>),
+    /// An outcome computed before (by [`run_keeping`]) for the same text.
+    Done(Box<FileOutcome>),
+    /// Bytes too many to check (this many): SYN003, as for a file on disk.
+    TooLarge(u64),
+}
+
+/// A run over files given with their content instead of discovered and
+/// read: the base revision of `--since`. `inputs` are Python files, sorted
+/// by display path; project rules and suppressions run as in [`run`].
+pub fn run_inputs(
+    settings: &Settings,
+    cwd: &Path,
+    boundary: crate::files::Boundary,
+    threads: Option<usize>,
+    inputs: Vec<(FileInfo, Input)>,
+) -> Result<RunResult, ConfigError> {
+    let walker = Walker {
+        settings,
+        cwd: cwd.to_path_buf(),
+        boundary,
+    };
+    let plan = Plan::new(settings);
+    let (files, inputs): (Vec<FileInfo>, Vec<Input>) = inputs.into_iter().unzip();
+    let check = || -> Vec<FileOutcome> {
+        inputs
+            .into_par_iter()
+            .with_max_len(1)
+            .enumerate()
+            .map(|(i, input)| match input {
+                Input::Done(outcome) => *outcome,
+                Input::TooLarge(len) => {
+                    let why = crate::files::ReadError::TooLarge {
+                        len,
+                        cap: settings.max_file_size,
+                    };
+                    unreadable(
+                        &files[i],
+                        &plan,
+                        &format!("{why} (`max-file-size`)"),
+                        crate::rules::syntax::UNCHECKED_FILE.code,
+                    )
+                }
+                Input::Bytes(bytes) => check_bytes(&bytes, &files[i], &plan),
+            })
+            .collect()
+    };
+    let outcomes = in_pool(threads, check)?;
+    Ok(finish(&walker, files, outcomes, Vec::new(), 0))
+}
+
+fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, ConfigError> {
+    match threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+            .map_err(|e| ConfigError(format!("error: cannot start {n} threads: {e}")))?
+            .install(work)),
+        None => Ok(work()),
+    }
+}
+
+fn run_full(
+    settings: &Settings,
+    paths: &[PathBuf],
+    cwd: &Path,
+    threads: Option<usize>,
+    extra: crate::project::FactSet,
+    keeping: bool,
+) -> Result<(RunResult, Vec<FileOutcome>), ConfigError> {
     let absolute: Vec<PathBuf> = paths
         .iter()
         .map(|p| crate::paths::absolutize(p, cwd))
@@ -151,24 +249,25 @@ pub fn run_with_facts(
             })
             .collect()
     };
-    let results = match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-            .map_err(|e| ConfigError(format!("error: cannot start {n} threads: {e}")))?
-            .install(check),
-        None => check(),
-    };
+    let results = in_pool(threads, check)?;
     let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
     for (i, outcome) in results {
         outcomes[i] = outcome;
     }
-    Ok(finish(
-        &walker,
-        files,
-        outcomes,
-        discovered.errors,
-        discovered.excluded,
+    let kept = if keeping {
+        outcomes.clone()
+    } else {
+        Vec::new()
+    };
+    Ok((
+        finish(
+            &walker,
+            files,
+            outcomes,
+            discovered.errors,
+            discovered.excluded,
+        ),
+        kept,
     ))
 }
 

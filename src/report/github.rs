@@ -11,9 +11,23 @@ use std::fmt::Write;
 use super::{PortablePath, Report};
 use crate::diagnostic::Severity;
 
+/// GitHub shows at most this many annotations of each level per step…
+const PER_STEP: usize = 10;
+/// …and this many per job.
+const PER_JOB: usize = 50;
+
 pub fn render(report: &Report<'_>) -> Vec<u8> {
     let mut out = String::new();
-    for d in &report.result.diagnostics {
+    let diagnostics = &report.result.diagnostics;
+    let mut order: Vec<usize> = (0..diagnostics.len())
+        .filter(|&i| report.shown(i))
+        .collect();
+    if report.change.is_some() {
+        // Blockers first: the annotations GitHub drops past its limits are
+        // the least severe. (Stable: report order within a severity.)
+        order.sort_by_key(|&i| std::cmp::Reverse(diagnostics[i].severity));
+    }
+    for d in order.iter().map(|&i| &diagnostics[i]) {
         let command = match d.severity {
             Severity::Blocker => "error",
             Severity::Warning => "warning",
@@ -41,6 +55,11 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
             ),
         };
     }
+    if report.change.is_some() {
+        if let Some(note) = dropped_note(order.iter().map(|&i| diagnostics[i].severity)) {
+            let _ = writeln!(out, "::notice title=fortress::{}", data(&note));
+        }
+    }
     for e in &report.result.walk_errors {
         let _ = match report.portable_shown(&e.path) {
             PortablePath::Run(path) | PortablePath::Project(path) => writeln!(
@@ -57,6 +76,24 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
         };
     }
     out.into_bytes()
+}
+
+/// How many of these annotations GitHub will not show (at most
+/// [`PER_STEP`] per level in a step, [`PER_JOB`] in the job), as a line.
+fn dropped_note(severities: impl Iterator<Item = Severity>) -> Option<String> {
+    let mut per_level = [0usize; 3];
+    for s in severities {
+        per_level[s as usize] += 1;
+    }
+    let total: usize = per_level.iter().sum();
+    let shown_per_step: usize = per_level.iter().map(|n| (*n).min(PER_STEP)).sum();
+    let shown = shown_per_step.min(PER_JOB);
+    let dropped = total - shown;
+    (dropped > 0).then(|| {
+        format!(
+            "{dropped} of these {total} annotations will not be shown: GitHub shows at most {PER_STEP} of each level per step and {PER_JOB} per job (blockers come first); the SARIF upload and the text format list every finding"
+        )
+    })
 }
 
 /// Escaping of a workflow command's message. GitHub's documented escapes
@@ -96,7 +133,19 @@ fn escape(s: &str, property: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{data, property};
+    use super::{data, dropped_note, property};
+    use crate::diagnostic::Severity;
+
+    #[test]
+    fn annotation_limits() {
+        let many = |b: usize, w: usize| {
+            std::iter::repeat_n(Severity::Blocker, b)
+                .chain(std::iter::repeat_n(Severity::Warning, w))
+        };
+        assert_eq!(dropped_note(many(10, 10)), None);
+        let note = dropped_note(many(12, 3)).expect("dropped");
+        assert!(note.starts_with("2 of these 15 annotations"), "{note}");
+    }
 
     #[test]
     fn escapes() {

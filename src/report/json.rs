@@ -21,6 +21,24 @@ struct JsonSummary {
     info: usize,
     /// Python files the configuration's exclusions left out.
     excluded: usize,
+    /// With a base: the new findings per severity (the verdict counts these
+    /// and the updated ones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new: Option<Counts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchanged: Option<usize>,
+    /// Base findings no longer found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
+}
+
+#[derive(Serialize, Default)]
+struct Counts {
+    blocker: usize,
+    warning: usize,
+    info: usize,
 }
 
 #[derive(Serialize)]
@@ -34,6 +52,8 @@ struct JsonDiagnostic<'a> {
     end_line: u32,
     end_column: u32,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -56,20 +76,43 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
             message: &e.message,
         }))
         .collect();
+    // With a base, `summary` counts every finding listed, like without one;
+    // `new`, `updated`, `unchanged` and `fixed` say how they compare.
+    let totals = crate::gate::Summary::new(report.summary.files, &r.diagnostics);
+    let mut new = Counts::default();
+    let (mut updated, mut unchanged) = (0, 0);
+    for (i, d) in r.diagnostics.iter().enumerate() {
+        match report.state(i) {
+            Some(crate::baseline::State::New) => match d.severity {
+                crate::diagnostic::Severity::Blocker => new.blocker += 1,
+                crate::diagnostic::Severity::Warning => new.warning += 1,
+                crate::diagnostic::Severity::Info => new.info += 1,
+            },
+            Some(crate::baseline::State::Updated) => updated += 1,
+            Some(crate::baseline::State::Unchanged) => unchanged += 1,
+            None => {}
+        }
+    }
+    let with_base = report.change.is_some();
     let value = JsonReport {
         version: VERSION,
         verdict: report.verdict.json_name(),
         summary: JsonSummary {
             files: report.summary.files,
-            blocker: report.summary.blocker,
-            warning: report.summary.warning,
-            info: report.summary.info,
+            blocker: totals.blocker,
+            warning: totals.warning,
+            info: totals.info,
             excluded: r.excluded,
+            new: with_base.then_some(new),
+            updated: with_base.then_some(updated),
+            unchanged: with_base.then_some(unchanged),
+            fixed: report.change.map(|c| c.fixed_count()),
         },
         diagnostics: r
             .diagnostics
             .iter()
-            .map(|d| JsonDiagnostic {
+            .enumerate()
+            .map(|(i, d)| JsonDiagnostic {
                 code: d.code,
                 name: d.name,
                 severity: d.severity.as_str(),
@@ -79,6 +122,7 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
                 end_line: d.end.line,
                 end_column: d.end.column,
                 message: &d.message,
+                baseline_state: report.state(i).map(|s| s.as_str()),
             })
             .collect(),
         errors,

@@ -26,6 +26,9 @@ pub struct Report<'a> {
     /// Absolute project root (the configuration's directory): where files
     /// outside `base_dir` are placed in reports that leave the machine.
     pub project_root: PathBuf,
+    /// How the findings compare with a baseline or `--since` base, when one
+    /// was given: `summary` then counts the new and updated findings only.
+    pub change: Option<&'a crate::baseline::Change>,
 }
 
 /// Where a file is, as said by the reports that leave the machine (SARIF,
@@ -51,6 +54,22 @@ impl PortablePath {
 }
 
 impl Report<'_> {
+    /// Whether the text and github reports show diagnostic `i` (with a
+    /// base, only new and updated findings unless `--show-existing`).
+    pub fn shown(&self, i: usize) -> bool {
+        self.change.is_none_or(|c| c.shown(i))
+    }
+
+    /// The baseline state of diagnostic `i`, when there is a base.
+    pub fn state(&self, i: usize) -> Option<crate::baseline::State> {
+        self.change.and_then(|c| c.states.get(i).copied())
+    }
+
+    /// Where a base finding's file is (its path relative to the project root).
+    pub fn portable_rel(&self, rel: &str) -> PortablePath {
+        self.portable(&self.project_root.join(rel))
+    }
+
     pub fn path(&self, file: usize) -> &str {
         &self.result.files[file].display
     }

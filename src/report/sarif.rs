@@ -99,9 +99,37 @@ fn render_with_limit(report: &Report<'_>, max_results: usize) -> Vec<u8> {
             if let Some(i) = rule_index.get(d.code) {
                 value["ruleIndex"] = json!(i);
             }
+            if let Some(state) = report.state(i) {
+                value["baselineState"] = json!(state.as_str());
+            }
             value
         })
         .collect();
+    let mut results = results;
+    if let Some(change) = report.change.filter(|c| c.report_fixed) {
+        // Findings of the base that are gone, as `absent` results (no
+        // region: the base's lines are not the head's), within the limit.
+        let room = max_results.saturating_sub(results.len());
+        let absent = change
+            .fixed
+            .iter()
+            .flat_map(|e| std::iter::repeat_n(e, e.count))
+            .take(room);
+        for e in absent {
+            let location = artifact_at(report.portable_rel(&e.path), &mut bases);
+            let mut value = json!({
+                "ruleId": e.code,
+                "level": level(rules::meta(&e.code).map_or(Severity::Warning, |m| m.severity)),
+                "message": { "text": e.message },
+                "locations": [{ "physicalLocation": { "artifactLocation": location } }],
+                "baselineState": "absent",
+            });
+            if let Some(i) = rule_index.get(e.code.as_str()) {
+                value["ruleIndex"] = json!(i);
+            }
+            results.push(value);
+        }
+    }
 
     let mut notifications: Vec<Value> = Vec::new();
     for (file, message) in &result.file_problems {
@@ -265,7 +293,11 @@ fn rule_descriptor(m: &RuleMeta) -> Value {
 /// so the first two are right when the run's directory, or the project root,
 /// is the repository's root.
 fn artifact(report: &Report<'_>, file: usize, bases: &mut BaseIds) -> Value {
-    let (uri, base) = match report.portable_path(file) {
+    artifact_at(report.portable_path(file), bases)
+}
+
+fn artifact_at(path: PortablePath, bases: &mut BaseIds) -> Value {
+    let (uri, base) = match path {
         PortablePath::Run(rel) => (rel, SRCROOT),
         PortablePath::Project(rel) => {
             bases.project = true;
@@ -379,6 +411,7 @@ mod tests {
             rules: vec![&crate::rules::registry()[0].meta],
             base_dir: PathBuf::from("/run"),
             project_root: PathBuf::from("/proj"),
+            change: None,
         };
         serde_json::from_slice(&render_with_limit(&report, max)).expect("SARIF is JSON")
     }

@@ -46,7 +46,10 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
     let mut files: SimpleFiles<String, Cow<'_, str>> = SimpleFiles::new();
     let mut ids: Vec<Option<usize>> = vec![None; result.files.len()];
     let config = Config::default();
-    for d in &result.diagnostics {
+    for (i, d) in result.diagnostics.iter().enumerate() {
+        if !report.shown(i) {
+            continue;
+        }
         let id = *ids[d.file].get_or_insert_with(|| {
             files.add(
                 printable(&result.files[d.file].display).into_owned(),
@@ -291,13 +294,23 @@ impl<'a> Files<'a> for Excerpt {
 fn summary(report: &Report<'_>, buf: &mut Buffer) {
     let s = report.summary;
     let total = s.blocker + s.warning + s.info;
+    let new = if report.change.is_some() { "new " } else { "" };
     if total == 0 {
-        let _ = writeln!(buf, "No findings in {} file{}.", s.files, plural(s.files));
+        let _ = writeln!(
+            buf,
+            "No {new}findings in {} file{}.",
+            s.files,
+            plural(s.files)
+        );
+        change_lines(report, buf);
         excluded_line(report, buf);
         return;
     }
-    let files_with: std::collections::BTreeSet<usize> =
-        report.result.diagnostics.iter().map(|d| d.file).collect();
+    let gated = |i: &usize| report.state(*i).is_none_or(|s| s.gated());
+    let files_with: std::collections::BTreeSet<usize> = (0..report.result.diagnostics.len())
+        .filter(gated)
+        .map(|i| report.result.diagnostics[i].file)
+        .collect();
     // Manifests (files past the Python ones) are not among the files checked.
     let manifests = files_with
         .iter()
@@ -310,7 +323,7 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
     };
     let _ = writeln!(
         buf,
-        "Found {total} finding{} in {} of {} file{}{manifest_part}: {} blocker{}, {} warning{}, {} info.",
+        "Found {total} {new}finding{} in {} of {} file{}{manifest_part}: {} blocker{}, {} warning{}, {} info.",
         plural(total),
         files_with.len() - manifests,
         s.files,
@@ -332,7 +345,67 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
         let name = rules::meta(code).map_or("", |m| m.name);
         let _ = writeln!(buf, "  {count:>5}  {code:<7} {name:<width$}  {severity}");
     }
+    change_lines(report, buf);
     excluded_line(report, buf);
+}
+
+/// With a base: how many pre-existing findings the report leaves out (and
+/// how many of them sit in files the change touched), and how many of the
+/// base's findings are gone.
+fn change_lines(report: &Report<'_>, buf: &mut Buffer) {
+    let Some(change) = report.change else {
+        return;
+    };
+    let diagnostics = &report.result.diagnostics;
+    let existing: Vec<usize> = (0..diagnostics.len())
+        .filter(|&i| report.state(i) == Some(crate::baseline::State::Unchanged))
+        .collect();
+    let updated = (0..diagnostics.len())
+        .filter(|&i| report.state(i) == Some(crate::baseline::State::Updated))
+        .count();
+    if updated > 0 {
+        let _ = writeln!(
+            buf,
+            "{updated} of them {} pre-existing finding{} in code the change edited.",
+            if updated == 1 { "is a" } else { "are" },
+            plural(updated)
+        );
+    }
+    if !existing.is_empty() {
+        let n = existing.len();
+        let touched = change.touched.as_ref().map(|t| {
+            existing
+                .iter()
+                .filter(|&&i| t.get(diagnostics[i].file).copied().unwrap_or(false))
+                .count()
+        });
+        let touched = touched
+            .map(|t| format!(" ({t} in files the change touches)"))
+            .unwrap_or_default();
+        let _ = if change.show_existing {
+            writeln!(
+                buf,
+                "{n} pre-existing finding{}{touched} shown, not counted in the verdict.",
+                plural(n)
+            )
+        } else {
+            writeln!(
+                buf,
+                "{n} pre-existing finding{}{touched} hidden; `--show-existing` shows {}.",
+                plural(n),
+                if n == 1 { "it" } else { "them" }
+            )
+        };
+    }
+    let fixed = change.fixed_count();
+    if fixed > 0 {
+        let _ = writeln!(
+            buf,
+            "{fixed} finding{} of the base {} gone.",
+            plural(fixed),
+            if fixed == 1 { "is" } else { "are" }
+        );
+    }
 }
 
 /// What the configuration left out, so a widened `exclude` is visible.

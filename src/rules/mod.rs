@@ -21,6 +21,7 @@ pub struct Options {
 
 pub mod architecture;
 pub mod asyncio;
+pub mod config;
 pub mod database;
 pub mod dependencies;
 pub mod security;
@@ -41,6 +42,8 @@ pub enum Family {
     Database,
     Tests,
     Dependencies,
+    /// The gate's own configuration (CFG001, reported by `--since`).
+    Config,
 }
 
 impl Family {
@@ -55,6 +58,7 @@ impl Family {
             Family::Database => "database",
             Family::Tests => "tests",
             Family::Dependencies => "dependencies",
+            Family::Config => "configuration",
         }
     }
 
@@ -63,6 +67,7 @@ impl Family {
         match self {
             Family::Async => "asyncio",
             Family::Suppression => "suppression",
+            Family::Config => "config",
             other => other.name(),
         }
     }
@@ -78,6 +83,7 @@ impl Family {
             Family::Database => "DB",
             Family::Tests => "TST",
             Family::Dependencies => "DEP",
+            Family::Config => "CFG",
         }
     }
 }
@@ -219,6 +225,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         engine_rule::<syntax::SyntaxError>(),
         engine_rule::<syntax::UnreadableFile>(),
         engine_rule::<syntax::UncheckedFile>(),
+        engine_rule::<config::GateWeakened>(),
         file_rule::<suppression::blanket_type_ignore::BlanketTypeIgnore>(),
         file_rule::<suppression::blanket_noqa::BlanketNoqa>(),
         engine_rule::<suppression::InvalidSuppression>(),

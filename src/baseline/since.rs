@@ -1,0 +1,361 @@
+//! `--since REF`: the findings of the base revision, without checking it out.
+//!
+//! Files the change left alone keep the outcome of the head run (findings,
+//! suppressions, facts); changed, renamed and deleted files are read from
+//! git objects and checked again; then the project rules run on the base's
+//! facts (imports of every file), so a new import that closes a cycle is
+//! new even though the cycle is reported in a file the change did not
+//! touch. A renamed file's base findings carry its new path.
+//!
+//! Manifests and lockfiles are read from the work tree by the dependency
+//! rules: when one changed (other than the `[tool.fortress]` table), the
+//! base's DEP findings cannot be told and every DEP finding counts as new.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::{fingerprint, git, Entry};
+use crate::config::{ConfigError, Settings};
+use crate::engine::discover::{is_python_path, Walker};
+use crate::engine::{FileOutcome, Input, RunResult};
+use crate::files::FileInfo;
+
+/// The base of a change.
+pub struct Base {
+    /// The base findings, by identity (paths of renamed files are the new ones).
+    pub entries: Vec<Entry>,
+    /// Per head file: the change added, modified or renamed it.
+    pub touched: Vec<bool>,
+    /// Lines to show the user (e.g. why DEP findings all count as new).
+    pub notes: Vec<String>,
+    /// The commit compared with.
+    pub commit: String,
+    /// The configuration file to compare (the head's, else the one the
+    /// base had at the project root) and its text at the base, if any.
+    pub config: Option<(PathBuf, Option<String>)>,
+}
+
+/// Where the checked files' repository is.
+fn start_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let first = paths
+        .first()
+        .map(|p| crate::paths::absolutize(p, cwd))
+        .unwrap_or_else(|| cwd.to_path_buf());
+    if first.is_dir() {
+        first
+    } else {
+        first
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+    }
+}
+
+/// The path of `abs` below `repo`, `/`-separated; links in either resolved
+/// when the plain prefix does not match.
+fn repo_path(abs: &Path, repo: &Path, real_repo: &Path) -> Option<String> {
+    let rel = abs
+        .strip_prefix(repo)
+        .ok()
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            let real = std::fs::canonicalize(abs).ok().or_else(|| {
+                let parent = std::fs::canonicalize(abs.parent()?).ok()?;
+                Some(parent.join(abs.file_name()?))
+            })?;
+            real.strip_prefix(real_repo).ok().map(Path::to_path_buf)
+        })?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+/// Is this a file the dependency rules read (a manifest or lockfile)?
+fn is_dependency_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "pyproject.toml"
+            | "setup.cfg"
+            | "setup.py"
+            | "pipfile"
+            | "pipfile.lock"
+            | "poetry.lock"
+            | "uv.lock"
+            | "pdm.lock"
+            | "pylock.toml"
+    ) || ((name.ends_with(".txt") || name.ends_with(".in"))
+        && (name.contains("requirement") || name.contains("constraint")))
+        || path
+            .split('/')
+            .any(|c| c.eq_ignore_ascii_case("requirements"))
+}
+
+/// `pyproject.toml` without its `[tool.fortress]` table: a change to the
+/// gate's configuration alone is no change of dependencies.
+fn without_fortress_table(text: &str) -> Option<toml::Table> {
+    let mut table: toml::Table = text.parse().ok()?;
+    if let Some(tool) = table.get_mut("tool").and_then(|t| t.as_table_mut()) {
+        tool.remove("fortress");
+        if tool.is_empty() {
+            table.remove("tool");
+        }
+    }
+    Some(table)
+}
+
+/// The base findings at `commit` for a head run over `paths`.
+#[allow(clippy::too_many_arguments)]
+pub fn base(
+    settings: &Settings,
+    paths: &[PathBuf],
+    cwd: &Path,
+    threads: Option<usize>,
+    head: &RunResult,
+    head_prints: &[super::Print],
+    kept: Vec<FileOutcome>,
+    rev: &str,
+) -> Result<Base, ConfigError> {
+    let repo = git::repo_root(&start_dir(paths, cwd))?;
+    let real_repo = std::fs::canonicalize(&repo).unwrap_or_else(|_| repo.clone());
+    let commit = if rev == "auto" {
+        git::auto_base(&repo)?
+    } else {
+        git::resolve(&repo, rev)?
+    };
+    let tree = git::tree(&repo, &commit)?;
+    let changes = git::diff(&repo, &commit)?;
+
+    let mut renamed_from: HashMap<&str, &str> = HashMap::new();
+    let mut modified: HashSet<&str> = HashSet::new();
+    let mut deleted: Vec<&str> = Vec::new();
+    let mut dependency_change = false;
+    for (path, status) in &changes {
+        match status {
+            git::Status::Renamed(old) => {
+                renamed_from.insert(path, old);
+            }
+            git::Status::Modified => {
+                modified.insert(path);
+            }
+            git::Status::Deleted => deleted.push(path),
+            git::Status::Added => {}
+        }
+        let names_dependency = is_dependency_file(path)
+            || matches!(status, git::Status::Renamed(old) if is_dependency_file(old));
+        if names_dependency && !dependency_change {
+            dependency_change = !same_dependencies(&repo, &tree, path, status);
+        }
+    }
+
+    let walker = Walker {
+        settings,
+        cwd: cwd.to_path_buf(),
+        boundary: head.boundary.clone(),
+    };
+    // (info, where it comes from, the path its findings are known by)
+    let mut inputs: Vec<(FileInfo, Input, String)> = Vec::new();
+    let mut wanted: Vec<(usize, String)> = Vec::new(); // input index, blob id
+    let mut touched = vec![false; head.files.len()];
+    let mut kept = kept.into_iter().map(Some).collect::<Vec<_>>();
+    for (i, info) in head.files[..head.python_files].iter().enumerate() {
+        let Some(path) = repo_path(&info.path, &repo, &real_repo) else {
+            touched[i] = true;
+            continue;
+        };
+        let base_path = match renamed_from.get(path.as_str()) {
+            Some(old) => Some((*old).to_owned()),
+            None if modified.contains(path.as_str()) => Some(path.clone()),
+            None if tree.contains_key(&path) => {
+                // Unchanged: the head run's outcome is the base's.
+                if let Some(outcome) = kept.get_mut(i).and_then(Option::take) {
+                    inputs.push((
+                        info.clone(),
+                        Input::Done(Box::new(outcome)),
+                        info.rel.clone(),
+                    ));
+                }
+                continue;
+            }
+            // Added, or not tracked at all.
+            None => None,
+        };
+        touched[i] = true;
+        if let Some(base_path) = base_path {
+            if let Some(id) = tree.get(&base_path) {
+                let base_info = walker.file_info(repo.join(&base_path));
+                wanted.push((inputs.len(), id.clone()));
+                inputs.push((base_info, Input::Bytes(Vec::new()), info.rel.clone()));
+            }
+        }
+    }
+    // Deleted files the head run would have checked.
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::paths::absolutize(p, cwd))
+        .collect();
+    for path in deleted {
+        let abs = repo.join(path);
+        let inside = roots
+            .iter()
+            .any(|r| abs.starts_with(r) || real_repo.join(path).starts_with(r));
+        if !is_python_path(&abs) || !inside {
+            continue;
+        }
+        let info = walker.file_info(abs);
+        if settings.exclude.matches_path(&info.rel) {
+            continue;
+        }
+        if let Some(id) = tree.get(path) {
+            wanted.push((inputs.len(), id.clone()));
+            let rel = info.rel.clone();
+            inputs.push((info, Input::Bytes(Vec::new()), rel));
+        }
+    }
+    let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
+    for ((at, _), blob) in wanted
+        .iter()
+        .zip(git::blobs(&repo, &ids, settings.max_file_size)?)
+    {
+        inputs[*at].1 = match blob {
+            Ok(bytes) => Input::Bytes(bytes),
+            Err(len) => Input::TooLarge(len),
+        };
+    }
+    inputs.sort_by(|a, b| a.0.display.cmp(&b.0.display));
+    let mut ident: Vec<String> = Vec::with_capacity(inputs.len());
+    let files: Vec<(FileInfo, Input)> = inputs
+        .into_iter()
+        .map(|(info, input, id)| {
+            ident.push(id);
+            (info, input)
+        })
+        .collect();
+    let result = crate::engine::run_inputs(settings, cwd, head.boundary.clone(), threads, files)?;
+    let path_of = |f: usize| {
+        ident
+            .get(f)
+            .cloned()
+            .unwrap_or_else(|| result.files[f].rel.clone())
+    };
+    // Unchanged files' findings mostly are the head's: no parse for those.
+    let known = fingerprint::known(head, head_prints);
+    let mut prints = fingerprint::prints_reusing(&result, &path_of, &known);
+    let mut notes = Vec::new();
+    if dependency_change {
+        let before = prints.len();
+        prints.retain(|p| !p.code.starts_with("DEP"));
+        if prints.len() < before || head.diagnostics.iter().any(|d| d.code.starts_with("DEP")) {
+            notes.push(
+                "manifests or lockfiles changed since the base: every dependency finding (DEP) counts as new".to_owned(),
+            );
+        }
+    }
+    let config = base_config(settings, &repo, &real_repo, &tree)?;
+    Ok(Base {
+        entries: super::entries(&prints),
+        touched,
+        notes,
+        commit,
+        config,
+    })
+}
+
+/// The configuration file CFG001 compares, with its base text.
+fn base_config(
+    settings: &Settings,
+    repo: &Path,
+    real_repo: &Path,
+    tree: &HashMap<String, String>,
+) -> Result<Option<(PathBuf, Option<String>)>, ConfigError> {
+    let root = &settings.project().root;
+    let candidates: Vec<PathBuf> = match &settings.config_path {
+        Some(p) => vec![crate::paths::absolutize(p, root)],
+        None => vec![root.join("fortress.toml"), root.join("pyproject.toml")],
+    };
+    let explicit = settings.config_path.is_some();
+    for path in candidates {
+        let Some(id) = repo_path(&path, repo, real_repo).and_then(|p| tree.get(&p)) else {
+            if explicit {
+                return Ok(Some((path, None)));
+            }
+            continue;
+        };
+        let text = match git::blobs(repo, std::slice::from_ref(id), crate::files::CONFIG_CAP)?.pop()
+        {
+            Some(Ok(bytes)) => String::from_utf8(bytes).ok(),
+            _ => None,
+        };
+        return Ok(Some((path, text)));
+    }
+    Ok(None)
+}
+
+/// Whether a changed dependency file declares the same at the base: only a
+/// `pyproject.toml` whose change is confined to `[tool.fortress]` does.
+fn same_dependencies(
+    repo: &Path,
+    tree: &HashMap<String, String>,
+    path: &str,
+    status: &git::Status,
+) -> bool {
+    let base_path = match status {
+        git::Status::Modified => path,
+        _ => return false,
+    };
+    if !path.ends_with("pyproject.toml") {
+        return false;
+    }
+    let Some(id) = tree.get(base_path) else {
+        return false;
+    };
+    let Ok(mut blobs) = git::blobs(repo, std::slice::from_ref(id), crate::files::MANIFEST_CAP)
+    else {
+        return false;
+    };
+    let Some(Ok(base)) = blobs.pop() else {
+        return false;
+    };
+    let Ok(head) = crate::files::read_bounded(&repo.join(path), crate::files::MANIFEST_CAP) else {
+        return false;
+    };
+    let (base, head) = (
+        String::from_utf8_lossy(&base),
+        String::from_utf8_lossy(&head),
+    );
+    match (without_fortress_table(&base), without_fortress_table(&head)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_files() {
+        for p in [
+            "pyproject.toml",
+            "svc/requirements-dev.txt",
+            "requirements/base.in",
+            "uv.lock",
+            "constraints.txt",
+            "setup.py",
+        ] {
+            assert!(is_dependency_file(p), "{p}");
+        }
+        for p in ["app/main.py", "README.md", "notes.txt"] {
+            assert!(!is_dependency_file(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn fortress_table_changes_are_not_dependency_changes() {
+        let a = "[project]\ndependencies = [\"x\"]\n[tool.fortress]\nselect = [\"ALL\"]\n";
+        let b = "[project]\ndependencies = [\"x\"]\n\n[tool.fortress]\nignore = [\"TYP001\"]\n";
+        let c = "[project]\ndependencies = [\"y\"]\n";
+        let d = "[project]\ndependencies = [\"x\"]\n";
+        assert_eq!(without_fortress_table(a), without_fortress_table(d));
+        assert_eq!(without_fortress_table(a), without_fortress_table(b));
+        assert_ne!(without_fortress_table(a), without_fortress_table(c));
+    }
+}
