@@ -57,7 +57,7 @@ fn base_repo() -> tempfile::TempDir {
     write(
         root,
         "app/api/users.py",
-        "from typing import Optional\n\nfrom app.repositories.users import UserRepo\n\n\ndef get_user(user_id: Optional[int]) -> None:\n    UserRepo()\n",
+        "from typing import Optional\nfrom fastapi import APIRouter\nfrom app.repositories.users import UserRepo\n\n\ndef get_user(user_id: Optional[int]) -> None:\n    UserRepo()\n",
     );
     write(
         root,
@@ -97,7 +97,7 @@ fn apply_change(root: &Path) {
     write(
         root,
         "app/api/users.py",
-        "# Users.\nfrom typing import Optional\n\n\n\nfrom app.repositories.users import UserRepo  # the repository\n\n\ndef get_user(user_id: Optional[int]) -> None:\n    # edited body\n    repo = UserRepo()\n    print(repo)\n",
+        "# Users.\nfrom typing import Optional\nfrom fastapi import APIRouter\n\n\nfrom app.repositories.users import UserRepo  # the repository\n\n\ndef get_user(user_id: Optional[int]) -> None:\n    # edited body\n    repo = UserRepo()\n    print(repo)\n",
     );
     write(
         root,
