@@ -13,6 +13,7 @@
 
 pub mod model;
 pub mod options;
+mod sessions;
 
 use globset::{GlobBuilder, GlobMatcher};
 
