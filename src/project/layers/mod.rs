@@ -9,7 +9,9 @@
 //! - a path with a `/` (`app/legacy/**`, `src/shop/db.py`): matched against
 //!   the project-relative path and each of its directory prefixes.
 //!
-//! The deepest match wins: `app/api/schemas.py` is a schema, not an endpoint.
+//! The deepest match wins (`app/api/schemas.py` is a schema, not an endpoint),
+//! except that a single name of a ranked layer counts at its outermost place:
+//! inside `services/`, `repos.py` is a service that works with (git) repos.
 
 pub mod model;
 pub mod options;
@@ -279,15 +281,33 @@ impl LayerSettings {
         // Path prefixes deeper than the module name's root map to its segments.
         let offset = rel_parts.len().saturating_sub(segments.len());
         let mut best: Option<(usize, usize, String)> = None;
+        let mut outer: Option<(usize, usize, String)> = None;
         for (index, layer) in self.layers.iter().enumerate() {
             for pattern in &layer.patterns {
+                let matches_segment = |s: &&str| match &pattern.literal {
+                    Some(literal) => literal == s,
+                    None => pattern.glob.is_match(s),
+                };
                 let depth = match pattern.kind {
+                    // Inside a package named after a ranked layer, file names
+                    // describe the domain: `services/repos.py` is a service,
+                    // `models/repos/base.py` a model. So a name of a ranked
+                    // layer counts at its outermost place.
+                    PatternKind::Segment if layer.rank.is_some() => {
+                        let at = segments
+                            .iter()
+                            .position(|s| matches_segment(&s))
+                            .map(|i| i + 1);
+                        if let Some(depth) = at {
+                            if outer.as_ref().is_none_or(|(d, _, _)| depth < *d) {
+                                outer = Some((depth, index, pattern.glob.glob().to_string()));
+                            }
+                        }
+                        continue;
+                    }
                     PatternKind::Segment => segments
                         .iter()
-                        .rposition(|s| match &pattern.literal {
-                            Some(literal) => literal == s,
-                            None => pattern.glob.is_match(s),
-                        })
+                        .rposition(|s| matches_segment(&s))
                         .map(|i| i + 1),
                     PatternKind::Dotted => names
                         .iter()
@@ -315,6 +335,16 @@ impl LayerSettings {
                 }
             }
         }
+        // Side layers, dotted and path patterns: the deepest match wins
+        // (`app/api/schemas.py` is a schema); ties go to the layer listed first.
+        let best = match (best, outer) {
+            (Some(b), Some(o)) => Some(if o.0 > b.0 || (o.0 == b.0 && o.1 < b.1) {
+                o
+            } else {
+                b
+            }),
+            (b, o) => b.or(o),
+        };
         best.map(|(depth, index, pattern)| (index, Reason::Pattern(pattern), depth, segments.len()))
     }
 }
@@ -355,6 +385,19 @@ mod tests {
         assert_eq!(
             layer_of(&s, "app.controllers.x", "app/controllers/x.py").as_deref(),
             Some("endpoint")
+        );
+        // A ranked layer's name counts at its outermost place.
+        assert_eq!(
+            layer_of(&s, "srv.services.repos", "srv/services/repos.py").as_deref(),
+            Some("service")
+        );
+        assert_eq!(
+            layer_of(&s, "core.models.repos.base", "core/models/repos/base.py").as_deref(),
+            Some("model")
+        );
+        assert_eq!(
+            layer_of(&s, "app.services.schemas", "app/services/schemas.py").as_deref(),
+            Some("schema")
         );
     }
 
