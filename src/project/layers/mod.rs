@@ -296,7 +296,7 @@ impl LayerSettings {
                     PatternKind::Segment if layer.rank.is_some() => {
                         let at = segments
                             .iter()
-                            .position(|s| matches_segment(s))
+                            .position(&matches_segment)
                             .map(|i| i + 1);
                         if let Some(depth) = at {
                             if outer.as_ref().is_none_or(|(d, _, _)| depth < *d) {
@@ -307,7 +307,7 @@ impl LayerSettings {
                     }
                     PatternKind::Segment => segments
                         .iter()
-                        .rposition(|s| matches_segment(s))
+                        .rposition(&matches_segment)
                         .map(|i| i + 1),
                     PatternKind::Dotted => names
                         .iter()
