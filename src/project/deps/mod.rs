@@ -28,6 +28,7 @@ pub mod setup_cfg;
 pub mod setup_py;
 pub mod tables;
 pub mod venv;
+pub mod versions;
 
 use manifest::{Declarations, Declared, Group, LockGraph, Sources};
 use names::normalize;
