@@ -122,7 +122,14 @@ pub fn run_with_facts(
         .collect();
     files.extend(discovered.broken.into_iter().map(|(info, _)| info));
 
-    let plan = Plan::with_facts(settings, extra);
+    let mut plan = Plan::with_facts(settings, extra);
+    // Manifests and library versions, before the walk: file rules read them.
+    let profile = std::sync::Arc::new(crate::project::profile::Profile::build(
+        &files,
+        &settings.project().root,
+        &boundary,
+    ));
+    plan.profile = std::sync::Arc::clone(&profile);
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
@@ -169,6 +176,7 @@ pub fn run_with_facts(
         outcomes,
         discovered.errors,
         discovered.excluded,
+        profile,
     ))
 }
 
@@ -181,6 +189,7 @@ pub fn finish(
     mut outcomes: Vec<FileOutcome>,
     walk_errors: Vec<WalkError>,
     excluded: usize,
+    profile: std::sync::Arc<crate::project::profile::Profile>,
 ) -> RunResult {
     let settings = walker.settings;
     let boundary = walker.boundary.clone();
@@ -194,7 +203,7 @@ pub fn finish(
         .map(|o| std::mem::take(&mut o.facts))
         .collect();
     let python_files = files.len();
-    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary);
+    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary, profile);
     let mut result = RunResult {
         walk_errors,
         excluded,
@@ -316,6 +325,7 @@ fn run_project_rules(
     files: &[FileInfo],
     facts: &[FileFacts],
     boundary: &crate::files::Boundary,
+    profile: std::sync::Arc<crate::project::profile::Profile>,
 ) -> (Vec<ProjectFinding>, OtherFiles) {
     let mut other = OtherFiles::new(files.len());
     let enabled: Vec<&dyn rules::ProjectChecker> = rules::registry()
@@ -338,6 +348,7 @@ fn run_project_rules(
         boundary,
         arch: Default::default(),
         deps: Default::default(),
+        profile,
     };
     let mut findings = Vec::new();
     for rule in enabled {

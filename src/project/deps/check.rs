@@ -53,10 +53,15 @@ pub fn run(
 ) {
     // The first DEP rule to run reads the manifests and reports their problems;
     // the others reuse the model.
-    let mut built = false;
+    let built = project.deps.get().is_none();
     let model = project.deps.get_or_init(|| {
-        built = true;
-        Model::build(project)
+        project.profile.deps.clone().unwrap_or_else(|| {
+            std::sync::Arc::new(Model::build(
+                project.files,
+                &project.options.root,
+                project.boundary,
+            ))
+        })
     });
     let mut lines: HashMap<usize, LineIndex> = HashMap::new();
     for p in model.sources.problems.iter().filter(|_| built) {

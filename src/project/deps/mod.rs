@@ -115,28 +115,37 @@ fn has_manifest(dir: &Path, boundary: &crate::files::Boundary) -> bool {
 }
 
 impl Model {
-    pub fn build(project: &Project<'_>) -> Model {
-        let root = &project.options.root;
+    /// Read the manifests of every directory above a checked file, from
+    /// the file up to the project root and on up to the repository root
+    /// (the boundary): a `backend/` run sees the root `uv.lock`.
+    pub fn build(
+        files: &[crate::files::FileInfo],
+        root: &Path,
+        boundary: &crate::files::Boundary,
+    ) -> Model {
         let mut model = Model {
-            sources: Sources::confined(project.boundary),
+            sources: Sources::confined(boundary),
             ..Model::default()
         };
         let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
         let mut checked: HashMap<PathBuf, bool> = HashMap::new();
-        for f in project.files {
+        // Directories above the root: inside the boundary or not, asked once.
+        let mut above: HashMap<PathBuf, bool> = HashMap::new();
+        for f in files {
             let mut dir = f.path.parent();
             while let Some(d) = dir {
-                if !d.starts_with(root) {
+                if !d.starts_with(root)
+                    && !*above
+                        .entry(d.to_path_buf())
+                        .or_insert_with(|| boundary.contains(d))
+                {
                     break;
                 }
                 let is_scope = *checked
                     .entry(d.to_path_buf())
-                    .or_insert_with(|| has_manifest(d, project.boundary));
+                    .or_insert_with(|| has_manifest(d, boundary));
                 if is_scope {
                     dirs.insert(d.to_path_buf());
-                }
-                if d == root.as_path() {
-                    break;
                 }
                 dir = d.parent();
             }
@@ -159,10 +168,7 @@ impl Model {
         };
         for dir in dirs {
             let decl = read_scope(&mut model.sources, &dir);
-            let env = venv::read(
-                &venv::candidates(&[dir.as_path(), root.as_path()]),
-                project.boundary,
-            );
+            let env = venv::read(&venv::candidates(&[dir.as_path(), root]), boundary);
             let parent = dir.parent().and_then(|p| nearest(&index, p));
             index.insert(dir.clone(), model.scopes.len());
             model.scopes.push(Scope {
@@ -172,11 +178,7 @@ impl Model {
                 parent,
             });
         }
-        model.file_scope = project
-            .files
-            .iter()
-            .map(|f| nearest(&index, &f.path))
-            .collect();
+        model.file_scope = files.iter().map(|f| nearest(&index, &f.path)).collect();
         model
     }
 

@@ -1,0 +1,116 @@
+//! What is known about the project before the walk: its manifests and
+//! lockfiles, read once per run, and the versions of the libraries it uses
+//! (so file rules can follow them: no Pydantic 2 advice on a project pinned
+//! to Pydantic 1). The dependency model built here is the one the DEP rules
+//! use in the project pass.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::files::{Boundary, FileInfo};
+use crate::project::deps::{self, versions::Range};
+
+/// Where a library's version comes from, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    /// The exact version a lockfile (or a fully pinned requirements file) installs.
+    Locked,
+    /// `==1.2.3` in a manifest.
+    Pinned,
+    /// The bounds of a range (`^1.9`, `>=2,<3`, `<2`).
+    Range,
+}
+
+/// The version of one library as the project declares or locks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    pub range: Range,
+    pub evidence: Evidence,
+}
+
+impl Library {
+    /// The major version in use (lockfile > pin > lower bound > below the upper bound).
+    pub fn major(&self) -> Option<u64> {
+        self.range.major()
+    }
+}
+
+/// Library versions by normalised distribution name.
+pub type Libraries = BTreeMap<String, Library>;
+
+#[derive(Debug, Default)]
+pub struct Profile {
+    /// Manifests, lockfiles and environment (`None` when not read).
+    pub deps: Option<Arc<deps::Model>>,
+    /// Per dependency scope: the libraries its files see.
+    libraries: Vec<Libraries>,
+    /// Scope directory -> scope index.
+    scope_of_dir: HashMap<PathBuf, usize>,
+}
+
+impl Profile {
+    pub fn build(files: &[FileInfo], root: &Path, boundary: &Boundary) -> Profile {
+        let model = deps::Model::build(files, root, boundary);
+        let libraries = (0..model.scopes.len())
+            .map(|s| libraries_of(&model, s))
+            .collect();
+        let scope_of_dir = model
+            .scopes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.dir.clone(), i))
+            .collect();
+        Profile {
+            deps: Some(Arc::new(model)),
+            libraries,
+            scope_of_dir,
+        }
+    }
+
+    /// The version of `dist` (normalised) that the file at `path` runs with.
+    pub fn library(&self, path: &Path, dist: &str) -> Option<&Library> {
+        let scope = path
+            .ancestors()
+            .skip(1)
+            .find_map(|a| self.scope_of_dir.get(a))?;
+        self.libraries.get(*scope)?.get(dist)
+    }
+
+    /// The major version of `dist` for the file at `path`, when known.
+    pub fn major(&self, path: &Path, dist: &str) -> Option<u64> {
+        self.library(path, dist).and_then(Library::major)
+    }
+}
+
+/// What files of scope `s` see: over the scope and the scopes above it
+/// (nearest first), a lockfile's version wins over a pin, a pin over a range.
+fn libraries_of(model: &deps::Model, s: usize) -> Libraries {
+    let mut out = Libraries::new();
+    let mut offer = |name: &str, range: Range, evidence: Evidence| {
+        let better = out.get(name).is_none_or(|l| evidence < l.evidence);
+        if better {
+            out.insert(name.to_owned(), Library { range, evidence });
+        }
+    };
+    for i in model.chain(s) {
+        let decl = &model.scopes[i].decl;
+        for (name, pkg) in &decl.locked.packages {
+            if let Some(v) = &pkg.version {
+                offer(name, Range::exact(v.clone()), Evidence::Locked);
+            }
+        }
+        for d in &decl.declared {
+            let Some(range) = &d.versions else { continue };
+            let evidence = if range.exact.is_some() {
+                Evidence::Pinned
+            } else if range.lower.is_some() || range.upper.is_some() {
+                Evidence::Range
+            } else {
+                continue;
+            };
+            offer(&d.name, range.clone(), evidence);
+        }
+    }
+    out
+}
