@@ -86,9 +86,9 @@ impl Range {
         let Some(first) = it.next() else {
             return Range::default();
         };
-        let mut out = first.as_bounds();
+        let mut out = first.into_bounds();
         for r in it {
-            let r = r.as_bounds();
+            let r = r.into_bounds();
             out.lower = match (out.lower, r.lower) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 _ => None,
@@ -101,7 +101,7 @@ impl Range {
         out
     }
 
-    fn as_bounds(self) -> Range {
+    fn into_bounds(self) -> Range {
         match self.exact {
             Some(v) => Range {
                 exact: None,
