@@ -131,6 +131,30 @@ pub fn run(
                         "`{shown}` is not provided by any declared, locked or installed distribution, and no known package is named like it{hint}"
                     )
                 }
+                (Resolution::NotOnTarget { newer, version, backport, backport_import }, HALLUCINATED) => {
+                    let target = project.options.target;
+                    let top = shown.split('.').next().unwrap_or(shown);
+                    if *newer {
+                        let fallback = match (backport, backport_import) {
+                            (Some(b), Some(i)) => format!(", falling back to the backport `{b}` (`import {i}`)"),
+                            (Some(b), None) => format!(", or declare the backport `{b}`"),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "`{top}` is in the standard library only from Python {version}, and the target is {target}: guard the import with `if sys.version_info >= ({}, {})`{fallback}",
+                            version.major, version.minor
+                        )
+                    } else {
+                        let instead = match (backport, backport_import) {
+                            (Some(b), None) => format!("declare `{b}`, which provides it"),
+                            (Some(b), Some(i)) => format!("use `{b}` (`import {i}`) instead"),
+                            _ => "no backport provides it: port the code".to_owned(),
+                        };
+                        format!(
+                            "`{top}` was removed from the standard library in Python {version}, and the target is {target}: {instead}"
+                        )
+                    }
+                }
                 (Resolution::Transitive { dist, via, evidence }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => {
                     let what = subject(shown, dist);
                     match via {

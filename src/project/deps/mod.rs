@@ -26,6 +26,7 @@ pub mod requirement;
 pub mod requirements;
 pub mod setup_cfg;
 pub mod setup_py;
+pub mod stdlib;
 pub mod tables;
 pub mod venv;
 pub mod versions;
@@ -248,6 +249,15 @@ pub enum Resolution {
     },
     /// Nothing known provides it.
     Unknown { suggestion: Option<String> },
+    /// A standard-library module of other Python versions than the target:
+    /// added later (`tomllib` on 3.10) or removed (`distutils` on 3.12).
+    NotOnTarget {
+        newer: bool,
+        /// The version that added or removed it.
+        version: crate::version::PythonVersion,
+        backport: Option<&'static str>,
+        backport_import: Option<&'static str>,
+    },
 }
 
 /// Import-side facts about one module, computed once per distinct module.
@@ -527,6 +537,8 @@ pub struct Checker<'m> {
     first_party: &'m crate::project::modules::ModuleMap,
     cache: HashMap<String, Candidates>,
     views: HashMap<usize, Rc<View<'m>>>,
+    /// The Python the project is checked against: its standard library.
+    target: crate::version::PythonVersion,
 }
 
 impl<'m> Checker<'m> {
@@ -537,6 +549,7 @@ impl<'m> Checker<'m> {
             first_party: project.modules,
             cache: HashMap::new(),
             views: HashMap::new(),
+            target: project.options.target,
         }
     }
 
@@ -687,11 +700,15 @@ impl<'m> Checker<'m> {
         how: ImportScope,
     ) -> Resolution {
         let top = module.split('.').next().unwrap_or(module);
-        if tables::is_stdlib(top)
+        let on_target = stdlib::status(top, self.target);
+        if on_target == stdlib::Status::Present
             || tables::is_type_only(top)
             || self.is_first_party(top, Some(scope))
         {
             return Resolution::Fine;
+        }
+        if let stdlib::Status::Newer(version, m) | stdlib::Status::Removed(version, m) = on_target {
+            return self.not_on_target(top, scope, version, m);
         }
         if top.ends_with("_pb2") || top.ends_with("_pb2_grpc") {
             // Generated from .proto files, often at build time and gitignored.
@@ -785,6 +802,35 @@ impl<'m> Checker<'m> {
         }
         Resolution::Unknown {
             suggestion: suggest(&view, top),
+        }
+    }
+
+    /// A standard-library module the target lacks: fine when a backport of
+    /// the same import name is declared or locked, or a local module of
+    /// that name exists; else reported with the version it needs.
+    fn not_on_target(
+        &mut self,
+        top: &str,
+        scope: usize,
+        version: crate::version::PythonVersion,
+        m: stdlib::Module,
+    ) -> Resolution {
+        let view = self.view(scope);
+        let provided = m.backport_import.is_none()
+            && m.backport.is_some_and(|b| {
+                let b = normalize(b);
+                view.names.contains(b.as_str())
+                    || view.locks.iter().any(|l| l.contains(&b))
+                    || view.env.is_some_and(|e| e.dists.contains(&b))
+            });
+        if provided || self.model.loose.contains(top) {
+            return Resolution::Fine;
+        }
+        Resolution::NotOnTarget {
+            newer: m.since == Some(version),
+            version,
+            backport: m.backport,
+            backport_import: m.backport_import,
         }
     }
 
