@@ -58,6 +58,8 @@ pub struct Model {
     /// Resolutions by (module, scope, application code, type checking),
     /// shared by the DEP rules: each import is resolved once per run.
     resolved: Mutex<HashMap<(String, usize, bool, bool), Resolution>>,
+    /// Unmatched imports and declarations that pair up, computed once.
+    pub pairing: std::sync::OnceLock<check::Pairing>,
 }
 
 /// Is this directory entry a requirements file?
@@ -454,6 +456,32 @@ impl<'m> View<'m> {
         )
     }
 
+    /// Does a declared distribution expose one of `providers` as its own
+    /// API: listed in the table of re-exports, or a direct dependency
+    /// (lockfile or virtualenv) named after it (`langchain` -> `langchain-core`)?
+    fn reexported(&self, providers: &[String]) -> bool {
+        self.declared
+            .iter()
+            .filter(|d| !self.own.contains(&d.name))
+            .any(|d| {
+                let prefix = format!("{}-", d.name);
+                let direct = |p: &str| {
+                    self.locks
+                        .iter()
+                        .any(|l| l.first_hop(&d.name, &d.extras).any(|h| h == p))
+                        || self.env.is_some_and(|e| {
+                            e.requires
+                                .get(&d.name)
+                                .is_some_and(|r| r.iter().any(|h| h == p))
+                        })
+                };
+                providers.iter().any(|p| {
+                    tables::reexports(&d.name).contains(&p.as_str())
+                        || (p.starts_with(&prefix) && direct(p))
+                })
+            })
+    }
+
     /// Declarations named `n-...` or `...-n` for the normalised import `n`.
     fn with_fuzzy<T>(&self, n: &str, f: impl FnOnce(&mut Fuzzy<'m>) -> T) -> T {
         let mut cache = self.fuzzy.borrow_mut();
@@ -743,7 +771,7 @@ impl<'m> Checker<'m> {
                 dev_match = dev_match.or(fuzzy.first.map(|p| view.declared[p as usize]));
             }
         }
-        if self.model.loose.contains(top) {
+        if self.model.loose.contains(top) || view.reexported(&providers) {
             return Resolution::Fine;
         }
         // Installed: locked somewhere in the chain, or in the environment.

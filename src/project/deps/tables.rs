@@ -242,6 +242,32 @@ pub fn extra_dists(dist: &str, extras: &[String]) -> Vec<&'static str> {
     out
 }
 
+/// Dependencies a distribution exposes as part of its own API, which its
+/// documentation tells users to import directly: `fastapi` re-exports
+/// `starlette` (requests, responses, middleware), `pydantic` builds on
+/// `pydantic-core` and `annotated-types`. Importing them with the
+/// distribution declared is not a transitive-import bug. (A lockfile or
+/// virtualenv adds the general case: a direct dependency named after its
+/// declarer, `langchain` -> `langchain-core`.)
+const REEXPORTS: &[(&str, &[&str])] = &[
+    ("fastapi", &["starlette"]),
+    ("fastapi-slim", &["starlette"]),
+    ("pydantic", &["pydantic-core", "annotated-types"]),
+    ("sqlmodel", &["sqlalchemy", "pydantic"]),
+    ("flask", &["werkzeug"]),
+    ("celery", &["kombu"]),
+    ("apache-airflow", &["apache-airflow-core"]),
+    ("prefect", &["prefect-client"]),
+];
+
+/// The dependencies `dist` (normalised) re-exports as its API.
+pub fn reexports(dist: &str) -> &'static [&'static str] {
+    REEXPORTS
+        .iter()
+        .find(|(d, _)| *d == dist)
+        .map_or(&[], |(_, r)| *r)
+}
+
 /// Distributions a project needs without importing them: servers started
 /// from the command line, drivers named in database URLs, backends other
 /// packages load, command-line tools and plugins.
