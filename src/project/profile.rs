@@ -52,8 +52,13 @@ pub struct Profile {
 impl Profile {
     pub fn build(files: &[FileInfo], root: &Path, boundary: &Boundary) -> Profile {
         let model = deps::Model::build(files, root, boundary);
+        let metadata: Vec<Vec<(String, Range)>> = model
+            .scopes
+            .iter()
+            .map(|s| sdist_requirements(&s.dir, boundary))
+            .collect();
         let libraries = (0..model.scopes.len())
-            .map(|s| libraries_of(&model, s))
+            .map(|s| libraries_of(&model, &metadata, s))
             .collect();
         let scope_of_dir = model
             .scopes
@@ -85,7 +90,7 @@ impl Profile {
 
 /// What files of scope `s` see: over the scope and the scopes above it
 /// (nearest first), a lockfile's version wins over a pin, a pin over a range.
-fn libraries_of(model: &deps::Model, s: usize) -> Libraries {
+fn libraries_of(model: &deps::Model, metadata: &[Vec<(String, Range)>], s: usize) -> Libraries {
     let mut out = Libraries::new();
     let mut offer = |name: &str, range: Range, evidence: Evidence| {
         let better = out.get(name).is_none_or(|l| evidence < l.evidence);
@@ -111,6 +116,57 @@ fn libraries_of(model: &deps::Model, s: usize) -> Libraries {
             };
             offer(&d.name, range.clone(), evidence);
         }
+        // An sdist built from setup.py states its requirements only in its metadata.
+        for (name, range) in &metadata[i] {
+            offer(name, range.clone(), Evidence::Range);
+        }
     }
     out
+}
+
+/// `Requires-Dist:` lines of an sdist's `PKG-INFO` (core metadata, where a
+/// setup.py project's requirements are written down), with their ranges.
+/// Or the `*.egg-info/requires.txt` setuptools writes beside it (the lines
+/// before the first `[extra]` section).
+fn sdist_requirements(dir: &Path, boundary: &Boundary) -> Vec<(String, Range)> {
+    let read = |path: &Path| {
+        crate::files::read_confined(path, crate::files::MANIFEST_CAP, boundary)
+            .ok()
+            .map(crate::files::lossy_text)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(text) = read(&dir.join("PKG-INFO")) {
+        // The headers end at the first blank line; the description follows.
+        lines.extend(
+            text.lines()
+                .take_while(|l| !l.trim().is_empty())
+                .filter_map(|l| l.strip_prefix("Requires-Dist:"))
+                .map(str::to_owned),
+        );
+    }
+    let mut eggs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "egg-info"))
+        .collect();
+    eggs.sort();
+    for egg in eggs {
+        if let Some(text) = read(&egg.join("requires.txt")) {
+            lines.extend(
+                text.lines()
+                    .take_while(|l| !l.starts_with('['))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    lines
+        .iter()
+        .filter_map(|r| deps::requirement::parse(r).ok())
+        .filter_map(|r| {
+            let range = Range::of(r.versions.as_ref()?);
+            Some((deps::names::normalize(&r.name), range))
+        })
+        .collect()
 }

@@ -102,6 +102,11 @@ pub fn run(
         if pairing.imports.contains(top) {
             return;
         }
+        // Examples, docs and notebooks are run with their own requirements
+        // (a training script's `torch`), not the project's.
+        if (code == TRANSITIVE || code == DEV_IN_APP) && is_sample_code(&project.files[i].rel) {
+            return;
+        }
         let shown = &import.module;
         let message = match (&resolution, code) {
             (Resolution::Unknown { suggestion }, HALLUCINATED) => {
@@ -178,7 +183,7 @@ pub fn run(
         let count = findings.len();
         let mut others: Vec<&str> = Vec::new();
         for f in &findings[1..] {
-            let rel = project.files[f.file].rel.as_str();
+            let rel = project.files[f.file].display.as_str();
             if f.file != findings[0].file && !others.contains(&rel) {
                 others.push(rel);
             }
@@ -196,6 +201,26 @@ pub fn run(
         }
         out.push(first);
     }
+}
+
+/// Directories of code the project does not ship or run with its own
+/// dependencies: examples, documentation, notebooks.
+const SAMPLE_DIRS: &[&str] = &[
+    "examples",
+    "example",
+    "example_dags",
+    "docs",
+    "doc",
+    "notebooks",
+    "playground",
+    "sandbox",
+    "cookbook",
+];
+
+fn is_sample_code(rel: &str) -> bool {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    parts.pop();
+    parts.iter().any(|p| SAMPLE_DIRS.contains(p))
 }
 
 /// The message of an import the target's standard library lacks.
@@ -251,7 +276,7 @@ fn each_import<'p>(
         }
         let app = is_app_code(info);
         // setup.py runs at build time, where the build backend provides setuptools.
-        let build_script = info.file_name() == "setup.py";
+        let build_script = matches!(info.file_name(), "setup.py" | "hatch_build.py");
         let mut reported: BTreeSet<usize> = BTreeSet::new();
         for import in facts
             .imports

@@ -291,6 +291,7 @@ const TOOL_FILES: &[&str] = &[
     "tasks.py",
     "fabfile.py",
     "setup.py",
+    "hatch_build.py",
     "conftest.py",
     "dodo.py",
     "manage_dev.py",

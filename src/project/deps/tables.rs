@@ -172,6 +172,30 @@ const EXTRAS: &[(&str, &str, &[&str])] = &[
             "python-multipart",
             "email-validator",
             "uvicorn",
+            // through `uvicorn[standard]`
+            "uvloop",
+            "httptools",
+            "websockets",
+            "watchfiles",
+            "python-dotenv",
+        ],
+    ),
+    (
+        "fastapi",
+        "standard-no-fastapi-cloud-cli",
+        &[
+            "fastapi-cli",
+            "httpx",
+            "jinja2",
+            "python-multipart",
+            "email-validator",
+            "uvicorn",
+            // through `uvicorn[standard]`
+            "uvloop",
+            "httptools",
+            "websockets",
+            "watchfiles",
+            "python-dotenv",
         ],
     ),
     (
