@@ -269,7 +269,12 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
             && a.child_by_field_id(*fid::CONDITION)
                 .and_then(|c| source.get(c.byte_range()))
                 .is_some_and(|c| {
-                    (c.contains("sys.modules") || c.contains("find_spec(")) && !c.contains("not ")
+                    // `if "x" not in sys.modules` or `if find_spec("x") is None`
+                    // guard the other way; `... is not None` does not.
+                    let negated = c.trim_start().starts_with("not ")
+                        || c.contains(" not in ")
+                        || (c.contains(" is None") && !c.contains(" is not None"));
+                    (c.contains("sys.modules") || c.contains("find_spec(")) && !negated
                 })
     });
     // `if sys.version_info >= (3, 11): import tomllib` and its `else`: the

@@ -384,6 +384,12 @@ fn unused_declarations<'m>(
             seen[s] = true;
         }
     }
+    let namespaced: BTreeSet<String> = by_scope
+        .values()
+        .flatten()
+        .filter(|m| m.matches('.').count() >= 2)
+        .map(|m| super::names::normalize(m))
+        .collect();
     let mut out = Vec::new();
     for (s, scope) in model.scopes.iter().enumerate() {
         if !seen[s] {
@@ -399,6 +405,15 @@ fn unused_declarations<'m>(
                 || tables::used_without_import(&d.name)
                 || used_names.contains(&d.name)
                 || pairing.is_some_and(|p| p.dists.contains(&d.name))
+            {
+                continue;
+            }
+            // A distribution named after a dotted import inside a shared
+            // namespace: `apache-airflow-providers-common-sql` provides
+            // `airflow.providers.common.sql`.
+            if namespaced
+                .iter()
+                .any(|m| d.name == *m || d.name.ends_with(&format!("-{m}")))
             {
                 continue;
             }
