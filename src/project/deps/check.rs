@@ -384,12 +384,15 @@ fn unused_declarations<'m>(
             seen[s] = true;
         }
     }
-    let namespaced: BTreeSet<String> = by_scope
-        .values()
-        .flatten()
-        .filter(|m| m.matches('.').count() >= 2)
-        .map(|m| super::names::normalize(m))
-        .collect();
+    // Every dotted prefix of three parts or more (`airflow.providers.standard`
+    // of `airflow.providers.standard.operators.bash`).
+    let mut namespaced: BTreeSet<String> = BTreeSet::new();
+    for m in by_scope.values().flatten() {
+        let parts: Vec<&str> = m.split('.').collect();
+        for k in 3..=parts.len() {
+            namespaced.insert(super::names::normalize(&parts[..k].join(".")));
+        }
+    }
     let mut out = Vec::new();
     for (s, scope) in model.scopes.iter().enumerate() {
         if !seen[s] {
