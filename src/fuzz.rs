@@ -77,7 +77,14 @@ impl<'s> Target<'s> {
         let settings = self.walker.settings;
         let info = self.walker.file_info(settings.project().root.join(rel));
         let outcome = engine::check_bytes(bytes, &info, &self.plan);
-        let result = engine::finish(&self.walker, vec![info], vec![outcome], Vec::new(), 0);
+        let result = engine::finish(
+            &self.walker,
+            vec![info],
+            vec![outcome],
+            Vec::new(),
+            0,
+            Default::default(),
+        );
         check_result(&result)?;
         let summary = Summary::new(result.python_files, &result.diagnostics);
         let report = Report {

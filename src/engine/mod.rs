@@ -149,8 +149,15 @@ pub fn run_inputs(
         cwd: cwd.to_path_buf(),
         boundary,
     };
-    let plan = Plan::new(settings);
+    let mut plan = Plan::new(settings);
     let (files, inputs): (Vec<FileInfo>, Vec<Input>) = inputs.into_iter().unzip();
+    // The manifests on disk (the base's are not read from git; see notes/change.md).
+    let profile = std::sync::Arc::new(crate::project::profile::Profile::build(
+        &files,
+        &settings.project().root,
+        &walker.boundary,
+    ));
+    plan.profile = std::sync::Arc::clone(&profile);
     let check = || -> Vec<FileOutcome> {
         inputs
             .into_par_iter()
@@ -175,7 +182,7 @@ pub fn run_inputs(
             .collect()
     };
     let outcomes = in_pool(threads, check)?;
-    Ok(finish(&walker, files, outcomes, Vec::new(), 0))
+    Ok(finish(&walker, files, outcomes, Vec::new(), 0, profile))
 }
 
 fn in_pool<T: Send>(
@@ -220,7 +227,14 @@ fn run_full(
         .collect();
     files.extend(discovered.broken.into_iter().map(|(info, _)| info));
 
-    let plan = Plan::with_facts(settings, extra);
+    let mut plan = Plan::with_facts(settings, extra);
+    // Manifests and library versions, before the walk: file rules read them.
+    let profile = std::sync::Arc::new(crate::project::profile::Profile::build(
+        &files,
+        &settings.project().root,
+        &boundary,
+    ));
+    plan.profile = std::sync::Arc::clone(&profile);
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
@@ -266,6 +280,7 @@ fn run_full(
             outcomes,
             discovered.errors,
             discovered.excluded,
+            profile,
         ),
         kept,
     ))
@@ -280,6 +295,7 @@ pub fn finish(
     mut outcomes: Vec<FileOutcome>,
     walk_errors: Vec<WalkError>,
     excluded: usize,
+    profile: std::sync::Arc<crate::project::profile::Profile>,
 ) -> RunResult {
     let settings = walker.settings;
     let boundary = walker.boundary.clone();
@@ -293,7 +309,7 @@ pub fn finish(
         .map(|o| std::mem::take(&mut o.facts))
         .collect();
     let python_files = files.len();
-    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary);
+    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary, profile);
     let mut result = RunResult {
         walk_errors,
         excluded,
@@ -415,6 +431,7 @@ fn run_project_rules(
     files: &[FileInfo],
     facts: &[FileFacts],
     boundary: &crate::files::Boundary,
+    profile: std::sync::Arc<crate::project::profile::Profile>,
 ) -> (Vec<ProjectFinding>, OtherFiles) {
     let mut other = OtherFiles::new(files.len());
     let enabled: Vec<&dyn rules::ProjectChecker> = rules::registry()
@@ -437,6 +454,7 @@ fn run_project_rules(
         boundary,
         arch: Default::default(),
         deps: Default::default(),
+        profile,
     };
     let mut findings = Vec::new();
     for rule in enabled {

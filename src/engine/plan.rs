@@ -43,6 +43,8 @@ pub(super) struct FileRuleSlot {
 /// What to run, prepared once per run.
 pub struct Plan<'s> {
     pub settings: &'s Settings,
+    /// Library versions and manifests, read once before the walk.
+    pub profile: std::sync::Arc<crate::project::profile::Profile>,
     pub(super) file_rules: Vec<FileRuleSlot>,
     /// node kind id -> indices into `file_rules`
     pub(super) dispatch: Vec<Vec<usize>>,
@@ -98,6 +100,7 @@ impl<'s> Plan<'s> {
         }
         Plan {
             settings,
+            profile: Default::default(),
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),

@@ -84,6 +84,7 @@ pub(super) fn walk_tree(
                         ancestors: &stack,
                         imports: &import_facts,
                         options: &plan.settings.options,
+                        profile: &plan.profile,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -140,6 +141,7 @@ pub(super) fn walk_tree(
                             ancestors: &[],
                             imports: &import_facts,
                             options: &plan.settings.options,
+                            profile: &plan.profile,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };

@@ -12,6 +12,7 @@ pub mod arch;
 pub mod deps;
 pub mod layers;
 pub mod modules;
+pub mod profile;
 pub mod testcode;
 
 /// What project-wide code reads from the configuration; each part is
@@ -81,8 +82,11 @@ pub struct Project<'a> {
     pub boundary: &'a crate::files::Boundary,
     /// Layers, routes and import edges, built once by the first rule that needs them.
     pub arch: std::sync::OnceLock<crate::project::layers::model::Model>,
-    /// Manifests, lockfiles and environment, read once for the four DEP rules.
-    pub deps: std::sync::OnceLock<crate::project::deps::Model>,
+    /// Manifests, lockfiles and environment, read once for the four DEP
+    /// rules (taken from the run's profile when it was read before the walk).
+    pub deps: std::sync::OnceLock<std::sync::Arc<crate::project::deps::Model>>,
+    /// What was known before the walk (library versions, manifests).
+    pub profile: std::sync::Arc<profile::Profile>,
 }
 
 /// A project rule's finding, placed in one file.

@@ -269,10 +269,23 @@ fn is_guarded(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
             && a.child_by_field_id(*fid::CONDITION)
                 .and_then(|c| source.get(c.byte_range()))
                 .is_some_and(|c| {
-                    (c.contains("sys.modules") || c.contains("find_spec(")) && !c.contains("not ")
+                    // `if "x" not in sys.modules` or `if find_spec("x") is None`
+                    // guard the other way; `... is not None` does not.
+                    let negated = c.trim_start().starts_with("not ")
+                        || c.contains(" not in ")
+                        || (c.contains(" is None") && !c.contains(" is not None"));
+                    (c.contains("sys.modules") || c.contains("find_spec(")) && !negated
                 })
     });
-    if presence_checked {
+    // `if sys.version_info >= (3, 11): import tomllib` and its `else`: the
+    // import runs only on the Python versions the branch was written for.
+    let version_checked = ancestors.iter().any(|a| {
+        a.kind_str() == "if_statement"
+            && a.child_by_field_id(*fid::CONDITION)
+                .and_then(|c| source.get(c.byte_range()))
+                .is_some_and(|c| c.contains("version_info"))
+    });
+    if presence_checked || version_checked {
         return true;
     }
     let path: Vec<Node<'_>> = ancestors

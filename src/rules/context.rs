@@ -18,6 +18,8 @@ pub struct Cx<'a> {
     pub imports: &'a [Import],
     /// The rule options of the run (`options.project.tests`, `options.security`).
     pub options: &'a crate::rules::Options,
+    /// What the run knew before the walk: library versions from the manifests.
+    pub profile: &'a crate::project::profile::Profile,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

@@ -2,6 +2,9 @@
 //! poetry.lock, pdm.lock (TOML) and Pipfile.lock (JSON).
 
 use std::path::Path;
+use std::str::FromStr;
+
+use pep508_rs::pep440_rs::Version;
 
 use toml::de::DeValue;
 use toml::Spanned;
@@ -25,8 +28,14 @@ pub fn read(sources: &mut Sources, path: &Path) -> Option<LockGraph> {
             Ok(v) => {
                 for section in ["default", "develop"] {
                     if let Some(obj) = v.get(section).and_then(|s| s.as_object()) {
-                        for k in obj.keys() {
-                            graph.add(k);
+                        for (k, entry) in obj {
+                            // `"version": "==1.10.2"`
+                            let version = entry
+                                .get("version")
+                                .and_then(|v| v.as_str())
+                                .map(|v| v.trim_start_matches("=="))
+                                .and_then(|v| Version::from_str(v).ok());
+                            graph.add(k).version = version;
                         }
                     }
                 }
@@ -52,6 +61,9 @@ pub fn read(sources: &mut Sources, path: &Path) -> Option<LockGraph> {
             continue;
         };
         let node = graph.add(pname);
+        node.version = get(pkg, "version")
+            .and_then(|v| v.get_ref().as_str())
+            .and_then(|v| Version::from_str(v).ok());
         match get(pkg, "dependencies").map(Spanned::get_ref) {
             // uv: [{ name = "x", extra = [...] }]; pdm: ["x>=1"]
             Some(DeValue::Array(deps)) => {
@@ -163,6 +175,10 @@ dependencies = [{ name = "anyio" }]
             "[[package]]\nname = \"PassLib\"\nversion = \"1.7\"\n[package.dependencies]\nsix = \"*\"\n[package.extras]\nbcrypt = [\"bcrypt (>=3.1.0)\"]\n",
         );
         assert!(g.contains("passlib"));
+        assert_eq!(
+            g.packages["passlib"].version,
+            Some(Version::from_str("1.7").unwrap())
+        );
         assert!(g
             .extra_deps("passlib", &["bcrypt".into()])
             .contains("bcrypt"));

@@ -104,6 +104,8 @@ pub struct Declared {
     /// Pinned with `==` in a file that looks like `pip freeze` output: the
     /// declaration lists transitive packages too, so "unused" means nothing.
     pub frozen: bool,
+    /// The versions it allows (`None`: any, or a URL).
+    pub versions: Option<super::versions::Range>,
 }
 
 impl Declared {
@@ -122,6 +124,7 @@ impl Declared {
             file,
             span: at..at + r.name.len(),
             frozen: false,
+            versions: r.versions.as_ref().map(super::versions::Range::of),
         }
     }
 }
@@ -129,6 +132,8 @@ impl Declared {
 /// A locked (or installed-as-a-dependency) distribution and what it pulls in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LockedPackage {
+    /// The exact version installed, when the lockfile says.
+    pub version: Option<pep508_rs::pep440_rs::Version>,
     pub deps: BTreeSet<String>,
     /// extra -> distributions it adds.
     pub extras: BTreeMap<String, BTreeSet<String>>,
@@ -220,6 +225,9 @@ impl LockGraph {
     pub fn merge(&mut self, other: LockGraph) {
         for (name, pkg) in other.packages {
             let mine = self.packages.entry(name).or_default();
+            if mine.version.is_none() {
+                mine.version = pkg.version;
+            }
             mine.deps.extend(pkg.deps);
             for (e, d) in pkg.extras {
                 mine.extras.entry(e).or_default().extend(d);

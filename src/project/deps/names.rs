@@ -220,9 +220,40 @@ impl Suggestions {
     }
 }
 
+/// May the declared distribution `dist` (normalised), which no import
+/// matches, provide the import `top`, which nothing declared provides?
+/// Compared without separators and case, the two names must share a prefix
+/// of at least four characters covering the distribution's whole first
+/// word: `pydantic_ai` and `pydantic-ai-slim`, `pydantic2ts` and
+/// `pydantic-to-typescript2`, `jose` and `python-jose` fail (`python` is
+/// not a prefix of `jose`; that pair is the tables' business).
+pub fn plausibly_provides(top: &str, dist: &str) -> bool {
+    let squash = |s: &str| -> Vec<u8> {
+        s.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .collect()
+    };
+    let (i, d) = (squash(top), squash(dist));
+    let first = dist.split('-').next().unwrap_or(dist).len();
+    let common = i.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    common >= 4 && common >= first
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plausible_providers() {
+        assert!(plausibly_provides("pydantic_ai", "pydantic-ai-slim"));
+        assert!(plausibly_provides("pydantic2ts", "pydantic-to-typescript2"));
+        assert!(plausibly_provides("sentry_sdk", "sentry-sdk-extras"));
+        assert!(!plausibly_provides("jose", "python-jose"));
+        assert!(!plausibly_provides("redis", "rq"));
+        assert!(!plausibly_provides("google_auth", "googlemaps"));
+        assert!(!plausibly_provides("abc", "abc-x"));
+    }
 
     #[test]
     fn pep503() {

@@ -40,6 +40,12 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
                     .collect(),
                 _ => Vec::new(),
             };
+            // `"==1.2"`, `"*"` or `{ version = ">=1.2", ... }`: PEP 440 specifiers.
+            let version = match spec.get_ref() {
+                DeValue::String(v) => Some(v.as_ref()),
+                DeValue::Table(s) => get(s, "version").and_then(|v| v.get_ref().as_str()),
+                _ => None,
+            };
             let span = Spanned::span(key);
             out.declared.push(Declared {
                 name: normalize(name),
@@ -49,6 +55,7 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
                 file,
                 span,
                 frozen: false,
+                versions: version.and_then(super::versions::pep440),
             });
         }
     }

@@ -140,6 +140,13 @@ fn push_poetry_table(
         if name.eq_ignore_ascii_case("python") {
             continue;
         }
+        // `"^1.9"` or `{ version = "^1.9", ... }`; an array of tables is
+        // one constraint per Python version: their hull.
+        let constraint = match v.get_ref() {
+            DeValue::String(c) => Some(c.as_ref()),
+            DeValue::Table(spec) => get(spec, "version").and_then(|c| c.get_ref().as_str()),
+            _ => None,
+        };
         let (extras, optional) = match v.get_ref() {
             DeValue::String(_) | DeValue::Array(_) => (Vec::new(), false),
             DeValue::Table(spec) => (
@@ -175,6 +182,7 @@ fn push_poetry_table(
             file,
             span,
             frozen: false,
+            versions: constraint.and_then(super::versions::poetry),
         });
     }
 }

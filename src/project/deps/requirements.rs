@@ -274,7 +274,8 @@ fn read_loaded(
             >= 2;
     if generated || frozen || all_pinned {
         for e in &entries {
-            lock.add(&e.name);
+            let exact = e.versions.as_ref().and_then(|v| v.exact.clone());
+            lock.add(&e.name).version = exact;
         }
         lock.sources.push(display_name(path));
     }

@@ -2,12 +2,11 @@
 //! import names that differ from their distribution's name, the most
 //! downloaded PyPI distributions, extras and packages used without imports.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::names::normalize;
 
-static STDLIB_TXT: &str = include_str!("../../../data/stdlib.txt");
 static MAP_TSV: &str = include_str!("../../../data/module_dist_map.tsv");
 static TOP_TXT: &str = include_str!("../../../data/pypi_top.txt");
 static NAMES_BIN: &[u8] = include_bytes!("../../../data/pypi_names.bin");
@@ -18,14 +17,8 @@ fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-static STDLIB: LazyLock<HashSet<&'static str>> = LazyLock::new(|| data_lines(STDLIB_TXT).collect());
-
 /// Modules that exist only for type checkers (typeshed), never installed.
 const TYPE_ONLY: &[&str] = &["_typeshed"];
-
-pub fn is_stdlib(top: &str) -> bool {
-    STDLIB.contains(top)
-}
 
 pub fn is_type_only(top: &str) -> bool {
     TYPE_ONLY.contains(&top)
@@ -179,6 +172,30 @@ const EXTRAS: &[(&str, &str, &[&str])] = &[
             "python-multipart",
             "email-validator",
             "uvicorn",
+            // through `uvicorn[standard]`
+            "uvloop",
+            "httptools",
+            "websockets",
+            "watchfiles",
+            "python-dotenv",
+        ],
+    ),
+    (
+        "fastapi",
+        "standard-no-fastapi-cloud-cli",
+        &[
+            "fastapi-cli",
+            "httpx",
+            "jinja2",
+            "python-multipart",
+            "email-validator",
+            "uvicorn",
+            // through `uvicorn[standard]`
+            "uvloop",
+            "httptools",
+            "websockets",
+            "watchfiles",
+            "python-dotenv",
         ],
     ),
     (
@@ -247,6 +264,32 @@ pub fn extra_dists(dist: &str, extras: &[String]) -> Vec<&'static str> {
         }
     }
     out
+}
+
+/// Dependencies a distribution exposes as part of its own API, which its
+/// documentation tells users to import directly: `fastapi` re-exports
+/// `starlette` (requests, responses, middleware), `pydantic` builds on
+/// `pydantic-core` and `annotated-types`. Importing them with the
+/// distribution declared is not a transitive-import bug. (A lockfile or
+/// virtualenv adds the general case: a direct dependency named after its
+/// declarer, `langchain` -> `langchain-core`.)
+const REEXPORTS: &[(&str, &[&str])] = &[
+    ("fastapi", &["starlette"]),
+    ("fastapi-slim", &["starlette"]),
+    ("pydantic", &["pydantic-core", "annotated-types"]),
+    ("sqlmodel", &["sqlalchemy", "pydantic"]),
+    ("flask", &["werkzeug"]),
+    ("celery", &["kombu"]),
+    ("apache-airflow", &["apache-airflow-core"]),
+    ("prefect", &["prefect-client"]),
+];
+
+/// The dependencies `dist` (normalised) re-exports as its API.
+pub fn reexports(dist: &str) -> &'static [&'static str] {
+    REEXPORTS
+        .iter()
+        .find(|(d, _)| *d == dist)
+        .map_or(&[], |(_, r)| *r)
 }
 
 /// Distributions a project needs without importing them: servers started
@@ -411,9 +454,6 @@ mod tests {
 
     #[test]
     fn tables_load() {
-        assert!(is_stdlib("asyncio") && is_stdlib("tomllib") && is_stdlib("distutils"));
-        assert!(is_stdlib("annotationlib") && is_stdlib("symbol") && is_stdlib("__future__"));
-        assert!(!is_stdlib("yaml") && !is_stdlib("typing_extensions"));
         assert_eq!(table_dists("yaml"), &["pyyaml".to_string()][..]);
         assert!(table_dists("psycopg2").contains(&"psycopg2-binary".to_string()));
         assert!(table_dists("psycopg2").contains(&"psycopg2".to_string()));

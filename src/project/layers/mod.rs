@@ -294,10 +294,7 @@ impl LayerSettings {
                     // `models/repos/base.py` a model. So a name of a ranked
                     // layer counts at its outermost place.
                     PatternKind::Segment if layer.rank.is_some() => {
-                        let at = segments
-                            .iter()
-                            .position(&matches_segment)
-                            .map(|i| i + 1);
+                        let at = segments.iter().position(&matches_segment).map(|i| i + 1);
                         if let Some(depth) = at {
                             if outer.as_ref().is_none_or(|(d, _, _)| depth < *d) {
                                 outer = Some((depth, index, pattern.glob.glob().to_string()));
@@ -305,10 +302,9 @@ impl LayerSettings {
                         }
                         continue;
                     }
-                    PatternKind::Segment => segments
-                        .iter()
-                        .rposition(&matches_segment)
-                        .map(|i| i + 1),
+                    PatternKind::Segment => {
+                        segments.iter().rposition(&matches_segment).map(|i| i + 1)
+                    }
                     PatternKind::Dotted => names
                         .iter()
                         .filter_map(|name| {

@@ -163,6 +163,10 @@ impl Rule for PydanticV1Pattern {
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
+        // A project on Pydantic 1 (locked, pinned or bounded below 2) writes v1 idioms on purpose.
+        if cx.profile.major(&cx.file.path, "pydantic") == Some(1) {
+            return;
+        }
         let imports = cx.imports;
         // Model classes: pydantic bases, then classes deriving from those.
         let mut models: HashSet<&str> = HashSet::new();

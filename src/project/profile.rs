@@ -1,0 +1,172 @@
+//! What is known about the project before the walk: its manifests and
+//! lockfiles, read once per run, and the versions of the libraries it uses
+//! (so file rules can follow them: no Pydantic 2 advice on a project pinned
+//! to Pydantic 1). The dependency model built here is the one the DEP rules
+//! use in the project pass.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::files::{Boundary, FileInfo};
+use crate::project::deps::{self, versions::Range};
+
+/// Where a library's version comes from, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    /// The exact version a lockfile (or a fully pinned requirements file) installs.
+    Locked,
+    /// `==1.2.3` in a manifest.
+    Pinned,
+    /// The bounds of a range (`^1.9`, `>=2,<3`, `<2`).
+    Range,
+}
+
+/// The version of one library as the project declares or locks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    pub range: Range,
+    pub evidence: Evidence,
+}
+
+impl Library {
+    /// The major version in use (lockfile > pin > lower bound > below the upper bound).
+    pub fn major(&self) -> Option<u64> {
+        self.range.major()
+    }
+}
+
+/// Library versions by normalised distribution name.
+pub type Libraries = BTreeMap<String, Library>;
+
+#[derive(Debug, Default)]
+pub struct Profile {
+    /// Manifests, lockfiles and environment (`None` when not read).
+    pub deps: Option<Arc<deps::Model>>,
+    /// Per dependency scope: the libraries its files see.
+    libraries: Vec<Libraries>,
+    /// Scope directory -> scope index.
+    scope_of_dir: HashMap<PathBuf, usize>,
+}
+
+impl Profile {
+    pub fn build(files: &[FileInfo], root: &Path, boundary: &Boundary) -> Profile {
+        let model = deps::Model::build(files, root, boundary);
+        let metadata: Vec<Vec<(String, Range)>> = model
+            .scopes
+            .iter()
+            .map(|s| sdist_requirements(&s.dir, boundary))
+            .collect();
+        let libraries = (0..model.scopes.len())
+            .map(|s| libraries_of(&model, &metadata, s))
+            .collect();
+        let scope_of_dir = model
+            .scopes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.dir.clone(), i))
+            .collect();
+        Profile {
+            deps: Some(Arc::new(model)),
+            libraries,
+            scope_of_dir,
+        }
+    }
+
+    /// The version of `dist` (normalised) that the file at `path` runs with.
+    pub fn library(&self, path: &Path, dist: &str) -> Option<&Library> {
+        let scope = path
+            .ancestors()
+            .skip(1)
+            .find_map(|a| self.scope_of_dir.get(a))?;
+        self.libraries.get(*scope)?.get(dist)
+    }
+
+    /// The major version of `dist` for the file at `path`, when known.
+    pub fn major(&self, path: &Path, dist: &str) -> Option<u64> {
+        self.library(path, dist).and_then(Library::major)
+    }
+}
+
+/// What files of scope `s` see: over the scope and the scopes above it
+/// (nearest first), a lockfile's version wins over a pin, a pin over a range.
+fn libraries_of(model: &deps::Model, metadata: &[Vec<(String, Range)>], s: usize) -> Libraries {
+    let mut out = Libraries::new();
+    let mut offer = |name: &str, range: Range, evidence: Evidence| {
+        let better = out.get(name).is_none_or(|l| evidence < l.evidence);
+        if better {
+            out.insert(name.to_owned(), Library { range, evidence });
+        }
+    };
+    for i in model.chain(s) {
+        let decl = &model.scopes[i].decl;
+        for (name, pkg) in &decl.locked.packages {
+            if let Some(v) = &pkg.version {
+                offer(name, Range::exact(v.clone()), Evidence::Locked);
+            }
+        }
+        for d in &decl.declared {
+            let Some(range) = &d.versions else { continue };
+            let evidence = if range.exact.is_some() {
+                Evidence::Pinned
+            } else if range.lower.is_some() || range.upper.is_some() {
+                Evidence::Range
+            } else {
+                continue;
+            };
+            offer(&d.name, range.clone(), evidence);
+        }
+        // An sdist built from setup.py states its requirements only in its metadata.
+        for (name, range) in &metadata[i] {
+            offer(name, range.clone(), Evidence::Range);
+        }
+    }
+    out
+}
+
+/// `Requires-Dist:` lines of an sdist's `PKG-INFO` (core metadata, where a
+/// setup.py project's requirements are written down), with their ranges.
+/// Or the `*.egg-info/requires.txt` setuptools writes beside it (the lines
+/// before the first `[extra]` section).
+fn sdist_requirements(dir: &Path, boundary: &Boundary) -> Vec<(String, Range)> {
+    let read = |path: &Path| {
+        crate::files::read_confined(path, crate::files::MANIFEST_CAP, boundary)
+            .ok()
+            .map(crate::files::lossy_text)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(text) = read(&dir.join("PKG-INFO")) {
+        // The headers end at the first blank line; the description follows.
+        lines.extend(
+            text.lines()
+                .take_while(|l| !l.trim().is_empty())
+                .filter_map(|l| l.strip_prefix("Requires-Dist:"))
+                .map(str::to_owned),
+        );
+    }
+    let mut eggs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "egg-info"))
+        .collect();
+    eggs.sort();
+    for egg in eggs {
+        if let Some(text) = read(&egg.join("requires.txt")) {
+            lines.extend(
+                text.lines()
+                    .take_while(|l| !l.starts_with('['))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    lines
+        .iter()
+        .filter_map(|r| deps::requirement::parse(r).ok())
+        .filter_map(|r| {
+            let range = Range::of(r.versions.as_ref()?);
+            Some((deps::names::normalize(&r.name), range))
+        })
+        .collect()
+}
