@@ -11,6 +11,7 @@ use crate::files::FileInfo;
 pub mod arch;
 pub mod deps;
 pub mod layers;
+pub mod migrations;
 pub mod modules;
 pub mod testcode;
 
@@ -69,6 +70,8 @@ pub struct FileFacts {
     pub arch: arch::ArchFacts,
     /// `importlib.import_module("literal")` and `__import__("literal")` calls.
     pub dynamic_imports: Vec<Import>,
+    /// An Alembic revision or a Django migration ([`migrations`]).
+    pub migration: bool,
 }
 
 /// Input of the project-wide rules.
@@ -83,6 +86,14 @@ pub struct Project<'a> {
     pub arch: std::sync::OnceLock<crate::project::layers::model::Model>,
     /// Manifests, lockfiles and environment, read once for the four DEP rules.
     pub deps: std::sync::OnceLock<crate::project::deps::Model>,
+}
+
+impl Project<'_> {
+    /// Is file `file` a migration ([`migrations`])? Project rules about how
+    /// application code is written (layers, dependency declarations) skip it.
+    pub fn is_migration(&self, file: usize) -> bool {
+        self.facts.get(file).is_some_and(|f| f.migration)
+    }
 }
 
 /// A project rule's finding, placed in one file.

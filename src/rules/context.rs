@@ -18,6 +18,9 @@ pub struct Cx<'a> {
     pub imports: &'a [Import],
     /// The rule options of the run (`options.project.tests`, `options.security`).
     pub options: &'a crate::rules::Options,
+    /// The file is a migration (`project::migrations`): rules about how
+    /// application code is written skip it; security rules do not.
+    pub migration: bool,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

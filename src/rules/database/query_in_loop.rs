@@ -58,7 +58,7 @@ impl Rule for QueryInLoop {
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         // Tests seed data row by row and migrations run once: no N+1 cost.
-        if cx.file.is_test || pyast::is_migration_path(&cx.file.rel) {
+        if cx.file.is_test || cx.migration || pyast::is_migration_path(&cx.file.rel) {
             return;
         }
         let Some(call) = node.named_child(0).filter(|c| c.kind_str() == "call") else {

@@ -96,7 +96,7 @@ impl Rule for TestNameFormat {
     const KINDS: &'static [&'static str] = &["class_definition", "function_definition"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if !cx.file.is_test {
+        if !super::in_test_code(cx) {
             return;
         }
         if node.kind_str() == "class_definition" {

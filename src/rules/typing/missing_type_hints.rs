@@ -27,7 +27,7 @@ impl Rule for MissingTypeHints {
     const KINDS: &'static [&'static str] = &["function_definition"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if cx.file.is_test {
+        if cx.file.is_test || cx.migration {
             return;
         }
         let Some(name) = node.child_by_field_id(*fid::NAME) else {
