@@ -390,10 +390,29 @@ fn exempt_while(while_loop: Node<'_>, source: &str) -> bool {
             .is_some_and(|f| f.kind_str() == "attribute"),
         _ => false,
     };
+    let sleeps = while_loop
+        .child_by_field_id(*fid::BODY)
+        .is_some_and(|b| calls_sleep(b, source));
     polled
+        || sleeps
         || identifiers(condition, source)
             .iter()
             .any(|n| has_word(n, CURSOR_WORDS))
+}
+
+/// Does the loop body wait between iterations (`await asyncio.sleep(...)`)? Then it polls.
+fn calls_sleep(body: Node<'_>, source: &str) -> bool {
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind_str() {
+            "call" if pyast::callee_name(n, source) == Some("sleep") => return true,
+            "function_definition" | "lambda" | "class_definition" => continue,
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
 }
 
 /// Every identifier in `node` (a loop target or condition).
