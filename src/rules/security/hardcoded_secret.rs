@@ -208,7 +208,12 @@ const MESSAGE_WORDS: &[&str] = &[
 fn is_pass_phrase(value: &str) -> bool {
     let v = value.trim();
     let words: Vec<&str> = v.split(' ').collect();
+    // `"Api Key"`, `"Reset Password"`: Title Case is a label.
+    let title_case = words
+        .iter()
+        .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase()));
     v.len() >= 10
+        && !title_case
         && (2..=6).contains(&words.len())
         && words.iter().all(|w| {
             !w.is_empty()
@@ -466,10 +471,46 @@ fn camel_to_snake(name: &str) -> String {
 
 /// Values that are obviously not credentials.
 const NOT_SECRETS: &[&str] = &[
-    "bearer", "basic", "digest", "token", "jwt", "hs256", "hs384", "hs512", "rs256", "rs512",
-    "es256", "utf8", "utf-8", "none", "null", "true", "false", "required", "optional", "hidden",
-    "plain", "sha256", "bcrypt", "argon2", "pbkdf2", "password", "secret", "string", "redacted",
-    "masked", "foo", "bar", "baz", "qux", "spam", "eggs",
+    "bearer",
+    "basic",
+    "digest",
+    "token",
+    "jwt",
+    "hs256",
+    "hs384",
+    "hs512",
+    "rs256",
+    "rs512",
+    "es256",
+    "utf8",
+    "utf-8",
+    "none",
+    "null",
+    "true",
+    "false",
+    "required",
+    "optional",
+    "hidden",
+    "plain",
+    "sha256",
+    "bcrypt",
+    "argon2",
+    "pbkdf2",
+    "password",
+    "secret",
+    "string",
+    "redacted",
+    "masked",
+    "passwords",
+    "secrets",
+    "tokens",
+    "keys",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "spam",
+    "eggs",
 ];
 
 /// Does a literal bound to secret name `name` look like a real credential?
@@ -596,6 +637,8 @@ mod tests {
         assert!(!is_pass_phrase("Wrong token."));
         assert!(!is_pass_phrase("one two three four five six seven"));
         assert!(!is_pass_phrase("a  b"));
+        assert!(!is_pass_phrase("My Password"));
+        assert!(!is_pass_phrase("Api Access Key"));
     }
 
     #[test]
