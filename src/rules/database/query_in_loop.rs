@@ -289,15 +289,15 @@ fn per_iteration(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> Option
         let child = ancestors.get(i + 1).copied().unwrap_or(node);
         match a.kind_str() {
             "function_definition" | "lambda" | "class_definition" => return None,
-            "for_statement" if a.child_by_field_id(*fid::BODY) == Some(child) => {
-                if !exempt_for(*a, source) {
-                    return Some("loop");
-                }
+            "for_statement"
+                if a.child_by_field_id(*fid::BODY) == Some(child) && !exempt_for(*a, source) =>
+            {
+                return Some("loop");
             }
-            "while_statement" if a.child_by_field_id(*fid::BODY) == Some(child) => {
-                if !exempt_while(*a, source) {
-                    return Some("loop");
-                }
+            "while_statement"
+                if a.child_by_field_id(*fid::BODY) == Some(child) && !exempt_while(*a, source) =>
+            {
+                return Some("loop");
             }
             "list_comprehension"
             | "set_comprehension"
