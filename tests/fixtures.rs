@@ -8,6 +8,7 @@
 //! Header directives (any line of the fixture):
 //! - `# fortress-fixture: select=A,B` — rules to run (default: the code in the file name)
 //! - `# fortress-fixture: path=tests/test_x.py` — where the file pretends to live
+//! - `# fortress-fixture: config=NAME.toml` — run with that fortress.toml (beside the fixture)
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -147,7 +148,14 @@ fn rule_fixtures_report_exactly_the_marked_lines() {
             select: Some(select.clone()),
             ..Overrides::default()
         };
-        let settings = Settings::resolve(None, &overrides, dir.path().to_path_buf())
+        // `config=NAME`: a fortress.toml beside the fixture, used for the run.
+        let config = directive(&source, "config").map(|name| {
+            let from = fixture.parent().unwrap().join(name);
+            let to = dir.path().join("fortress.toml");
+            std::fs::copy(&from, &to).expect("copy fixture config");
+            ConfigFile::load(&to).expect("fixture config")
+        });
+        let settings = Settings::resolve(config.as_ref(), &overrides, dir.path().to_path_buf())
             .unwrap_or_else(|e| panic!("{}: bad select {select:?}: {e}", fixture.display()));
         let (reported, messages) = run(dir.path(), std::slice::from_ref(&target), &settings);
         let expected = expectations(&rel, &source);

@@ -43,6 +43,7 @@ pub(super) fn walk_tree(
     let wants_suppressions = source.contains("fortress:");
     let root = tree.root_node();
     let has_error = root.has_error();
+    let migration = crate::project::migrations::is_migration(&info.rel, root, source);
     let mut syntax = SyntaxTracker::new(&plan.syntax, has_error);
     let leading_comments_end = root
         .named_children(&mut root.walk())
@@ -85,6 +86,7 @@ pub(super) fn walk_tree(
                         imports: &import_facts,
                         options: &plan.settings.options,
                         profile: &plan.profile,
+                        migration,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
                     };
@@ -142,6 +144,7 @@ pub(super) fn walk_tree(
                             imports: &import_facts,
                             options: &plan.settings.options,
                             profile: &plan.profile,
+                            migration,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
                         };
@@ -154,6 +157,7 @@ pub(super) fn walk_tree(
                         arch: arch_facts.finish(&import_facts),
                         imports: import_facts,
                         dynamic_imports,
+                        migration,
                     },
                     suppressions,
                     invalid_suppressions,

@@ -11,6 +11,7 @@ use crate::files::FileInfo;
 pub mod arch;
 pub mod deps;
 pub mod layers;
+pub mod migrations;
 pub mod modules;
 pub mod profile;
 pub mod testcode;
@@ -70,6 +71,8 @@ pub struct FileFacts {
     pub arch: arch::ArchFacts,
     /// `importlib.import_module("literal")` and `__import__("literal")` calls.
     pub dynamic_imports: Vec<Import>,
+    /// An Alembic revision or a Django migration ([`migrations`]).
+    pub migration: bool,
 }
 
 /// Input of the project-wide rules.
@@ -87,6 +90,14 @@ pub struct Project<'a> {
     pub deps: std::sync::OnceLock<std::sync::Arc<crate::project::deps::Model>>,
     /// What was known before the walk (library versions, manifests).
     pub profile: std::sync::Arc<profile::Profile>,
+}
+
+impl Project<'_> {
+    /// Is file `file` a migration ([`migrations`])? Project rules about how
+    /// application code is written (layers, dependency declarations) skip it.
+    pub fn is_migration(&self, file: usize) -> bool {
+        self.facts.get(file).is_some_and(|f| f.migration)
+    }
 }
 
 /// A project rule's finding, placed in one file.

@@ -90,6 +90,9 @@ pub struct TestSettings {
     pub name_pattern: Regex,
     /// Whether `name_pattern` is the default one (TST001 can then suggest a name).
     pub default_name_pattern: bool,
+    /// Whether `name-pattern` is set: TST001 reports only then (a naming
+    /// convention is a team's choice, not a defect).
+    pub name_pattern_configured: bool,
     pub assertion_helpers: Vec<String>,
 }
 
@@ -209,6 +212,7 @@ impl TestSettings {
             classes,
             functions,
             default_name_pattern: pattern == DEFAULT_NAME_PATTERN,
+            name_pattern_configured: raw.name_pattern.is_some(),
             name_pattern,
             assertion_helpers,
         })

@@ -61,12 +61,24 @@ impl Routers {
         let annotated_router = assignment.child_by_field_id(*fid::TYPE).is_some_and(|t| {
             ROUTER_FACTORIES.contains(&pyast::last_segment(pyast::text(t, source).trim()))
         });
-        if !(is_router || annotated_router) {
+        // `app = App(...)` (Slack Bolt), `app = Flask(...)`: an instance of
+        // some other class, whatever the name says. Lower-case factories
+        // (`app = create_app()`) do not tell.
+        let other_class = !is_router
+            && !annotated_router
+            && right.kind_str() == "call"
+            && right.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
+                let callee = pyast::last_segment(pyast::text(f, source).trim());
+                callee.starts_with(|c: char| c.is_ascii_uppercase())
+                    && !callee.ends_with("Router")
+                    && !callee.ends_with("FastAPI")
+            });
+        if !(is_router || annotated_router || other_class) {
             return;
         }
         if let Some(name) = pyast::dotted_name(left, source) {
             if !self.bound.iter().any(|(n, _)| *n == name) {
-                self.bound.push((name.into_owned(), true));
+                self.bound.push((name.into_owned(), !other_class));
             }
         }
     }
@@ -74,9 +86,7 @@ impl Routers {
     /// Is `object` (the dotted receiver of a decorator) a router?
     pub fn is_router(&self, object: &str, imports: &[Import]) -> bool {
         if let Some((_, is_router)) = self.bound.iter().find(|(n, _)| n == object) {
-            if *is_router {
-                return true;
-            }
+            return *is_router;
         }
         let uses_fastapi = imports
             .iter()

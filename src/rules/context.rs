@@ -20,6 +20,9 @@ pub struct Cx<'a> {
     pub options: &'a crate::rules::Options,
     /// What the run knew before the walk: library versions from the manifests.
     pub profile: &'a crate::project::profile::Profile,
+    /// The file is a migration (`project::migrations`): rules about how
+    /// application code is written skip it; security rules do not.
+    pub migration: bool,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
 }

@@ -66,7 +66,7 @@ impl Model {
         };
         let domain_packages = domain_packages(project);
         for file in 0..n {
-            let routes: Vec<usize> = if project.files[file].is_test {
+            let routes: Vec<usize> = if project.files[file].is_test || project.is_migration(file) {
                 Vec::new()
             } else {
                 project.facts[file]
@@ -81,7 +81,7 @@ impl Model {
                     .map(|(i, _)| i)
                     .collect()
             };
-            let layer = if project.files[file].is_test {
+            let layer = if project.files[file].is_test || project.is_migration(file) {
                 None
             } else {
                 let (layer, because) = classify(project, file, &routes, &domain_packages);
@@ -92,7 +92,7 @@ impl Model {
             model.routes.push(routes);
         }
         for from in 0..n {
-            if project.files[from].is_test {
+            if project.files[from].is_test || project.is_migration(from) {
                 continue;
             }
             for (index, import) in project.facts[from].imports.iter().enumerate() {

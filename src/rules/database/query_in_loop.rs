@@ -1,6 +1,8 @@
 //! DB001: an awaited database or repository call inside a loop body or a
 //! comprehension, the N+1 query pattern.
 
+use std::collections::HashSet;
+
 use tree_sitter::Node;
 
 use crate::parse::NodeKind;
@@ -21,10 +23,12 @@ const QUERY_METHODS: &[&str] = &[
     "exec",
     "stream",
     "stream_scalars",
-    "run_sync",
 ];
 
-/// Methods of a session that do not query by themselves.
+/// Methods of a session that do not query by themselves, or whose cost in
+/// a loop is not one query per item: `commit`/`flush` write what was added
+/// (one statement batch per call; the cure for per-row commits is a
+/// different one), `connection` hands out the session's connection.
 const NON_QUERY_METHODS: &[&str] = &[
     "add",
     "add_all",
@@ -37,10 +41,69 @@ const NON_QUERY_METHODS: &[&str] = &[
     "rollback",
     "in_transaction",
     "is_modified",
+    "commit",
+    "flush",
+    "connection",
+    "get_bind",
+    "run_sync",
 ];
 
+/// Methods of HTTP client sessions (`aiohttp.ClientSession`, `httpx.AsyncClient`)
+/// that no database session has.
+const HTTP_ONLY_METHODS: &[&str] = &[
+    "post",
+    "put",
+    "patch",
+    "head",
+    "options",
+    "request",
+    "ws_connect",
+];
+
+/// Keywords of an HTTP request (`session.get(url, params=...)`), never of `Session.get`.
+const HTTP_KEYWORDS: &[&str] = &[
+    "url", "params", "headers", "json", "data", "timeout", "cookies", "auth",
+];
+
+/// Name parts of loops that process a batch or page per iteration: the cure
+/// for N+1, not the disease (`for chunk in batched(ids, 1000)`).
+const BATCH_WORDS: &[&str] = &[
+    "batch",
+    "chunk",
+    "page",
+    "paginat",
+    "partition",
+    "grouper",
+    "segment",
+    "window",
+    "slice",
+];
+
+/// Name parts of `while` conditions that follow a cursor or page token.
+const CURSOR_WORDS: &[&str] = &[
+    "cursor", "page", "offset", "more", "token", "next", "batch", "chunk",
+];
+
+/// Literal iterables up to this many items are a fixed, small set of keys.
+const SHORT_LITERAL: usize = 8;
+
 #[derive(Default)]
-pub struct QueryInLoop;
+pub struct QueryInLoop {
+    skip: Option<bool>,
+    /// Methods (class start byte, name) that await a query themselves.
+    querying: HashSet<(usize, String)>,
+    /// `await self.helper(...)` in method `caller`: (class, caller, helper).
+    delegates: Vec<(usize, String, String)>,
+    /// `await self.helper(...)` run once per iteration, to report if `helper` queries.
+    helper_calls: Vec<HelperCall>,
+}
+
+struct HelperCall {
+    class: usize,
+    helper: String,
+    span: std::ops::Range<usize>,
+    kind: &'static str,
+}
 
 impl Rule for QueryInLoop {
     const META: RuleMeta = RuleMeta {
@@ -58,7 +121,10 @@ impl Rule for QueryInLoop {
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         // Tests seed data row by row and migrations run once: no N+1 cost.
-        if cx.file.is_test || pyast::is_migration_path(&cx.file.rel) {
+        let skip = *self.skip.get_or_insert_with(|| {
+            cx.file.is_test || cx.migration || pyast::is_migration_path(&cx.file.rel)
+        });
+        if skip {
             return;
         }
         let Some(call) = node.named_child(0).filter(|c| c.kind_str() == "call") else {
@@ -69,16 +135,27 @@ impl Rule for QueryInLoop {
         };
         let method = cx.text(method);
         let receiver = pyast::dotted_name(object, cx.source);
-        let db_receiver = receiver.as_deref().is_some_and(is_db_receiver);
-        let is_query = if db_receiver {
-            !NON_QUERY_METHODS.contains(&method)
-        } else {
-            QUERY_METHODS.contains(&method) || DRIVER_FETCH_METHODS.contains(&method)
-        };
-        if !is_query {
+        let scope = enclosing_method(cx.ancestors, cx.source);
+        if !is_query(receiver.as_deref(), method, call, cx.source) {
+            // `await self.helper(row)`: a query if the helper queries.
+            if let (Some("self"), Some((class, caller))) = (receiver.as_deref(), scope) {
+                if let Some(kind) = per_iteration(node, cx.ancestors, cx.source) {
+                    self.helper_calls.push(HelperCall {
+                        class,
+                        helper: method.to_owned(),
+                        span: node.byte_range(),
+                        kind,
+                    });
+                }
+                self.delegates
+                    .push((class, caller.to_owned(), method.to_owned()));
+            }
             return;
         }
-        let Some(kind) = loop_around(node, cx.ancestors) else {
+        if let Some((class, name)) = scope {
+            self.querying.insert((class, name.to_owned()));
+        }
+        let Some(kind) = per_iteration(node, cx.ancestors, cx.source) else {
             return;
         };
         let shown = match receiver {
@@ -90,6 +167,95 @@ impl Rule for QueryInLoop {
             format!("`await {shown}()` inside a {kind} runs one query per iteration (N+1); load the data in one query before the {kind}"),
         );
     }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        // A helper that awaits a querying helper queries too.
+        loop {
+            let before = self.querying.len();
+            for (class, caller, helper) in &self.delegates {
+                if self.querying.contains(&(*class, helper.clone())) {
+                    self.querying.insert((*class, caller.clone()));
+                }
+            }
+            if self.querying.len() == before {
+                break;
+            }
+        }
+        for call in std::mem::take(&mut self.helper_calls) {
+            if self.querying.contains(&(call.class, call.helper.clone())) {
+                let (helper, kind) = (&call.helper, call.kind);
+                cx.report_span(
+                    call.span,
+                    format!("`await self.{helper}()` inside a {kind} runs `{helper}`'s query once per iteration (N+1); load the data for all items in one query before the {kind}"),
+                );
+            }
+        }
+    }
+}
+
+/// Does the awaited `receiver.method(...)` call run a query?
+fn is_query(receiver: Option<&str>, method: &str, call: Node<'_>, source: &str) -> bool {
+    if receiver.is_some_and(is_db_receiver) {
+        if NON_QUERY_METHODS.contains(&method) || HTTP_ONLY_METHODS.contains(&method) {
+            return false;
+        }
+        // `session.get(url)` of an HTTP client session, not `session.get(User, id)`.
+        return !(method == "get" && is_http_request(call, source));
+    }
+    (QUERY_METHODS.contains(&method) || DRIVER_FETCH_METHODS.contains(&method))
+        && !(method == "stream" && is_http_request(call, source))
+}
+
+/// Is the call an HTTP request: a string (URL or verb) first, or request keywords?
+fn is_http_request(call: Node<'_>, source: &str) -> bool {
+    let Some(args) = pyast::call_arguments(call) else {
+        return false;
+    };
+    let string_first = pyast::positional_arg(args, 0).is_some_and(|a| {
+        matches!(
+            pyast::unparenthesize(a).kind_str(),
+            "string" | "concatenated_string"
+        ) && !looks_like_sql(&pyast::string_text(a, source))
+    });
+    string_first
+        || HTTP_KEYWORDS
+            .iter()
+            .any(|k| pyast::keyword_arg(args, k, source).is_some())
+}
+
+fn looks_like_sql(text: &str) -> bool {
+    let head = text
+        .trim_start()
+        .get(..6)
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH "]
+        .iter()
+        .any(|k| head.starts_with(k))
+}
+
+/// The method (class start byte, name) whose body holds the visited node.
+fn enclosing_method<'s>(ancestors: &[Node<'_>], source: &'s str) -> Option<(usize, &'s str)> {
+    let i = ancestors.iter().rposition(|a| {
+        matches!(
+            a.kind_str(),
+            "function_definition" | "lambda" | "class_definition"
+        )
+    })?;
+    let function = ancestors[i];
+    if function.kind_str() != "function_definition" {
+        return None;
+    }
+    let mut j = i.checked_sub(1)?;
+    if ancestors[j].kind_str() == "decorated_definition" {
+        j = j.checked_sub(1)?;
+    }
+    let class = ancestors.get(j.checked_sub(1)?)?;
+    if ancestors[j].kind_str() != "block" || class.kind_str() != "class_definition" {
+        return None;
+    }
+    let name = function.child_by_field_id(*fid::NAME)?;
+    Some((class.start_byte(), pyast::text(name, source)))
 }
 
 /// `session`, `db`, `self.session`, `user_repository`, `self.repo`, `crud.user`.
@@ -114,15 +280,22 @@ fn is_db_receiver(dotted: &str) -> bool {
     session_like || repo_like
 }
 
-/// The kind of loop whose every iteration evaluates `node`, stopping at the
-/// enclosing function.
-fn loop_around(node: Node<'_>, ancestors: &[Node<'_>]) -> Option<&'static str> {
+/// The kind of the loop whose every iteration evaluates `node` once (N+1),
+/// stopping at the enclosing function. Loops that are themselves the cure
+/// (batches, pages, retries, polling, a short literal) do not count, but an
+/// ordinary loop around them does.
+fn per_iteration(node: Node<'_>, ancestors: &[Node<'_>], source: &str) -> Option<&'static str> {
     for (i, a) in ancestors.iter().enumerate().rev() {
         let child = ancestors.get(i + 1).copied().unwrap_or(node);
         match a.kind_str() {
             "function_definition" | "lambda" | "class_definition" => return None,
-            "for_statement" | "while_statement"
-                if a.child_by_field_id(*fid::BODY) == Some(child) =>
+            "for_statement"
+                if a.child_by_field_id(*fid::BODY) == Some(child) && !exempt_for(*a, source) =>
+            {
+                return Some("loop");
+            }
+            "while_statement"
+                if a.child_by_field_id(*fid::BODY) == Some(child) && !exempt_while(*a, source) =>
             {
                 return Some("loop");
             }
@@ -143,4 +316,135 @@ fn loop_around(node: Node<'_>, ancestors: &[Node<'_>]) -> Option<&'static str> {
         }
     }
     None
+}
+
+fn has_word(name: &str, words: &[&str]) -> bool {
+    let name = name.to_ascii_lowercase();
+    words.iter().any(|w| name.contains(w))
+}
+
+/// `for chunk in batched(ids, 1000)`, `for key in ("a", "b")`,
+/// `for attempt in range(3): ... break`.
+fn exempt_for(for_loop: Node<'_>, source: &str) -> bool {
+    let target_batch = for_loop.child_by_field_id(*fid::LEFT).is_some_and(|t| {
+        identifiers(t, source)
+            .iter()
+            .any(|n| has_word(n, BATCH_WORDS))
+    });
+    if target_batch {
+        return true;
+    }
+    let Some(mut iterable) = for_loop.child_by_field_id(*fid::RIGHT) else {
+        return false;
+    };
+    iterable = pyast::unparenthesize(iterable);
+    // `enumerate(x)`, `reversed(x)` iterate `x`.
+    if iterable.kind_str() == "call"
+        && matches!(
+            pyast::callee_name(iterable, source),
+            Some("enumerate" | "reversed" | "sorted")
+        )
+    {
+        if let Some(inner) =
+            pyast::call_arguments(iterable).and_then(|a| pyast::positional_arg(a, 0))
+        {
+            iterable = pyast::unparenthesize(inner);
+        }
+    }
+    match iterable.kind_str() {
+        "tuple" | "list" | "set" | "expression_list" => {
+            let mut cursor = iterable.walk();
+            let items: Vec<Node<'_>> = iterable.named_children(&mut cursor).collect();
+            items.len() <= SHORT_LITERAL && items.iter().all(|i| i.kind_str() != "list_splat")
+        }
+        "call" => match pyast::callee_name(iterable, source) {
+            Some("range") => for_loop
+                .child_by_field_id(*fid::BODY)
+                .is_some_and(|b| exits_early(b)),
+            Some(name) => has_word(name, BATCH_WORDS),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// `while True:` (pagination, polling, retries), `while not self._stopped:`
+/// (polling), `while cursor:` / `while has_more:` (pagination).
+fn exempt_while(while_loop: Node<'_>, source: &str) -> bool {
+    let Some(mut condition) = while_loop.child_by_field_id(*fid::CONDITION) else {
+        return false;
+    };
+    condition = pyast::unparenthesize(condition);
+    if matches!(condition.kind_str(), "true" | "integer") {
+        return true;
+    }
+    if condition.kind_str() == "not_operator" {
+        if let Some(inner) = condition.child_by_field_id(*fid::ARGUMENT) {
+            condition = pyast::unparenthesize(inner);
+        }
+    }
+    let polled = match condition.kind_str() {
+        "attribute" => true,
+        "call" => condition
+            .child_by_field_id(*fid::FUNCTION)
+            .is_some_and(|f| f.kind_str() == "attribute"),
+        _ => false,
+    };
+    let sleeps = while_loop
+        .child_by_field_id(*fid::BODY)
+        .is_some_and(|b| calls_sleep(b, source));
+    polled
+        || sleeps
+        || identifiers(condition, source)
+            .iter()
+            .any(|n| has_word(n, CURSOR_WORDS))
+}
+
+/// Does the loop body wait between iterations (`await asyncio.sleep(...)`)? Then it polls.
+fn calls_sleep(body: Node<'_>, source: &str) -> bool {
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind_str() {
+            "call" if pyast::callee_name(n, source) == Some("sleep") => return true,
+            "function_definition" | "lambda" | "class_definition" => continue,
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
+}
+
+/// Every identifier in `node` (a loop target or condition).
+fn identifiers<'s>(node: Node<'_>, source: &'s str) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind_str() == "identifier" {
+            out.push(pyast::text(n, source));
+            continue;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    out
+}
+
+/// Does the loop body `break` or `return` (outside nested loops and functions)?
+fn exits_early(body: Node<'_>) -> bool {
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind_str() {
+            "break_statement" | "return_statement" => return true,
+            "function_definition"
+            | "lambda"
+            | "class_definition"
+            | "for_statement"
+            | "while_statement" => continue,
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
 }

@@ -216,6 +216,13 @@ fn jwt_unverified(args: Node<'_>, source: &str) -> Option<&'static str> {
         if none {
             return Some("`algorithms=[\"none\"]`");
         }
+        return None;
+    }
+    // python-jose and PyJWT 1 then take the algorithm from the token's own
+    // header (algorithm confusion); PyJWT 2 refuses the call.
+    let positional = pyast::positional_arg(args, 2).is_some();
+    if !positional && !pyast::has_kwargs_splat(args) {
+        return Some("no `algorithms=[...]` (the token's header picks the algorithm)");
     }
     None
 }

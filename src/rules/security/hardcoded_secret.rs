@@ -137,7 +137,11 @@ impl HardcodedSecret {
             return;
         }
         let text = pyast::string_text(literal, cx.source);
-        if !looks_like_credential(&text, name) {
+        // `SECRET: str = "super secret jwt secret"`: a pass phrase bound by
+        // an assignment (module constant, settings-class default).
+        let phrase =
+            binding.kind_str() == "assignment" && super::pass_phrase::is_pass_phrase(&text);
+        if !phrase && !looks_like_credential(&text, name) {
             return;
         }
         // "token" also names lexer tokens (`token == "def"`) and comparisons
@@ -402,10 +406,46 @@ fn camel_to_snake(name: &str) -> String {
 
 /// Values that are obviously not credentials.
 const NOT_SECRETS: &[&str] = &[
-    "bearer", "basic", "digest", "token", "jwt", "hs256", "hs384", "hs512", "rs256", "rs512",
-    "es256", "utf8", "utf-8", "none", "null", "true", "false", "required", "optional", "hidden",
-    "plain", "sha256", "bcrypt", "argon2", "pbkdf2", "password", "secret", "string", "redacted",
-    "masked", "foo", "bar", "baz", "qux", "spam", "eggs",
+    "bearer",
+    "basic",
+    "digest",
+    "token",
+    "jwt",
+    "hs256",
+    "hs384",
+    "hs512",
+    "rs256",
+    "rs512",
+    "es256",
+    "utf8",
+    "utf-8",
+    "none",
+    "null",
+    "true",
+    "false",
+    "required",
+    "optional",
+    "hidden",
+    "plain",
+    "sha256",
+    "bcrypt",
+    "argon2",
+    "pbkdf2",
+    "password",
+    "secret",
+    "string",
+    "redacted",
+    "masked",
+    "passwords",
+    "secrets",
+    "tokens",
+    "keys",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "spam",
+    "eggs",
 ];
 
 /// Does a literal bound to secret name `name` look like a real credential?

@@ -43,7 +43,8 @@ impl Rule for HttpErrorDetailLeak {
             return;
         };
         let exception_names = caught_names(cx);
-        let Some(what) = leak(detail, cx.source, &exception_names, 0) else {
+        let echoed = parameter_names(cx);
+        let Some(what) = leak(detail, cx.source, &exception_names, &echoed, 0) else {
             return;
         };
         cx.report(
@@ -51,6 +52,49 @@ impl Rule for HttpErrorDetailLeak {
             format!("`HTTPException` detail built from {what} is sent to the client and can leak internals; return a fixed message and log the details"),
         );
     }
+}
+
+/// Parameters of the function around the call: what the client sent
+/// (`run_id`, `body.dag_id`) or the handler was given; echoing it back in a
+/// message (`f"Pool {pool_name} not found"`) discloses nothing.
+fn parameter_names<'s>(cx: &Cx<'s>) -> Vec<&'s str> {
+    let Some(def) = cx
+        .ancestors
+        .iter()
+        .rev()
+        .find(|a| a.kind_str() == "function_definition")
+    else {
+        return Vec::new();
+    };
+    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
+        return Vec::new();
+    };
+    let mut cursor = params.walk();
+    let names: Vec<&str> = params
+        .named_children(&mut cursor)
+        .filter_map(|p| match p.kind_str() {
+            "identifier" => Some(p),
+            "typed_parameter" => p.named_child(0).filter(|n| n.kind_str() == "identifier"),
+            "default_parameter" | "typed_default_parameter" => p.child_by_field_id(*fid::NAME),
+            _ => None,
+        })
+        .map(|n| cx.text(n))
+        .filter(|n| !matches!(*n, "self" | "cls"))
+        .collect();
+    names
+}
+
+/// Is the interpolated expression a parameter or an attribute of one
+/// (`{run_id}`, `{request.dag_id}`, `{command.value}`)?
+fn echoes_input(expr: Node<'_>, source: &str, echoed: &[&str]) -> bool {
+    let mut root = pyast::unparenthesize(expr);
+    while root.kind_str() == "attribute" {
+        match root.child_by_field_id(*fid::OBJECT) {
+            Some(o) => root = o,
+            None => return false,
+        }
+    }
+    root.kind_str() == "identifier" && echoed.contains(&pyast::text(root, source))
 }
 
 /// Names bound by the `except ... as name` clauses around the call.
@@ -79,7 +123,13 @@ fn is_exception_name(name: &str, caught: &[&str]) -> bool {
 }
 
 /// What makes `node` leak, if it does.
-fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&'static str> {
+fn leak(
+    node: Node<'_>,
+    source: &str,
+    caught: &[&str],
+    echoed: &[&str],
+    depth: usize,
+) -> Option<&'static str> {
     if depth > 8 {
         return None;
     }
@@ -96,6 +146,7 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                         _ => None,
                     };
                     !last.is_some_and(|l| pyast::is_constant_name(pyast::text(l, source)))
+                        && !echoes_input(*e, source, echoed)
                 })
                 .collect();
             if interpolated
@@ -141,12 +192,23 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
             let right = node.child_by_field_id(*fid::RIGHT)?;
             match op {
                 "%" if pyast::is_constant_string(pyast::unparenthesize(left)) => {
-                    Some("`%` formatting")
+                    let r = pyast::unparenthesize(right);
+                    let all_echoed = if r.kind_str() == "tuple" {
+                        let mut cursor = r.walk();
+                        let all = r
+                            .named_children(&mut cursor)
+                            .all(|c| echoes_input(c, source, echoed));
+                        all
+                    } else {
+                        echoes_input(r, source, echoed)
+                    };
+                    (!all_echoed).then_some("`%` formatting")
                 }
                 "+" => {
                     let constant =
                         |n: Node<'_>| pyast::is_constant_string(pyast::unparenthesize(n));
-                    if constant(left) && constant(right) {
+                    let quiet = |n: Node<'_>| constant(n) || echoes_input(n, source, echoed);
+                    if quiet(left) && quiet(right) {
                         return None;
                     }
                     if mentions_exception(node, source, caught) {
@@ -178,7 +240,18 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
                     .child_by_field_id(*fid::OBJECT)
                     .is_some_and(pyast::is_constant_string)
             {
-                return Some("`.format()`");
+                let all_echoed = pyast::call_arguments(node).is_some_and(|args| {
+                    let mut cursor = args.walk();
+                    let all = args.named_children(&mut cursor).all(|a| {
+                        let a = match a.kind_str() {
+                            "keyword_argument" => a.child_by_field_id(*fid::VALUE),
+                            _ => Some(a),
+                        };
+                        a.is_some_and(|a| echoes_input(a, source, echoed))
+                    });
+                    all
+                });
+                return (!all_echoed).then_some("`.format()`");
             }
             None
         }
@@ -186,7 +259,7 @@ fn leak(node: Node<'_>, source: &str, caught: &[&str], depth: usize) -> Option<&
             let mut cursor = node.walk();
             let found = node.named_children(&mut cursor).find_map(|pair| {
                 let value = pair.child_by_field_id(*fid::VALUE)?;
-                leak(value, source, caught, depth + 1)
+                leak(value, source, caught, echoed, depth + 1)
             });
             found
         }

@@ -96,7 +96,7 @@ impl Rule for MockEchoAssertion {
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if !cx.file.is_test {
+        if !super::in_test_code(cx) {
             return;
         }
         let inside = node.start_byte() < self.scope_end;

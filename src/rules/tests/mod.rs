@@ -23,6 +23,11 @@ pub mod tautological_assertion;
 pub mod test_name_format;
 pub mod test_without_assertion;
 
+/// Is the visited file test code the TST rules look at (not a migration)?
+pub fn in_test_code(cx: &Cx<'_>) -> bool {
+    cx.file.is_test && !cx.migration
+}
+
 /// Finds the tests of one file. Feed it every `class_definition` (in walk
 /// order, before their methods) and ask about `function_definition`s.
 #[derive(Default)]
@@ -75,7 +80,7 @@ impl Collector {
 
     /// Is `func` (being visited, so `cx.ancestors` are its ancestors) a test?
     pub fn is_test(&self, func: Node<'_>, cx: &Cx<'_>) -> bool {
-        if !cx.file.is_test || !cx.options.project.tests.is_test_module(&cx.file.rel) {
+        if !in_test_code(cx) || !cx.options.project.tests.is_test_module(&cx.file.rel) {
             return false;
         }
         let Some(name) = func.child_by_field_id(*fid::NAME) else {

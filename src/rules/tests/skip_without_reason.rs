@@ -44,7 +44,7 @@ impl Rule for SkipWithoutReason {
     const KINDS: &'static [&'static str] = &["call", "attribute", "decorator"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if !cx.file.is_test {
+        if !super::in_test_code(cx) {
             return;
         }
         match node.kind_str() {

@@ -88,7 +88,7 @@ impl Rule for TestNameFormat {
         family: Family::Tests,
         severity: Severity::Warning,
         fixable: false,
-        summary: "Test name does not follow the configured pattern (default `test__<what>__<expected>`)",
+        summary: "Test name does not follow the configured `name-pattern` (opt-in; e.g. `test__<what>__<expected>`)",
         help: "name the test after what it exercises and what it expects, e.g. `test__get_order__returns_404`",
         doc: include_str!("../../../rules/TST001.md"),
         security_severity: None,
@@ -96,7 +96,9 @@ impl Rule for TestNameFormat {
     const KINDS: &'static [&'static str] = &["class_definition", "function_definition"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if !cx.file.is_test {
+        // Opt-in: without `name-pattern` in `[tool.fortress.tests]` there is no
+        // convention to hold tests to.
+        if !super::in_test_code(cx) || !cx.options.project.tests.name_pattern_configured {
             return;
         }
         if node.kind_str() == "class_definition" {

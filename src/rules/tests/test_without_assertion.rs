@@ -77,7 +77,7 @@ impl Rule for TestWithoutAssertion {
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         let active = *self.active.get_or_insert_with(|| {
-            cx.file.is_test && cx.options.project.tests.is_test_module(&cx.file.rel)
+            super::in_test_code(cx) && cx.options.project.tests.is_test_module(&cx.file.rel)
         });
         if !active {
             return;

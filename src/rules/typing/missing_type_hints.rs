@@ -5,12 +5,15 @@ use tree_sitter::Node;
 use crate::parse::NodeKind;
 
 use crate::diagnostic::Severity;
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid};
+use crate::python::fastapi::{self, Routers};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
 #[derive(Default)]
-pub struct MissingTypeHints;
+pub struct MissingTypeHints {
+    routers: Routers,
+}
 
 impl Rule for MissingTypeHints {
     const META: RuleMeta = RuleMeta {
@@ -24,10 +27,22 @@ impl Rule for MissingTypeHints {
         doc: include_str!("../../../rules/TYP002.md"),
         security_severity: None,
     };
-    const KINDS: &'static [&'static str] = &["function_definition"];
+    const KINDS: &'static [&'static str] = &["assignment", "function_definition"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if cx.file.is_test {
+        if cx.file.is_test || cx.migration {
+            return;
+        }
+        if node.kind_str() == "assignment" {
+            self.routers.observe(node, cx.source);
+            return;
+        }
+        // `@override`: the signature is the base class's, typed there.
+        let decorators = pyast::decorators(node, cx.parent());
+        if decorators.iter().any(|d| {
+            let callee = pyast::decorator_callee(*d);
+            pyast::last_segment(cx.text(callee)) == "override"
+        }) {
             return;
         }
         let Some(name) = node.child_by_field_id(*fid::NAME) else {
@@ -48,6 +63,10 @@ impl Rule for MissingTypeHints {
                         if i == 0 && matches!(n, "self" | "cls" | "mcs" | "metacls") {
                             continue;
                         }
+                        // A dummy parameter (`_`, `__`) is never read.
+                        if n.bytes().all(|b| b == b'_') {
+                            continue;
+                        }
                         n.to_owned()
                     }
                     "default_parameter" => match p.child_by_field_id(*fid::NAME) {
@@ -61,8 +80,9 @@ impl Rule for MissingTypeHints {
                 missing.push(format!("`{shown}`"));
             }
         }
-        let missing_return =
-            node.child_by_field_id(*fid::RETURN_TYPE).is_none() && function != "__init__";
+        let missing_return = node.child_by_field_id(*fid::RETURN_TYPE).is_none()
+            && function != "__init__"
+            && !self.declares_response_model(node, cx);
         if missing.is_empty() && !missing_return {
             return;
         }
@@ -82,5 +102,16 @@ impl Rule for MissingTypeHints {
                 parts.join(" and ")
             ),
         );
+    }
+}
+
+impl MissingTypeHints {
+    /// A route whose decorator sets `response_model=` documents and
+    /// validates its response there; a return annotation would repeat it.
+    fn declares_response_model(&self, def: Node<'_>, cx: &Cx<'_>) -> bool {
+        fastapi::route_of(def, cx.parent(), cx.source, &self.routers, cx.imports)
+            .and_then(|route| route.call)
+            .and_then(pyast::call_arguments)
+            .is_some_and(|args| pyast::keyword_arg(args, "response_model", cx.source).is_some())
     }
 }

@@ -120,6 +120,9 @@ impl UnvalidatedRequestBody {
         if !is_request_parameter(def, receiver, cx.source) {
             return;
         }
+        if validated_after(call, &cx.ancestors[index..], cx.source) {
+            return;
+        }
         let handler = def
             .child_by_field_id(*fid::NAME)
             .map(|n| cx.text(n))
@@ -129,6 +132,92 @@ impl UnvalidatedRequestBody {
             format!("route handler `{handler}` reads `{receiver}.{method}()` and bypasses validation; declare a Pydantic model parameter instead"),
         );
     }
+}
+
+/// Is the body read validated right away: passed to a validating call
+/// (`Model.model_validate(await request.json())`), or bound to a name that
+/// one receives (`data = await request.form()` ...
+/// `Model.model_validate_form(data)`, `Model(**data)`)? `ancestors` start
+/// at the handler's `def`.
+fn validated_after(read: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
+    // Up through `await` and parentheses to the argument list of a call.
+    let mut child = read;
+    let mut above = None;
+    for a in ancestors.iter().rev() {
+        match a.kind_str() {
+            "await"
+            | "parenthesized_expression"
+            | "keyword_argument"
+            | "dictionary_splat"
+            | "list_splat" => child = *a,
+            "argument_list" => {
+                return a.parent().is_some_and(|c| validating_call(c, source));
+            }
+            _ => {
+                above = Some(*a);
+                break;
+            }
+        }
+    }
+    // `data = await request.json()`: is `data` handed to a validator in the handler?
+    let assigned = above
+        .filter(|a| a.kind_str() == "assignment")
+        .filter(|a| a.child_by_field_id(*fid::RIGHT) == Some(child))
+        .and_then(|a| a.child_by_field_id(*fid::LEFT))
+        .filter(|l| l.kind_str() == "identifier");
+    let (Some(name), Some(def)) = (assigned, ancestors.first()) else {
+        return false;
+    };
+    let name = pyast::text(name, source);
+    let Some(body) = def.child_by_field_id(*fid::BODY) else {
+        return false;
+    };
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        if n.kind_str() == "call" && validating_call(n, source) {
+            let takes_it = pyast::call_arguments(n).is_some_and(|args| {
+                let mut cursor = args.walk();
+                let found = args.named_children(&mut cursor).any(|arg| {
+                    let arg = match arg.kind_str() {
+                        "dictionary_splat" | "keyword_argument" => {
+                            u32::try_from(arg.named_child_count().saturating_sub(1))
+                                .ok()
+                                .and_then(|i| arg.named_child(i))
+                        }
+                        _ => Some(arg),
+                    };
+                    arg.is_some_and(|a| pyast::text(a, source) == name)
+                });
+                found
+            });
+            if takes_it {
+                return true;
+            }
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
+}
+
+/// `Model.model_validate(...)`, `model_validate_form(...)`,
+/// `TypeAdapter(X).validate_python(...)`, `Model.parse_obj(...)`, or a
+/// class called with the data (`Model(**data)`).
+fn validating_call(call: Node<'_>, source: &str) -> bool {
+    let Some(name) = pyast::callee_name(call, source) else {
+        return false;
+    };
+    name.starts_with("model_validate")
+        || name.starts_with("validate")
+        || matches!(name, "parse_obj" | "parse_raw")
+        || (name.starts_with(|c: char| c.is_ascii_uppercase())
+            && pyast::call_arguments(call).is_some_and(|args| {
+                let mut cursor = args.walk();
+                let splat = args
+                    .named_children(&mut cursor)
+                    .any(|a| a.kind_str() == "dictionary_splat");
+                splat
+            }))
 }
 
 /// Is `name` a parameter of `def` annotated `Request` (or plainly named `request`)?
