@@ -115,6 +115,9 @@ struct CheckArgs {
     /// Largest Python file checked (bytes, or e.g. `10MiB`); larger ones are SYN003.
     #[arg(long, value_name = "SIZE")]
     max_file_size: Option<String>,
+    /// Python version to check against (`py39`, `3.12`) [default: the lowest `requires-python` allows, else 3.10].
+    #[arg(long, value_name = "VERSION")]
+    target_version: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -192,6 +195,19 @@ impl Target {
     }
 }
 
+/// Where the checked project's metadata is looked for when no configuration
+/// file says: the first path (its directory when it is a file).
+fn project_dir(paths: &[PathBuf], cwd: &std::path::Path) -> PathBuf {
+    let first = crate::paths::absolutize(&paths[0], cwd);
+    if first.is_file() {
+        first
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), PathBuf::from)
+    } else {
+        first
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     let Target {
         cwd,
@@ -208,6 +224,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         per_file_ignores: args.per_file_ignores.clone(),
         fail_on: args.fail_on.clone(),
         max_file_size: args.max_file_size.clone(),
+        target_version: args.target_version.clone(),
+        project_dir: Some(project_dir(&paths, &cwd)),
     };
     let settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     let result = engine::run(&settings, &paths, &cwd, args.threads)?;
@@ -229,6 +247,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .collect(),
         base_dir: cwd.clone(),
         project_root: settings.project().root.clone(),
+        target: settings.project().target,
+        target_source: settings.project().target_source.to_string(),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.

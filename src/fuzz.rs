@@ -97,6 +97,8 @@ impl<'s> Target<'s> {
                 .collect(),
             base_dir: settings.project().root.clone(),
             project_root: settings.project().root.clone(),
+            target: settings.project().target,
+            target_source: settings.project().target_source.to_string(),
         };
         let text = report::text::render(
             &report,

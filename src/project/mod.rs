@@ -12,6 +12,7 @@ pub mod arch;
 pub mod deps;
 pub mod layers;
 pub mod modules;
+pub mod target;
 pub mod testcode;
 
 /// What project-wide code reads from the configuration; each part is
@@ -30,6 +31,8 @@ pub struct Options {
     pub dependencies: deps::options::DependencySettings,
     /// The Python version the project is checked against.
     pub target: crate::version::PythonVersion,
+    /// Where `target` came from (flag, configuration, `requires-python`, default).
+    pub target_source: target::TargetSource,
 }
 
 /// Which per-file facts a project rule reads; the engine collects only

@@ -26,6 +26,9 @@ pub struct Report<'a> {
     /// Absolute project root (the configuration's directory): where files
     /// outside `base_dir` are placed in reports that leave the machine.
     pub project_root: PathBuf,
+    /// The Python version checked against, and where it came from.
+    pub target: crate::version::PythonVersion,
+    pub target_source: String,
 }
 
 /// Where a file is, as said by the reports that leave the machine (SARIF,

@@ -379,6 +379,8 @@ mod tests {
             rules: vec![&crate::rules::registry()[0].meta],
             base_dir: PathBuf::from("/run"),
             project_root: PathBuf::from("/proj"),
+            target: crate::version::PythonVersion::DEFAULT,
+            target_source: "default".to_owned(),
         };
         serde_json::from_slice(&render_with_limit(&report, max)).expect("SARIF is JSON")
     }

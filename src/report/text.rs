@@ -293,7 +293,7 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
     let total = s.blocker + s.warning + s.info;
     if total == 0 {
         let _ = writeln!(buf, "No findings in {} file{}.", s.files, plural(s.files));
-        excluded_line(report, buf);
+        footer(report, buf);
         return;
     }
     let files_with: std::collections::BTreeSet<usize> =
@@ -332,11 +332,17 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
         let name = rules::meta(code).map_or("", |m| m.name);
         let _ = writeln!(buf, "  {count:>5}  {code:<7} {name:<width$}  {severity}");
     }
-    excluded_line(report, buf);
+    footer(report, buf);
 }
 
-/// What the configuration left out, so a widened `exclude` is visible.
-fn excluded_line(report: &Report<'_>, buf: &mut Buffer) {
+/// The target Python, and what the configuration left out (so a widened
+/// `exclude` is visible).
+fn footer(report: &Report<'_>, buf: &mut Buffer) {
+    let _ = writeln!(
+        buf,
+        "Target: Python {} ({}).",
+        report.target, report.target_source
+    );
     let n = report.result.excluded;
     if n > 0 {
         let _ = writeln!(
