@@ -46,6 +46,16 @@ pub fn feature(
     let keyword = |len: usize| node.start_byte()..node.start_byte() + len;
     match feature {
         Feature::Match => needs(keyword(5), py(10), target, "the `match` statement"),
+        // tree-sitter-python reads `type(obj).attr = value` as a `type`
+        // statement whose name is `(obj).attr`: a real one names an identifier.
+        Feature::TypeAlias
+            if !node
+                .child_by_field_name("left")
+                .and_then(|l| l.named_child(0))
+                .is_some_and(|n| matches!(n.kind_str(), "identifier" | "generic_type")) =>
+        {
+            None
+        }
         Feature::TypeAlias => needs(keyword(4), py(12), target, "the `type` statement (PEP 695)"),
         // `list[int]` in an annotation is a `type_parameter` too.
         Feature::TypeParameters
