@@ -207,7 +207,13 @@ impl BlockingCall {
             return;
         };
         // `await x()`, and `async with x() as y:` (an async context manager).
-        let awaited = cx.parent().is_some_and(|p| {
+        // `await (x())` too: parentheses do not change what is awaited.
+        let parent = cx
+            .ancestors
+            .iter()
+            .rev()
+            .find(|a| a.kind_str() != "parenthesized_expression");
+        let awaited = parent.is_some_and(|p| {
             p.kind_str() == "await"
                 || (matches!(p.kind_str(), "with_item" | "as_pattern")
                     && cx.ancestors.iter().rev().any(|a| {
