@@ -7,6 +7,7 @@ pub mod discover;
 mod plan;
 pub mod suppress;
 pub mod syntax;
+mod syntax_guard;
 mod syntax_version;
 mod walk;
 

@@ -185,6 +185,15 @@ pub fn interpolation(
     if target >= py(12) || node.kind_str() != "interpolation" {
         return None;
     }
+    let mut cursor = node.walk();
+    if target < py(8) && node.children(&mut cursor).any(|c| c.kind_str() == "=") {
+        return needs(
+            node.byte_range(),
+            py(8),
+            target,
+            "a self-documenting f-string expression `{x=}`",
+        );
+    }
     let string = ancestors.last().filter(|s| s.kind_str() == "string")?;
     let opening = string.child(0).filter(|c| c.kind_str() == "string_start")?;
     let opening_text = source.get(opening.byte_range()).unwrap_or("");

@@ -125,14 +125,15 @@ impl Rule for OptionalAnnotation {
         // Before 3.10 `X | None` raises when evaluated: only lazy
         // annotations may be rewritten.
         let old_target = cx.options.project.target < crate::version::PythonVersion::new(3, 10);
-        // protoc's output (`x_pb2.pyi`, `x_pb2_grpc.py`) is regenerated, never edited.
+        // protoc's stubs (`x_pb2.pyi`, `--pyi_out`) are regenerated, never edited.
         let stem = cx
             .file
             .path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("");
-        if stem.ends_with("_pb2") || stem.ends_with("_pb2_grpc") {
+        let stub = cx.file.path.extension().is_some_and(|e| e == "pyi");
+        if stub && (stem.ends_with("_pb2") || stem.ends_with("_pb2_grpc")) {
             self.candidates.clear();
             return;
         }
