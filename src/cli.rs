@@ -143,13 +143,16 @@ struct RunArgs {
     /// Largest Python file checked (bytes, or e.g. `10MiB`); larger ones are SYN003.
     #[arg(long, value_name = "SIZE")]
     max_file_size: Option<String>,
+    /// Python version to check against (`py39`, `3.12`) [default: the lowest `requires-python` allows, else 3.10].
+    #[arg(long, value_name = "VERSION")]
+    target_version: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
 }
 
 impl RunArgs {
-    fn overrides(&self) -> Overrides {
+    fn overrides(&self, project_dir: Option<PathBuf>) -> Overrides {
         Overrides {
             select: self.select.clone(),
             extend_select: self.extend_select.clone(),
@@ -159,14 +162,16 @@ impl RunArgs {
             per_file_ignores: self.per_file_ignores.clone(),
             fail_on: self.fail_on.clone(),
             max_file_size: self.max_file_size.clone(),
+            target_version: self.target_version.clone(),
+            project_dir,
         }
     }
 
     /// The target and its settings.
     fn resolve(&self, paths: &[PathBuf]) -> Result<(Target, Settings), ConfigError> {
         let target = Target::resolve(paths, self.config.as_deref(), self.isolated)?;
-        let settings =
-            Settings::resolve(target.file.as_ref(), &self.overrides(), target.root.clone())?;
+        let overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        let settings = Settings::resolve(target.file.as_ref(), &overrides, target.root.clone())?;
         Ok((target, settings))
     }
 }
@@ -272,6 +277,19 @@ impl Target {
     }
 }
 
+/// Where the checked project's metadata is looked for when no configuration
+/// file says: the first path (its directory when it is a file).
+fn project_dir(paths: &[PathBuf], cwd: &std::path::Path) -> PathBuf {
+    let first = crate::paths::absolutize(&paths[0], cwd);
+    if first.is_file() {
+        first
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), PathBuf::from)
+    } else {
+        first
+    }
+}
+
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     let (Target { cwd, paths, .. }, settings) = args.run.resolve(&args.paths)?;
     let threads = args.run.threads;
@@ -369,6 +387,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         base_dir: cwd.clone(),
         project_root: settings.project().root.clone(),
         change: change.as_ref(),
+        target: settings.project().target,
+        target_source: settings.project().target_source.to_string(),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.

@@ -105,6 +105,8 @@ impl<'s> Target<'s> {
             base_dir: settings.project().root.clone(),
             project_root: settings.project().root.clone(),
             change: None,
+            target: settings.project().target,
+            target_source: settings.project().target_source.to_string(),
         };
         let text = report::text::render(
             &report,

@@ -538,6 +538,92 @@ fn bad_fail_on_in_config_is_an_error() {
     );
 }
 
+#[test]
+fn bad_target_version_is_an_error() {
+    config_error(
+        "fortress.toml",
+        "target-version = \"py3\"\n",
+        &["fortress.toml:1:18:", "target-version", "py310"],
+    );
+    config_error(
+        "fortress.toml",
+        "target-version = \"py27\"\n",
+        &["fortress.toml:1:18:", "py37 to py314"],
+    );
+    let dir = project(&[("app.py", "x = 1\n")]);
+    let run = check(dir.path(), &["--target-version", "3.x"]);
+    assert_one_error_line(&run, &["--target-version", "`3.x`"]);
+}
+
+#[test]
+fn bad_requires_python_is_an_error_with_its_location() {
+    let dir = project(&[
+        ("app.py", "x = 1\n"),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nrequires-python = \">=3.x\"\n",
+        ),
+    ]);
+    let run = check(dir.path(), &[]);
+    assert_one_error_line(
+        &run,
+        &["pyproject.toml:3:19:", "requires-python", "target-version"],
+    );
+}
+
+#[test]
+fn target_version_comes_from_the_flag_config_or_metadata() {
+    let target = |run: &Run| {
+        let json = run.json();
+        (
+            json["target_version"].as_str().unwrap_or("").to_owned(),
+            json["target_version_source"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    let dir = project(&[("app.py", "x = 1\n")]);
+    assert_eq!(
+        target(&check_json(dir.path(), &[])),
+        ("3.10".to_owned(), "default".to_owned())
+    );
+    let dir = project(&[
+        ("backend/app.py", "x = 1\n"),
+        (
+            "pyproject.toml",
+            "[tool.poetry.dependencies]\npython = \"^3.9\"\n",
+        ),
+    ]);
+    std::fs::create_dir(dir.path().join(".git")).expect("mkdir");
+    // Found up to the repository root, from the checked directory.
+    let (version, source) = target(&check_json(dir.path(), &["backend"]));
+    assert_eq!(version, "3.9");
+    assert!(
+        source.starts_with("tool.poetry.dependencies.python = \"^3.9\""),
+        "{source}"
+    );
+    let dir = project(&[
+        ("app.py", "x = 1\n"),
+        (
+            "pyproject.toml",
+            "[project]\nrequires-python = \">=3.12\"\n[tool.fortress]\ntarget-version = \"py311\"\n",
+        ),
+    ]);
+    assert_eq!(target(&check_json(dir.path(), &[])).0, "3.11");
+    assert_eq!(
+        target(&check_json(dir.path(), &["--target-version", "py313"])),
+        ("3.13".to_owned(), "--target-version".to_owned())
+    );
+    let text = check(dir.path(), &[]);
+    assert!(
+        text.stdout
+            .contains("Target: Python 3.11 (target-version in "),
+        "{}",
+        text.stdout
+    );
+}
+
 // ----------------------------------------------------------- rule selection
 
 #[test]

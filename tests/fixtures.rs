@@ -144,8 +144,11 @@ fn rule_fixtures_report_exactly_the_marked_lines() {
         let target = dir.path().join(&rel);
         std::fs::create_dir_all(target.parent().unwrap()).expect("mkdir");
         std::fs::write(&target, &bytes).expect("copy fixture");
+        // `# fortress-fixture: target=py39` checks the fixture against that
+        // Python (default: the documented default target).
         let overrides = Overrides {
             select: Some(select.clone()),
+            target_version: directive(&source, "target").map(str::to_owned),
             ..Overrides::default()
         };
         // `config=NAME`: a fortress.toml beside the fixture, used for the run.
@@ -156,7 +159,7 @@ fn rule_fixtures_report_exactly_the_marked_lines() {
             ConfigFile::load(&to).expect("fixture config")
         });
         let settings = Settings::resolve(config.as_ref(), &overrides, dir.path().to_path_buf())
-            .unwrap_or_else(|e| panic!("{}: bad select {select:?}: {e}", fixture.display()));
+            .unwrap_or_else(|e| panic!("{}: bad directive: {e}", fixture.display()));
         let (reported, messages) = run(dir.path(), std::slice::from_ref(&target), &settings);
         let expected = expectations(&rel, &source);
         if let Some(failure) = compare(

@@ -28,6 +28,9 @@ pub struct RawConfig {
     pub fail_on: Option<Spanned<String>>,
     /// Largest Python file checked: bytes, or a string such as `"10MiB"`.
     pub max_file_size: Option<Spanned<toml::Value>>,
+    /// The Python version checked against (`py310`); default: the lowest
+    /// `requires-python` allows.
+    pub target_version: Option<Spanned<String>>,
     /// Source roots, relative to the configuration file's directory.
     pub src: Option<Vec<Spanned<String>>>,
     /// `[tool.fortress.layers]`: layer order, closed layers, patterns.

@@ -76,6 +76,11 @@ pub struct Overrides {
     pub per_file_ignores: Option<Vec<String>>,
     pub fail_on: Option<String>,
     pub max_file_size: Option<String>,
+    /// `--target-version`.
+    pub target_version: Option<String>,
+    /// Where to start looking for the `requires-python` that implies the
+    /// target when none is configured (default: the project root).
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 #[cfg(test)]

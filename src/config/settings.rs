@@ -11,8 +11,10 @@ use crate::diagnostic::Severity;
 use crate::options::OptionError;
 use crate::project::deps::options::DependencySettings;
 use crate::project::layers::LayerSettings;
+use crate::project::target::{parse_target, TargetSource};
 use crate::rules;
 use crate::rules::security::options::SecuritySettings;
+use crate::version::PythonVersion;
 
 /// `max-file-size`: an integer number of bytes, or a string with a unit
 /// (`"512KiB"`, `"10MiB"`, `"10MB"`; `K`/`M` are binary), at most the hard cap.
@@ -307,6 +309,7 @@ impl Settings {
             (Some(b), _) => Some(crate::paths::absolutize(Path::new(b.get_ref()), &root)),
             (None, _) => None,
         };
+        let (target, target_source) = resolve_target(file, cli, raw, &root)?;
 
         Ok(Settings {
             baseline,
@@ -317,7 +320,8 @@ impl Settings {
                     layers,
                     tests,
                     dependencies,
-                    target: crate::version::PythonVersion::DEFAULT,
+                    target,
+                    target_source,
                 },
                 security,
             },
@@ -343,6 +347,36 @@ impl Settings {
         }
         enabled
     }
+}
+
+/// `--target-version`, else `target-version`, else what the project's
+/// `requires-python` implies, else the default.
+fn resolve_target(
+    file: Option<&ConfigFile>,
+    cli: &Overrides,
+    raw: &RawConfig,
+    root: &std::path::Path,
+) -> Result<(PythonVersion, TargetSource), ConfigError> {
+    if let Some(v) = &cli.target_version {
+        let target = parse_target(v).map_err(|m| Origin::Cli("--target-version").error(m))?;
+        return Ok((target, TargetSource::Flag));
+    }
+    if let (Some(v), Some(f)) = (&raw.target_version, file) {
+        let target = parse_target(v.get_ref())
+            .map_err(|m| Origin::File(f, v.span(), "target-version").error(m))?;
+        return Ok((target, TargetSource::Config(f.display_path())));
+    }
+    let start = match (file, &cli.project_dir) {
+        (Some(f), _) => f
+            .path
+            .parent()
+            .map_or_else(|| root.to_path_buf(), |p| p.to_path_buf()),
+        (None, Some(dir)) => dir.clone(),
+        (None, None) => root.to_path_buf(),
+    };
+    let start = crate::paths::absolutize(&start, root);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| root.to_path_buf());
+    crate::project::target::from_metadata(&start, &cwd).map_err(ConfigError)
 }
 
 fn push_globs<'a>(out: &mut Vec<(String, Origin<'a>)>, values: Values, origin: &Origin<'a>) {

@@ -7,6 +7,8 @@ pub mod discover;
 mod plan;
 pub mod suppress;
 pub mod syntax;
+mod syntax_guard;
+mod syntax_version;
 mod walk;
 
 use check::unreadable;

@@ -6,85 +6,16 @@ use std::ops::Range;
 
 use tree_sitter::{Language, Node};
 
+use super::syntax_version::{self as version, Feature};
 use crate::parse::NodeKind;
+use crate::version::PythonVersion;
 
 /// CPython's tokenizer refuses brackets nested deeper than this (`MAXLEVEL`).
 pub const MAX_BRACKET_DEPTH: usize = 200;
 /// CPython refuses this many levels of indentation (`MAXINDENT`): 99 is the most it takes.
 pub const MAX_INDENT_DEPTH: usize = 100;
 
-/// tree-sitter-python's scanner saves its indentation stack (2 bytes a level)
-/// after at most 255 string delimiters in a 1,024-byte buffer, and overruns it
-/// past ~383 levels. Its stack only ever holds distinct, increasing widths,
-/// so a file whose lines start at no more than this many distinct widths can
-/// never reach it.
-const SCANNER_SAFE_WIDTHS: usize = 383;
-
-/// Checked before the parse: a file the parser's scanner cannot take safely
-/// (more distinct indentation widths than its state can hold) is refused
-/// with CPython's wording when it is also nested past CPython's limit, and
-/// with the plain reason otherwise; either way it never reaches the scanner.
-/// Widths are counted as the scanner counts them (space 1, tab 8, form feed
-/// and carriage return reset, 16-bit), over every line that is not blank.
-pub fn indentation_guard(source: &str) -> Option<(Range<usize>, String)> {
-    let bytes = source.as_bytes();
-    let mut seen = vec![0u64; 1024]; // one bit per u16 width
-    let mut distinct = 0usize;
-    let mut stack: Vec<u16> = vec![0];
-    let mut too_deep: Option<usize> = None;
-    let mut first_over: Option<usize> = None;
-    let mut start = 0usize;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let mut width: u16 = 0;
-        let mut i = start;
-        while i < end {
-            match bytes[i] {
-                b' ' => width = width.wrapping_add(1),
-                b'\t' => width = width.wrapping_add(8),
-                b'\r' | b'\x0c' => width = 0,
-                _ => break,
-            }
-            i += 1;
-        }
-        if i < end {
-            let (word, bit) = (usize::from(width) / 64, usize::from(width) % 64);
-            if seen[word] & (1 << bit) == 0 {
-                seen[word] |= 1 << bit;
-                distinct += 1;
-                if distinct > SCANNER_SAFE_WIDTHS && first_over.is_none() {
-                    first_over = Some(i);
-                }
-            }
-            while stack.last().is_some_and(|top| *top > width) {
-                stack.pop();
-            }
-            if stack.last().is_none_or(|top| *top < width) {
-                stack.push(width);
-                if stack.len() > MAX_INDENT_DEPTH && too_deep.is_none() {
-                    too_deep = Some(i);
-                }
-            }
-        }
-        start = end + 1;
-    }
-    let over = first_over?;
-    Some(match too_deep {
-        Some(at) => (
-            at..at,
-            format!(
-                "syntax error: too many levels of indentation (Python allows at most {})",
-                MAX_INDENT_DEPTH - 1
-            ),
-        ),
-        None => (
-            over..over,
-            format!(
-                "lines start at more than {SCANNER_SAFE_WIDTHS} different indentation widths; the parser cannot take this file safely"
-            ),
-        ),
-    })
-}
+pub use super::syntax_guard::indentation_guard;
 
 /// Longest piece of source quoted in a message.
 const QUOTE_CHARS: usize = 60;
@@ -99,6 +30,8 @@ pub enum Class {
     /// An f-string replacement field: its braces are not brackets.
     Interpolation,
     Legacy(Legacy),
+    /// Python 3 syntax that needs a newer version than some targets.
+    Feature(Feature),
 }
 
 /// Node kinds tree-sitter-python accepts for Python 2's sake.
@@ -140,6 +73,12 @@ impl SyntaxKinds {
                     "string_start" => Class::Legacy(Legacy::StringStart),
                     "raise_statement" => Class::Legacy(Legacy::Raise),
                     "tuple_pattern" => Class::Legacy(Legacy::TuplePattern),
+                    "match_statement" => Class::Feature(Feature::Match),
+                    "type_alias_statement" => Class::Feature(Feature::TypeAlias),
+                    "type_parameter" => Class::Feature(Feature::TypeParameters),
+                    "with_clause" => Class::Feature(Feature::WithClause),
+                    "named_expression" => Class::Feature(Feature::Walrus),
+                    "positional_separator" => Class::Feature(Feature::PositionalOnly),
                     _ => Class::Other,
                 },
             )
@@ -157,15 +96,19 @@ impl SyntaxKinds {
 }
 
 #[derive(Debug, Clone)]
-struct Problem {
-    span: Range<usize>,
-    message: String,
+pub(super) struct Problem {
+    pub(super) span: Range<usize>,
+    pub(super) message: String,
 }
 
 /// Collects candidates during one walk; [`SyntaxTracker::finish`] picks the one to report.
 pub struct SyntaxTracker<'k, 't> {
     kinds: &'k SyntaxKinds,
     has_error: bool,
+    /// The Python version the file is checked against.
+    target: PythonVersion,
+    /// The first syntax newer than the target.
+    newer: Option<Problem>,
     /// Innermost of the first nest of ERROR/MISSING nodes.
     tree_error: Option<Node<'t>>,
     legacy: Option<Problem>,
@@ -181,10 +124,12 @@ pub struct SyntaxTracker<'k, 't> {
 }
 
 impl<'k, 't> SyntaxTracker<'k, 't> {
-    pub fn new(kinds: &'k SyntaxKinds, has_error: bool) -> Self {
+    pub fn new(kinds: &'k SyntaxKinds, has_error: bool, target: PythonVersion) -> Self {
         SyntaxTracker {
             kinds,
             has_error,
+            target,
+            newer: None,
             tree_error: None,
             legacy: None,
             brackets: Vec::new(),
@@ -199,6 +144,11 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
     /// An ERROR or MISSING node. The innermost one of the first nest wins: an
     /// ERROR node often wraps a whole class while the culprit sits deep inside.
     pub fn tree_error(&mut self, node: Node<'t>) {
+        // A PEP 696 default is valid Python the grammar does not know yet.
+        if let Some(newer) = version::type_parameter_default(node, self.target) {
+            self.newer(newer);
+            return;
+        }
         match self.tree_error {
             None => self.tree_error = Some(node),
             Some(outer)
@@ -250,6 +200,38 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
                 self.close_bracket(node, bracket, source);
                 false
             }
+            Class::Feature(feature) => {
+                self.newer(version::feature(
+                    feature,
+                    node,
+                    ancestors.last(),
+                    self.target,
+                ));
+                false
+            }
+            Class::Legacy(Legacy::Except) => {
+                match version::except_clause(node, source, self.target) {
+                    Some((problem, true)) => {
+                        if self.legacy.is_none() {
+                            self.legacy = Some(problem);
+                        }
+                        true
+                    }
+                    Some((problem, false)) => {
+                        self.newer(Some(problem));
+                        false
+                    }
+                    None => false,
+                }
+            }
+            Class::Legacy(Legacy::StringStart) if version::is_template(text(node, source)) => {
+                self.newer(version::string_start(node, self.target));
+                false
+            }
+            Class::Interpolation => {
+                self.newer(version::interpolation(node, ancestors, source, self.target));
+                false
+            }
             Class::Legacy(kind) => match legacy_problem(kind, node, ancestors, source) {
                 Some(problem) => {
                     if self.legacy.is_none() {
@@ -259,7 +241,13 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
                 }
                 None => false,
             },
-            Class::Block | Class::Interpolation | Class::Other => false,
+            Class::Block | Class::Other => false,
+        }
+    }
+
+    fn newer(&mut self, problem: Option<Problem>) {
+        if self.newer.is_none() {
+            self.newer = problem;
         }
     }
 
@@ -359,9 +347,15 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
         let mut best: Option<Problem> = None;
         // On a tie the first one listed wins: CPython's tokenizer reports
         // bracket and limit problems before the parser sees anything.
-        for candidate in [self.bracket_problem, self.limit, self.legacy, tree]
-            .into_iter()
-            .flatten()
+        for candidate in [
+            self.bracket_problem,
+            self.limit,
+            self.legacy,
+            tree,
+            self.newer,
+        ]
+        .into_iter()
+        .flatten()
         {
             if best
                 .as_ref()
@@ -375,7 +369,7 @@ impl<'k, 't> SyntaxTracker<'k, 't> {
 }
 
 /// `text` cut to [`QUOTE_CHARS`] characters on its first line, for a message.
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let first_line = text.lines().next().unwrap_or("").trim();
     let mut shown: String = first_line.chars().take(QUOTE_CHARS).collect();
     if shown.len() < first_line.len() {

@@ -44,7 +44,11 @@ pub(super) fn walk_tree(
     let root = tree.root_node();
     let has_error = root.has_error();
     let migration = crate::project::migrations::is_migration(&info.rel, root, source);
-    let mut syntax = SyntaxTracker::new(&plan.syntax, has_error);
+    let mut syntax = SyntaxTracker::new(
+        &plan.syntax,
+        has_error,
+        plan.settings.options.project.target,
+    );
     let leading_comments_end = root
         .named_children(&mut root.walk())
         .find(|n| n.kind() != "comment")

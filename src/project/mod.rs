@@ -14,6 +14,7 @@ pub mod layers;
 pub mod migrations;
 pub mod modules;
 pub mod profile;
+pub mod target;
 pub mod testcode;
 
 /// What project-wide code reads from the configuration; each part is
@@ -32,6 +33,8 @@ pub struct Options {
     pub dependencies: deps::options::DependencySettings,
     /// The Python version the project is checked against.
     pub target: crate::version::PythonVersion,
+    /// Where `target` came from (flag, configuration, `requires-python`, default).
+    pub target_source: target::TargetSource,
 }
 
 /// Which per-file facts a project rule reads; the engine collects only

@@ -22,6 +22,25 @@ pub const SESSION_METHODS: &[&str] = &[
     "query", "flush", "rollback", "merge",
 ];
 
+/// Session methods that are coroutines on an `AsyncSession` and block on a
+/// synchronous `Session`: inside `async def`, one that is not awaited is a
+/// bug either way. (`add`, `add_all` and `expunge` are plain methods on both;
+/// `get` and `close` are left out because HTTP client sessions have them.)
+pub const AWAITABLE_SESSION_METHODS: &[&str] = &[
+    "execute",
+    "exec",
+    "scalars",
+    "scalar",
+    "delete",
+    "commit",
+    "refresh",
+    "flush",
+    "rollback",
+    "merge",
+    "stream",
+    "stream_scalars",
+];
+
 pub fn is_sql_module(module: &str) -> bool {
     let top = module.split('.').next().unwrap_or(module);
     top == "sqlalchemy" || top == "sqlmodel"

@@ -8,6 +8,9 @@ use super::{Report, VERSION};
 struct JsonReport<'a> {
     version: &'a str,
     verdict: &'a str,
+    /// The Python version checked against (`3.10`) and where it came from.
+    target_version: String,
+    target_version_source: &'a str,
     summary: JsonSummary,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     errors: Vec<JsonError<'a>>,
@@ -97,6 +100,8 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
     let value = JsonReport {
         version: VERSION,
         verdict: report.verdict.json_name(),
+        target_version: report.target.to_string(),
+        target_version_source: &report.target_source,
         summary: JsonSummary {
             files: report.summary.files,
             blocker: totals.blocker,

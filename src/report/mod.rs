@@ -29,6 +29,9 @@ pub struct Report<'a> {
     /// How the findings compare with a baseline or `--since` base, when one
     /// was given: `summary` then counts the new and updated findings only.
     pub change: Option<&'a crate::baseline::Change>,
+    /// The Python version checked against, and where it came from.
+    pub target: crate::version::PythonVersion,
+    pub target_source: String,
 }
 
 /// Where a file is, as said by the reports that leave the machine (SARIF,

@@ -412,6 +412,8 @@ mod tests {
             base_dir: PathBuf::from("/run"),
             project_root: PathBuf::from("/proj"),
             change: None,
+            target: crate::version::PythonVersion::DEFAULT,
+            target_source: "default".to_owned(),
         };
         serde_json::from_slice(&render_with_limit(&report, max)).expect("SARIF is JSON")
     }

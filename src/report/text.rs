@@ -303,7 +303,7 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
             plural(s.files)
         );
         change_lines(report, buf);
-        excluded_line(report, buf);
+        footer(report, buf);
         return;
     }
     let gated = |i: &usize| report.state(*i).is_none_or(|s| s.gated());
@@ -346,7 +346,7 @@ fn summary(report: &Report<'_>, buf: &mut Buffer) {
         let _ = writeln!(buf, "  {count:>5}  {code:<7} {name:<width$}  {severity}");
     }
     change_lines(report, buf);
-    excluded_line(report, buf);
+    footer(report, buf);
 }
 
 /// With a base: how many pre-existing findings the report leaves out (and
@@ -408,8 +408,14 @@ fn change_lines(report: &Report<'_>, buf: &mut Buffer) {
     }
 }
 
-/// What the configuration left out, so a widened `exclude` is visible.
-fn excluded_line(report: &Report<'_>, buf: &mut Buffer) {
+/// The target Python, and what the configuration left out (so a widened
+/// `exclude` is visible).
+fn footer(report: &Report<'_>, buf: &mut Buffer) {
+    let _ = writeln!(
+        buf,
+        "Target: Python {} ({}).",
+        report.target, report.target_source
+    );
     let n = report.result.excluded;
     if n > 0 {
         let _ = writeln!(

@@ -108,6 +108,13 @@ impl Collector {
                     return;
                 };
                 passed_names(handler, node, function, source, lines);
+                let awaited = node.parent().is_some_and(|p| p.kind_str() == "await");
+                if !awaited && handler.sync_calls.len() < 64 {
+                    let callee = text(function, source);
+                    handler
+                        .sync_calls
+                        .push(callee.chars().take(80).collect::<String>());
+                }
                 match function.kind_str() {
                     "identifier" if text(function, source) == "select" => handler.queries.push((
                         "select".to_owned(),

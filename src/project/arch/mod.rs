@@ -93,6 +93,9 @@ pub struct Handler {
     pub param_passes: Vec<(String, Option<String>, Position)>,
     /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
     pub opened_sessions: Vec<(String, String, Spot)>,
+    /// Calls in the handler that are not awaited: the callee as written
+    /// (`service.get`, `len`, `"".join`), at most 64.
+    pub sync_calls: Vec<String>,
 }
 
 /// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).

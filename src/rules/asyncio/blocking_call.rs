@@ -20,6 +20,7 @@ const INTERESTING: &[&str] = &[
     "sleep", "stream", "send", "urlopen", "Client", "Session", "session", "connect", "query",
 ];
 
+use crate::python::sqlalchemy::AWAITABLE_SESSION_METHODS;
 use crate::python::vocab::HTTP_CLIENT_METHODS as HTTP_VERBS;
 
 /// Constructors of synchronous HTTP clients whose methods block.
@@ -192,6 +193,7 @@ impl BlockingCall {
         };
         let name = cx.text(last);
         if !(INTERESTING.contains(&name)
+            || AWAITABLE_SESSION_METHODS.contains(&name)
             || HTTP_VERBS.contains(&name)
             || crate::python::vocab::runs_a_command(name)
             || function.kind_str() == "identifier" && self.aliases.contains(name, cx.imports))
@@ -204,7 +206,21 @@ impl BlockingCall {
         let Some(callee) = pyast::dotted_name(function, cx.source) else {
             return;
         };
-        let awaited = cx.parent().is_some_and(|p| p.kind_str() == "await");
+        // `await x()`, and `async with x() as y:` (an async context manager).
+        // `await (x())` too: parentheses do not change what is awaited.
+        let parent = cx
+            .ancestors
+            .iter()
+            .rev()
+            .find(|a| a.kind_str() != "parenthesized_expression");
+        let awaited = parent.is_some_and(|p| {
+            p.kind_str() == "await"
+                || (matches!(p.kind_str(), "with_item" | "as_pattern")
+                    && cx.ancestors.iter().rev().any(|a| {
+                        a.kind_str() == "with_statement"
+                            && a.child(0).is_some_and(|c| c.kind_str() == "async")
+                    }))
+        });
         self.candidates.push(Candidate {
             span: node.byte_range(),
             scope: pyast::scope_key(cx.ancestors),
@@ -253,6 +269,12 @@ fn judge(c: &Candidate, imports: &[Import], clients: &HashSet<(usize, &str)>) ->
     {
         return Some(format!(
             "`{callee}()` is a blocking HTTP call on a synchronous client inside `async def`; use `httpx.AsyncClient` and `await` it"
+        ));
+    }
+    if AWAITABLE_SESSION_METHODS.contains(&method) && is_session_name(pyast::last_segment(receiver))
+    {
+        return Some(format!(
+            "`{callee}()` is not awaited inside `async def`: on a synchronous `Session` it blocks the event loop (use an `AsyncSession` and `await` it, or make this function a plain `def`); on an `AsyncSession` it is a coroutine that never runs"
         ));
     }
     if method == "query" && is_session_name(pyast::last_segment(receiver)) {

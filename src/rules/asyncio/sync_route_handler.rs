@@ -11,14 +11,104 @@ pub const META: RuleMeta = RuleMeta {
     family: Family::Async,
     severity: Severity::Warning,
     fixable: false,
-    summary: "A FastAPI route handler defined with `def` instead of `async def`",
-    help: "declare the handler `async def` and await async clients; keep blocking work out of it",
+    summary: "A FastAPI route handler that does no blocking work, defined with `def` instead of `async def`",
+    help: "declare the handler `async def`; handlers that call synchronous sessions or clients stay `def`",
     doc: include_str!("../../../rules/ASY001.md"),
     security_severity: None,
 };
 
 #[derive(Default)]
 pub struct SyncRouteHandler;
+
+/// Builtins and string/collection methods that never block.
+const NON_BLOCKING: &[&str] = &[
+    "len",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "dict",
+    "list",
+    "set",
+    "tuple",
+    "frozenset",
+    "sorted",
+    "reversed",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "abs",
+    "round",
+    "range",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "isinstance",
+    "issubclass",
+    "getattr",
+    "hasattr",
+    "setattr",
+    "repr",
+    "format",
+    "hash",
+    "id",
+    "iter",
+    "next",
+    "divmod",
+    "super",
+    "type",
+    "vars",
+    "cast",
+    "typing.cast",
+];
+const NON_BLOCKING_METHODS: &[&str] = &[
+    "join",
+    "split",
+    "rsplit",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "title",
+    "replace",
+    "startswith",
+    "endswith",
+    "format",
+    "encode",
+    "decode",
+    "isoformat",
+    "model_dump",
+    "model_dump_json",
+    "model_validate",
+    "model_copy",
+    "dict",
+    "json",
+    "items",
+    "keys",
+    "values",
+    "append",
+    "extend",
+    "copy",
+    "count",
+    "index",
+];
+
+/// A call that cannot block: a builtin, a class being built (a response
+/// model, `HTTPException`, `Depends`), or a string/collection/model method.
+fn non_blocking(callee: &str) -> bool {
+    if NON_BLOCKING.contains(&callee) {
+        return true;
+    }
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    if last.chars().next().is_some_and(char::is_uppercase) {
+        return true;
+    }
+    callee.contains('.') && NON_BLOCKING_METHODS.contains(&last)
+}
 
 impl ProjectRule for SyncRouteHandler {
     const META: RuleMeta = META;
@@ -31,13 +121,37 @@ impl ProjectRule for SyncRouteHandler {
             if handler.is_async {
                 continue;
             }
+            // FastAPI runs a `def` handler on a worker thread: right when it
+            // does blocking work (a synchronous session, a service or client
+            // call we cannot see into). Only a handler that provably does none
+            // is better as `async def`.
+            if !handler.opened_sessions.is_empty() || !handler.param_calls.is_empty() {
+                continue;
+            }
+            let session_param = handler.params.iter().any(|p| {
+                p.annotation.names.iter().any(|n| {
+                    model::is_session_alias(project, file, n, 0)
+                        || model::is_session_type(project, file, n, 0)
+                }) || p
+                    .annotation
+                    .providers
+                    .iter()
+                    .chain(&p.default_providers)
+                    .any(|d| model::is_session_provider(project, file, d, 0))
+            });
+            if session_param {
+                continue;
+            }
+            if handler.sync_calls.iter().any(|c| !non_blocking(c)) {
+                continue;
+            }
             let (receiver, method) = model::route_of(project, file, handler);
             out.push(model::finding(
                 META.code,
                 file,
                 &handler.spot,
                 format!(
-                    "route handler `{}` (`@{receiver}.{method}`) is a plain `def`, so FastAPI runs it on a worker thread; make it `async def`",
+                    "route handler `{}` (`@{receiver}.{method}`) does no blocking work, yet as a plain `def` FastAPI hands every request to a worker thread; make it `async def`",
                     handler.name
                 ),
             ));

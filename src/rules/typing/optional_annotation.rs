@@ -24,12 +24,64 @@ pub struct OptionalAnnotation {
     type_until: usize,
 }
 
+/// Where a candidate sits, which decides whether `X | None` may replace it
+/// on a target older than 3.10 (where `X | None` fails when evaluated).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// An annotation nothing evaluates: a plain function's parameters and
+    /// return, a local or module variable, with the annotation in quotes
+    /// or under `from __future__ import annotations`.
+    Lazy,
+    /// An annotation a library may evaluate (class bodies: Pydantic,
+    /// dataclasses, TypedDict, NamedTuple, SQLAlchemy `Mapped`; decorated
+    /// functions and files using FastAPI: routes and `Depends` providers).
+    Evaluated,
+    /// Not inside an annotation: an expression (`cast(Optional[int], x)`).
+    Runtime,
+}
+
+/// The [`Place`] of a node inside an annotation (`quoted`: in a string one).
+fn place(cx: &Cx<'_>, in_annotation: bool, quoted: bool) -> Place {
+    if !in_annotation && !quoted {
+        return Place::Runtime;
+    }
+    let owner = cx
+        .ancestors
+        .iter()
+        .rev()
+        .find(|a| matches!(a.kind_str(), "function_definition" | "class_definition"));
+    let evaluated = match owner {
+        Some(o) if o.kind_str() == "class_definition" => true,
+        Some(f) => {
+            f.parent()
+                .is_some_and(|p| p.kind_str() == "decorated_definition")
+                || cx.imports.iter().any(|i| {
+                    let top = i.module.split('.').next().unwrap_or("");
+                    matches!(top, "fastapi" | "starlette")
+                })
+        }
+        None => false,
+    };
+    let lazy_file = quoted
+        || cx
+            .imports
+            .iter()
+            .any(|i| i.module == "__future__" && i.names.iter().any(|n| n.name == "annotations"));
+    match (evaluated, lazy_file) {
+        (false, true) => Place::Lazy,
+        (true, _) => Place::Evaluated,
+        (false, false) => Place::Runtime,
+    }
+}
+
 enum Head {
     Name(String),
     Attribute { base: String, attr: String },
 }
 
 struct Candidate {
+    /// Where it is, for a target older than 3.10 (see [`Place`]).
+    place: Place,
     span: Range<usize>,
     head: Head,
     args: Vec<String>,
@@ -63,13 +115,32 @@ impl Rule for OptionalAnnotation {
             }
             _ => {}
         }
-        if let Some(candidate) = candidate(node, cx.source, 0, cx.imports) {
+        if let Some(mut candidate) = candidate(node, cx.source, 0, cx.imports) {
+            candidate.place = place(cx, node.start_byte() < self.type_until, false);
             self.candidates.push(candidate);
         }
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
+        // Before 3.10 `X | None` raises when evaluated: only lazy
+        // annotations may be rewritten.
+        let old_target = cx.options.project.target < crate::version::PythonVersion::new(3, 10);
+        // protoc's stubs (`x_pb2.pyi`, `--pyi_out`) are regenerated, never edited.
+        let stem = cx
+            .file
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("");
+        let stub = cx.file.path.extension().is_some_and(|e| e == "pyi");
+        if stub && (stem.ends_with("_pb2") || stem.ends_with("_pb2_grpc")) {
+            self.candidates.clear();
+            return;
+        }
         for c in std::mem::take(&mut self.candidates) {
+            if old_target && c.place != Place::Lazy {
+                continue;
+            }
             let Some(kind) = resolve(&c.head, cx.imports) else {
                 continue;
             };
@@ -125,7 +196,8 @@ impl OptionalAnnotation {
         loop {
             let n = cursor.node();
             if matches!(n.kind_str(), "subscript" | "generic_type") {
-                if let Some(c) = candidate(n, text, base, cx.imports) {
+                if let Some(mut c) = candidate(n, text, base, cx.imports) {
+                    c.place = place(cx, true, true);
                     self.candidates.push(c);
                 }
             }
@@ -197,6 +269,7 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
     };
     let range = node.byte_range();
     Some(Candidate {
+        place: Place::Runtime,
         span: range.start + base..range.end + base,
         head,
         args,
