@@ -318,6 +318,14 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                     prints = head_prints(&result);
                 }
             }
+            if baseline::weakened::report_ignore_files(
+                &settings,
+                &mut result,
+                &base.touched,
+                &base.ignore_file_at_base,
+            ) {
+                prints = head_prints(&result);
+            }
             let mut change = baseline::compare(&prints, &base.entries);
             change.touched = Some(base.touched);
             (result, Some(change))

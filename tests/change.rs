@@ -633,6 +633,52 @@ fn since_reports_a_weakened_gate() {
     );
 }
 
+/// CFG001: a `# fortress: ignore-file` comment the change adds is reported
+/// in that file; one that was there at the base is not.
+#[test]
+fn since_reports_an_added_ignore_file_comment() {
+    let repo = base_repo();
+    let root = repo.path();
+    write(
+        root,
+        "app/models/old.py",
+        "# fortress: ignore-file[TYP001] -- generated\nfrom typing import Optional\n\nX: Optional[int] = None\n",
+    );
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "old ignore-file"]);
+    let quiet = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
+    assert!(
+        !quiet.codes().contains(&"CFG001".to_owned()),
+        "{}",
+        quiet.stdout
+    );
+    write(
+        root,
+        "app/services/orders.py",
+        "# fortress: ignore-file[TYP001] -- silence it all\nfrom typing import Optional\n\n\ndef total(x: Optional[int]) -> int:\n    return 1\n",
+    );
+    let run = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
+    let json = run.json();
+    let cfg: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "CFG001")
+        .collect();
+    assert_eq!(cfg.len(), 1, "{}", run.stdout);
+    assert_eq!(cfg[0]["path"], "app/services/orders.py");
+    assert_eq!(cfg[0]["line"], 1);
+    assert_eq!(cfg[0]["baseline_state"], "new");
+    assert!(
+        cfg[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ignore-file"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Dependency findings: unchanged while the manifests are, all new (with a
 /// note) once a manifest changes, since the base's cannot be told.
 #[test]

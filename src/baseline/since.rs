@@ -33,6 +33,9 @@ pub struct Base {
     /// The configuration file to compare (the head's, else the one the
     /// base had at the project root) and its text at the base, if any.
     pub config: Option<(PathBuf, Option<String>)>,
+    /// Head files (by project-relative path) whose base text already had a
+    /// `# fortress: ignore-file` comment: CFG001 reports only new ones.
+    pub ignore_file_at_base: HashSet<String>,
 }
 
 /// Where the checked files' repository is.
@@ -211,12 +214,18 @@ pub fn base(
         }
     }
     let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
+    let mut ignore_file_at_base: HashSet<String> = HashSet::new();
     for ((at, _), blob) in wanted
         .iter()
         .zip(git::blobs(&repo, &ids, settings.max_file_size)?)
     {
         inputs[*at].1 = match blob {
-            Ok(bytes) => Input::Bytes(bytes),
+            Ok(bytes) => {
+                if super::weakened::has_ignore_file(&bytes) {
+                    ignore_file_at_base.insert(inputs[*at].2.clone());
+                }
+                Input::Bytes(bytes)
+            }
             Err(len) => Input::TooLarge(len),
         };
     }
@@ -256,6 +265,7 @@ pub fn base(
         notes,
         commit,
         config,
+        ignore_file_at_base,
     })
 }
 

@@ -164,6 +164,84 @@ pub fn report(
     true
 }
 
+/// Does the text carry a `# fortress: ignore-file` comment?
+pub fn has_ignore_file(text: &[u8]) -> bool {
+    ignore_file_line(text).is_some()
+}
+
+/// The 1-based line of the first `# fortress: ignore-file` comment.
+fn ignore_file_line(text: &[u8]) -> Option<u32> {
+    let text = String::from_utf8_lossy(text);
+    text.lines()
+        .position(|line| {
+            let Some(comment) = line.trim_start().strip_prefix('#') else {
+                return false;
+            };
+            let Some(rest) = comment.trim_start().strip_prefix("fortress:") else {
+                return false;
+            };
+            rest.trim_start().starts_with("ignore-file")
+        })
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+/// CFG001 for each file the change touched that gained a
+/// `# fortress: ignore-file` comment (it silences rules for the whole file).
+pub fn report_ignore_files(
+    settings: &Settings,
+    result: &mut RunResult,
+    touched: &[bool],
+    at_base: &std::collections::HashSet<String>,
+) -> bool {
+    let Some(index) = rules::index_of(CODE) else {
+        return false;
+    };
+    if !settings.enabled[index] {
+        return false;
+    }
+    let meta = &rules::registry()[index].meta;
+    let mut added = false;
+    for file in 0..result.python_files.min(touched.len()) {
+        let info = &result.files[file];
+        if !touched[file] || at_base.contains(&info.rel) {
+            continue;
+        }
+        let Ok(bytes) =
+            crate::files::read_confined(&info.path, settings.max_file_size, &result.boundary)
+        else {
+            continue;
+        };
+        let Some(line) = ignore_file_line(&bytes) else {
+            continue;
+        };
+        let start = Position { line, column: 1 };
+        result.diagnostics.push(Diagnostic {
+            code: meta.code,
+            name: meta.name,
+            severity: settings.severity[index],
+            file,
+            span: 0..0,
+            start,
+            end: start,
+            message: "the change weakens the gate: adds `# fortress: ignore-file`, which silences rules for the whole file".to_owned(),
+        });
+        added = true;
+    }
+    if added {
+        let files = &result.files;
+        result.diagnostics.sort_by(|a, b| {
+            (&files[a.file].display, a.start, a.code, a.end, &a.message).cmp(&(
+                &files[b.file].display,
+                b.start,
+                b.code,
+                b.end,
+                &b.message,
+            ))
+        });
+    }
+    added
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
