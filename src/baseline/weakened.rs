@@ -201,9 +201,9 @@ pub fn report_ignore_files(
     }
     let meta = &rules::registry()[index].meta;
     let mut added = false;
-    for file in 0..result.python_files.min(touched.len()) {
+    for (file, &was_touched) in touched.iter().enumerate().take(result.python_files) {
         let info = &result.files[file];
-        if !touched[file] || at_base.contains(&info.rel) {
+        if !was_touched || at_base.contains(&info.rel) {
             continue;
         }
         let Ok(bytes) =
