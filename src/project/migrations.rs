@@ -11,7 +11,7 @@
 //! Rules about how application code is written (type hints, N+1 queries,
 //! layering, test conventions, dependency declarations) do not apply there;
 //! security rules still do. The engine classifies each file once, before its
-//! walk: file rules read [`crate::rules::Cx::migration`], project rules
+//! walk: file rules read `Cx::migration` (in `rules`), project rules
 //! [`crate::project::Project::is_migration`].
 
 use tree_sitter::Node;
