@@ -54,6 +54,8 @@ pub fn conventional_dists(top: &str) -> Vec<String> {
         format!("{n}-py"),
         format!("{n}-client"),
         format!("{n}-sdk"),
+        // Vendor SDKs: `tencentcloud` from `tencentcloud-sdk-python`.
+        format!("{n}-sdk-python"),
         format!("django-{n}"),
         format!("types-{n}"),
         format!("{n}-stubs"),
@@ -65,6 +67,10 @@ pub fn conventional_dists(top: &str) -> Vec<String> {
     }
     out
 }
+
+/// How many of [`conventional_dists`] name the same project as the import
+/// (the rest are framework plugins and stub packages).
+pub const CONVENTIONAL_SAME_PROJECT: usize = 8;
 
 /// Edit distance with adjacent transpositions counting as one edit
 /// (optimal string alignment), on characters.
@@ -242,6 +248,22 @@ pub fn plausibly_provides(top: &str, dist: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn vendor_sdk_names_are_conventional() {
+        let same: Vec<String> = conventional_dists("tencentcloud")
+            .into_iter()
+            .take(CONVENTIONAL_SAME_PROJECT)
+            .collect();
+        assert!(
+            same.contains(&"tencentcloud-sdk-python".to_owned()),
+            "{same:?}"
+        );
+        assert!(!same
+            .iter()
+            .any(|d| d.starts_with("django-") || d.starts_with("types-")));
+    }
+
     use super::*;
 
     #[test]

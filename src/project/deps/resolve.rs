@@ -83,7 +83,7 @@ impl<'m> Checker<'m> {
             dists.push(n);
         }
         let conventional = names::conventional_dists(top);
-        for c in conventional.iter().take(5) {
+        for c in conventional.iter().take(names::CONVENTIONAL_SAME_PROJECT) {
             if depth == 1 && tables::top_rank(c).is_some() {
                 known.get_or_insert_with(|| c.clone());
             }
