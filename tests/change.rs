@@ -577,6 +577,16 @@ fn since_auto() {
     assert!(run.stderr.contains("GITHUB_BASE_REF"), "{}", run.stderr);
 }
 
+/// The report's diagnostics of one rule.
+fn findings_of<'v>(report: &'v Value, code: &str) -> Vec<&'v Value> {
+    report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
 /// CFG001: a change that weakens fortress's own configuration is reported
 /// (new, so it counts), and one that does not is not.
 #[test]
@@ -600,12 +610,7 @@ fn since_reports_a_weakened_gate() {
     );
     let run = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
     let json = run.json();
-    let cfg: Vec<&Value> = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["code"] == "CFG001")
-        .collect();
+    let cfg = findings_of(&json, "CFG001");
     assert_eq!(cfg.len(), 1, "{}", run.stdout);
     assert_eq!(cfg[0]["path"], "fortress.toml");
     assert_eq!(cfg[0]["baseline_state"], "new");
@@ -659,12 +664,7 @@ fn since_reports_an_added_ignore_file_comment() {
     );
     let run = fortress(root, &["check", "--since", "HEAD", "--format", "json"]);
     let json = run.json();
-    let cfg: Vec<&Value> = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .filter(|d| d["code"] == "CFG001")
-        .collect();
+    let cfg = findings_of(&json, "CFG001");
     assert_eq!(cfg.len(), 1, "{}", run.stdout);
     assert_eq!(cfg[0]["path"], "app/services/orders.py");
     assert_eq!(cfg[0]["line"], 1);

@@ -146,6 +146,22 @@ pub fn namespace_depth(top: &str, second: Option<&str>) -> usize {
     }
 }
 
+/// What `fastapi[standard]` (and its `-no-fastapi-cloud-cli` twin) installs.
+const FASTAPI_STANDARD: &[&str] = &[
+    "fastapi-cli",
+    "httpx",
+    "jinja2",
+    "python-multipart",
+    "email-validator",
+    "uvicorn",
+    // through `uvicorn[standard]`
+    "uvloop",
+    "httptools",
+    "websockets",
+    "watchfiles",
+    "python-dotenv",
+];
+
 /// Extras of popular packages and what they install, for projects without a
 /// lockfile (from the packages' published metadata).
 const EXTRAS: &[(&str, &str, &[&str])] = &[
@@ -162,42 +178,8 @@ const EXTRAS: &[(&str, &str, &[&str])] = &[
             "colorama",
         ],
     ),
-    (
-        "fastapi",
-        "standard",
-        &[
-            "fastapi-cli",
-            "httpx",
-            "jinja2",
-            "python-multipart",
-            "email-validator",
-            "uvicorn",
-            // through `uvicorn[standard]`
-            "uvloop",
-            "httptools",
-            "websockets",
-            "watchfiles",
-            "python-dotenv",
-        ],
-    ),
-    (
-        "fastapi",
-        "standard-no-fastapi-cloud-cli",
-        &[
-            "fastapi-cli",
-            "httpx",
-            "jinja2",
-            "python-multipart",
-            "email-validator",
-            "uvicorn",
-            // through `uvicorn[standard]`
-            "uvloop",
-            "httptools",
-            "websockets",
-            "watchfiles",
-            "python-dotenv",
-        ],
-    ),
+    ("fastapi", "standard", FASTAPI_STANDARD),
+    ("fastapi", "standard-no-fastapi-cloud-cli", FASTAPI_STANDARD),
     (
         "fastapi",
         "all",
