@@ -49,6 +49,8 @@ pub struct Plan<'s> {
     /// node kind id -> indices into `file_rules`
     pub(super) dispatch: Vec<Vec<usize>>,
     pub(super) is_import: Vec<bool>,
+    /// Node kinds that open a scope or bind a name (the semantic model).
+    pub(super) is_semantic: Vec<bool>,
     /// Node kinds the architecture facts collector wants.
     pub(super) is_arch: Vec<bool>,
     pub(super) is_call: Vec<bool>,
@@ -104,6 +106,7 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
+            is_semantic: ids_of(crate::python::semantic::SEMANTIC_KINDS),
             // Facts no enabled rule reads are not collected.
             is_arch: if needs.contains(FactSet::ARCHITECTURE) {
                 ids_of(arch::ARCH_KINDS)

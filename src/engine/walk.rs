@@ -9,6 +9,7 @@ use crate::engine::syntax::{Class, SyntaxTracker};
 use crate::files::FileInfo;
 use crate::project::{arch, FileFacts};
 use crate::python::imports;
+use crate::python::semantic::Semantic;
 use crate::rules::context::Cx;
 use crate::rules::FileChecker;
 use suppress::FileSuppressions;
@@ -38,6 +39,7 @@ pub(super) fn walk_tree(
     let mut import_facts = Vec::new();
     let mut arch_facts = arch::Collector::default();
     let mut dynamic_imports = Vec::new();
+    let mut semantic = Semantic::new(root_of(tree), source);
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
@@ -70,8 +72,13 @@ pub(super) fn walk_tree(
         let sound = error_depth == 0 && !tree_error && !legacy;
         if kind == plan.comment_kind || sound {
             if sound && has(&plan.is_import, kind) {
+                let before = import_facts.len();
                 imports::extract(node, &stack, source, lines, &mut import_facts);
-            } else if sound && has(&plan.is_call, kind) {
+                semantic.bind_imports(node, &stack, &import_facts[before..]);
+            } else if sound && has(&plan.is_semantic, kind) {
+                semantic.visit(node, &stack);
+            }
+            if sound && has(&plan.is_call, kind) {
                 imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
             if sound && has(&plan.is_arch, kind) {
@@ -88,6 +95,7 @@ pub(super) fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
+                        semantic: &semantic,
                         options: &plan.settings.options,
                         profile: &plan.profile,
                         migration,
@@ -146,6 +154,7 @@ pub(super) fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
+                            semantic: &semantic,
                             options: &plan.settings.options,
                             profile: &plan.profile,
                             migration,
@@ -178,6 +187,10 @@ pub(super) fn walk_tree(
             }
         }
     }
+}
+
+fn root_of(tree: &Tree) -> Node<'_> {
+    tree.root_node()
 }
 
 /// Whether a per-kind table marks `kind`. Tables cover the grammar's kinds;
