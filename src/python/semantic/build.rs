@@ -133,7 +133,13 @@ impl<'a> Semantic<'a> {
                 let scope = self.scope_of(ancestors, node);
                 let at = node.end_byte();
                 if target.kind_str() == "identifier" {
-                    self.bind(scope, target, BindingKind::With { value, is_async }, at, false);
+                    self.bind(
+                        scope,
+                        target,
+                        BindingKind::With { value, is_async },
+                        at,
+                        false,
+                    );
                 } else {
                     self.bind_targets(scope, target, at, &|_| BindingKind::Assignment {
                         value: Some(value),
@@ -168,7 +174,12 @@ impl<'a> Semantic<'a> {
 
     /// Binds the names `imports` (the facts extracted from `statement`)
     /// introduce, in the scope the statement sits in.
-    pub fn bind_imports(&mut self, statement: Node<'a>, ancestors: &[Node<'a>], imports: &[Import]) {
+    pub fn bind_imports(
+        &mut self,
+        statement: Node<'a>,
+        ancestors: &[Node<'a>],
+        imports: &[Import],
+    ) {
         let scope = self.scope_of(ancestors, statement);
         let at = statement.end_byte();
         for imp in imports {
@@ -368,8 +379,13 @@ impl<'a> Semantic<'a> {
                     }
                     self.bind(scope, n, kind(n), at, false);
                 }
-                "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
-                | "list_splat_pattern" | "parenthesized_expression" => {
+                "pattern_list"
+                | "tuple_pattern"
+                | "list_pattern"
+                | "tuple"
+                | "list"
+                | "list_splat_pattern"
+                | "parenthesized_expression" => {
                     let mut cursor = n.walk();
                     let children: Vec<Node<'a>> = n.named_children(&mut cursor).collect();
                     stack.extend(children.into_iter().rev());

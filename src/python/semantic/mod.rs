@@ -58,7 +58,9 @@ pub struct Scope<'a> {
 pub enum BindingKind<'a> {
     /// `import a.b as c`, `from m import x`: the name stands for `qualified`
     /// (`a.b`, `m.x`; relative imports keep their leading dots).
-    Import { qualified: String },
+    Import {
+        qualified: String,
+    },
     Parameter {
         annotation: Option<Node<'a>>,
         default: Option<Node<'a>>,
@@ -71,13 +73,24 @@ pub enum BindingKind<'a> {
         unpacked: bool,
     },
     /// `x += value`: the statement (its operator and right side).
-    Augmented { statement: Node<'a> },
+    Augmented {
+        statement: Node<'a>,
+    },
     /// `for x in iterable:`
-    For { iterable: Node<'a> },
+    For {
+        iterable: Node<'a>,
+    },
     /// `with value as x:` (`is_async` for `async with`).
-    With { value: Node<'a>, is_async: bool },
-    Class { node: Node<'a> },
-    Function { node: Node<'a> },
+    With {
+        value: Node<'a>,
+        is_async: bool,
+    },
+    Class {
+        node: Node<'a>,
+    },
+    Function {
+        node: Node<'a>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -253,6 +266,36 @@ impl<'a> Semantic<'a> {
             .iter()
             .copied()
             .filter(move |id| self.bindings[*id].at <= at)
+    }
+
+    /// Whether binding `id` holds on every path to offset `at` of the same
+    /// scope in straight-line code: it is a plain assignment statement
+    /// (`x = ...`, `x += ...`) whose block also holds `at`, so a use there
+    /// runs after it and sees no earlier binding. A binding inside a branch,
+    /// loop target, `with` or walrus does not dominate.
+    pub fn dominates(&self, id: BindingId, at: usize) -> bool {
+        let b = &self.bindings[id];
+        if b.at > at
+            || !matches!(
+                b.kind,
+                BindingKind::Assignment {
+                    unpacked: false,
+                    ..
+                } | BindingKind::Augmented { .. }
+            )
+        {
+            return false;
+        }
+        let statement = b
+            .name_node
+            .parent()
+            .filter(|p| matches!(p.kind_str(), "assignment" | "augmented_assignment"))
+            .and_then(|p| p.parent())
+            .filter(|p| p.kind_str() == "expression_statement");
+        let Some(block) = statement.and_then(|s| s.parent()) else {
+            return false;
+        };
+        matches!(block.kind_str(), "block" | "module") && block.byte_range().contains(&at)
     }
 
     /// A class attribute or an instance attribute (`self.x = ...` in any of

@@ -62,8 +62,14 @@ fn qualified_at(source: &str, needle: &str, nth: usize) -> Option<String> {
 #[test]
 fn imports_resolve_to_qualified_names() {
     let src = "import time as t\nfrom os import path as p\nimport a.b.c\nt.sleep(1)\np.join()\na.b.c.d()\n";
-    assert_eq!(qualified_at(src, "t.sleep", 0).as_deref(), Some("time.sleep"));
-    assert_eq!(qualified_at(src, "p.join", 0).as_deref(), Some("os.path.join"));
+    assert_eq!(
+        qualified_at(src, "t.sleep", 0).as_deref(),
+        Some("time.sleep")
+    );
+    assert_eq!(
+        qualified_at(src, "p.join", 0).as_deref(),
+        Some("os.path.join")
+    );
     assert_eq!(qualified_at(src, "a.b.c.d", 0).as_deref(), Some("a.b.c.d"));
 }
 
@@ -71,7 +77,10 @@ fn imports_resolve_to_qualified_names() {
 fn a_parameter_shadows_an_import() {
     let src = "import time\ndef f(time):\n    time.sleep(1)\ndef g():\n    time.sleep(2)\n";
     assert_eq!(qualified_at(src, "time.sleep", 0), None);
-    assert_eq!(qualified_at(src, "time.sleep", 1).as_deref(), Some("time.sleep"));
+    assert_eq!(
+        qualified_at(src, "time.sleep", 1).as_deref(),
+        Some("time.sleep")
+    );
 }
 
 #[test]
@@ -85,7 +94,10 @@ fn an_import_inside_a_function_is_local_to_it() {
 fn module_aliases_and_star_imports() {
     let src = "import time\nnap = time.sleep\nfrom subprocess import *\ndef f():\n    nap(1)\n    run('x')\n";
     assert_eq!(qualified_at(src, "nap", 1).as_deref(), Some("time.sleep"));
-    assert_eq!(qualified_at(src, "run", 0).as_deref(), Some("subprocess.run"));
+    assert_eq!(
+        qualified_at(src, "run", 0).as_deref(),
+        Some("subprocess.run")
+    );
 }
 
 #[test]
@@ -109,11 +121,20 @@ fn parameters_carry_annotations_and_defaults() {
         let scope = m.scope_of(&ancestors, node);
         let b = m.lookup(scope, "s", node.start_byte()).expect("s");
         assert!(matches!(b.kind, BindingKind::Parameter { .. }));
-        assert_eq!(b.annotation().map(|a| crate::python::ast::text(a, src)), Some("Session"));
+        assert_eq!(
+            b.annotation().map(|a| crate::python::ast::text(a, src)),
+            Some("Session")
+        );
         let (node, ancestors) = find(root, src, "k", 2);
         let scope = m.scope_of(&ancestors, node);
         let k = m.lookup(scope, "k", node.start_byte()).expect("k");
-        assert!(matches!(k.kind, BindingKind::Parameter { default: Some(_), .. }));
+        assert!(matches!(
+            k.kind,
+            BindingKind::Parameter {
+                default: Some(_),
+                ..
+            }
+        ));
         assert!(m.lookup(scope, "a", node.start_byte()).is_some());
         assert!(m.lookup(scope, "kw", node.start_byte()).is_some());
     });
@@ -135,10 +156,16 @@ fn self_attributes_are_members_of_the_class() {
         assert!(s.instance);
         let db = m.self_member(scope, "self", "db").expect("db");
         assert!(!db.instance);
-        assert_eq!(db.annotation().map(|a| crate::python::ast::text(a, src)), Some("Session"));
+        assert_eq!(
+            db.annotation().map(|a| crate::python::ast::text(a, src)),
+            Some("Session")
+        );
         let (node, ancestors) = find(root, src, "self.s\n", 0);
         let scope = m.scope_of(&ancestors, node);
-        assert!(m.self_member(scope, "self", "s").is_none(), "a static method has no receiver");
+        assert!(
+            m.self_member(scope, "self", "s").is_none(),
+            "a static method has no receiver"
+        );
     });
 }
 
@@ -149,22 +176,38 @@ fn with_for_walrus_and_unpacking_bind() {
         let (node, ancestors) = find(root, src, "use", 0);
         let scope = m.scope_of(&ancestors, node);
         let at = node.start_byte();
-        assert!(matches!(m.lookup(scope, "c", at).map(|b| &b.kind), Some(BindingKind::With { is_async: true, .. })));
+        assert!(matches!(
+            m.lookup(scope, "c", at).map(|b| &b.kind),
+            Some(BindingKind::With { is_async: true, .. })
+        ));
         for name in ["i", "j", "k"] {
-            assert!(matches!(m.lookup(scope, name, at).map(|b| &b.kind), Some(BindingKind::For { .. })), "{name}");
+            assert!(
+                matches!(
+                    m.lookup(scope, name, at).map(|b| &b.kind),
+                    Some(BindingKind::For { .. })
+                ),
+                "{name}"
+            );
         }
         assert!(m.lookup(scope, "w", at).and_then(|b| b.value()).is_some());
         for name in ["a", "b"] {
-            let v = m.lookup(scope, name, at).and_then(|b| b.value()).expect(name);
+            let v = m
+                .lookup(scope, name, at)
+                .and_then(|b| b.value())
+                .expect(name);
             assert_eq!(crate::python::ast::text(v, src), "h()");
         }
-        assert!(matches!(m.scope(scope).kind, ScopeKind::Function { is_async: true }));
+        assert!(matches!(
+            m.scope(scope).kind,
+            ScopeKind::Function { is_async: true }
+        ));
     });
 }
 
 #[test]
 fn bindings_before_lists_every_branch() {
-    let src = "def f(a):\n    if a:\n        q = 1\n    else:\n        q = 2\n    q += 3\n    run(q)\n";
+    let src =
+        "def f(a):\n    if a:\n        q = 1\n    else:\n        q = 2\n    q += 3\n    run(q)\n";
     with_model(src, |m, root| {
         let (node, ancestors) = find(root, src, "run", 0);
         let scope = m.scope_of(&ancestors, node);

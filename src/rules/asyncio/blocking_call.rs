@@ -129,7 +129,12 @@ impl Rule for BlockingCall {
         let at = node.start_byte();
         // A renamed import (`from time import sleep as nap`) or module alias
         // (`nap = time.sleep`) hides the interesting name.
-        if !interesting && cx.semantic.resolve_with(name, scope, at, classify).is_none() {
+        if !interesting
+            && cx
+                .semantic
+                .resolve_with(name, scope, at, classify)
+                .is_none()
+        {
             return;
         }
         let Some(callee) = pyast::dotted_name(function, cx.source) else {
