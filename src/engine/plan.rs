@@ -54,6 +54,8 @@ pub struct Plan<'s> {
     /// Node kinds the architecture facts collector wants.
     pub(super) is_arch: Vec<bool>,
     pub(super) is_call: Vec<bool>,
+    /// Node kinds the symbol collector wants (classes, routes).
+    pub(super) is_symbol: Vec<bool>,
     pub(super) is_statement: Vec<bool>,
     /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
     pub(super) syntax: SyntaxKinds,
@@ -115,6 +117,11 @@ impl<'s> Plan<'s> {
             },
             is_call: if needs.contains(FactSet::DYNAMIC_IMPORTS) {
                 ids_of(&["call"])
+            } else {
+                vec![false; kind_count]
+            },
+            is_symbol: if needs.contains(FactSet::SYMBOLS) {
+                ids_of(crate::project::symbols::SYMBOL_KINDS)
             } else {
                 vec![false; kind_count]
             },

@@ -7,7 +7,7 @@ use super::*;
 use crate::diagnostic::{Finding, LineIndex};
 use crate::engine::syntax::{Class, SyntaxTracker};
 use crate::files::FileInfo;
-use crate::project::{arch, FileFacts};
+use crate::project::{arch, symbols, FileFacts};
 use crate::python::imports;
 use crate::python::semantic::Semantic;
 use crate::rules::context::Cx;
@@ -38,6 +38,7 @@ pub(super) fn walk_tree(
     let mut findings: Vec<Finding> = Vec::new();
     let mut import_facts = Vec::new();
     let mut arch_facts = arch::Collector::default();
+    let mut symbol_facts = symbols::Collector::default();
     let mut dynamic_imports = Vec::new();
     let mut semantic = Semantic::new(root_of(tree), source);
     let mut suppressions = FileSuppressions::default();
@@ -83,6 +84,16 @@ pub(super) fn walk_tree(
             }
             if sound && has(&plan.is_arch, kind) {
                 arch_facts.visit(node, &stack, source, lines);
+            }
+            if sound && has(&plan.is_symbol, kind) {
+                let at = symbols::At {
+                    ancestors: &stack,
+                    source,
+                    lines,
+                    semantic: &semantic,
+                    imports: &import_facts,
+                };
+                symbol_facts.visit(node, &at);
             }
             for &slot in plan
                 .dispatch
@@ -171,6 +182,7 @@ pub(super) fn walk_tree(
                         imports: import_facts,
                         dynamic_imports,
                         migration,
+                        symbols: symbol_facts.finish(),
                     },
                     suppressions,
                     invalid_suppressions,
