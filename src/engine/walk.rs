@@ -83,7 +83,7 @@ pub(super) fn walk_tree(
                 imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
             if sound && has(&plan.is_arch, kind) {
-                arch_facts.visit(node, &stack, source, lines);
+                arch_facts.visit(node, &stack, source, lines, &semantic);
             }
             if sound && has(&plan.is_symbol, kind) {
                 let at = symbols::At {

@@ -298,6 +298,32 @@ impl<'a> Semantic<'a> {
         matches!(block.kind_str(), "block" | "module") && block.byte_range().contains(&at)
     }
 
+    /// The members of class scope `class` (class attributes, methods and
+    /// `self.x` assigned in its methods), first binding of each name, in
+    /// document order.
+    pub fn members(&self, class: ScopeId) -> Vec<&Binding<'a>> {
+        let mut out: Vec<&Binding<'a>> = self
+            .by_name
+            .get(class)
+            .into_iter()
+            .flat_map(|names| names.values())
+            .filter_map(|ids| ids.first().map(|id| &self.bindings[*id]))
+            .collect();
+        out.sort_by_key(|b| b.name_node.start_byte());
+        out
+    }
+
+    /// The innermost scope whose node holds `offset`.
+    pub fn scope_containing(&self, offset: usize) -> ScopeId {
+        self.scopes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .rev()
+            .find(|(_, s)| s.node.byte_range().contains(&offset))
+            .map_or(MODULE, |(i, _)| i)
+    }
+
     /// A class attribute or an instance attribute (`self.x = ...` in any of
     /// its methods) of the class scope `class`.
     pub fn member(&self, class: ScopeId, name: &str) -> Option<&Binding<'a>> {
