@@ -226,7 +226,9 @@ impl Collector {
                     .child_by_field_id(*fid::PARAMETERS)
                     .map(|p| parameters(p, source, lines))
                     .unwrap_or_default();
-                params.extend(super::cbv::class_members(node, ancestors, source, lines, semantic));
+                params.extend(super::cbv::class_members(
+                    node, ancestors, source, lines, semantic,
+                ));
                 self.facts.handlers.push(Handler {
                     name: name.clone(),
                     is_async,

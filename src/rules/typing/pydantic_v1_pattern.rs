@@ -3,7 +3,7 @@
 //! (`parse_obj`, `from_orm`, ...) and `.dict()`/`.json()`/`.copy()` on known
 //! model instances.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -13,6 +13,7 @@ use crate::parse::NodeKind;
 use crate::diagnostic::Severity;
 use crate::python::ast::{self as pyast, fid};
 use crate::python::fastapi::{self, Routers};
+use crate::python::semantic::{ScopeId, Semantic, MODULE};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -97,10 +98,8 @@ pub struct PydanticV1Pattern {
     decorators: Vec<(String, Range<usize>)>,
     config_keys: Vec<(String, &'static str, &'static str, Range<usize>)>,
     calls: Vec<MethodCall>,
-    /// (function, variable) -> class name it holds
-    bindings: HashMap<(usize, String), String>,
-    /// (route function, parameter) -> annotated class: FastAPI body models.
-    body_params: HashSet<(usize, String)>,
+    /// (route function scope, parameter): FastAPI body models.
+    body_params: HashSet<(ScopeId, String)>,
 }
 
 struct MethodCall {
@@ -109,8 +108,8 @@ struct MethodCall {
     v2: &'static str,
     instance: bool,
     span: Range<usize>,
-    scope: usize,
-    enclosing_class: Option<String>,
+    scope: ScopeId,
+    at: usize,
 }
 
 impl Rule for PydanticV1Pattern {
@@ -130,8 +129,6 @@ impl Rule for PydanticV1Pattern {
         "function_definition",
         "call",
         "assignment",
-        "typed_parameter",
-        "typed_default_parameter",
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
@@ -139,25 +136,13 @@ impl Rule for PydanticV1Pattern {
             "class_definition" => self.visit_class(node, cx),
             "function_definition" => self.visit_function(node, cx),
             "call" => self.visit_call(node, cx),
-            "assignment" => self.visit_assignment(node, cx),
             _ => {
-                let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
-                    return;
-                };
-                let name = if node.kind_str() == "typed_parameter" {
-                    node.named_child(0)
-                } else {
-                    node.child_by_field_id(*fid::NAME)
-                };
-                let (Some(name), Some(class)) = (
-                    name.filter(|n| n.kind_str() == "identifier"),
-                    class_of_annotation(cx.text(annotation)),
-                ) else {
-                    return;
-                };
-                let scope = pyast::scope_key(cx.ancestors);
-                self.bindings
-                    .insert((scope, cx.text(name).to_owned()), class.to_owned());
+                if node
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|r| r.kind_str() == "call")
+                {
+                    self.routers.observe(node, cx.source);
+                }
             }
         }
     }
@@ -238,13 +223,7 @@ impl Rule for PydanticV1Pattern {
         }
         for call in &self.calls {
             let known = if call.instance {
-                let bound = if call.receiver == "self" {
-                    call.enclosing_class.as_deref()
-                } else {
-                    self.bindings
-                        .get(&(call.scope, call.receiver.clone()))
-                        .map(String::as_str)
-                };
+                let bound = class_held(call, cx.semantic);
                 bound.is_some_and(|c| models.contains(c))
                     || self
                         .body_params
@@ -268,6 +247,39 @@ impl Rule for PydanticV1Pattern {
             }
         }
     }
+}
+
+/// The class the receiver of an instance call holds, as far as the file
+/// says: `self` in a method (its class), a parameter or variable annotated
+/// with a class, or a variable given `Model(...)`/`Model.model_validate(...)`.
+/// Only function scopes count: a module-level name may be rebound anywhere.
+fn class_held<'a>(call: &MethodCall, model: &Semantic<'a>) -> Option<&'a str> {
+    let source = model.source();
+    let function = model.function_of(call.scope)?;
+    if model.scope(function).receiver == Some(call.receiver.as_str()) {
+        let class = model.class_of_method(function)?;
+        return Some(model.scope(class).name);
+    }
+    let binding = model.lookup(call.scope, &call.receiver, call.at)?;
+    if binding.scope == MODULE {
+        return None;
+    }
+    if let Some(annotation) = binding.annotation() {
+        return class_of_annotation(pyast::text(annotation, source));
+    }
+    // `x = Model(...)`, `x = Model.model_validate(...)`.
+    let callee = binding
+        .value()
+        .filter(|v| v.kind_str() == "call")
+        .and_then(|v| v.child_by_field_id(*fid::FUNCTION))
+        .map(|f| pyast::text(f, source))?;
+    let mut parts = callee.rsplit('.');
+    let last = parts.next()?;
+    let before = parts.next();
+    [Some(last), before].into_iter().flatten().find(|p| {
+        p.starts_with(|c: char| c.is_ascii_uppercase())
+            && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 fn v2_call(v2: &str) -> String {
@@ -407,7 +419,9 @@ impl PydanticV1Pattern {
         let Some(params) = node.child_by_field_id(*fid::PARAMETERS) else {
             return;
         };
-        let scope = node.start_byte();
+        let Some(scope) = cx.semantic.scope_for_node(node) else {
+            return;
+        };
         let mut cursor = params.walk();
         for p in params.named_children(&mut cursor) {
             if !matches!(p.kind_str(), "typed_parameter" | "typed_default_parameter") {
@@ -468,77 +482,15 @@ impl PydanticV1Pattern {
                 return;
             };
         let receiver = cx.text(object);
-        let enclosing_class = if receiver == "self" {
-            let def = cx
-                .ancestors
-                .iter()
-                .rposition(|a| a.kind_str() == "function_definition");
-            def.and_then(|i| {
-                cx.ancestors[..i]
-                    .iter()
-                    .rev()
-                    .find(|a| matches!(a.kind_str(), "class_definition" | "function_definition"))
-                    .filter(|a| a.kind_str() == "class_definition")
-                    .and_then(|c| c.child_by_field_id(*fid::NAME))
-                    .map(|n| cx.text(n).to_owned())
-            })
-        } else {
-            None
-        };
         self.calls.push(MethodCall {
             receiver: receiver.to_owned(),
             method,
             v2,
             instance,
             span: node.byte_range(),
-            scope: pyast::scope_key(cx.ancestors),
-            enclosing_class,
+            scope: cx.scope(node),
+            at: node.start_byte(),
         });
-    }
-
-    fn visit_assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        if node
-            .child_by_field_id(*fid::RIGHT)
-            .is_some_and(|r| r.kind_str() == "call")
-        {
-            self.routers.observe(node, cx.source);
-        }
-        let Some(left) = node
-            .child_by_field_id(*fid::LEFT)
-            .filter(|l| l.kind_str() == "identifier")
-        else {
-            return;
-        };
-        let scope = pyast::scope_key(cx.ancestors);
-        if scope == usize::MAX {
-            return;
-        }
-        let class = if let Some(annotation) = node.child_by_field_id(*fid::TYPE) {
-            class_of_annotation(cx.text(annotation)).map(str::to_owned)
-        } else {
-            // `x = Model(...)`, `x = Model.model_validate(...)`.
-            node.child_by_field_id(*fid::RIGHT)
-                .filter(|r| r.kind_str() == "call")
-                .and_then(|r| r.child_by_field_id(*fid::FUNCTION))
-                .and_then(|f| {
-                    let callee = cx.text(f);
-                    let mut parts = callee.rsplit('.');
-                    let last = parts.next()?;
-                    let before = parts.next();
-                    [Some(last), before]
-                        .into_iter()
-                        .flatten()
-                        .find(|p| {
-                            p.starts_with(|c: char| c.is_ascii_uppercase())
-                                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                        })
-                        .map(str::to_owned)
-                })
-        };
-        if let Some(class) = class {
-            self.bindings
-                .insert((scope, cx.text(left).to_owned()), class);
-        }
     }
 }
 
