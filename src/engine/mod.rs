@@ -444,7 +444,8 @@ fn run_project_rules(
             _ => None,
         })
         .collect();
-    if enabled.is_empty() {
+    let asks = facts.iter().any(|f| !f.deferred.is_empty());
+    if enabled.is_empty() && !asks {
         return (Vec::new(), other);
     }
     let modules = ModuleMap::build(files, &settings.project().root, &settings.project().src);
@@ -466,6 +467,21 @@ fn run_project_rules(
             findings: &mut findings,
             other: &mut other,
         });
+    }
+    // File rules' deferred findings, now that the project can answer.
+    for (file, f) in facts.iter().enumerate() {
+        for d in &f.deferred {
+            if d.question.holds(&project, file) {
+                findings.push(ProjectFinding {
+                    code: d.code,
+                    file,
+                    span: d.spot.span.clone(),
+                    start: d.spot.start,
+                    end: d.spot.end,
+                    message: d.message.clone(),
+                });
+            }
+        }
     }
     (findings, other)
 }

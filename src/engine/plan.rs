@@ -88,7 +88,7 @@ impl<'s> Plan<'s> {
         let mut file_rules = Vec::new();
         let mut dispatch = vec![Vec::new(); kind_count];
         for (registry_index, entry) in rules::registry().iter().enumerate() {
-            if let RuleKind::File { kinds, make } = &entry.kind {
+            if let RuleKind::File { kinds, make, .. } = &entry.kind {
                 let slot = file_rules.len();
                 file_rules.push(FileRuleSlot {
                     registry_index,
@@ -139,7 +139,7 @@ pub fn needed_facts(settings: &Settings) -> FactSet {
         .zip(&settings.enabled)
         .filter(|(_, on)| **on)
         .fold(FactSet::IMPORTS, |acc, (entry, _)| match &entry.kind {
-            RuleKind::Project { needs, .. } => acc.union(*needs),
+            RuleKind::Project { needs, .. } | RuleKind::File { needs, .. } => acc.union(*needs),
             _ => acc,
         })
 }

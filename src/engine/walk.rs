@@ -41,6 +41,7 @@ pub(super) fn walk_tree(
     let mut symbol_facts = symbols::Collector::default();
     let mut dynamic_imports = Vec::new();
     let mut semantic = Semantic::new(root_of(tree), source);
+    let mut deferred = Vec::new();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
@@ -112,6 +113,8 @@ pub(super) fn walk_tree(
                         migration,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
+                        lines,
+                        deferred: &mut deferred,
                     };
                     checker.visit(node, &mut cx);
                 }
@@ -171,6 +174,8 @@ pub(super) fn walk_tree(
                             migration,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
+                            lines,
+                            deferred: &mut deferred,
                         };
                         checker.finish(&mut cx);
                     }
@@ -183,6 +188,7 @@ pub(super) fn walk_tree(
                         dynamic_imports,
                         migration,
                         symbols: symbol_facts.finish(),
+                        deferred,
                     },
                     suppressions,
                     invalid_suppressions,

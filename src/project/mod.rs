@@ -82,6 +82,8 @@ pub struct FileFacts {
     pub migration: bool,
     /// Classes and response models, for the project symbol table.
     pub symbols: symbols::SymbolFacts,
+    /// File rules' findings that wait for a project-wide answer.
+    pub deferred: Vec<symbols::Deferred>,
 }
 
 /// Input of the project-wide rules.

@@ -4,8 +4,10 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, LineIndex};
 use crate::files::FileInfo;
+use crate::project::arch::Spot;
+use crate::project::symbols::{Deferred, Question};
 use crate::project::Import;
 use crate::python::semantic::{ScopeId, Semantic};
 
@@ -28,6 +30,8 @@ pub struct Cx<'a> {
     pub migration: bool,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
+    pub(crate) lines: &'a LineIndex,
+    pub(crate) deferred: &'a mut Vec<Deferred>,
 }
 
 impl<'a> Cx<'a> {
@@ -54,6 +58,20 @@ impl<'a> Cx<'a> {
 
     pub fn report(&mut self, node: Node<'_>, message: impl Into<String>) {
         self.report_span(node.byte_range(), message);
+    }
+
+    /// A finding that stands only if `question` holds across the project
+    /// (answered after every file is walked, through the project symbol
+    /// table; the rule declares the facts it needs in `Rule::NEEDS`).
+    pub fn defer(&mut self, span: Range<usize>, message: impl Into<String>, question: Question) {
+        let start = self.lines.position(span.start, self.source);
+        let end = self.lines.position(span.end, self.source);
+        self.deferred.push(Deferred {
+            code: self.code,
+            spot: Spot { span, start, end },
+            message: message.into(),
+            question,
+        });
     }
 
     pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {

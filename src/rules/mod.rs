@@ -122,6 +122,9 @@ impl RuleMeta {
 pub trait Rule: Default + Send + 'static {
     const META: RuleMeta;
     const KINDS: &'static [&'static str];
+    /// Project facts the rule's deferred questions ([`Cx::defer`]) need;
+    /// most file rules ask none.
+    const NEEDS: FactSet = FactSet::NONE;
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>);
     /// Called once after the walk, with every import of the file known.
     fn finish(&mut self, _cx: &mut Cx<'_>) {}
@@ -180,6 +183,8 @@ pub enum RuleKind {
     Engine,
     File {
         kinds: &'static [&'static str],
+        /// Project facts its deferred questions need.
+        needs: FactSet,
         make: fn() -> Box<dyn FileChecker>,
     },
     Project {
@@ -198,6 +203,7 @@ fn file_rule<R: Rule>() -> RuleEntry {
         meta: R::META,
         kind: RuleKind::File {
             kinds: R::KINDS,
+            needs: R::NEEDS,
             make: || Box::new(R::default()),
         },
     }

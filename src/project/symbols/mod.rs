@@ -56,6 +56,70 @@ pub struct SymbolFacts {
     pub responses: Vec<ResponseUse>,
 }
 
+/// A question a file rule cannot answer from its own file, asked while
+/// the file is walked and answered once the project symbol table exists
+/// ([`Deferred`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// Does the class `class` (as used in the asking file) derive, through
+    /// project classes in any module, from one of the qualified names
+    /// `bases` (`pydantic.BaseModel`)?
+    DerivesFrom {
+        class: NameRef,
+        bases: &'static [&'static str],
+    },
+}
+
+/// A file rule's finding that stands only if its question holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deferred {
+    pub code: &'static str,
+    pub spot: Spot,
+    pub message: String,
+    pub question: Question,
+}
+
+/// Project classes followed up an inheritance chain at most.
+const MAX_ANCESTORS: usize = 32;
+
+impl Question {
+    /// The answer, for a question asked in file `file`.
+    pub fn holds(&self, project: &Project<'_>, file: usize) -> bool {
+        match self {
+            Question::DerivesFrom { class, bases } => {
+                let table = project.symbols();
+                let Some(start) = table.resolve(project, file, class) else {
+                    return false;
+                };
+                let mut seen = vec![start];
+                let mut queue = vec![start];
+                while let Some(id) = queue.pop() {
+                    let Some(fact) = table.class(project, id) else {
+                        continue;
+                    };
+                    for base in &fact.bases {
+                        let qualified = base
+                            .qualified
+                            .as_deref()
+                            .and_then(|q| absolute(project, id.0, q));
+                        if qualified.as_deref().is_some_and(|q| bases.contains(&q)) {
+                            return true;
+                        }
+                        let Some(next) = table.resolve(project, id.0, base) else {
+                            continue;
+                        };
+                        if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
+                            seen.push(next);
+                            queue.push(next);
+                        }
+                    }
+                }
+                false
+            }
+        }
+    }
+}
+
 /// A class in the project: (file index, index in that file's classes).
 pub type ClassId = (usize, usize);
 

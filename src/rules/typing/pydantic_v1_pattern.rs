@@ -11,6 +11,8 @@ use tree_sitter::Node;
 use crate::parse::NodeKind;
 
 use crate::diagnostic::Severity;
+use crate::project::symbols::{NameRef, Question};
+use crate::project::FactSet;
 use crate::python::ast::{self as pyast, fid};
 use crate::python::fastapi::{self, Routers};
 use crate::python::semantic::{ScopeId, Semantic, MODULE};
@@ -130,6 +132,9 @@ impl Rule for PydanticV1Pattern {
         "call",
         "assignment",
     ];
+    /// Classes imported from other modules are judged through the project
+    /// symbol table (deferred questions).
+    const NEEDS: FactSet = FactSet::SYMBOLS;
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         match node.kind_str() {
@@ -175,9 +180,7 @@ impl Rule for PydanticV1Pattern {
             }
         }
         for (outer, span, keys) in &self.config_classes {
-            if !models.contains(outer.as_str()) {
-                continue;
-            }
+            let local = models.contains(outer.as_str());
             let renamed: Vec<String> = keys
                 .iter()
                 .filter_map(|k| {
@@ -192,10 +195,8 @@ impl Rule for PydanticV1Pattern {
             } else {
                 format!(" ({})", renamed.join(", "))
             };
-            cx.report_span(
-                span.clone(),
-                format!("nested `class Config` in `{outer}` is Pydantic v1 configuration; use `model_config = ConfigDict(...)`{extra}"),
-            );
+            let message = format!("nested `class Config` in `{outer}` is Pydantic v1 configuration; use `model_config = ConfigDict(...)`{extra}");
+            report_or_ask(cx, local, outer, span.clone(), message, MODULE, span.start);
         }
         for (dotted, span) in &self.decorators {
             if let Some(v) = pyast::resolves_to(dotted, imports, VALIDATORS) {
@@ -214,36 +215,43 @@ impl Rule for PydanticV1Pattern {
             }
         }
         for (class, v1, v2, span) in &self.config_keys {
-            if models.contains(class.as_str()) {
-                cx.report_span(
-                    span.clone(),
-                    format!("`{v1}` is a Pydantic v1 config key, ignored by v2; use `{v2}`"),
-                );
-            }
+            let message = format!("`{v1}` is a Pydantic v1 config key, ignored by v2; use `{v2}`");
+            let local = models.contains(class.as_str());
+            report_or_ask(cx, local, class, span.clone(), message, MODULE, span.start);
         }
         for call in &self.calls {
-            let known = if call.instance {
+            let (known, class) = if call.instance {
                 let bound = class_held(call, cx.semantic);
-                bound.is_some_and(|c| models.contains(c))
+                let known = bound.is_some_and(|c| models.contains(c))
                     || self
                         .body_params
-                        .contains(&(call.scope, call.receiver.clone()))
+                        .contains(&(call.scope, call.receiver.clone()));
+                (known, bound)
             } else {
-                models.contains(call.receiver.as_str())
+                let known = models.contains(call.receiver.as_str())
                     || (DISTINCTIVE.contains(&call.method)
-                        && call.receiver.starts_with(|c: char| c.is_ascii_uppercase()))
+                        && call.receiver.starts_with(|c: char| c.is_ascii_uppercase()));
+                (known, Some(call.receiver.as_str()))
             };
-            if known {
-                cx.report_span(
+            let message = format!(
+                "`{}.{}()` is Pydantic v1; use `{}.{}`",
+                call.receiver,
+                call.method,
+                call.receiver,
+                v2_call(call.v2)
+            );
+            match class {
+                _ if known => cx.report_span(call.span.clone(), message),
+                Some(class) => report_or_ask(
+                    cx,
+                    false,
+                    class,
                     call.span.clone(),
-                    format!(
-                        "`{}.{}()` is Pydantic v1; use `{}.{}`",
-                        call.receiver,
-                        call.method,
-                        call.receiver,
-                        v2_call(call.v2)
-                    ),
-                );
+                    message,
+                    call.scope,
+                    call.at,
+                ),
+                None => {}
             }
         }
     }
@@ -280,6 +288,37 @@ fn class_held<'a>(call: &MethodCall, model: &Semantic<'a>) -> Option<&'a str> {
         p.starts_with(|c: char| c.is_ascii_uppercase())
             && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
+}
+
+/// Reports a finding about class `class` when the file knows it is a
+/// model (`local`); otherwise, when the class is one of the project's
+/// (defined here on an imported base, or imported), asks the project
+/// whether it derives from a Pydantic model and reports only if so.
+fn report_or_ask(
+    cx: &mut Cx<'_>,
+    local: bool,
+    class: &str,
+    span: Range<usize>,
+    message: String,
+    scope: ScopeId,
+    at: usize,
+) {
+    if local {
+        cx.report_span(span, message);
+        return;
+    }
+    if !class.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return;
+    }
+    let qualified = cx.semantic.qualified_name(class, scope, at);
+    let question = Question::DerivesFrom {
+        class: NameRef {
+            written: class.to_owned(),
+            qualified,
+        },
+        bases: MODEL_BASES,
+    };
+    cx.defer(span, message, question);
 }
 
 fn v2_call(v2: &str) -> String {
