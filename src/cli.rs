@@ -149,6 +149,9 @@ struct RunArgs {
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+    /// Apply the exclusions to paths named on the command line too (also: `force-exclude = true`).
+    #[arg(long)]
+    force_exclude: bool,
 }
 
 impl RunArgs {
@@ -164,13 +167,25 @@ impl RunArgs {
             max_file_size: self.max_file_size.clone(),
             target_version: self.target_version.clone(),
             project_dir,
+            force_exclude: self.force_exclude,
+            ..Overrides::default()
         }
     }
 
     /// The target and its settings.
     fn resolve(&self, paths: &[PathBuf]) -> Result<(Target, Settings), ConfigError> {
+        self.resolve_with(paths, |_| {})
+    }
+
+    /// [`RunArgs::resolve`], with command-specific overrides (`check`'s fix flags).
+    fn resolve_with(
+        &self,
+        paths: &[PathBuf],
+        more: impl FnOnce(&mut Overrides),
+    ) -> Result<(Target, Settings), ConfigError> {
         let target = Target::resolve(paths, self.config.as_deref(), self.isolated)?;
-        let overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        let mut overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        more(&mut overrides);
         let settings = Settings::resolve(target.file.as_ref(), &overrides, target.root.clone())?;
         Ok((target, settings))
     }
@@ -258,6 +273,7 @@ impl Target {
             config::discover(&crate::paths::absolutize(&paths[0], &cwd))?
         };
         let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+        config::check_required_version(file.as_ref())?;
         // Globs in a discovered config are relative to its directory; in one named
         // with --config (often kept aside, e.g. ci/strict.toml) to the current
         // directory, as ruff does.
@@ -357,8 +373,10 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         change.show_existing = args.show_existing;
         change.report_fixed = args.report_fixed;
     }
-    if result.python_files == 0 {
-        // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
+    if result.python_files == 0 && result.excluded == 0 {
+        // A gate that checked nothing passes; say so, or a wrong path in CI
+        // goes unnoticed. Files the configuration left out are counted in
+        // the summary instead (pre-commit may name only excluded files).
         eprintln!("fortress: warning: no Python files found under the given paths");
     }
     let summary = match &change {

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Fix};
 use crate::files::FileInfo;
 use crate::project::Import;
 
@@ -41,10 +41,16 @@ impl<'a> Cx<'a> {
     }
 
     pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.report_fix(span, message, None);
+    }
+
+    /// A finding with the fix `--fix` may apply.
+    pub fn report_fix(&mut self, span: Range<usize>, message: impl Into<String>, fix: Option<Fix>) {
         self.findings.push(Finding {
             code: self.code,
             span,
             message: message.into(),
+            fix,
         });
     }
 }
