@@ -7,11 +7,13 @@
 # and .pre-commit-hooks.yaml with PyYAML. maturin and pre-commit come from
 # PyPI into a temporary virtualenv. Skipped, saying why, only without python3.
 #
-# The wheel is a release build; the published one uses Cargo.toml's release
-# profile (thin LTO), this test lightens it (no LTO, opt-level 1) because it
-# checks the packaging, not the optimiser. FORTRESS_INSTALL_TEST_TARGET sets
-# the cargo target directory (default: target/install-test, so local re-runs
-# are incremental).
+# The test checks the packaging, not the optimiser: both wheels (the one
+# maturin builds here and the one pip builds for pre-commit) are built with
+# cargo's `dev` profile into the clone's own target/ directory, so they reuse
+# the dependencies `cargo test` just compiled (the published wheel is built
+# with the release profile, thin LTO). FORTRESS_INSTALL_TEST_PROFILE=release
+# builds release wheels instead (minutes more; see notes/install.md);
+# FORTRESS_INSTALL_TEST_TARGET sets the cargo target directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -128,15 +130,14 @@ sys.exit(1 if problems else 0)
 PY
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)"
-export CARGO_TARGET_DIR="${FORTRESS_INSTALL_TEST_TARGET:-$repo/target/install-test}"
-export CARGO_PROFILE_RELEASE_LTO=false
-export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=1
-export CARGO_PROFILE_RELEASE_DEBUG=false
+profile="${FORTRESS_INSTALL_TEST_PROFILE:-dev}"
+export CARGO_TARGET_DIR="${FORTRESS_INSTALL_TEST_TARGET:-$repo/target}"
 export CARGO_TERM_COLOR=never
+# pip builds the hook's wheel through maturin's PEP 517 backend: same profile.
+export MATURIN_PEP517_ARGS="--profile $profile"
 
-step "maturin build --release"
-"$tools/maturin" build --release --quiet --out "$work/dist" 2>&1 | grep -v '^ *Compiling ' || true
+step "maturin build --profile $profile"
+"$tools/maturin" build --profile "$profile" --quiet --out "$work/dist" 2>&1 | grep -v '^ *Compiling ' || true
 wheel="$(ls "$work"/dist/fortress_lint-"$version"-*.whl 2>/dev/null | head -1)"
 [ -n "$wheel" ] || fail "no fortress_lint-$version wheel in $work/dist: $(ls "$work/dist" 2>&1)"
 echo "wheel: $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 mod change;
+mod fix;
 
 use crate::baseline::{self, file::Baseline};
 use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
@@ -76,7 +77,7 @@ enum ListFormat {
     Json,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct CheckArgs {
     /// Files or directories to check [default: .]
     paths: Vec<PathBuf>,
@@ -106,6 +107,8 @@ struct CheckArgs {
     /// Baseline entries that match no finding make the verdict at least CONDITIONAL PASS.
     #[arg(long)]
     strict_baseline: bool,
+    #[command(flatten)]
+    fixes: fix::FixArgs,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -307,7 +310,9 @@ fn project_dir(paths: &[PathBuf], cwd: &std::path::Path) -> PathBuf {
 }
 
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let (Target { cwd, paths, .. }, settings) = args.run.resolve(&args.paths)?;
+    let (Target { cwd, paths, .. }, settings) = args
+        .run
+        .resolve_with(&args.paths, |o| args.fixes.overrides(o))?;
     let threads = args.run.threads;
     let baseline_path = args
         .baseline
@@ -372,6 +377,16 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     if let Some(change) = &mut change {
         change.show_existing = args.show_existing;
         change.report_fixed = args.report_fixed;
+    }
+    if args.fixes.wanted() {
+        let output = args.output.as_deref();
+        if let Some(code) = fix::run(&args.fixes, &settings, &result, change.as_ref(), output)? {
+            return Ok(code);
+        }
+        // Fixed: check again and report what remains.
+        let mut again = args.clone();
+        again.fixes.fix = false;
+        return check(again);
     }
     if result.python_files == 0 && result.excluded == 0 {
         // A gate that checked nothing passes; say so, or a wrong path in CI

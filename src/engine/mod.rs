@@ -4,6 +4,7 @@
 
 mod check;
 pub mod discover;
+pub mod fix;
 mod plan;
 pub mod suppress;
 pub mod syntax;

@@ -180,7 +180,11 @@ pub fn unused_fix(source: &str, s: &Suppression, unused: &[&str]) -> Option<Fix>
     let before = &source[line_start..s.span.start];
     let mut end = s.span.end;
     let rest_of_line = source[end..].find('\n').map_or(source.len(), |i| end + i);
-    if !source[end..rest_of_line].trim_end_matches('\r').trim().is_empty() {
+    if !source[end..rest_of_line]
+        .trim_end_matches('\r')
+        .trim()
+        .is_empty()
+    {
         return None;
     }
     let start = if before.trim().is_empty() {
@@ -211,7 +215,11 @@ mod tests {
     fn fixed(source: &str, unused: &[&str]) -> Option<String> {
         let at = source.find("# fortress:")?;
         let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
-        let end = if source[..end].ends_with('\r') { end - 1 } else { end };
+        let end = if source[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
         let s = parse_comment(&source[at..end], at, 0)?.ok()?;
         let fix = unused_fix(source, &s, unused)?;
         let mut out = source.to_owned();
@@ -224,26 +232,43 @@ mod tests {
     #[test]
     fn unused_suppressions_are_removed() {
         assert_eq!(
-            fixed("x = 1  # fortress: ignore[TYP001] -- old\ny = 2\n", &["TYP001"]).as_deref(),
+            fixed(
+                "x = 1  # fortress: ignore[TYP001] -- old\ny = 2\n",
+                &["TYP001"]
+            )
+            .as_deref(),
             Some("x = 1\ny = 2\n")
         );
         assert_eq!(
-            fixed("x = 1\r\n# fortress: ignore-file[TYP001] -- old\r\ny = 2\r\n", &["TYP001"])
-                .as_deref(),
+            fixed(
+                "x = 1\r\n# fortress: ignore-file[TYP001] -- old\r\ny = 2\r\n",
+                &["TYP001"]
+            )
+            .as_deref(),
             Some("x = 1\r\ny = 2\r\n")
         );
         assert_eq!(
-            fixed("x = 1  # noqa: E501  # fortress: ignore[TYP001] -- old", &["TYP001"]).as_deref(),
+            fixed(
+                "x = 1  # noqa: E501  # fortress: ignore[TYP001] -- old",
+                &["TYP001"]
+            )
+            .as_deref(),
             Some("x = 1  # noqa: E501")
         );
         assert_eq!(
-            fixed("x: O[int]  # fortress: ignore[TYP001, SUP002] -- one used\n", &["SUP002"])
-                .as_deref(),
+            fixed(
+                "x: O[int]  # fortress: ignore[TYP001, SUP002] -- one used\n",
+                &["SUP002"]
+            )
+            .as_deref(),
             Some("x: O[int]  # fortress: ignore[TYP001] -- one used\n")
         );
         // Another tool's directive after the reason would be lost: no fix.
         assert_eq!(
-            fixed("x = 1  # fortress: ignore[TYP001] -- old  # type: ignore\n", &["TYP001"]),
+            fixed(
+                "x = 1  # fortress: ignore[TYP001] -- old  # type: ignore\n",
+                &["TYP001"]
+            ),
             None
         );
     }

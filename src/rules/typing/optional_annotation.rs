@@ -312,6 +312,11 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
 
 /// What the fix may do with an argument: requote a plain string, keep an expression.
 fn arg_form(node: Node<'_>, source: &str) -> ArgForm {
+    // In an annotation (`generic_type`) every argument is wrapped in a `type`.
+    let node = match node.kind_str() {
+        "type" if node.named_child_count() == 1 => node.named_child(0).unwrap_or(node),
+        _ => node,
+    };
     match node.kind_str() {
         "string" => {}
         "concatenated_string" => return ArgForm::OtherString,
