@@ -196,8 +196,9 @@ echo "demo backend: exit $wheel_code, $(grep -c '"code"' "$work/wheel.json") fin
 step "pre-commit try-repo . fortress"
 proj="$work/project"
 mkdir -p "$proj/app/generated"
-cp fixtures/typing/TYP001.py "$proj/app/models.py"
-cp fixtures/typing/TYP001.py "$proj/app/generated/models.py"
+# A fixture with blockers (the hook fails on them), and an excluded copy.
+cp fixtures/security/SEC005.py "$proj/app/models.py"
+cp fixtures/security/SEC005.py "$proj/app/generated/models.py"
 printf 'def add(a: int, b: int) -> int:\n    return a + b\n' >"$proj/app/clean.py"
 printf '[tool.fortress]\nextend-exclude = ["generated"]\n' >"$proj/pyproject.toml"
 git -C "$proj" init -q
@@ -207,17 +208,19 @@ set +e
 (cd "$proj" && "$tools/pre-commit" try-repo "$repo" fortress --color never \
   --files app/models.py app/generated/models.py app/clean.py) >"$work/hook.txt" 2>&1
 hook_code=$?
-(cd "$proj" && "$tools/pre-commit" try-repo "$repo" fortress --color never \
+(cd "$proj" && "$tools/pre-commit" try-repo "$repo" fortress --color never --verbose \
   --files app/clean.py app/generated/models.py) >"$work/hook_clean.txt" 2>&1
 clean_code=$?
 set -e
 [ "$hook_code" = 1 ] || { cat "$work/hook.txt"; fail "the hook exited $hook_code on a file with findings, expected 1"; }
-grep -q 'TYP001' "$work/hook.txt" || { cat "$work/hook.txt"; fail "the hook did not report TYP001"; }
+grep -q 'SEC005' "$work/hook.txt" || { cat "$work/hook.txt"; fail "the hook did not report SEC005"; }
+grep -q 'Verdict: FAIL (.*; 2 files checked)' "$work/hook.txt" || { cat "$work/hook.txt"; fail "the hook did not check exactly the two files it may"; }
 grep -q 'app/models.py' "$work/hook.txt" || { cat "$work/hook.txt"; fail "the hook did not name app/models.py"; }
 if grep -q 'generated/models.py' "$work/hook.txt"; then
   cat "$work/hook.txt"; fail "--force-exclude did not exclude app/generated/models.py"
 fi
 [ "$clean_code" = 0 ] || { cat "$work/hook_clean.txt"; fail "the hook exited $clean_code on clean and excluded files, expected 0"; }
 grep -q 'Passed' "$work/hook_clean.txt" || { cat "$work/hook_clean.txt"; fail "the hook did not pass"; }
+grep -q 'Verdict: PASS (.*; 1 file checked)' "$work/hook_clean.txt" || { cat "$work/hook_clean.txt"; fail "the hook's clean run did not check exactly app/clean.py"; }
 
 echo "install test: passed in $(($(date +%s) - started)) s"
