@@ -108,7 +108,8 @@ fn directive_len(from_hash: &str) -> usize {
     from_hash[..end].trim_end().len()
 }
 
-const MISSING_COLON: &str = "`# noqa` codes need a colon (`# noqa: E501`); without it every rule on the line is silenced";
+const MISSING_COLON: &str =
+    "`# noqa` codes need a colon (`# noqa: E501`); without it every rule on the line is silenced";
 
 const BLANKET: &str =
     "blanket `# noqa` silences every rule on this line; name the codes, e.g. `# noqa: E501`";
