@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 mod change;
+mod fix;
 
 use crate::baseline::{self, file::Baseline};
 use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
@@ -76,7 +77,7 @@ enum ListFormat {
     Json,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct CheckArgs {
     /// Files or directories to check [default: .]
     paths: Vec<PathBuf>,
@@ -106,6 +107,8 @@ struct CheckArgs {
     /// Baseline entries that match no finding make the verdict at least CONDITIONAL PASS.
     #[arg(long)]
     strict_baseline: bool,
+    #[command(flatten)]
+    fixes: fix::FixArgs,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -149,6 +152,9 @@ struct RunArgs {
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+    /// Apply the exclusions to paths named on the command line too (also: `force-exclude = true`).
+    #[arg(long)]
+    force_exclude: bool,
 }
 
 impl RunArgs {
@@ -164,13 +170,25 @@ impl RunArgs {
             max_file_size: self.max_file_size.clone(),
             target_version: self.target_version.clone(),
             project_dir,
+            force_exclude: self.force_exclude,
+            ..Overrides::default()
         }
     }
 
     /// The target and its settings.
     fn resolve(&self, paths: &[PathBuf]) -> Result<(Target, Settings), ConfigError> {
+        self.resolve_with(paths, |_| {})
+    }
+
+    /// [`RunArgs::resolve`], with command-specific overrides (`check`'s fix flags).
+    fn resolve_with(
+        &self,
+        paths: &[PathBuf],
+        more: impl FnOnce(&mut Overrides),
+    ) -> Result<(Target, Settings), ConfigError> {
         let target = Target::resolve(paths, self.config.as_deref(), self.isolated)?;
-        let overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        let mut overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        more(&mut overrides);
         let settings = Settings::resolve(target.file.as_ref(), &overrides, target.root.clone())?;
         Ok((target, settings))
     }
@@ -258,6 +276,7 @@ impl Target {
             config::discover(&crate::paths::absolutize(&paths[0], &cwd))?
         };
         let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+        config::check_required_version(file.as_ref())?;
         // Globs in a discovered config are relative to its directory; in one named
         // with --config (often kept aside, e.g. ci/strict.toml) to the current
         // directory, as ruff does.
@@ -291,7 +310,9 @@ fn project_dir(paths: &[PathBuf], cwd: &std::path::Path) -> PathBuf {
 }
 
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let (Target { cwd, paths, .. }, settings) = args.run.resolve(&args.paths)?;
+    let (Target { cwd, paths, .. }, settings) = args
+        .run
+        .resolve_with(&args.paths, |o| args.fixes.overrides(o))?;
     let threads = args.run.threads;
     let baseline_path = args
         .baseline
@@ -357,8 +378,20 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         change.show_existing = args.show_existing;
         change.report_fixed = args.report_fixed;
     }
-    if result.python_files == 0 {
-        // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
+    if args.fixes.wanted() {
+        let output = args.output.as_deref();
+        if let Some(code) = fix::run(&args.fixes, &settings, &result, change.as_ref(), output)? {
+            return Ok(code);
+        }
+        // Fixed: check again and report what remains.
+        let mut again = args.clone();
+        again.fixes.fix = false;
+        return check(again);
+    }
+    if result.python_files == 0 && result.excluded == 0 {
+        // A gate that checked nothing passes; say so, or a wrong path in CI
+        // goes unnoticed. Files the configuration left out are counted in
+        // the summary instead (pre-commit may name only excluded files).
         eprintln!("fortress: warning: no Python files found under the given paths");
     }
     let summary = match &change {

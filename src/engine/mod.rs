@@ -4,6 +4,7 @@
 
 mod check;
 pub mod discover;
+pub mod fix;
 mod plan;
 pub mod suppress;
 pub mod syntax;
@@ -352,45 +353,7 @@ pub fn finish(
     }
 
     for (file, outcome) in outcomes.iter_mut().enumerate() {
-        let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
-        if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
-            if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
-                for (s, flags) in outcome.suppressions.items.iter().zip(used) {
-                    let unused: Vec<&str> = s
-                        .codes
-                        .iter()
-                        .zip(flags)
-                        .filter(|(code, used)| {
-                            !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
-                        })
-                        .map(|(code, _)| *code)
-                        .collect();
-                    if unused.is_empty() {
-                        continue;
-                    }
-                    let start = outcome.lines.position(s.span.start, &outcome.source);
-                    let end = outcome.lines.position(s.span.end, &outcome.source);
-                    let message = format!(
-                        "suppression of {} matches no finding{}; remove it",
-                        unused.join(", "),
-                        if s.file_level {
-                            " in this file"
-                        } else {
-                            " on this line"
-                        }
-                    );
-                    outcome.diagnostics.push(make_diagnostic(
-                        settings,
-                        unused_index,
-                        file,
-                        s.span.clone(),
-                        start,
-                        end,
-                        message,
-                    ));
-                }
-            }
-        }
+        apply_suppressions(settings, outcome, file);
     }
 
     for (file, outcome) in outcomes.into_iter().enumerate() {
@@ -426,6 +389,53 @@ pub fn finish(
     result.files = files;
     result.facts = facts;
     result
+}
+
+/// Suppressions applied to one file's diagnostics, and SUP004 for the ones
+/// that silenced nothing (`file`: the file's index in the run).
+pub(super) fn apply_suppressions(settings: &Settings, outcome: &mut FileOutcome, file: usize) {
+    let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
+    if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
+        if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
+            for (s, flags) in outcome.suppressions.items.iter().zip(used) {
+                let unused: Vec<&str> = s
+                    .codes
+                    .iter()
+                    .zip(flags)
+                    .filter(|(code, used)| {
+                        !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
+                    })
+                    .map(|(code, _)| *code)
+                    .collect();
+                if unused.is_empty() {
+                    continue;
+                }
+                let start = outcome.lines.position(s.span.start, &outcome.source);
+                let end = outcome.lines.position(s.span.end, &outcome.source);
+                let fix = suppress::unused_fix(&outcome.source, s, &unused);
+                let message = format!(
+                    "suppression of {} matches no finding{}; remove it",
+                    unused.join(", "),
+                    if s.file_level {
+                        " in this file"
+                    } else {
+                        " on this line"
+                    }
+                );
+                let mut diagnostic = make_diagnostic(
+                    settings,
+                    unused_index,
+                    file,
+                    s.span.clone(),
+                    start,
+                    end,
+                    message,
+                );
+                diagnostic.fix = fix;
+                outcome.diagnostics.push(diagnostic);
+            }
+        }
+    }
 }
 
 fn run_project_rules(
@@ -505,6 +515,7 @@ pub(super) fn make_diagnostic(
         start,
         end,
         message: crate::diagnostic::cap_message(message),
+        fix: None,
     }
 }
 

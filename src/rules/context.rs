@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::diagnostic::{Finding, LineIndex};
+use crate::diagnostic::{Finding, Fix, LineIndex};
 use crate::files::FileInfo;
 use crate::project::arch::Spot;
 use crate::project::symbols::{Deferred, Question};
@@ -75,10 +75,16 @@ impl<'a> Cx<'a> {
     }
 
     pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.report_fix(span, message, None);
+    }
+
+    /// A finding with the fix `--fix` may apply.
+    pub fn report_fix(&mut self, span: Range<usize>, message: impl Into<String>, fix: Option<Fix>) {
         self.findings.push(Finding {
             code: self.code,
             span,
             message: message.into(),
+            fix,
         });
     }
 }
