@@ -123,15 +123,19 @@ impl Collector {
             return;
         };
         let mut names = Vec::new();
-        if let Some(model) = route
+        let model = route
             .call
             .and_then(pyast::call_arguments)
-            .and_then(|args| pyast::keyword_arg(args, "response_model", at.source))
-        {
-            collect_names(model, node.start_byte(), at, &mut names);
-        }
-        if let Some(returns) = node.child_by_field_id(*fid::RETURN_TYPE) {
-            collect_names(returns, node.start_byte(), at, &mut names);
+            .and_then(|args| pyast::keyword_arg(args, "response_model", at.source));
+        match model {
+            Some(model) => collect_names(model, node.start_byte(), at, &mut names),
+            // FastAPI serialises through `response_model=` when it is given;
+            // the return annotation (often the ORM object) then says nothing.
+            None => {
+                if let Some(returns) = node.child_by_field_id(*fid::RETURN_TYPE) {
+                    collect_names(returns, node.start_byte(), at, &mut names);
+                }
+            }
         }
         if !names.is_empty() {
             self.facts.responses.push(ResponseUse {

@@ -214,6 +214,7 @@ fn is_secret_field(field: &str, class: &str) -> bool {
         || c.contains("login")
         || c.contains("auth")
         || c.contains("credential")
+        || c.contains("creds")
         || (noun == "key" && c.contains("apikey"));
     !contract
 }
@@ -238,5 +239,6 @@ mod tests {
         assert!(!s("csrf_token", "UserOut"));
         assert!(!s("signing_secret", "CreateWebhookResponse"));
         assert!(s("password", "UserCreatedResponse"));
+        assert!(!s("ssh_private_key", "UserWithCreds"));
     }
 }
