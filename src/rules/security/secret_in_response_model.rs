@@ -163,6 +163,12 @@ fn is_model_like(class: &ClassFact) -> bool {
 fn is_secret_field(field: &str, class: &str) -> bool {
     let f = field.to_ascii_lowercase();
     let c = class.to_ascii_lowercase();
+    // Configuration and settings models are the forms in which admins edit
+    // an integration's credentials (`LdapServerConfig.app_dn_password`,
+    // `AdminSettings.lnpay_api_key`): sending them back is what they are for.
+    if c.contains("config") || c.contains("settings") {
+        return false;
+    }
     let password = f.contains("password") || f.contains("passwd") || f == "pwd";
     if password {
         // `password_changed_at`, `password_expires`, `has_password` describe it.
@@ -240,5 +246,7 @@ mod tests {
         assert!(!s("signing_secret", "CreateWebhookResponse"));
         assert!(s("password", "UserCreatedResponse"));
         assert!(!s("ssh_private_key", "UserWithCreds"));
+        assert!(!s("app_dn_password", "LdapServerConfig"));
+        assert!(!s("lnpay_api_key", "AdminSettings"));
     }
 }
