@@ -467,6 +467,10 @@ fn is_static(parent: Option<Node<'_>>, source: &str) -> bool {
 /// `word` as a whole identifier inside `node`'s text, borrowed from the
 /// source (import names are squashed copies; this finds the original).
 fn find_word<'a>(source: &'a str, node: Node<'_>, word: &str) -> Option<&'a str> {
+    // An empty name (broken imports) would match everywhere, forever.
+    if word.is_empty() {
+        return None;
+    }
     let text = source.get(node.byte_range())?;
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;

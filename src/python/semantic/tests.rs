@@ -214,3 +214,12 @@ fn bindings_before_lists_every_branch() {
         assert_eq!(m.bindings_before(scope, "q", node.start_byte()).count(), 3);
     });
 }
+
+#[test]
+fn broken_imports_bind_nothing_and_end() {
+    // Once an infinite loop: an empty imported name matched everywhere.
+    let src = "from a import ;B, C >as D\nfrom . import\nimport\n";
+    with_model(src, |m, _| {
+        assert!(m.bindings().iter().all(|b| !b.name.is_empty()));
+    });
+}

@@ -70,6 +70,9 @@ struct Candidate {
     /// Where the SQL was built when the sink gets a variable.
     built_at: Option<usize>,
     sql: bool,
+    /// Where the sink call is (its callee is resolved there).
+    scope: ScopeId,
+    at: usize,
 }
 
 #[derive(Default)]
@@ -184,8 +187,10 @@ impl Rule for SqlStringBuilding {
         for c in std::mem::take(&mut self.candidates) {
             let sink = match &c.sink {
                 SinkKind::Text => {
-                    let resolved =
-                        pyast::resolves_to(&c.callee, cx.imports, TEXT_FUNCTIONS).is_some();
+                    let resolved = cx
+                        .semantic
+                        .resolves_to(&c.callee, c.scope, c.at, TEXT_FUNCTIONS)
+                        .is_some();
                     if !(resolved || c.sql) {
                         continue;
                     }
@@ -230,7 +235,15 @@ impl SqlStringBuilding {
             },
             _ => return,
         };
-        let is_text = name == "text";
+        let scope = cx.scope(node);
+        let at_call = node.start_byte();
+        // `text(...)`, and `sa_text(...)` after `from sqlalchemy import text as sa_text`.
+        let is_text = name == "text"
+            || (receiver.is_none()
+                && cx
+                    .semantic
+                    .resolves_to(name, scope, at_call, TEXT_FUNCTIONS)
+                    .is_some());
         if !is_text && (receiver.is_none() || !is_method_sink(name)) {
             return;
         }
@@ -270,6 +283,8 @@ impl SqlStringBuilding {
             how,
             built_at,
             sql: value.sql,
+            scope,
+            at: at_call,
         });
     }
 
