@@ -679,30 +679,40 @@ fn since_reports_an_added_ignore_file_comment() {
     );
 }
 
-/// Dependency findings: unchanged while the manifests are, all new (with a
-/// note) once a manifest changes, since the base's cannot be told.
+/// Dependency findings against a base whose manifests are read from git
+/// objects: a dependency removed from pyproject.toml gives exactly the
+/// findings it causes; an unrelated manifest edit, a new lockfile line for
+/// something unused or a `[tool.fortress]` change gives none.
 #[test]
 fn since_and_dependency_findings() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     git(root, &["init", "-q"]);
+    let pyproject = |deps: &str, extra: &str| {
+        format!(
+            "[project]\nname = \"svc\"\nversion = \"1\"\n{extra}dependencies = [{deps}]\n"
+        )
+    };
     write(
         root,
         "pyproject.toml",
-        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"requests\"]\n",
+        &pyproject("\"requests\", \"httpx\", \"rich\"", ""),
     );
+    write(root, "requirements-dev.txt", "pytest\n");
     write(root, "svc/__init__.py", "");
-    write(root, "svc/m.py", "import requests\nimport yaml\n");
+    write(root, "svc/m.py", "import httpx\nimport requests\nimport yaml\n");
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "base"]);
-    let dep_states = |run: &common::Run| -> Vec<(String, String)> {
-        run.json()["diagnostics"]
+    // (code, the name quoted first in the message, state)
+    let dep_states = |run: &common::Run| -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = run.json()["diagnostics"]
             .as_array()
             .expect("diagnostics")
             .iter()
             .filter(|d| d["code"].as_str().unwrap_or("").starts_with("DEP"))
             .map(|d| {
                 (
+                    d["code"].as_str().unwrap_or("").to_owned(),
                     d["message"]
                         .as_str()
                         .unwrap_or("")
@@ -713,79 +723,121 @@ fn since_and_dependency_findings() {
                     d["baseline_state"].as_str().unwrap_or("").to_owned(),
                 )
             })
-            .collect()
+            .collect();
+        out.sort();
+        out
     };
+    let check = || {
+        fortress(
+            root,
+            &[
+                "check",
+                "--select=DEP",
+                "--since",
+                "HEAD",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let t = |c: &str, n: &str, s: &str| (c.to_owned(), n.to_owned(), s.to_owned());
+    // At the base: `yaml` is undeclared (DEP002), `rich` unused (DEP003).
     write(root, "svc/other.py", "X = 1\n");
-    let run = fortress(
-        root,
-        &[
-            "check",
-            "--select=DEP",
-            "--since",
-            "HEAD",
-            "--format",
-            "json",
-        ],
-    );
+    let run = check();
     assert_eq!(
         dep_states(&run),
-        [("yaml".to_owned(), "unchanged".to_owned())],
+        [
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
+        ],
         "{}",
         run.stdout
     );
 
+    // `requests` removed: its import is the one new finding.
     write(
         root,
         "pyproject.toml",
-        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = []\n",
+        &pyproject("\"httpx\", \"rich\"", ""),
     );
-    let run = fortress(
-        root,
-        &[
-            "check",
-            "--select=DEP",
-            "--since",
-            "HEAD",
-            "--format",
-            "json",
-        ],
-    );
+    let run = check();
     assert_eq!(
         dep_states(&run),
         [
-            ("requests".to_owned(), "new".to_owned()),
-            ("yaml".to_owned(), "new".to_owned())
+            t("DEP002", "requests", "new"),
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
         ],
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr
-            .contains("every dependency finding (DEP) counts as new"),
-        "{}",
+        "{}\n{}",
+        run.stdout,
         run.stderr
     );
+    assert_eq!(run.json()["summary"]["new"]["warning"], 1, "{}", run.stdout);
+
+    // Unrelated manifest lines edited (lines shifted in pyproject.toml, a
+    // version range changed, a dev requirement added): nothing new.
+    write(
+        root,
+        "pyproject.toml",
+        &pyproject(
+            "\"requests>=2\", \"httpx\", \"rich\"",
+            "description = \"a service\"\nreadme = \"README.md\"\n",
+        ),
+    );
+    write(root, "requirements-dev.txt", "pytest\npytest-cov\n");
+    let run = check();
+    assert_eq!(
+        dep_states(&run),
+        [
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("counts as new"), "{}", run.stderr);
 
     // A change to the [tool.fortress] table alone is no dependency change.
     write(
         root,
         "pyproject.toml",
-        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"requests\"]\n\n[tool.fortress]\nfail-on = \"conditional\"\n",
+        &format!(
+            "{}\n[tool.fortress]\nfail-on = \"conditional\"\n",
+            pyproject("\"requests\", \"httpx\", \"rich\"", "")
+        ),
     );
-    let run = fortress(
-        root,
-        &[
-            "check",
-            "--select=DEP",
-            "--since",
-            "HEAD",
-            "--format",
-            "json",
-        ],
-    );
+    let run = check();
     assert_eq!(
         dep_states(&run),
-        [("yaml".to_owned(), "unchanged".to_owned())],
+        [
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
+        ],
+        "{}",
+        run.stdout
+    );
+
+    // A base requirements file read from git: deleting it (with the
+    // declaration of `yaml` it held) makes that import new.
+    write(root, "requirements.txt", "pyyaml\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "declare pyyaml"]);
+    let run = check();
+    assert_eq!(
+        dep_states(&run),
+        [t("DEP003", "rich", "unchanged")],
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(root.join("requirements.txt")).expect("rm");
+    let run = check();
+    assert_eq!(
+        dep_states(&run),
+        [
+            t("DEP002", "yaml", "new"),
+            t("DEP003", "rich", "unchanged")
+        ],
         "{}",
         run.stdout
     );
