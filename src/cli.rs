@@ -418,7 +418,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         OutputFormat::Github => report::github::render(&report),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, &bytes)
+        // Atomic: a failed run or write never leaves half a report.
+        Some(path) => crate::files::write_atomic(path, &bytes)
             .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
         None => write_stdout(&bytes)?,
     }

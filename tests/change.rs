@@ -483,6 +483,81 @@ fn since_bad_input_is_one_line_and_exit_2() {
     assert!(!root.join("fortress-baseline.json").exists());
 }
 
+/// Files in `dir` whose name says they are a temporary file of an atomic write.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+/// `--output` and `baseline write` are atomic: a run that fails leaves no
+/// file, no partial file and no temporary file, and a report written before
+/// stays as it was.
+#[test]
+fn failed_runs_leave_no_partial_report() {
+    let repo = base_repo();
+    let root = repo.path();
+    let out = root.join("report.json");
+    let failing: [&[&str]; 3] = [
+        &["check", "--since", "no-such-branch"],
+        &["check", "--baseline", "missing.json"],
+        &["check", "--select", "NOPE999"],
+    ];
+    for args in failing {
+        let args = [args, &["--format", "json", "--output", "report.json"]].concat();
+        let run = fortress(root, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(!out.exists(), "{args:?} wrote a report");
+        assert!(temp_files(root).is_empty(), "{:?}", temp_files(root));
+    }
+    let run = fortress(
+        root,
+        &["check", SELECT, "--format", "json", "--output", "report.json"],
+    );
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let written = std::fs::read_to_string(&out).expect("report");
+    let json: Value = serde_json::from_str(&written).expect("the report is whole JSON");
+    assert!(!findings_of(&json, "TYP001").is_empty(), "{written}");
+    // A failed run later leaves the earlier report whole.
+    for args in failing {
+        let args = [args, &["--format", "json", "--output", "report.json"]].concat();
+        assert_eq!(fortress(root, &args).code, 2);
+        assert_eq!(std::fs::read_to_string(&out).expect("report"), written);
+    }
+    // The new report replaces the file (temp file + rename), never writes
+    // into it: a hard link to the old one keeps the old text whole.
+    std::fs::hard_link(&out, root.join("old-report.json")).expect("link");
+    let run = fortress(
+        root,
+        &["check", SELECT, "--format", "sarif", "--output", "report.json"],
+    );
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    let old = std::fs::read_to_string(root.join("old-report.json")).expect("old");
+    assert_eq!(old, written);
+    let sarif = std::fs::read_to_string(&out).expect("report");
+    assert!(sarif.contains("\"runs\""), "{sarif}");
+    // A report that cannot be written (its path is a directory, or in a
+    // directory that does not exist) is one line, exit 2, no debris.
+    std::fs::create_dir(root.join("taken")).expect("mkdir");
+    for target in ["taken", "no/such/dir/report.json"] {
+        let run = fortress(root, &["check", SELECT, "--output", target]);
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert!(temp_files(root).is_empty(), "{:?}", temp_files(root));
+    }
+    assert!(root.join("taken").is_dir());
+    assert!(!root.join("no").exists());
+    let run = fortress(root, &["baseline", "write", SELECT, "no/such/dir/b.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!root.join("no").exists());
+    assert!(temp_files(root).is_empty(), "{:?}", temp_files(root));
+}
+
 #[test]
 fn a_baseline_of_another_rule_selection_warns() {
     let repo = base_repo();

@@ -151,25 +151,10 @@ impl Baseline {
     }
 }
 
-/// Write `bytes` to `path` atomically: a temporary file beside it, then a
-/// rename, so a reader never sees half a file.
+/// Write `bytes` to `path` atomically ([`crate::files::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
-    let shown = path.display();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "baseline".to_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(ConfigError(format!("error: cannot write {shown}: {e}")));
-    }
-    Ok(())
+    crate::files::write_atomic(path, bytes)
+        .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> String {
