@@ -337,7 +337,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                 eprintln!("fortress: warning: {warning}");
             }
             let result = engine::run(&settings, &paths, &cwd, threads)?;
-            let mut change = baseline::compare(&head_prints(&result), &base.entries);
+            let prints = change::prints_against(&result, &settings, &base);
+            let mut change = baseline::compare(&prints, &base.entries);
             change.fixed.retain(|e| judged(&result, &settings, &e.path));
             let stale = change.fixed_count();
             if stale > 0 {

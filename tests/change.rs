@@ -301,37 +301,147 @@ fn a_baseline_written_at_the_base_gives_the_same_states() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
-    // Without git a rename is not followed: the moved file's finding is new
-    // and its old entry stale.
-    assert_eq!(
-        states(&json),
-        set(&[
-            ("app/api/users.py", "LAY001", "unchanged", 6),
-            ("app/api/users.py", "TYP001", "unchanged", 9),
-            ("app/models/archive.py", "TYP001", "new", 4),
-            ("app/models/stable.py", "TYP001", "unchanged", 4),
-            ("app/services/a.py", "LAY006", "new", 1),
-            ("app/services/orders.py", "TYP001", "updated", 4),
-            ("app/services/orders.py", "TYP001", "unchanged", 8),
-            ("app/services/orders.py", "TYP001", "new", 12),
-        ])
-    );
-    assert_eq!(json["summary"]["fixed"], 2);
+    // The rename is followed from the commit the baseline records: the
+    // moved file's finding is unchanged; only the deleted file's is stale.
+    let want_states = set(&[
+        ("app/api/users.py", "LAY001", "unchanged", 6),
+        ("app/api/users.py", "TYP001", "unchanged", 9),
+        ("app/models/archive.py", "TYP001", "unchanged", 4),
+        ("app/models/stable.py", "TYP001", "unchanged", 4),
+        ("app/services/a.py", "LAY006", "new", 1),
+        ("app/services/orders.py", "TYP001", "updated", 4),
+        ("app/services/orders.py", "TYP001", "unchanged", 8),
+        ("app/services/orders.py", "TYP001", "new", 12),
+    ]);
+    assert_eq!(states(&json), want_states);
+    assert_eq!(json["summary"]["fixed"], 1);
     assert!(
-        run.stderr.contains("2 baseline entries") && run.stderr.contains("prune"),
+        run.stderr.contains("1 baseline entry") && run.stderr.contains("prune"),
         "{}",
         run.stderr
     );
-    // Prune removes exactly the two stale entries, and only those.
+    let sarif = fortress(
+        root,
+        &[
+            "check",
+            SELECT,
+            "--baseline",
+            &kept_arg,
+            "--format",
+            "sarif",
+            "--report-fixed",
+        ],
+    );
+    let sarif: Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    assert!(sarif_states(&sarif).contains(&(
+        "app/models/archive.py".to_owned(),
+        "TYP001".to_owned(),
+        "unchanged".to_owned()
+    )));
+    assert!(sarif_states(&sarif).contains(&(
+        "app/models/gone.py".to_owned(),
+        "TYP001".to_owned(),
+        "absent".to_owned()
+    )));
+
+    // Committed, the rename is still followed (the diff runs from the
+    // baseline's commit, not from HEAD).
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "change"]);
+    let run = fortress(
+        root,
+        &["check", SELECT, "--baseline", &kept_arg, "--format", "json"],
+    );
+    assert_eq!(states(&run.json()), want_states, "{}", run.stdout);
+
+    // Prune removes exactly the stale entry, and keeps the renamed file's.
     let prune = fortress(root, &["baseline", "prune", &kept_arg, SELECT]);
     assert_eq!(prune.code, 0, "{}", prune.stderr);
-    assert!(prune.stderr.contains("removed 2 of 7"), "{}", prune.stderr);
+    assert!(prune.stderr.contains("removed 1 of 7"), "{}", prune.stderr);
     let pruned: Value =
         serde_json::from_slice(&std::fs::read(&kept).expect("pruned")).expect("json");
-    assert_eq!(pruned["entries"].as_array().map(Vec::len), Some(5));
+    assert_eq!(pruned["entries"].as_array().map(Vec::len), Some(6));
+    assert!(pruned["commit"].is_string(), "{pruned}");
     let again = fortress(root, &["baseline", "prune", &kept_arg, SELECT]);
-    assert!(again.stderr.contains("removed 0 of 5"), "{}", again.stderr);
+    assert!(again.stderr.contains("removed 0 of 6"), "{}", again.stderr);
     let _ = std::fs::remove_file(&kept);
+}
+
+/// Without a commit to diff from (a baseline written outside git, or at a
+/// commit rebased away), a renamed file is recognised by its findings.
+#[test]
+fn a_baseline_without_a_commit_follows_renames_by_content() {
+    let repo = base_repo();
+    let root = repo.path();
+    assert_eq!(fortress(root, &["baseline", "write", SELECT]).code, 0);
+    let path = root.join("fortress-baseline.json");
+    let text = std::fs::read_to_string(&path).expect("baseline");
+    assert!(text.contains("\"commit\": \""), "{text}");
+    let head = git(root, &["rev-parse", "HEAD"]);
+    assert!(text.contains(&head), "{text}");
+    for commit in [None, Some("0123456789abcdef0123456789abcdef01234567")] {
+        let lines: Vec<String> = text
+            .lines()
+            .filter_map(|l| match (l.trim_start().starts_with("\"commit\""), commit) {
+                (false, _) => Some(l.to_owned()),
+                (true, None) => None,
+                (true, Some(c)) => Some(format!("  \"commit\": \"{c}\",")),
+            })
+            .collect();
+        std::fs::write(root.join("b.json"), lines.join("\n")).expect("write");
+        git(root, &["reset", "-q", "--hard"]);
+        // Renamed, with a finding added: that one is new, the rest unchanged.
+        git(
+            root,
+            &["mv", "app/services/orders.py", "app/services/billing.py"],
+        );
+        let moved = std::fs::read_to_string(root.join("app/services/billing.py")).expect("read");
+        write(
+            root,
+            "app/services/billing.py",
+            &format!("{moved}\n\ndef more(v: Optional[int]) -> int:\n    return 4\n"),
+        );
+        let run = fortress(
+            root,
+            &["check", SELECT, "--baseline", "b.json", "--format", "json"],
+        );
+        let json = run.json();
+        let billing: Vec<(String, String, String, u64)> = states(&json)
+            .into_iter()
+            .filter(|s| s.0 == "app/services/billing.py")
+            .collect();
+        assert_eq!(
+            billing,
+            set(&[
+                ("app/services/billing.py", "TYP001", "unchanged", 4),
+                ("app/services/billing.py", "TYP001", "unchanged", 8),
+                ("app/services/billing.py", "TYP001", "new", 12),
+            ])
+            .into_iter()
+            .collect::<Vec<_>>(),
+            "{commit:?}: {}",
+            run.stdout
+        );
+        assert_eq!(json["summary"]["fixed"], 0, "{commit:?}: {}", run.stdout);
+        // A copy (the old file still there) is no rename: its findings are new.
+        git(root, &["reset", "-q", "--hard"]);
+        std::fs::copy(
+            root.join("app/services/orders.py"),
+            root.join("app/services/copy.py"),
+        )
+        .expect("copy");
+        let run = fortress(
+            root,
+            &["check", SELECT, "--baseline", "b.json", "--format", "json"],
+        );
+        let copy: BTreeSet<_> = states(&run.json())
+            .into_iter()
+            .filter(|s| s.0 == "app/services/copy.py")
+            .map(|s| s.2)
+            .collect();
+        assert_eq!(copy, BTreeSet::from(["new".to_owned()]), "{}", run.stdout);
+        std::fs::remove_file(root.join("app/services/copy.py")).expect("rm");
+    }
 }
 
 #[test]
