@@ -598,6 +598,54 @@ fn since_bad_input_is_one_line_and_exit_2() {
     assert!(!root.join("fortress-baseline.json").exists());
 }
 
+/// GitHub annotations of a change: blockers first whatever their path, and
+/// one notice saying how many annotations GitHub's limits would drop.
+#[test]
+fn github_annotations_of_a_change_put_blockers_first() {
+    let repo = base_repo();
+    let root = repo.path();
+    let mut text = String::from("from typing import Optional\n");
+    for i in 0..12 {
+        text.push_str(&format!("\n\ndef f{i}(x: Optional[int]) -> None:\n    pass\n"));
+    }
+    // `app/a.py` sorts before the blocker's `app/api/...`.
+    write(root, "app/a.py", &text);
+    write(
+        root,
+        "app/api/orders.py",
+        "from fastapi import APIRouter\nfrom app.repositories.users import UserRepo\n\nrouter = APIRouter()\n",
+    );
+    let run = fortress(
+        root,
+        &["check", SELECT, "--since", "HEAD", "--format", "github"],
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("::error file=app/api/orders.py"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::warning")).count(),
+        12,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1..13].iter().all(|l| l.starts_with("::warning file=app/a.py")),
+        "{}",
+        run.stdout
+    );
+    let notice = lines.last().copied().unwrap_or("");
+    assert!(
+        notice.starts_with("::notice") && notice.contains("2 of these 13 annotations"),
+        "{}",
+        run.stdout
+    );
+    // Pre-existing findings are not annotated.
+    assert!(!run.stdout.contains("app/api/users.py"), "{}", run.stdout);
+}
+
 /// Files in `dir` whose name says they are a temporary file of an atomic write.
 fn temp_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
