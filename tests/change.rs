@@ -387,11 +387,13 @@ fn a_baseline_without_a_commit_follows_renames_by_content() {
     for commit in [None, Some("0123456789abcdef0123456789abcdef01234567")] {
         let lines: Vec<String> = text
             .lines()
-            .filter_map(|l| match (l.trim_start().starts_with("\"commit\""), commit) {
-                (false, _) => Some(l.to_owned()),
-                (true, None) => None,
-                (true, Some(c)) => Some(format!("  \"commit\": \"{c}\",")),
-            })
+            .filter_map(
+                |l| match (l.trim_start().starts_with("\"commit\""), commit) {
+                    (false, _) => Some(l.to_owned()),
+                    (true, None) => None,
+                    (true, Some(c)) => Some(format!("  \"commit\": \"{c}\",")),
+                },
+            )
             .collect();
         std::fs::write(root.join("b.json"), lines.join("\n")).expect("write");
         git(root, &["reset", "-q", "--hard"]);
@@ -606,7 +608,9 @@ fn github_annotations_of_a_change_put_blockers_first() {
     let root = repo.path();
     let mut text = String::from("from typing import Optional\n");
     for i in 0..12 {
-        text.push_str(&format!("\n\ndef f{i}(x: Optional[int]) -> None:\n    pass\n"));
+        text.push_str(&format!(
+            "\n\ndef f{i}(x: Optional[int]) -> None:\n    pass\n"
+        ));
     }
     // `app/a.py` sorts before the blocker's `app/api/...`.
     write(root, "app/a.py", &text);
@@ -632,7 +636,9 @@ fn github_annotations_of_a_change_put_blockers_first() {
         run.stdout
     );
     assert!(
-        lines[1..13].iter().all(|l| l.starts_with("::warning file=app/a.py")),
+        lines[1..13]
+            .iter()
+            .all(|l| l.starts_with("::warning file=app/a.py")),
         "{}",
         run.stdout
     );
@@ -678,7 +684,14 @@ fn failed_runs_leave_no_partial_report() {
     }
     let run = fortress(
         root,
-        &["check", SELECT, "--format", "json", "--output", "report.json"],
+        &[
+            "check",
+            SELECT,
+            "--format",
+            "json",
+            "--output",
+            "report.json",
+        ],
     );
     assert_ne!(run.code, 2, "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
@@ -696,7 +709,14 @@ fn failed_runs_leave_no_partial_report() {
     std::fs::hard_link(&out, root.join("old-report.json")).expect("link");
     let run = fortress(
         root,
-        &["check", SELECT, "--format", "sarif", "--output", "report.json"],
+        &[
+            "check",
+            SELECT,
+            "--format",
+            "sarif",
+            "--output",
+            "report.json",
+        ],
     );
     assert_ne!(run.code, 2, "{}", run.stderr);
     let old = std::fs::read_to_string(root.join("old-report.json")).expect("old");
@@ -927,9 +947,7 @@ fn since_and_dependency_findings() {
     let root = dir.path();
     git(root, &["init", "-q"]);
     let pyproject = |deps: &str, extra: &str| {
-        format!(
-            "[project]\nname = \"svc\"\nversion = \"1\"\n{extra}dependencies = [{deps}]\n"
-        )
+        format!("[project]\nname = \"svc\"\nversion = \"1\"\n{extra}dependencies = [{deps}]\n")
     };
     write(
         root,
@@ -938,7 +956,11 @@ fn since_and_dependency_findings() {
     );
     write(root, "requirements-dev.txt", "pytest\n");
     write(root, "svc/__init__.py", "");
-    write(root, "svc/m.py", "import httpx\nimport requests\nimport yaml\n");
+    write(
+        root,
+        "svc/m.py",
+        "import httpx\nimport requests\nimport yaml\n",
+    );
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "base"]);
     // (code, the name quoted first in the message, state)
@@ -1072,10 +1094,7 @@ fn since_and_dependency_findings() {
     let run = check();
     assert_eq!(
         dep_states(&run),
-        [
-            t("DEP002", "yaml", "new"),
-            t("DEP003", "rich", "unchanged")
-        ],
+        [t("DEP002", "yaml", "new"), t("DEP003", "rich", "unchanged")],
         "{}",
         run.stdout
     );

@@ -267,10 +267,7 @@ mod tests {
         );
         assert_eq!(
             reader.dirs_in(Path::new("/r")),
-            [
-                PathBuf::from("/r/svc"),
-                PathBuf::from("/r/x.egg-info")
-            ]
+            [PathBuf::from("/r/svc"), PathBuf::from("/r/x.egg-info")]
         );
         assert_eq!(
             reader.read(Path::new("/r/pyproject.toml"), 100, None),

@@ -216,7 +216,12 @@ mod tests {
         // One finding in common out of many is no rename.
         let mut head = head;
         for i in 0..3 {
-            head.push(print("app/accounts.py", "SEC005", "h", &format!("eval({i})")));
+            head.push(print(
+                "app/accounts.py",
+                "SEC005",
+                "h",
+                &format!("eval({i})"),
+            ));
         }
         let renames = follow(&baseline, Path::new("/nonexistent"), &head, &gone);
         assert_eq!(renames.len(), 1, "2 of the 2 baseline entries still match");

@@ -254,6 +254,23 @@ pub struct Declarations {
     /// Requirements files already read into these declarations (by source
     /// index): an include graph, cycles included, reads each file once.
     pub requirements_read: BTreeSet<usize>,
+    /// Modules the project registers as plugins of another tool
+    /// (`[project.entry-points."mkdocs.plugins"]`): module -> the host's
+    /// normalised distribution name (`mkdocs`; `pytest11` is `pytest`).
+    pub plugins: BTreeMap<String, String>,
+}
+
+/// The distribution that loads an entry-point group: its first dotted part,
+/// without a trailing number (`mkdocs.plugins` -> `mkdocs`, `pytest11` ->
+/// `pytest`, `flake8.extension` -> `flake8`). `console_scripts` and
+/// `gui_scripts` are the installer's, not a host's.
+pub fn plugin_host(group: &str) -> Option<String> {
+    if matches!(group, "console_scripts" | "gui_scripts") {
+        return None;
+    }
+    let first = group.split('.').next()?;
+    let host = first.trim_end_matches(|c: char| c.is_ascii_digit());
+    (!host.is_empty()).then(|| normalize(host))
 }
 
 /// A manifest or lockfile read during the run.

@@ -251,7 +251,9 @@ pub enum Resolution {
         group: String,
         file: usize,
     },
-    /// Installed (locked or in the environment) but not declared.
+    /// Installed (locked or in the environment) but not declared; with an
+    /// empty `evidence`, declared only for development and installed in
+    /// production by `via`, a runtime dependency named after it.
     Transitive {
         dist: String,
         via: Option<String>,

@@ -170,8 +170,7 @@ fn read_loaded(
     let source = sources.files[file].source.clone();
     let group = group.unwrap_or_else(|| group_of(path));
     let generated = is_generated(&source);
-    let has_input =
-        path.extension().is_some_and(|e| e == "txt")
+    let has_input = path.extension().is_some_and(|e| e == "txt")
         && sources.reader.present(&path.with_extension("in"));
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut entries: Vec<Declared> = Vec::new();

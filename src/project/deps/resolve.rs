@@ -269,6 +269,20 @@ impl<'m> Checker<'m> {
             }
         }
         if let Some(d) = dev_match {
+            // No lockfile or environment says more, but a runtime dependency
+            // named after it (`httpx-oauth` for `httpx`, `sqlalchemy-utils`
+            // for `sqlalchemy`) is its plugin and installs it in production.
+            let prefix = format!("{}-", d.name);
+            if let Some(host) = view
+                .runtime()
+                .find(|r| r.group == Group::Runtime && r.name.starts_with(&prefix))
+            {
+                return Resolution::Transitive {
+                    dist: d.name.clone(),
+                    via: Some(host.written.clone()),
+                    evidence: String::new(),
+                };
+            }
             return dev_only(d);
         }
         if let Some(known) = self.candidates(module).known.clone() {

@@ -11,8 +11,12 @@ use crate::files::{Boundary, ReadError};
 pub trait ManifestReader: Send + Sync + std::fmt::Debug {
     /// The bytes of the file at `path` (absolute, lexically normalised),
     /// at most `cap` of them; nothing outside `boundary` when one is given.
-    fn read(&self, path: &Path, cap: u64, boundary: Option<&Boundary>)
-        -> Result<Vec<u8>, ReadError>;
+    fn read(
+        &self,
+        path: &Path,
+        cap: u64,
+        boundary: Option<&Boundary>,
+    ) -> Result<Vec<u8>, ReadError>;
 
     /// Something that is not a directory is at `path`: a file, or (on
     /// disk) a link, pipe or device that reading then refuses with a reason.
