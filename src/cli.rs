@@ -534,6 +534,7 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
         boundary: &result.boundary,
         arch: Default::default(),
         deps: Default::default(),
+        symbols: Default::default(),
         profile: Default::default(),
     };
     let model = crate::project::layers::model::get(&project);

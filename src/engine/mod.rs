@@ -459,6 +459,7 @@ fn run_project_rules(
         boundary,
         arch: Default::default(),
         deps: Default::default(),
+        symbols: Default::default(),
         profile,
     };
     let mut findings = Vec::new();

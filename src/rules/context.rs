@@ -7,6 +7,7 @@ use tree_sitter::Node;
 use crate::diagnostic::Finding;
 use crate::files::FileInfo;
 use crate::project::Import;
+use crate::python::semantic::{ScopeId, Semantic};
 
 /// Per-visit view of the file for a rule.
 pub struct Cx<'a> {
@@ -16,6 +17,8 @@ pub struct Cx<'a> {
     pub ancestors: &'a [Node<'a>],
     /// Imports seen so far in document order; all of them in `finish`.
     pub imports: &'a [Import],
+    /// Scopes and bindings seen so far (all of them in `finish`).
+    pub semantic: &'a Semantic<'a>,
     /// The rule options of the run (`options.project.tests`, `options.security`).
     pub options: &'a crate::rules::Options,
     /// What the run knew before the walk: library versions from the manifests.
@@ -30,6 +33,19 @@ pub struct Cx<'a> {
 impl<'a> Cx<'a> {
     pub fn text(&self, node: Node<'_>) -> &'a str {
         self.source.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// The scope `node` (visited now, its ancestors in `self.ancestors`) is
+    /// evaluated in.
+    pub fn scope(&self, node: Node<'_>) -> ScopeId {
+        self.semantic.scope_of(self.ancestors, node)
+    }
+
+    /// The qualified name the dotted expression text `dotted`, used at
+    /// `node`, stands for through the file's imports.
+    pub fn qualified_name(&self, dotted: &str, node: Node<'_>) -> Option<String> {
+        self.semantic
+            .qualified_name(dotted, self.scope(node), node.start_byte())
     }
 
     pub fn parent(&self) -> Option<Node<'a>> {

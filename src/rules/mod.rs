@@ -252,7 +252,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<asyncio::sync_file_io::SyncFileIo>(),
         file_rule::<security::sql_string_building::SqlStringBuilding>(),
         file_rule::<security::hardcoded_secret::HardcodedSecret>(),
-        file_rule::<security::secret_in_response_model::SecretInResponseModel>(),
+        project_rule::<security::secret_in_response_model::SecretInResponseModel>(),
         file_rule::<security::dangerous_call::DangerousCall>(),
         file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),

@@ -13,6 +13,7 @@ use crate::parse::NodeKind;
 
 use crate::diagnostic::Severity;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::semantic::{BindingId, ScopeId, Semantic};
 use crate::python::sqlalchemy::DRIVER_FETCH_METHODS;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
@@ -113,10 +114,29 @@ struct Candidate {
     sql: bool,
 }
 
+/// Where an expression is evaluated: the file, its semantic model and the
+/// scope.
+#[derive(Clone, Copy)]
+struct Env<'m, 'a> {
+    source: &'a str,
+    model: &'m Semantic<'a>,
+    scope: ScopeId,
+}
+
+impl<'m, 'a> Env<'m, 'a> {
+    fn of(cx: &'m Cx<'a>, node: Node<'_>) -> Env<'m, 'a> {
+        Env {
+            source: cx.source,
+            model: cx.semantic,
+            scope: cx.scope(node),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct SqlStringBuilding {
-    /// function start byte (usize::MAX for module level) -> name -> value
-    vars: HashMap<usize, HashMap<String, Value>>,
+    /// What the bindings of the semantic model this rule evaluated hold.
+    values: HashMap<BindingId, Value>,
     candidates: Vec<Candidate>,
     /// Whether the file is a migration, decided on the first visit (the path
     /// test is not free and this rule sees every call and assignment).
@@ -166,15 +186,10 @@ impl Rule for SqlStringBuilding {
                 if !is_range && !matches!(right.kind_str(), "list" | "tuple" | "set") {
                     return;
                 }
-                let scope = pyast::scope_key(cx.ancestors);
+                let env = Env::of(cx, node);
                 // `range()` yields integers, which cannot carry SQL.
-                let constant = is_range || self.eval(right, cx.source, scope, 0).constant;
-                if constant {
-                    let scope_vars = self.vars.entry(scope).or_default();
-                    let name = cx.text(left);
-                    if scope_vars.get(name).is_none_or(|o| o.constant) {
-                        scope_vars.insert(name.to_owned(), Value::constant(true));
-                    }
+                if is_range || self.eval(right, env, 0).constant {
+                    self.record(cx, env.scope, left, right.end_byte(), Value::constant(true));
                 }
             }
             "assignment" => {
@@ -184,27 +199,10 @@ impl Rule for SqlStringBuilding {
                 if left.kind_str() != "identifier" {
                     return;
                 }
-                let scope = pyast::scope_key(cx.ancestors);
-                let value = self.eval(right, cx.source, scope, 0);
-                let name = cx.text(left);
-                let interesting = value.stringish || value.constant || value.dynamic.is_some();
-                let scope_vars = self.vars.entry(scope).or_default();
-                match scope_vars.get_mut(name) {
-                    // Any earlier dynamic build keeps counting: branches
-                    // (`if a: sql = f"..." else: sql = "..."`) join here.
-                    Some(old) => {
-                        *old = Value {
-                            stringish: old.stringish || value.stringish,
-                            constant: old.constant && value.constant,
-                            dynamic: old.dynamic.or(value.dynamic),
-                            sql: old.sql || value.sql,
-                        };
-                    }
-                    // Unknown values of never-seen names are the default anyway.
-                    None if interesting => {
-                        scope_vars.insert(name.to_owned(), value);
-                    }
-                    None => {}
+                let env = Env::of(cx, node);
+                let value = self.eval(right, env, 0);
+                if value.stringish || value.constant || value.dynamic.is_some() {
+                    self.record(cx, env.scope, left, node.end_byte(), value);
                 }
             }
             _ => {
@@ -219,10 +217,9 @@ impl Rule for SqlStringBuilding {
                 if left.kind_str() != "identifier" || !(op == "+=" || op == "%=") {
                     return;
                 }
-                let scope = pyast::scope_key(cx.ancestors);
-                let right_value = self.eval(right, cx.source, scope, 0);
-                let name = cx.text(left);
-                let old = self.lookup(scope, name, cx.source);
+                let env = Env::of(cx, node);
+                let right_value = self.eval(right, env, 0);
+                let old = self.lookup(env, left);
                 let stringish = old.stringish || right_value.stringish;
                 let constant = old.constant && right_value.constant;
                 let how = if op == "+=" {
@@ -233,15 +230,13 @@ impl Rule for SqlStringBuilding {
                 let dynamic = old.dynamic.or(right_value.dynamic).or_else(|| {
                     (stringish && !right_value.constant).then_some((how, node.start_byte()))
                 });
-                self.vars.entry(scope).or_default().insert(
-                    name.to_owned(),
-                    Value {
-                        stringish,
-                        constant,
-                        dynamic,
-                        sql: old.sql || right_value.sql,
-                    },
-                );
+                let value = Value {
+                    stringish,
+                    constant,
+                    dynamic,
+                    sql: old.sql || right_value.sql,
+                };
+                self.record(cx, env.scope, left, node.end_byte(), value);
             }
         }
     }
@@ -310,8 +305,7 @@ impl SqlStringBuilding {
         }) else {
             return;
         };
-        let scope = pyast::scope_key(cx.ancestors);
-        let value = self.eval(arg, cx.source, scope, 0);
+        let value = self.eval(arg, Env::of(cx, node), 0);
         let Some((how, at)) = value.dynamic else {
             return;
         };
@@ -340,21 +334,63 @@ impl SqlStringBuilding {
         });
     }
 
-    fn lookup(&self, scope: usize, name: &str, _source: &str) -> Value {
-        if pyast::is_constant_name(name) {
+    /// What is known of the value the binding made by this statement gives
+    /// `name` (the semantic model made the binding before the rule's visit).
+    fn record(&mut self, cx: &Cx<'_>, scope: ScopeId, name: Node<'_>, at: usize, value: Value) {
+        if let Some(id) = cx
+            .semantic
+            .lookup_id(scope, cx.text(name), at)
+            .filter(|id| cx.semantic.binding(*id).at == at)
+        {
+            self.values.insert(id, value);
+        }
+    }
+
+    /// The value of the identifier `name` where it is used: the bindings of
+    /// it in its scope before the use join (branches, `if a: sql = f"..."
+    /// else: sql = "..."`, keep an earlier dynamic build counting), from the
+    /// latest one that holds on every path on; without one, the binding of
+    /// the enclosing scopes. Names whose values
+    /// this rule never learnt are unknown.
+    fn lookup(&self, env: Env<'_, '_>, name: Node<'_>) -> Value {
+        let text = pyast::text(name, env.source);
+        if pyast::is_constant_name(text) {
             return Value::constant(false);
         }
-        self.vars
-            .get(&scope)
-            .and_then(|m| m.get(name))
-            .or_else(|| self.vars.get(&usize::MAX).and_then(|m| m.get(name)))
-            .copied()
+        let at = name.start_byte();
+        let mut joined: Option<Value> = None;
+        let ids: Vec<BindingId> = env.model.bindings_before(env.scope, text, at).collect();
+        // From the latest binding back to the first that holds on every
+        // path (`sql = "..."` straight before the use overrides the rest).
+        let from = ids
+            .iter()
+            .rposition(|id| env.model.dominates(*id, at))
+            .unwrap_or(0);
+        for &id in &ids[from..] {
+            let value = self.values.get(&id).copied().unwrap_or_default();
+            joined = Some(match joined {
+                None => value,
+                Some(old) => Value {
+                    stringish: old.stringish || value.stringish,
+                    constant: old.constant && value.constant,
+                    dynamic: old.dynamic.or(value.dynamic),
+                    sql: old.sql || value.sql,
+                },
+            });
+        }
+        if let Some(value) = joined {
+            return value;
+        }
+        env.model
+            .lookup_id(env.scope, text, at)
+            .and_then(|id| self.values.get(&id).copied())
             .unwrap_or_default()
     }
 
     /// What `node` evaluates to, as far as string building goes. Recursion
     /// is bounded; `+` chains are flattened with a loop so long ones are fine.
-    fn eval(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
+    fn eval(&self, node: Node<'_>, env: Env<'_, '_>, depth: usize) -> Value {
+        let source = env.source;
         if depth > 24 {
             return Value::default();
         }
@@ -369,7 +405,7 @@ impl SqlStringBuilding {
                     sql,
                 };
                 for e in pyast::interpolations(node) {
-                    if !self.eval(e, source, scope, depth + 1).constant {
+                    if !self.eval(e, env, depth + 1).constant {
                         value.constant = false;
                         value.dynamic = Some((How::FString, node.start_byte()));
                     }
@@ -377,9 +413,9 @@ impl SqlStringBuilding {
                 value
             }
             "integer" | "float" | "true" | "false" | "none" => Value::constant(false),
-            "identifier" => self.lookup(scope, text(node), source),
+            "identifier" => self.lookup(env, node),
             "parenthesized_expression" => match node.named_child(0) {
-                Some(inner) => self.eval(inner, source, scope, depth + 1),
+                Some(inner) => self.eval(inner, env, depth + 1),
                 None => Value::default(),
             },
             "attribute" => {
@@ -398,7 +434,7 @@ impl SqlStringBuilding {
                 let all = node
                     .named_children(&mut cursor)
                     .filter(|c| c.kind_str() != "comment")
-                    .all(|c| self.eval(c, source, scope, depth + 1).constant);
+                    .all(|c| self.eval(c, env, depth + 1).constant);
                 if all {
                     Value::constant(false)
                 } else {
@@ -411,7 +447,7 @@ impl SqlStringBuilding {
                     pair.kind_str() == "pair"
                         && pair
                             .child_by_field_id(*fid::VALUE)
-                            .is_some_and(|v| self.eval(v, source, scope, depth + 1).constant)
+                            .is_some_and(|v| self.eval(v, env, depth + 1).constant)
                 });
                 if all {
                     Value::constant(false)
@@ -426,10 +462,7 @@ impl SqlStringBuilding {
                 let (Some(a), Some(b)) = (parts.first(), parts.get(2)) else {
                     return Value::default();
                 };
-                let (a, b) = (
-                    self.eval(*a, source, scope, depth + 1),
-                    self.eval(*b, source, scope, depth + 1),
-                );
+                let (a, b) = (self.eval(*a, env, depth + 1), self.eval(*b, env, depth + 1));
                 Value {
                     stringish: a.stringish || b.stringish,
                     constant: a.constant && b.constant,
@@ -437,13 +470,14 @@ impl SqlStringBuilding {
                     sql: a.sql || b.sql,
                 }
             }
-            "binary_operator" => self.eval_binary(node, source, scope, depth),
-            "call" => self.eval_call(node, source, scope, depth),
+            "binary_operator" => self.eval_binary(node, env, depth),
+            "call" => self.eval_call(node, env, depth),
             _ => Value::default(),
         }
     }
 
-    fn eval_binary(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
+    fn eval_binary(&self, node: Node<'_>, env: Env<'_, '_>, depth: usize) -> Value {
+        let source = env.source;
         let op = node
             .child_by_field_id(*fid::OPERATOR)
             .map(|o| pyast::text(o, source))
@@ -475,7 +509,7 @@ impl SqlStringBuilding {
                     ..Value::default()
                 };
                 for operand in operands.iter().rev() {
-                    let v = self.eval(*operand, source, scope, depth + 1);
+                    let v = self.eval(*operand, env, depth + 1);
                     value.stringish |= v.stringish;
                     value.constant &= v.constant;
                     value.sql |= v.sql;
@@ -490,11 +524,11 @@ impl SqlStringBuilding {
                 let Some((left, right)) = pyast::left_right(node) else {
                     return Value::default();
                 };
-                let l = self.eval(left, source, scope, depth + 1);
+                let l = self.eval(left, env, depth + 1);
                 if !l.stringish {
                     return Value::default();
                 }
-                let r = self.eval(right, source, scope, depth + 1);
+                let r = self.eval(right, env, depth + 1);
                 let constant = l.constant && r.constant;
                 Value {
                     stringish: true,
@@ -509,7 +543,8 @@ impl SqlStringBuilding {
         }
     }
 
-    fn eval_call(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
+    fn eval_call(&self, node: Node<'_>, env: Env<'_, '_>, depth: usize) -> Value {
+        let source = env.source;
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return Value::default();
         };
@@ -521,8 +556,8 @@ impl SqlStringBuilding {
                     "comment" => true,
                     "keyword_argument" => c
                         .child_by_field_id(*fid::VALUE)
-                        .is_some_and(|v| this.eval(v, source, scope, depth + 1).constant),
-                    _ => this.eval(c, source, scope, depth + 1).constant,
+                        .is_some_and(|v| this.eval(v, env, depth + 1).constant),
+                    _ => this.eval(c, env, depth + 1).constant,
                 });
                 all
             })
@@ -548,7 +583,7 @@ impl SqlStringBuilding {
                     .unwrap_or("");
                 match method {
                     "format" => {
-                        let receiver = self.eval(object, source, scope, depth + 1);
+                        let receiver = self.eval(object, env, depth + 1);
                         if !receiver.stringish {
                             return Value::default();
                         }
@@ -569,8 +604,7 @@ impl SqlStringBuilding {
                             _ => args.and_then(|a| pyast::positional_arg(a, 0)),
                         };
                         let safe = first.is_some_and(|a| {
-                            is_placeholder_list(a, source)
-                                || self.eval(a, source, scope, depth + 1).constant
+                            is_placeholder_list(a, source) || self.eval(a, env, depth + 1).constant
                         });
                         Value {
                             stringish: true,
@@ -579,7 +613,7 @@ impl SqlStringBuilding {
                         }
                     }
                     "upper" | "lower" | "strip" | "lstrip" | "rstrip" | "replace" => {
-                        let receiver = self.eval(object, source, scope, depth + 1);
+                        let receiver = self.eval(object, env, depth + 1);
                         Value {
                             constant: receiver.constant && args_constant(self),
                             ..receiver
