@@ -358,7 +358,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                 eprintln!("fortress: warning: {warning}");
             }
             let result = engine::run(&settings, &paths, &cwd, threads)?;
-            let mut change = baseline::compare(&head_prints(&result), &base.entries);
+            let prints = change::prints_against(&result, &settings, &base);
+            let mut change = baseline::compare(&prints, &base.entries);
             change.fixed.retain(|e| judged(&result, &settings, &e.path));
             let stale = change.fixed_count();
             if stale > 0 {
@@ -451,7 +452,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         OutputFormat::Github => report::github::render(&report),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, &bytes)
+        // Atomic: a failed run or write never leaves half a report.
+        Some(path) => crate::files::write_atomic(path, &bytes)
             .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
         None => write_stdout(&bytes)?,
     }

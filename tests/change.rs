@@ -301,37 +301,154 @@ fn a_baseline_written_at_the_base_gives_the_same_states() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
-    // Without git a rename is not followed: the moved file's finding is new
-    // and its old entry stale.
-    assert_eq!(
-        states(&json),
-        set(&[
-            ("app/api/users.py", "LAY001", "unchanged", 6),
-            ("app/api/users.py", "TYP001", "unchanged", 9),
-            ("app/models/archive.py", "TYP001", "new", 4),
-            ("app/models/stable.py", "TYP001", "unchanged", 4),
-            ("app/services/a.py", "LAY006", "new", 1),
-            ("app/services/orders.py", "TYP001", "updated", 4),
-            ("app/services/orders.py", "TYP001", "unchanged", 8),
-            ("app/services/orders.py", "TYP001", "new", 12),
-        ])
-    );
-    assert_eq!(json["summary"]["fixed"], 2);
+    // The rename is followed from the commit the baseline records: the
+    // moved file's finding is unchanged; only the deleted file's is stale.
+    let want_states = set(&[
+        ("app/api/users.py", "LAY001", "unchanged", 6),
+        ("app/api/users.py", "TYP001", "unchanged", 9),
+        ("app/models/archive.py", "TYP001", "unchanged", 4),
+        ("app/models/stable.py", "TYP001", "unchanged", 4),
+        ("app/services/a.py", "LAY006", "new", 1),
+        ("app/services/orders.py", "TYP001", "updated", 4),
+        ("app/services/orders.py", "TYP001", "unchanged", 8),
+        ("app/services/orders.py", "TYP001", "new", 12),
+    ]);
+    assert_eq!(states(&json), want_states);
+    assert_eq!(json["summary"]["fixed"], 1);
     assert!(
-        run.stderr.contains("2 baseline entries") && run.stderr.contains("prune"),
+        run.stderr.contains("1 baseline entry") && run.stderr.contains("prune"),
         "{}",
         run.stderr
     );
-    // Prune removes exactly the two stale entries, and only those.
+    let sarif = fortress(
+        root,
+        &[
+            "check",
+            SELECT,
+            "--baseline",
+            &kept_arg,
+            "--format",
+            "sarif",
+            "--report-fixed",
+        ],
+    );
+    let sarif: Value = serde_json::from_str(&sarif.stdout).expect("SARIF");
+    // SARIF: the same states, and the deleted file's entry `absent`.
+    let mut want_sarif: BTreeSet<(String, String, String)> = want_states
+        .iter()
+        .map(|(p, c, st, _)| (p.clone(), c.clone(), st.clone()))
+        .collect();
+    want_sarif.insert((
+        "app/models/gone.py".to_owned(),
+        "TYP001".to_owned(),
+        "absent".to_owned(),
+    ));
+    assert_eq!(sarif_states(&sarif), want_sarif);
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(9)
+    );
+
+    // Committed, the rename is still followed (the diff runs from the
+    // baseline's commit, not from HEAD).
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "change"]);
+    let run = fortress(
+        root,
+        &["check", SELECT, "--baseline", &kept_arg, "--format", "json"],
+    );
+    assert_eq!(states(&run.json()), want_states, "{}", run.stdout);
+
+    // Prune removes exactly the stale entry, and keeps the renamed file's.
     let prune = fortress(root, &["baseline", "prune", &kept_arg, SELECT]);
     assert_eq!(prune.code, 0, "{}", prune.stderr);
-    assert!(prune.stderr.contains("removed 2 of 7"), "{}", prune.stderr);
+    assert!(prune.stderr.contains("removed 1 of 7"), "{}", prune.stderr);
     let pruned: Value =
         serde_json::from_slice(&std::fs::read(&kept).expect("pruned")).expect("json");
-    assert_eq!(pruned["entries"].as_array().map(Vec::len), Some(5));
+    assert_eq!(pruned["entries"].as_array().map(Vec::len), Some(6));
+    assert!(pruned["commit"].is_string(), "{pruned}");
     let again = fortress(root, &["baseline", "prune", &kept_arg, SELECT]);
-    assert!(again.stderr.contains("removed 0 of 5"), "{}", again.stderr);
+    assert!(again.stderr.contains("removed 0 of 6"), "{}", again.stderr);
     let _ = std::fs::remove_file(&kept);
+}
+
+/// Without a commit to diff from (a baseline written outside git, or at a
+/// commit rebased away), a renamed file is recognised by its findings.
+#[test]
+fn a_baseline_without_a_commit_follows_renames_by_content() {
+    let repo = base_repo();
+    let root = repo.path();
+    assert_eq!(fortress(root, &["baseline", "write", SELECT]).code, 0);
+    let path = root.join("fortress-baseline.json");
+    let text = std::fs::read_to_string(&path).expect("baseline");
+    assert!(text.contains("\"commit\": \""), "{text}");
+    let head = git(root, &["rev-parse", "HEAD"]);
+    assert!(text.contains(&head), "{text}");
+    for commit in [None, Some("0123456789abcdef0123456789abcdef01234567")] {
+        let lines: Vec<String> = text
+            .lines()
+            .filter_map(
+                |l| match (l.trim_start().starts_with("\"commit\""), commit) {
+                    (false, _) => Some(l.to_owned()),
+                    (true, None) => None,
+                    (true, Some(c)) => Some(format!("  \"commit\": \"{c}\",")),
+                },
+            )
+            .collect();
+        std::fs::write(root.join("b.json"), lines.join("\n")).expect("write");
+        git(root, &["reset", "-q", "--hard"]);
+        // Renamed, with a finding added: that one is new, the rest unchanged.
+        git(
+            root,
+            &["mv", "app/services/orders.py", "app/services/billing.py"],
+        );
+        let moved = std::fs::read_to_string(root.join("app/services/billing.py")).expect("read");
+        write(
+            root,
+            "app/services/billing.py",
+            &format!("{moved}\n\ndef more(v: Optional[int]) -> int:\n    return 4\n"),
+        );
+        let run = fortress(
+            root,
+            &["check", SELECT, "--baseline", "b.json", "--format", "json"],
+        );
+        let json = run.json();
+        let billing: Vec<(String, String, String, u64)> = states(&json)
+            .into_iter()
+            .filter(|s| s.0 == "app/services/billing.py")
+            .collect();
+        assert_eq!(
+            billing,
+            set(&[
+                ("app/services/billing.py", "TYP001", "unchanged", 4),
+                ("app/services/billing.py", "TYP001", "unchanged", 8),
+                ("app/services/billing.py", "TYP001", "new", 12),
+            ])
+            .into_iter()
+            .collect::<Vec<_>>(),
+            "{commit:?}: {}",
+            run.stdout
+        );
+        assert_eq!(json["summary"]["fixed"], 0, "{commit:?}: {}", run.stdout);
+        // A copy (the old file still there) is no rename: its findings are new.
+        git(root, &["reset", "-q", "--hard"]);
+        std::fs::copy(
+            root.join("app/services/orders.py"),
+            root.join("app/services/copy.py"),
+        )
+        .expect("copy");
+        let run = fortress(
+            root,
+            &["check", SELECT, "--baseline", "b.json", "--format", "json"],
+        );
+        let copy: BTreeSet<_> = states(&run.json())
+            .into_iter()
+            .filter(|s| s.0 == "app/services/copy.py")
+            .map(|s| s.2)
+            .collect();
+        assert_eq!(copy, BTreeSet::from(["new".to_owned()]), "{}", run.stdout);
+        std::fs::remove_file(root.join("app/services/copy.py")).expect("rm");
+    }
 }
 
 #[test]
@@ -481,6 +598,147 @@ fn since_bad_input_is_one_line_and_exit_2() {
     assert_eq!(run.code, 2);
     // Nothing was written by any of these.
     assert!(!root.join("fortress-baseline.json").exists());
+}
+
+/// GitHub annotations of a change: blockers first whatever their path, and
+/// one notice saying how many annotations GitHub's limits would drop.
+#[test]
+fn github_annotations_of_a_change_put_blockers_first() {
+    let repo = base_repo();
+    let root = repo.path();
+    let mut text = String::from("from typing import Optional\n");
+    for i in 0..12 {
+        text.push_str(&format!(
+            "\n\ndef f{i}(x: Optional[int]) -> None:\n    pass\n"
+        ));
+    }
+    // `app/a.py` sorts before the blocker's `app/api/...`.
+    write(root, "app/a.py", &text);
+    write(
+        root,
+        "app/api/orders.py",
+        "from fastapi import APIRouter\nfrom app.repositories.users import UserRepo\n\nrouter = APIRouter()\n",
+    );
+    let run = fortress(
+        root,
+        &["check", SELECT, "--since", "HEAD", "--format", "github"],
+    );
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("::error file=app/api/orders.py"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::warning")).count(),
+        12,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1..13]
+            .iter()
+            .all(|l| l.starts_with("::warning file=app/a.py")),
+        "{}",
+        run.stdout
+    );
+    let notice = lines.last().copied().unwrap_or("");
+    assert!(
+        notice.starts_with("::notice") && notice.contains("2 of these 13 annotations"),
+        "{}",
+        run.stdout
+    );
+    // Pre-existing findings are not annotated.
+    assert!(!run.stdout.contains("app/api/users.py"), "{}", run.stdout);
+}
+
+/// Files in `dir` whose name says they are a temporary file of an atomic write.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+/// `--output` and `baseline write` are atomic: a run that fails leaves no
+/// file, no partial file and no temporary file, and a report written before
+/// stays as it was.
+#[test]
+fn failed_runs_leave_no_partial_report() {
+    let repo = base_repo();
+    let root = repo.path();
+    let out = root.join("report.json");
+    let failing: [&[&str]; 3] = [
+        &["check", "--since", "no-such-branch"],
+        &["check", "--baseline", "missing.json"],
+        &["check", "--select", "NOPE999"],
+    ];
+    for args in failing {
+        let args = [args, &["--format", "json", "--output", "report.json"]].concat();
+        let run = fortress(root, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(!out.exists(), "{args:?} wrote a report");
+        assert!(temp_files(root).is_empty(), "{:?}", temp_files(root));
+    }
+    let run = fortress(
+        root,
+        &[
+            "check",
+            SELECT,
+            "--format",
+            "json",
+            "--output",
+            "report.json",
+        ],
+    );
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let written = std::fs::read_to_string(&out).expect("report");
+    let json: Value = serde_json::from_str(&written).expect("the report is whole JSON");
+    assert!(!findings_of(&json, "TYP001").is_empty(), "{written}");
+    // A failed run later leaves the earlier report whole.
+    for args in failing {
+        let args = [args, &["--format", "json", "--output", "report.json"]].concat();
+        assert_eq!(fortress(root, &args).code, 2);
+        assert_eq!(std::fs::read_to_string(&out).expect("report"), written);
+    }
+    // The new report replaces the file (temp file + rename), never writes
+    // into it: a hard link to the old one keeps the old text whole.
+    std::fs::hard_link(&out, root.join("old-report.json")).expect("link");
+    let run = fortress(
+        root,
+        &[
+            "check",
+            SELECT,
+            "--format",
+            "sarif",
+            "--output",
+            "report.json",
+        ],
+    );
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    let old = std::fs::read_to_string(root.join("old-report.json")).expect("old");
+    assert_eq!(old, written);
+    let sarif = std::fs::read_to_string(&out).expect("report");
+    assert!(sarif.contains("\"runs\""), "{sarif}");
+    // A report that cannot be written (its path is a directory, or in a
+    // directory that does not exist) is one line, exit 2, no debris.
+    std::fs::create_dir(root.join("taken")).expect("mkdir");
+    for target in ["taken", "no/such/dir/report.json"] {
+        let run = fortress(root, &["check", SELECT, "--output", target]);
+        assert_eq!(run.code, 2, "{target}: {}", run.stderr);
+        assert!(run.stderr.contains("cannot write"), "{}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert!(temp_files(root).is_empty(), "{:?}", temp_files(root));
+    }
+    assert!(root.join("taken").is_dir());
+    assert!(!root.join("no").exists());
+    let run = fortress(root, &["baseline", "write", SELECT, "no/such/dir/b.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!root.join("no").exists());
+    assert!(temp_files(root).is_empty(), "{:?}", temp_files(root));
 }
 
 #[test]
@@ -679,30 +937,42 @@ fn since_reports_an_added_ignore_file_comment() {
     );
 }
 
-/// Dependency findings: unchanged while the manifests are, all new (with a
-/// note) once a manifest changes, since the base's cannot be told.
+/// Dependency findings against a base whose manifests are read from git
+/// objects: a dependency removed from pyproject.toml gives exactly the
+/// findings it causes; an unrelated manifest edit, a new lockfile line for
+/// something unused or a `[tool.fortress]` change gives none.
 #[test]
 fn since_and_dependency_findings() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     git(root, &["init", "-q"]);
+    let pyproject = |deps: &str, extra: &str| {
+        format!("[project]\nname = \"svc\"\nversion = \"1\"\n{extra}dependencies = [{deps}]\n")
+    };
     write(
         root,
         "pyproject.toml",
-        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"requests\"]\n",
+        &pyproject("\"requests\", \"httpx\", \"rich\"", ""),
     );
+    write(root, "requirements-dev.txt", "pytest\n");
     write(root, "svc/__init__.py", "");
-    write(root, "svc/m.py", "import requests\nimport yaml\n");
+    write(
+        root,
+        "svc/m.py",
+        "import httpx\nimport requests\nimport yaml\n",
+    );
     git(root, &["add", "-A"]);
     git(root, &["commit", "-qm", "base"]);
-    let dep_states = |run: &common::Run| -> Vec<(String, String)> {
-        run.json()["diagnostics"]
+    // (code, the name quoted first in the message, state)
+    let dep_states = |run: &common::Run| -> Vec<(String, String, String)> {
+        let mut out: Vec<(String, String, String)> = run.json()["diagnostics"]
             .as_array()
             .expect("diagnostics")
             .iter()
             .filter(|d| d["code"].as_str().unwrap_or("").starts_with("DEP"))
             .map(|d| {
                 (
+                    d["code"].as_str().unwrap_or("").to_owned(),
                     d["message"]
                         .as_str()
                         .unwrap_or("")
@@ -713,79 +983,118 @@ fn since_and_dependency_findings() {
                     d["baseline_state"].as_str().unwrap_or("").to_owned(),
                 )
             })
-            .collect()
+            .collect();
+        out.sort();
+        out
     };
+    let check = || {
+        fortress(
+            root,
+            &[
+                "check",
+                "--select=DEP",
+                "--since",
+                "HEAD",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let t = |c: &str, n: &str, s: &str| (c.to_owned(), n.to_owned(), s.to_owned());
+    // At the base: `yaml` is undeclared (DEP002), `rich` unused (DEP003).
     write(root, "svc/other.py", "X = 1\n");
-    let run = fortress(
-        root,
-        &[
-            "check",
-            "--select=DEP",
-            "--since",
-            "HEAD",
-            "--format",
-            "json",
-        ],
-    );
+    let run = check();
     assert_eq!(
         dep_states(&run),
-        [("yaml".to_owned(), "unchanged".to_owned())],
+        [
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
+        ],
         "{}",
         run.stdout
     );
 
+    // `requests` removed: its import is the one new finding.
     write(
         root,
         "pyproject.toml",
-        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = []\n",
+        &pyproject("\"httpx\", \"rich\"", ""),
     );
-    let run = fortress(
-        root,
-        &[
-            "check",
-            "--select=DEP",
-            "--since",
-            "HEAD",
-            "--format",
-            "json",
-        ],
-    );
+    let run = check();
     assert_eq!(
         dep_states(&run),
         [
-            ("requests".to_owned(), "new".to_owned()),
-            ("yaml".to_owned(), "new".to_owned())
+            t("DEP002", "requests", "new"),
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
         ],
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr
-            .contains("every dependency finding (DEP) counts as new"),
-        "{}",
+        "{}\n{}",
+        run.stdout,
         run.stderr
     );
+    assert_eq!(run.json()["summary"]["new"]["warning"], 1, "{}", run.stdout);
+
+    // Unrelated manifest lines edited (lines shifted in pyproject.toml, a
+    // version range changed, a dev requirement added): nothing new.
+    write(
+        root,
+        "pyproject.toml",
+        &pyproject(
+            "\"requests>=2\", \"httpx\", \"rich\"",
+            "description = \"a service\"\nreadme = \"README.md\"\n",
+        ),
+    );
+    write(root, "requirements-dev.txt", "pytest\npytest-cov\n");
+    let run = check();
+    assert_eq!(
+        dep_states(&run),
+        [
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("counts as new"), "{}", run.stderr);
 
     // A change to the [tool.fortress] table alone is no dependency change.
     write(
         root,
         "pyproject.toml",
-        "[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [\"requests\"]\n\n[tool.fortress]\nfail-on = \"conditional\"\n",
+        &format!(
+            "{}\n[tool.fortress]\nfail-on = \"conditional\"\n",
+            pyproject("\"requests\", \"httpx\", \"rich\"", "")
+        ),
     );
-    let run = fortress(
-        root,
-        &[
-            "check",
-            "--select=DEP",
-            "--since",
-            "HEAD",
-            "--format",
-            "json",
-        ],
-    );
+    let run = check();
     assert_eq!(
         dep_states(&run),
-        [("yaml".to_owned(), "unchanged".to_owned())],
+        [
+            t("DEP002", "yaml", "unchanged"),
+            t("DEP003", "rich", "unchanged")
+        ],
+        "{}",
+        run.stdout
+    );
+
+    // A base requirements file read from git: deleting it (with the
+    // declaration of `yaml` it held) makes that import new.
+    write(root, "requirements.txt", "pyyaml\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "declare pyyaml"]);
+    let run = check();
+    assert_eq!(
+        dep_states(&run),
+        [t("DEP003", "rich", "unchanged")],
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(root.join("requirements.txt")).expect("rm");
+    let run = check();
+    assert_eq!(
+        dep_states(&run),
+        [t("DEP002", "yaml", "new"), t("DEP003", "rich", "unchanged")],
         "{}",
         run.stdout
     );

@@ -145,3 +145,33 @@ fn no_manifest_no_findings() {
     write(dir.path(), "tool.py", "import invented_thing_xyz\n");
     assert!(run(dir.path()).diagnostics.is_empty());
 }
+
+/// A module of a regular package is named after the package's distribution
+/// (`kubernetes.client` is `kubernetes`, not PyPI's `kubernetes-client`);
+/// inside a namespace package the deepest name is (`google-cloud-storage`).
+#[test]
+fn submodules_are_named_after_their_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "requirements.txt", "fastapi\n");
+    write(
+        root,
+        "app/main.py",
+        "import fastapi\nfrom kubernetes.client import CoreV1Api\nfrom google.cloud import storage\nimport google.cloud.storage\n",
+    );
+    let result = run(root);
+    let messages: Vec<(&str, &str)> = result
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].1.starts_with("`kubernetes` is not declared"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].1.contains("`google-cloud-storage`"),
+        "{messages:?}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The baseline file: a header (schema version, fingerprint version,
-//! fortress version, the rules enabled when it was written), then one entry
-//! per line, sorted. Deterministic: the same findings give the same bytes
+//! fortress version, the rules enabled when it was written, the commit
+//! checked out then, if any), then one entry per line, sorted. Deterministic: the same findings give the same bytes
 //! on every machine and for any number of threads.
 
 use std::path::Path;
@@ -11,8 +11,8 @@ use super::fingerprint::FINGERPRINT_VERSION;
 use super::Entry;
 use crate::config::ConfigError;
 
-/// Bumped when the file's shape changes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped when the file's shape changes. Version 1 (no `commit`) is read too.
+pub const SCHEMA_VERSION: u32 = 2;
 /// `fortress baseline write` without a file name.
 pub const DEFAULT_FILE: &str = "fortress-baseline.json";
 /// A baseline larger than this is refused (a generous bound: an entry is
@@ -28,6 +28,10 @@ pub struct Baseline {
     /// The rules enabled when it was written: a check with another
     /// selection says what differs.
     pub rules: Vec<String>,
+    /// `HEAD` when it was written, in a git repository: renames since are
+    /// followed from it ([`super::renames`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -39,6 +43,7 @@ impl Baseline {
             fingerprint_version: FINGERPRINT_VERSION,
             fortress_version: env!("CARGO_PKG_VERSION").to_owned(),
             rules,
+            commit: None,
             entries,
         }
     }
@@ -64,6 +69,9 @@ impl Baseline {
             json(&self.fortress_version)
         ));
         out.push_str(&format!("  \"rules\": {},\n", json(&self.rules)));
+        if let Some(commit) = &self.commit {
+            out.push_str(&format!("  \"commit\": {},\n", json(commit)));
+        }
         out.push_str("  \"entries\": [");
         for (i, e) in self.entries.iter().enumerate() {
             out.push_str(if i == 0 { "\n    " } else { ",\n    " });
@@ -95,7 +103,7 @@ impl Baseline {
             ))
         })?;
         match versions.schema_version.as_ref().and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) if v == u64::from(SCHEMA_VERSION) || v == 1 => {}
             Some(v) => {
                 return Err(ConfigError(format!(
                     "error: baseline {shown} has schema version {v}, this fortress reads version {SCHEMA_VERSION}; write it again with `fortress baseline write`"
@@ -151,25 +159,10 @@ impl Baseline {
     }
 }
 
-/// Write `bytes` to `path` atomically: a temporary file beside it, then a
-/// rename, so a reader never sees half a file.
+/// Write `bytes` to `path` atomically ([`crate::files::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
-    let shown = path.display();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "baseline".to_owned());
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(ConfigError(format!("error: cannot write {shown}: {e}")));
-    }
-    Ok(())
+    crate::files::write_atomic(path, bytes)
+        .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> String {

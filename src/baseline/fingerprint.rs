@@ -26,13 +26,41 @@ pub const FINGERPRINT_VERSION: u32 = 1;
 const MAX_NODE_TEXT: usize = 64 * 1024;
 
 /// One finding's identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Print {
     pub path: String,
     pub code: String,
     pub symbol: String,
     pub fingerprint: String,
     pub message: String,
+    /// What the fingerprint hashes besides the code, path and symbol (the
+    /// node text and the rule key): the print of the same finding under
+    /// another path is [`Print::at_path`].
+    pub node: (String, String),
+}
+
+impl Print {
+    /// The same finding, known by `path` (a file renamed since the base).
+    pub fn at_path(&self, path: &str) -> Print {
+        Print {
+            path: path.to_owned(),
+            fingerprint: hash(&self.code, path, &self.symbol, &self.node.0, &self.node.1),
+            ..self.clone()
+        }
+    }
+}
+
+fn hash(code: &str, path: &str, symbol: &str, text: &str, key: &str) -> String {
+    format!(
+        "{:016x}",
+        fnv1a64(&[
+            code.as_bytes(),
+            path.as_bytes(),
+            symbol.as_bytes(),
+            text.as_bytes(),
+            key.as_bytes(),
+        ])
+    )
 }
 
 /// Prints already computed, by (path, code, span, message): a run over the
@@ -116,22 +144,15 @@ pub fn prints_reusing(
         };
         let key = rule_key(d.code, &d.message);
         let text = if key.is_some() { String::new() } else { text };
-        let fingerprint = format!(
-            "{:016x}",
-            fnv1a64(&[
-                d.code.as_bytes(),
-                path.as_bytes(),
-                symbol.as_bytes(),
-                text.as_bytes(),
-                key.unwrap_or_default().as_bytes(),
-            ])
-        );
+        let key = key.unwrap_or_default();
+        let fingerprint = hash(d.code, &path, &symbol, &text, key);
         out.push(Print {
             path,
             code: d.code.to_owned(),
             symbol,
             fingerprint,
             message: d.message.clone(),
+            node: (text, key.to_owned()),
         });
     }
     out

@@ -11,6 +11,8 @@
 pub mod file;
 pub mod fingerprint;
 pub mod git;
+pub mod manifests;
+pub mod renames;
 pub mod since;
 pub mod weakened;
 
@@ -180,6 +182,7 @@ mod tests {
             symbol: symbol.into(),
             fingerprint: fp.into(),
             message: message.into(),
+            node: Default::default(),
         }
     }
 

@@ -7,9 +7,9 @@
 //! new even though the cycle is reported in a file the change did not
 //! touch. A renamed file's base findings carry its new path.
 //!
-//! Manifests and lockfiles are read from the work tree by the dependency
-//! rules: when one changed (other than the `[tool.fortress]` table), the
-//! base's DEP findings cannot be told and every DEP finding counts as new.
+//! Manifests and lockfiles are read from the base's git objects too
+//! ([`super::manifests`]), so a change that edits them is judged by what
+//! the base declared; the virtualenv is the one on disk for both.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -71,40 +71,6 @@ fn repo_path(abs: &Path, repo: &Path, real_repo: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
-/// Is this a file the dependency rules read (a manifest or lockfile)?
-fn is_dependency_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "pyproject.toml"
-            | "setup.cfg"
-            | "setup.py"
-            | "pipfile"
-            | "pipfile.lock"
-            | "poetry.lock"
-            | "uv.lock"
-            | "pdm.lock"
-            | "pylock.toml"
-    ) || ((name.ends_with(".txt") || name.ends_with(".in"))
-        && (name.contains("requirement") || name.contains("constraint")))
-        || path
-            .split('/')
-            .any(|c| c.eq_ignore_ascii_case("requirements"))
-}
-
-/// `pyproject.toml` without its `[tool.fortress]` table: a change to the
-/// gate's configuration alone is no change of dependencies.
-fn without_fortress_table(text: &str) -> Option<toml::Table> {
-    let mut table: toml::Table = text.parse().ok()?;
-    if let Some(tool) = table.get_mut("tool").and_then(|t| t.as_table_mut()) {
-        tool.remove("fortress");
-        if tool.is_empty() {
-            table.remove("tool");
-        }
-    }
-    Some(table)
-}
-
 /// The base findings at `commit` for a head run over `paths`.
 #[allow(clippy::too_many_arguments)]
 pub fn base(
@@ -130,7 +96,6 @@ pub fn base(
     let mut renamed_from: HashMap<&str, &str> = HashMap::new();
     let mut modified: HashSet<&str> = HashSet::new();
     let mut deleted: Vec<&str> = Vec::new();
-    let mut dependency_change = false;
     for (path, status) in &changes {
         match status {
             git::Status::Renamed(old) => {
@@ -141,11 +106,6 @@ pub fn base(
             }
             git::Status::Deleted => deleted.push(path),
             git::Status::Added => {}
-        }
-        let names_dependency = is_dependency_file(path)
-            || matches!(status, git::Status::Renamed(old) if is_dependency_file(old));
-        if names_dependency && !dependency_change {
-            dependency_change = !same_dependencies(&repo, &tree, path, status);
         }
     }
 
@@ -238,7 +198,16 @@ pub fn base(
             (info, input)
         })
         .collect();
-    let result = crate::engine::run_inputs(settings, cwd, head.boundary.clone(), threads, files)?;
+    let manifests = super::manifests::GitManifests::new(&repo, &real_repo, &tree)?;
+    let manifests = crate::project::deps::tree::Reader(std::sync::Arc::new(manifests));
+    let result = crate::engine::run_inputs(
+        settings,
+        cwd,
+        head.boundary.clone(),
+        threads,
+        files,
+        manifests,
+    )?;
     let path_of = |f: usize| {
         ident
             .get(f)
@@ -247,17 +216,8 @@ pub fn base(
     };
     // Unchanged files' findings mostly are the head's: no parse for those.
     let known = fingerprint::known(head, head_prints);
-    let mut prints = fingerprint::prints_reusing(&result, &path_of, &known);
-    let mut notes = Vec::new();
-    if dependency_change {
-        let before = prints.len();
-        prints.retain(|p| !p.code.starts_with("DEP"));
-        if prints.len() < before || head.diagnostics.iter().any(|d| d.code.starts_with("DEP")) {
-            notes.push(
-                "manifests or lockfiles changed since the base: every dependency finding (DEP) counts as new".to_owned(),
-            );
-        }
-    }
+    let prints = fingerprint::prints_reusing(&result, &path_of, &known);
+    let notes = Vec::new();
     let config = base_config(settings, &repo, &real_repo, &tree)?;
     Ok(Base {
         entries: super::entries(&prints),
@@ -297,75 +257,4 @@ fn base_config(
         return Ok(Some((path, text)));
     }
     Ok(None)
-}
-
-/// Whether a changed dependency file declares the same at the base: only a
-/// `pyproject.toml` whose change is confined to `[tool.fortress]` does.
-fn same_dependencies(
-    repo: &Path,
-    tree: &HashMap<String, String>,
-    path: &str,
-    status: &git::Status,
-) -> bool {
-    let base_path = match status {
-        git::Status::Modified => path,
-        _ => return false,
-    };
-    if !path.ends_with("pyproject.toml") {
-        return false;
-    }
-    let Some(id) = tree.get(base_path) else {
-        return false;
-    };
-    let Ok(mut blobs) = git::blobs(repo, std::slice::from_ref(id), crate::files::MANIFEST_CAP)
-    else {
-        return false;
-    };
-    let Some(Ok(base)) = blobs.pop() else {
-        return false;
-    };
-    let Ok(head) = crate::files::read_bounded(&repo.join(path), crate::files::MANIFEST_CAP) else {
-        return false;
-    };
-    let (base, head) = (
-        String::from_utf8_lossy(&base),
-        String::from_utf8_lossy(&head),
-    );
-    match (without_fortress_table(&base), without_fortress_table(&head)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dependency_files() {
-        for p in [
-            "pyproject.toml",
-            "svc/requirements-dev.txt",
-            "requirements/base.in",
-            "uv.lock",
-            "constraints.txt",
-            "setup.py",
-        ] {
-            assert!(is_dependency_file(p), "{p}");
-        }
-        for p in ["app/main.py", "README.md", "notes.txt"] {
-            assert!(!is_dependency_file(p), "{p}");
-        }
-    }
-
-    #[test]
-    fn fortress_table_changes_are_not_dependency_changes() {
-        let a = "[project]\ndependencies = [\"x\"]\n[tool.fortress]\nselect = [\"ALL\"]\n";
-        let b = "[project]\ndependencies = [\"x\"]\n\n[tool.fortress]\nignore = [\"TYP001\"]\n";
-        let c = "[project]\ndependencies = [\"y\"]\n";
-        let d = "[project]\ndependencies = [\"x\"]\n";
-        assert_eq!(without_fortress_table(a), without_fortress_table(d));
-        assert_eq!(without_fortress_table(a), without_fortress_table(b));
-        assert_ne!(without_fortress_table(a), without_fortress_table(c));
-    }
 }

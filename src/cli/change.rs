@@ -11,6 +11,20 @@ pub(super) fn head_prints(result: &engine::RunResult) -> Vec<baseline::Print> {
     baseline::fingerprint::prints(result, &|f| result.files[f].rel.clone())
 }
 
+/// The head prints of a run checked against `baseline`, with the files
+/// renamed since it was written known by their baseline path.
+pub(super) fn prints_against(
+    result: &engine::RunResult,
+    settings: &Settings,
+    baseline: &Baseline,
+) -> Vec<baseline::Print> {
+    let root = &settings.project().root;
+    let prints = head_prints(result);
+    let present = |rel: &str| result.files.iter().any(|f| f.rel == rel) || root.join(rel).exists();
+    let renames = baseline::renames::follow(baseline, root, &prints, &present);
+    baseline::renames::apply(prints, &renames)
+}
+
 pub(super) fn enabled_codes(settings: &Settings) -> Vec<&'static str> {
     rules::registry()
         .iter()
@@ -50,18 +64,23 @@ pub(super) fn baseline_command(action: BaselineAction) -> Result<u8, ConfigError
         None
     };
     let result = engine::run(&settings, &paths, &cwd, run.threads)?;
-    let prints = head_prints(&result);
     let baseline = match old {
-        None => Baseline::new(
-            enabled_codes(&settings)
-                .iter()
-                .map(|c| (*c).to_owned())
-                .collect(),
-            baseline::entries(&prints),
-        ),
+        None => {
+            let mut baseline = Baseline::new(
+                enabled_codes(&settings)
+                    .iter()
+                    .map(|c| (*c).to_owned())
+                    .collect(),
+                baseline::entries(&head_prints(&result)),
+            );
+            baseline.commit = baseline::renames::head_commit(&settings.project().root);
+            baseline
+        }
         Some(old) => {
             // Only what no longer matches goes; nothing is added, and the
-            // entries of files this run did not check stay.
+            // entries of files this run did not check stay (renamed files'
+            // entries match under their old path).
+            let prints = prints_against(&result, &settings, &old);
             let mut change = baseline::compare(&prints, &old.entries);
             change.fixed.retain(|e| judged(&result, &settings, &e.path));
             let mut entries = old.entries.clone();
@@ -89,7 +108,9 @@ pub(super) fn baseline_command(action: BaselineAction) -> Result<u8, ConfigError
             if removed == 0 {
                 return Ok(0);
             }
-            Baseline::new(old.rules, entries)
+            let mut pruned = Baseline::new(old.rules, entries);
+            pruned.commit = old.commit;
+            pruned
         }
     };
     baseline::file::write_atomic(&path, &baseline.to_bytes())?;

@@ -140,12 +140,15 @@ pub enum Input {
 /// A run over files given with their content instead of discovered and
 /// read: the base revision of `--since`. `inputs` are Python files, sorted
 /// by display path; project rules and suppressions run as in [`run`].
+/// Manifests and lockfiles are read from `manifests` (the base revision's
+/// tree), the virtualenv from disk.
 pub fn run_inputs(
     settings: &Settings,
     cwd: &Path,
     boundary: crate::files::Boundary,
     threads: Option<usize>,
     inputs: Vec<(FileInfo, Input)>,
+    manifests: crate::project::deps::tree::Reader,
 ) -> Result<RunResult, ConfigError> {
     let walker = Walker {
         settings,
@@ -154,11 +157,11 @@ pub fn run_inputs(
     };
     let mut plan = Plan::new(settings);
     let (files, inputs): (Vec<FileInfo>, Vec<Input>) = inputs.into_iter().unzip();
-    // The manifests on disk (the base's are not read from git; see notes/change.md).
-    let profile = std::sync::Arc::new(crate::project::profile::Profile::build(
+    let profile = std::sync::Arc::new(crate::project::profile::Profile::build_from(
         &files,
         &settings.project().root,
         &walker.boundary,
+        manifests,
     ));
     plan.profile = std::sync::Arc::clone(&profile);
     let check = || -> Vec<FileOutcome> {

@@ -51,11 +51,21 @@ pub struct Profile {
 
 impl Profile {
     pub fn build(files: &[FileInfo], root: &Path, boundary: &Boundary) -> Profile {
-        let model = deps::Model::build(files, root, boundary);
+        Profile::build_from(files, root, boundary, deps::tree::Reader::default())
+    }
+
+    /// [`Profile::build`] with manifests read from `reader` (a base revision).
+    pub fn build_from(
+        files: &[FileInfo],
+        root: &Path,
+        boundary: &Boundary,
+        reader: deps::tree::Reader,
+    ) -> Profile {
+        let model = deps::Model::build_from(files, root, boundary, reader.clone());
         let metadata: Vec<Vec<(String, Range)>> = model
             .scopes
             .iter()
-            .map(|s| sdist_requirements(&s.dir, boundary))
+            .map(|s| sdist_requirements(&*reader, &s.dir, boundary))
             .collect();
         let libraries = (0..model.scopes.len())
             .map(|s| libraries_of(&model, &metadata, s))
@@ -124,13 +134,28 @@ fn libraries_of(model: &deps::Model, metadata: &[Vec<(String, Range)>], s: usize
     out
 }
 
+fn egg_dirs(reader: &dyn deps::tree::ManifestReader, dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = reader
+        .dirs_in(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "egg-info"))
+        .collect();
+    out.sort();
+    out
+}
+
 /// `Requires-Dist:` lines of an sdist's `PKG-INFO` (core metadata, where a
 /// setup.py project's requirements are written down), with their ranges.
 /// Or the `*.egg-info/requires.txt` setuptools writes beside it (the lines
 /// before the first `[extra]` section).
-fn sdist_requirements(dir: &Path, boundary: &Boundary) -> Vec<(String, Range)> {
+fn sdist_requirements(
+    reader: &dyn deps::tree::ManifestReader,
+    dir: &Path,
+    boundary: &Boundary,
+) -> Vec<(String, Range)> {
     let read = |path: &Path| {
-        crate::files::read_confined(path, crate::files::MANIFEST_CAP, boundary)
+        reader
+            .read(path, crate::files::MANIFEST_CAP, Some(boundary))
             .ok()
             .map(crate::files::lossy_text)
     };
@@ -144,14 +169,8 @@ fn sdist_requirements(dir: &Path, boundary: &Boundary) -> Vec<(String, Range)> {
                 .map(str::to_owned),
         );
     }
-    let mut eggs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "egg-info"))
-        .collect();
-    eggs.sort();
+    // An `x.egg-info` directory, seen through its `requires.txt`.
+    let eggs = egg_dirs(reader, dir);
     for egg in eggs {
         if let Some(text) = read(&egg.join("requires.txt")) {
             lines.extend(

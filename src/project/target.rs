@@ -23,9 +23,10 @@ pub enum TargetSource {
     Flag,
     /// `target-version` in the configuration file (shown path).
     Config(String),
-    /// `requires-python` (or Poetry's `python`) in a pyproject.toml.
+    /// `requires-python` (or Poetry's `python`) in a pyproject.toml, or
+    /// `python_requires` in a setup.cfg or setup.py.
     Requires {
-        /// `requires-python` or `tool.poetry.dependencies.python`.
+        /// `requires-python`, `tool.poetry.dependencies.python` or `python_requires`.
         key: &'static str,
         /// The specifier as written.
         value: String,
@@ -106,7 +107,9 @@ struct PoetryDependencies {
 
 /// The target a project's own metadata implies. Looks for a pyproject.toml
 /// that states a Python constraint in `start` and then in each parent up to
-/// the repository root (only `start` when it is in no repository).
+/// the repository root (only `start` when it is in no repository); in each
+/// directory pyproject.toml first, then `python_requires` in setup.cfg
+/// (`[options]`), then in setup.py (parsed with tree-sitter, never run).
 ///
 /// An unreadable or non-TOML pyproject.toml is passed over (the dependency
 /// rules report it); a constraint that is not a valid specifier is an error
@@ -119,6 +122,17 @@ pub fn from_metadata(start: &Path, cwd: &Path) -> Result<(PythonVersion, TargetS
         let path = dir.join("pyproject.toml");
         if let Some(found) = read_constraint(&path, &boundary, cwd)? {
             return Ok(found);
+        }
+        for (name, find) in [
+            (
+                "setup.cfg",
+                crate::project::deps::setup_cfg::python_requires as fn(&str) -> _,
+            ),
+            ("setup.py", crate::project::deps::setup_py::python_requires),
+        ] {
+            if let Some(found) = read_python_requires(&dir.join(name), find, &boundary, cwd)? {
+                return Ok(found);
+            }
         }
         if dir == top {
             break;
@@ -184,6 +198,45 @@ fn read_constraint(
         TargetSource::Requires {
             key,
             value: text.to_owned(),
+            path: shown(path, cwd),
+            clamped_from: (target != lowest).then_some(lowest),
+        },
+    )))
+}
+
+/// `python_requires` of a setup.cfg or setup.py (`find` extracts it).
+fn read_python_requires(
+    path: &Path,
+    find: fn(&str) -> Option<(String, usize)>,
+    boundary: &crate::files::Boundary,
+    cwd: &Path,
+) -> Result<Option<(PythonVersion, TargetSource)>, String> {
+    let Ok(bytes) = crate::files::read_confined(path, crate::files::MANIFEST_CAP, boundary) else {
+        return Ok(None);
+    };
+    let source = crate::files::lossy_text(bytes);
+    let Some((text, at)) = find(&source) else {
+        return Ok(None);
+    };
+    let error = |message: String| {
+        let lines = crate::diagnostic::LineIndex::new(&source);
+        let pos = lines.position(at, &source);
+        format!(
+            "{}:{}:{}: error: `python_requires`: {message}; set `target-version` in [tool.fortress] to choose the target",
+            shown(path, cwd),
+            pos.line,
+            pos.column
+        )
+    };
+    let Some(lowest) = lowest_pep440(&text).map_err(error)? else {
+        return Err(error(format!("`{text}` allows no Python 3 version")));
+    };
+    let target = lowest.clamp(PythonVersion::OLDEST, PythonVersion::NEWEST);
+    Ok(Some((
+        target,
+        TargetSource::Requires {
+            key: "python_requires",
+            value: text,
             path: shown(path, cwd),
             clamped_from: (target != lowest).then_some(lowest),
         },
@@ -429,5 +482,79 @@ mod tests {
         let (target, source) = from_metadata(&dir.path().join("backend/app"), dir.path()).unwrap();
         assert_eq!(target, PythonVersion::OLDEST);
         assert!(source.to_string().contains("3.6 is outside"), "{source}");
+    }
+
+    #[test]
+    fn python_requires_of_setup_cfg_and_setup_py() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(&app).unwrap();
+        // setup.py: the literal argument, or the name bound to one; never run.
+        std::fs::write(
+            dir.path().join("setup.py"),
+            "import os\nPY = '>=3.9, <4'\nos.system('exit 1')\nsetup(name='x', python_requires=PY)\n",
+        )
+        .unwrap();
+        let (target, source) = from_metadata(&app, dir.path()).unwrap();
+        assert_eq!(target, PythonVersion::new(3, 9));
+        assert_eq!(
+            source.to_string(),
+            "python_requires = \">=3.9, <4\" in setup.py"
+        );
+        // setup.cfg beside it wins over setup.py, pyproject.toml over both.
+        std::fs::write(
+            dir.path().join("setup.cfg"),
+            "[metadata]\nname = x\n\n[options]\npython_requires = >=3.11\ninstall_requires =\n    fastapi\n",
+        )
+        .unwrap();
+        let (target, source) = from_metadata(&app, dir.path()).unwrap();
+        assert_eq!(target, PythonVersion::new(3, 11));
+        assert_eq!(
+            source.to_string(),
+            "python_requires = \">=3.11\" in setup.cfg"
+        );
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[project]\nname = \"x\"\nrequires-python = \">=3.12\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            from_metadata(&app, dir.path()).unwrap().0,
+            PythonVersion::new(3, 12)
+        );
+        // A pyproject.toml without a constraint passes over to setup.cfg.
+        std::fs::write(
+            dir.path().join("pyproject.toml"),
+            "[build-system]\nrequires = [\"setuptools\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            from_metadata(&app, dir.path()).unwrap().0,
+            PythonVersion::new(3, 11)
+        );
+        // A bad specifier is one located error line.
+        std::fs::write(
+            dir.path().join("setup.cfg"),
+            "[options]\npython_requires = >=3.x\n",
+        )
+        .unwrap();
+        let e = from_metadata(&app, dir.path()).unwrap_err();
+        assert!(
+            e.starts_with("setup.cfg:2:19: error: `python_requires`"),
+            "{e}"
+        );
+        // No literal (computed): the default, no error.
+        std::fs::remove_file(dir.path().join("setup.cfg")).unwrap();
+        std::fs::write(
+            dir.path().join("setup.py"),
+            "setup(python_requires=compute())\n",
+        )
+        .unwrap();
+        let (target, source) = from_metadata(&app, dir.path()).unwrap();
+        assert_eq!(
+            (target, source),
+            (PythonVersion::DEFAULT, TargetSource::Default)
+        );
     }
 }

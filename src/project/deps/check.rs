@@ -97,6 +97,8 @@ pub fn run(
     }
     // DEP002 reports once per distribution: its first import, with the count.
     let mut transitive: BTreeMap<String, Vec<ProjectFinding>> = BTreeMap::new();
+    // DEP004 once per file and distribution: the first import, with the count.
+    let mut dev_in_app: BTreeMap<(usize, String), Vec<ProjectFinding>> = BTreeMap::new();
     each_import(project, model, &mut checker, |i, import, resolution| {
         let top = import.module.split('.').next().unwrap_or(&import.module);
         if pairing.imports.contains(top) {
@@ -130,6 +132,7 @@ pub fn run(
             (Resolution::Transitive { dist, via, evidence }, TRANSITIVE) if import.scope != ImportScope::TypeChecking => {
                 let what = subject(shown, dist);
                 match via {
+                    Some(v) if evidence.is_empty() => format!("{what} declared only as a development dependency; production has it only through `{v}`, a runtime dependency named after it: declare it"),
                     Some(v) => format!("{what} not declared: {evidence} installs it only as a dependency of `{v}`"),
                     None => format!("{what} not declared: only {evidence} lists it"),
                 }
@@ -148,6 +151,7 @@ pub fn run(
                     subject(shown, dist)
                 )
             }
+            (Resolution::DevOnly { .. }, DEV_IN_APP) if plugin_of_dev_host(project, model, i) => return,
             (Resolution::DevOnly { dist, group, file }, DEV_IN_APP) => {
                 let where_ = file_name(model, *file);
                 let group = if group.is_empty() { String::new() } else { format!(" (`{group}`)") };
@@ -173,9 +177,24 @@ pub fn run(
             {
                 transitive.entry(dist.clone()).or_default().push(finding);
             }
+            Resolution::DevOnly { dist, .. } if code == DEV_IN_APP => {
+                dev_in_app
+                    .entry((i, super::names::normalize(dist)))
+                    .or_default()
+                    .push(finding);
+            }
             _ => out.push(finding),
         }
     });
+    for (_, mut findings) in dev_in_app {
+        findings.sort_by_key(|f| f.start);
+        let count = findings.len();
+        let mut first = findings.swap_remove(0);
+        if count > 1 {
+            first.message = format!("{} ({count} imports in this file)", first.message);
+        }
+        out.push(first);
+    }
     for (_, mut findings) in transitive {
         findings.sort_by(|a, b| {
             (&project.files[a.file].rel, a.start).cmp(&(&project.files[b.file].rel, b.start))
@@ -201,6 +220,35 @@ pub fn run(
         }
         out.push(first);
     }
+}
+
+/// Is file `i` a module the project registers as a plugin of a tool that is
+/// itself only a development dependency (a mkdocs plugin inside the
+/// package)? It runs only inside that tool, where the development
+/// dependencies are installed.
+fn plugin_of_dev_host(project: &Project<'_>, model: &Model, i: usize) -> bool {
+    let Some(scope) = model.file_scope.get(i).copied().flatten() else {
+        return false;
+    };
+    let Some(names) = project.modules.modules.get(i) else {
+        return false;
+    };
+    let chain = model.chain(scope);
+    let host = chain.iter().find_map(|&s| {
+        names
+            .names
+            .iter()
+            .find_map(|n| model.scopes[s].decl.plugins.get(n))
+    });
+    let Some(host) = host else {
+        return false;
+    };
+    let declared: Vec<&Declared> = chain
+        .iter()
+        .flat_map(|&s| model.scopes[s].decl.declared.iter())
+        .filter(|d| &d.name == host)
+        .collect();
+    !declared.is_empty() && declared.iter().all(|d| d.group.is_dev())
 }
 
 /// Directories of code the project does not ship or run with its own

@@ -254,6 +254,23 @@ pub struct Declarations {
     /// Requirements files already read into these declarations (by source
     /// index): an include graph, cycles included, reads each file once.
     pub requirements_read: BTreeSet<usize>,
+    /// Modules the project registers as plugins of another tool
+    /// (`[project.entry-points."mkdocs.plugins"]`): module -> the host's
+    /// normalised distribution name (`mkdocs`; `pytest11` is `pytest`).
+    pub plugins: BTreeMap<String, String>,
+}
+
+/// The distribution that loads an entry-point group: its first dotted part,
+/// without a trailing number (`mkdocs.plugins` -> `mkdocs`, `pytest11` ->
+/// `pytest`, `flake8.extension` -> `flake8`). `console_scripts` and
+/// `gui_scripts` are the installer's, not a host's.
+pub fn plugin_host(group: &str) -> Option<String> {
+    if matches!(group, "console_scripts" | "gui_scripts") {
+        return None;
+    }
+    let first = group.split('.').next()?;
+    let host = first.trim_end_matches(|c: char| c.is_ascii_digit());
+    (!host.is_empty()).then(|| normalize(host))
 }
 
 /// A manifest or lockfile read during the run.
@@ -281,6 +298,8 @@ pub struct Sources {
     pub refused: Vec<(PathBuf, String)>,
     /// Nothing outside it is read; `None` only in unit tests of the parsers.
     pub boundary: Option<crate::files::Boundary>,
+    /// The tree files are read from: the work tree, or a base revision.
+    pub reader: super::tree::Reader,
     /// Indexes that keep "each once" linear: path (as named, and resolved)
     /// -> index in `files`, the problems and refused paths already recorded.
     by_path: HashMap<PathBuf, usize>,
@@ -293,6 +312,15 @@ impl Sources {
     pub fn confined(boundary: &crate::files::Boundary) -> Sources {
         Sources {
             boundary: Some(boundary.clone()),
+            ..Sources::default()
+        }
+    }
+
+    /// Sources confined to the boundary, read from `reader`.
+    pub fn reading(boundary: &crate::files::Boundary, reader: super::tree::Reader) -> Sources {
+        Sources {
+            boundary: Some(boundary.clone()),
+            reader,
             ..Sources::default()
         }
     }
@@ -328,17 +356,13 @@ impl Sources {
         // The same file by another name (a link, a directory linked to
         // itself): one file, read once, or `-r a/x.txt` with `a -> .` would
         // spell a new path at each level of an include graph.
-        let real = std::fs::canonicalize(path).ok();
+        let real = self.reader.canonical(path);
         if let Some(&i) = real.as_ref().and_then(|r| self.by_path.get(r)) {
             self.by_path.insert(path.to_path_buf(), i);
             return Ok(i);
         }
         let cap = crate::files::MANIFEST_CAP;
-        let read = match &self.boundary {
-            Some(b) => crate::files::read_confined(path, cap, b),
-            None => crate::files::read_bounded(path, cap),
-        };
-        let bytes = read?;
+        let bytes = self.reader.read(path, cap, self.boundary.as_ref())?;
         let mut source = crate::files::lossy_text(bytes);
         if source.starts_with('\u{feff}') {
             // Keep offsets stable for the reporters: replace, do not strip.

@@ -27,6 +27,7 @@ pub mod setup_cfg;
 pub mod setup_py;
 pub mod stdlib;
 pub mod tables;
+pub mod tree;
 pub mod venv;
 pub mod versions;
 mod view;
@@ -72,34 +73,32 @@ fn is_requirements_name(name: &str) -> bool {
             || lower.starts_with("requirement"))
 }
 
-/// Something is at `path` that is not a directory: a file, or a link,
-/// pipe or device that [`Sources`] then refuses with a reason (one line in
-/// the output) instead of skipping it in silence.
-fn present(path: &Path) -> bool {
-    path.symlink_metadata().is_ok() && !path.is_dir()
-}
-
 /// The requirements files of a scope directory and of its `requirements/`
 /// directory, which is not listed when it leads out of the boundary (a link
 /// to `/etc` must not put the names of its files in the output).
-fn requirements_files(dir: &Path, boundary: Option<&crate::files::Boundary>) -> Vec<PathBuf> {
+fn requirements_files(
+    reader: &dyn tree::ManifestReader,
+    dir: &Path,
+    boundary: Option<&crate::files::Boundary>,
+) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut add_from = |d: &Path, any: bool| {
         if boundary.is_some_and(|b| !b.contains(d)) {
             return;
         }
-        if let Ok(entries) = std::fs::read_dir(d) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let lower = name.to_ascii_lowercase();
-                let is_req = if any {
-                    lower.ends_with(".txt") || lower.ends_with(".in")
-                } else {
-                    is_requirements_name(&name)
-                };
-                if is_req && present(&e.path()) {
-                    out.push(e.path());
-                }
+        for path in reader.files_in(d) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let lower = name.to_ascii_lowercase();
+            let is_req = if any {
+                lower.ends_with(".txt") || lower.ends_with(".in")
+            } else {
+                is_requirements_name(&name)
+            };
+            if is_req {
+                out.push(path);
             }
         }
     };
@@ -111,10 +110,16 @@ fn requirements_files(dir: &Path, boundary: Option<&crate::files::Boundary>) -> 
 
 const MANIFEST_NAMES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py", "Pipfile"];
 
-fn has_manifest(dir: &Path, boundary: &crate::files::Boundary) -> bool {
-    MANIFEST_NAMES.iter().any(|n| present(&dir.join(n)))
-        || lockfiles::LOCKFILES.iter().any(|n| present(&dir.join(n)))
-        || !requirements_files(dir, Some(boundary)).is_empty()
+fn has_manifest(
+    reader: &dyn tree::ManifestReader,
+    dir: &Path,
+    boundary: &crate::files::Boundary,
+) -> bool {
+    MANIFEST_NAMES.iter().any(|n| reader.present(&dir.join(n)))
+        || lockfiles::LOCKFILES
+            .iter()
+            .any(|n| reader.present(&dir.join(n)))
+        || !requirements_files(reader, dir, Some(boundary)).is_empty()
 }
 
 impl Model {
@@ -126,8 +131,19 @@ impl Model {
         root: &Path,
         boundary: &crate::files::Boundary,
     ) -> Model {
+        Model::build_from(files, root, boundary, tree::Reader::default())
+    }
+
+    /// [`Model::build`] with the manifests read from `reader` (a base
+    /// revision's tree); the virtualenv is always the one on disk.
+    pub fn build_from(
+        files: &[crate::files::FileInfo],
+        root: &Path,
+        boundary: &crate::files::Boundary,
+        reader: tree::Reader,
+    ) -> Model {
         let mut model = Model {
-            sources: Sources::confined(boundary),
+            sources: Sources::reading(boundary, reader.clone()),
             ..Model::default()
         };
         let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
@@ -146,7 +162,7 @@ impl Model {
                 }
                 let is_scope = *checked
                     .entry(d.to_path_buf())
-                    .or_insert_with(|| has_manifest(d, boundary));
+                    .or_insert_with(|| has_manifest(&*reader, d, boundary));
                 if is_scope {
                     dirs.insert(d.to_path_buf());
                 }
@@ -203,13 +219,14 @@ fn read_scope(sources: &mut Sources, dir: &Path) -> Declarations {
     setup_cfg::read(sources, &dir.join("setup.cfg"), &mut decl);
     pipfile::read(sources, &dir.join("Pipfile"), &mut decl);
     let boundary = sources.boundary.clone();
-    for f in requirements_files(dir, boundary.as_ref()) {
+    let reader = sources.reader.clone();
+    for f in requirements_files(&*reader, dir, boundary.as_ref()) {
         match requirements::read(sources, &f, None, &mut decl, 0) {
             Ok(_) | Err(crate::files::ReadError::Missing) => {}
             Err(why) => sources.refuse(&f, &why),
         }
     }
-    if present(&dir.join("setup.py"))
+    if reader.present(&dir.join("setup.py"))
         && !decl.has_manifest
         && !setup_py::read(sources, &dir.join("setup.py"), &mut decl)
     {
@@ -234,7 +251,9 @@ pub enum Resolution {
         group: String,
         file: usize,
     },
-    /// Installed (locked or in the environment) but not declared.
+    /// Installed (locked or in the environment) but not declared; with an
+    /// empty `evidence`, declared only for development and installed in
+    /// production by `via`, a runtime dependency named after it.
     Transitive {
         dist: String,
         via: Option<String>,

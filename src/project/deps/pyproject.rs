@@ -221,6 +221,19 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
                 );
             }
         }
+        if let Some(groups) = table(get(project, "entry-points")) {
+            for (group, v) in groups.iter() {
+                let Some(host) = super::manifest::plugin_host(group.get_ref()) else {
+                    continue;
+                };
+                for (_, target) in table(Some(v)).into_iter().flat_map(|t| t.iter()) {
+                    if let Some(target) = target.get_ref().as_str() {
+                        let module = target.split(':').next().unwrap_or(target).trim();
+                        out.plugins.insert(module.to_owned(), host.clone());
+                    }
+                }
+            }
+        }
         let dynamic: Vec<&str> = strings(get(project, "dynamic"))
             .into_iter()
             .map(|(s, _)| s)

@@ -170,8 +170,8 @@ fn read_loaded(
     let source = sources.files[file].source.clone();
     let group = group.unwrap_or_else(|| group_of(path));
     let generated = is_generated(&source);
-    let has_input =
-        path.extension().is_some_and(|e| e == "txt") && path.with_extension("in").is_file();
+    let has_input = path.extension().is_some_and(|e| e == "txt")
+        && sources.reader.present(&path.with_extension("in"));
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut entries: Vec<Declared> = Vec::new();
     let mut vias: Vec<Vec<String>> = Vec::new();

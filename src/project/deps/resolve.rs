@@ -71,17 +71,27 @@ impl<'m> Checker<'m> {
             known.get_or_insert_with(|| d.clone());
         }
         // Identity: `a.b.c` may come from `a-b-c`, `a-b` or `a`, never shallower
-        // than a namespace package allows.
-        for k in (1..=parts.len()).rev() {
-            let n = normalize(&parts[..k].join("."));
-            if k >= depth && tables::top_rank(&n).is_some() {
+        // than a namespace package allows. The distribution to name is the
+        // deepest one inside a namespace package (`google-cloud-storage`),
+        // but the shallowest for a regular package: `kubernetes.client` is a
+        // module of `kubernetes`, whatever `kubernetes-client` on PyPI is.
+        let names: Vec<(usize, String)> = (1..=parts.len())
+            .rev()
+            .map(|k| (k, normalize(&parts[..k].join("."))))
+            .collect();
+        let mut naming: Vec<&(usize, String)> = names.iter().filter(|(k, _)| *k >= depth).collect();
+        if depth == 1 {
+            naming.reverse();
+        }
+        for (_, n) in naming {
+            if tables::top_rank(n).is_some() {
                 known.get_or_insert_with(|| n.clone());
             }
-            if k >= depth && exists.is_none() && tables::on_pypi(&n) {
+            if exists.is_none() && tables::on_pypi(n) {
                 exists = Some(n.clone());
             }
-            dists.push(n);
         }
+        dists.extend(names.into_iter().map(|(_, n)| n));
         let conventional = names::conventional_dists(top);
         for c in conventional.iter().take(names::CONVENTIONAL_SAME_PROJECT) {
             if depth == 1 && tables::top_rank(c).is_some() {
@@ -269,6 +279,20 @@ impl<'m> Checker<'m> {
             }
         }
         if let Some(d) = dev_match {
+            // No lockfile or environment says more, but a runtime dependency
+            // named after it (`httpx-oauth` for `httpx`, `sqlalchemy-utils`
+            // for `sqlalchemy`) is its plugin and installs it in production.
+            let prefix = format!("{}-", d.name);
+            if let Some(host) = view
+                .runtime()
+                .find(|r| r.group == Group::Runtime && r.name.starts_with(&prefix))
+            {
+                return Resolution::Transitive {
+                    dist: d.name.clone(),
+                    via: Some(host.written.clone()),
+                    evidence: String::new(),
+                };
+            }
             return dev_only(d);
         }
         if let Some(known) = self.candidates(module).known.clone() {

@@ -133,6 +133,19 @@ fn push_requirements(
     }
 }
 
+/// `[options] python_requires` as written, with its byte offset.
+pub fn python_requires(source: &str) -> Option<(String, usize)> {
+    let mut scratch = Sources::default();
+    parse(source, &mut scratch, 0)
+        .into_iter()
+        .filter(|e| e.section == "options" && e.key.replace('-', "_") == "python_requires")
+        .find_map(|e| {
+            let text = e.lines.iter().map(|l| l.text).collect::<Vec<_>>().join(" ");
+            let first = e.lines.first()?;
+            Some((strip_inline_comment(&text).to_owned(), first.offset))
+        })
+}
+
 pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Option<usize> {
     let file = sources.load(path)?;
     let source = sources.files[file].source.clone();

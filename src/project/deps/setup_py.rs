@@ -95,6 +95,57 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> bool 
     }
 }
 
+/// The literal `python_requires=` argument of setup.py (or the
+/// module-level name it is bound to), with its byte offset; parsed, never run.
+pub fn python_requires(source: &str) -> Option<(String, usize)> {
+    let tree = crate::parse::parse(source)?;
+    let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
+    let root = tree.root_node();
+    let mut bindings: HashMap<&str, Node<'_>> = HashMap::new();
+    let mut c = root.walk();
+    for stmt in root.named_children(&mut c) {
+        let assignment = stmt
+            .named_child(0)
+            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment");
+        if let Some(a) = assignment {
+            if let (Some(l), Some(r)) = (
+                a.child_by_field_name("left"),
+                a.child_by_field_name("right"),
+            ) {
+                if l.kind() == "identifier" {
+                    bindings.insert(text(l), r);
+                }
+            }
+        }
+    }
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "keyword_argument"
+            && node.child_by_field_name("name").map(text) == Some("python_requires")
+        {
+            let mut value = node.child_by_field_name("value");
+            if let Some(v) = value.filter(|v| v.kind() == "identifier") {
+                value = bindings.get(text(v)).copied();
+            }
+            let v = value.filter(|v| v.kind() == "string" && !is_interpolated(*v))?;
+            let (body, at) = string_value(v, source);
+            return Some((body.to_owned(), at));
+        }
+        let mut c = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut c).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    None
+}
+
+fn is_interpolated(node: Node<'_>) -> bool {
+    let mut c = node.walk();
+    let found = node
+        .named_children(&mut c)
+        .any(|ch| ch.kind() == "interpolation");
+    found
+}
+
 /// The content of a plain string literal and its byte offset.
 fn string_value<'s>(node: Node<'_>, source: &'s str) -> (&'s str, usize) {
     let raw = source.get(node.byte_range()).unwrap_or("");
