@@ -16,4 +16,5 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod testreport;
 pub mod version;

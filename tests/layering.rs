@@ -27,6 +27,11 @@ const LAYERS: &[(&str, u32, &str)] = &[
         20,
         "L2 facts, module map, layers, deps, test code",
     ),
+    (
+        "testreport",
+        22,
+        "L2 test reports: coverage, JUnit, the task, what a change touched",
+    ),
     ("rules", 30, "L3 rule traits, registry, families"),
     ("config", 40, "L4 configuration"),
     ("engine", 50, "L5 discovery, run, walk, suppressions"),
