@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 mod change;
+mod gate;
 
 use crate::baseline::{self, file::Baseline};
 use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
@@ -68,6 +69,8 @@ enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// The review report (verdict, conditions, findings by reviewer area).
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,6 +109,8 @@ struct CheckArgs {
     /// Baseline entries that match no finding make the verdict at least CONDITIONAL PASS.
     #[arg(long)]
     strict_baseline: bool,
+    #[command(flatten)]
+    gate: gate::GateArgs,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -303,7 +308,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                 .then(|| settings.baseline.clone())
                 .flatten()
         });
-    let (result, mut change) = match (&args.since, &baseline_path) {
+    let (result, mut change, enforced) = match (&args.since, &baseline_path) {
         (Some(rev), _) => {
             let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
             let mut prints = head_prints(&result);
@@ -326,9 +331,22 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             ) {
                 prints = head_prints(&result);
             }
+            let before = result.diagnostics.len();
+            let enforced = args.gate.enforce(
+                &settings,
+                &cwd,
+                &mut result,
+                Some(crate::testgate::Since {
+                    commit: &base.commit,
+                    touched: &base.touched,
+                }),
+            )?;
+            if result.diagnostics.len() != before {
+                prints = head_prints(&result);
+            }
             let mut change = baseline::compare(&prints, &base.entries);
             change.touched = Some(base.touched);
-            (result, Some(change))
+            (result, Some(change), enforced)
         }
         (None, Some(path)) => {
             // Read first: a bad baseline stops the run before it starts.
@@ -336,7 +354,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             if let Some(warning) = base.rules_differ(&enabled_codes(&settings)) {
                 eprintln!("fortress: warning: {warning}");
             }
-            let result = engine::run(&settings, &paths, &cwd, threads)?;
+            let mut result = engine::run(&settings, &paths, &cwd, threads)?;
+            let enforced = args.gate.enforce(&settings, &cwd, &mut result, None)?;
             let mut change = baseline::compare(&head_prints(&result), &base.entries);
             change.fixed.retain(|e| judged(&result, &settings, &e.path));
             let stale = change.fixed_count();
@@ -349,9 +368,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                     if stale == 1 { "it" } else { "them" },
                 );
             }
-            (result, Some(change))
+            (result, Some(change), enforced)
         }
-        (None, None) => (engine::run(&settings, &paths, &cwd, threads)?, None),
+        (None, None) => {
+            let mut result = engine::run(&settings, &paths, &cwd, threads)?;
+            let enforced = args.gate.enforce(&settings, &cwd, &mut result, None)?;
+            (result, None, enforced)
+        }
     };
     if let Some(change) = &mut change {
         change.show_existing = args.show_existing;
@@ -373,7 +396,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         ),
         None => Summary::new(result.python_files, &result.diagnostics),
     };
-    let mut verdict = summary.verdict();
+    let (mut verdict, mut reason) =
+        crate::gate::decide(&summary, enforced.conditions.unjudged.as_deref());
     if args.strict_baseline
         && baseline_path.is_some()
         && args.since.is_none()
@@ -381,6 +405,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         && change.as_ref().is_some_and(|c| c.fixed_count() > 0)
     {
         verdict = Verdict::ConditionalPass;
+        reason = "no blocker and no warning, but baseline entries match no finding (`--strict-baseline`)".to_owned();
     }
     let report = Report {
         result: &result,
@@ -397,6 +422,9 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         change: change.as_ref(),
         target: settings.project().target,
         target_source: settings.project().target_source.to_string(),
+        reason,
+        gate: Some(&enforced),
+        links: report::markdown::Permalinks::from_env(&cwd),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
@@ -416,11 +444,21 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         OutputFormat::Json => report::json::render(&report),
         OutputFormat::Sarif => report::sarif::render(&report),
         OutputFormat::Github => report::github::render(&report),
+        OutputFormat::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         Some(path) => std::fs::write(path, &bytes)
             .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
         None => write_stdout(&bytes)?,
+    }
+    match args.gate.summary_target(&cwd)? {
+        Some((path, append)) => {
+            gate::write_summary(&path, &report::markdown::render(&report), append)?
+        }
+        None if args.gate.summary.is_some() => eprintln!(
+            "fortress: note: --summary auto: GITHUB_STEP_SUMMARY is not set; no summary written"
+        ),
+        None => {}
     }
     if args.format != OutputFormat::Text {
         for e in &result.walk_errors {

@@ -40,6 +40,11 @@ const LAYERS: &[(&str, u32, &str)] = &[
         55,
         "L5 the gate on a change: fingerprints, baseline file, --since",
     ),
+    (
+        "testgate",
+        57,
+        "L5 the test-enforcement gate: reports, change, report rules",
+    ),
     ("gate", 60, "L6 verdict"),
     ("report", 61, "L6 reporters"),
     ("cli", 62, "L6 commands"),

@@ -71,9 +71,9 @@ impl FileCoverage {
 impl Coverage {
     /// (covered, statements) over every mapped file.
     pub fn counts(&self) -> (usize, usize) {
-        self.files.values().fold((0, 0), |(c, s), f| {
-            (c + f.covered(), s + f.statements())
-        })
+        self.files
+            .values()
+            .fold((0, 0), |(c, s), f| (c + f.covered(), s + f.statements()))
     }
 
     /// Total line coverage in percent (100 for a report with no statement).
@@ -389,7 +389,9 @@ pub fn parse_lcov(text: &str) -> Result<RawReport, String> {
         let at = |m: String| format!("line {}: {m}", n + 1);
         if let Some(path) = line.strip_prefix("SF:") {
             if current.is_some() {
-                return Err(at("`SF:` before the previous record's `end_of_record`".into()));
+                return Err(at(
+                    "`SF:` before the previous record's `end_of_record`".into()
+                ));
             }
             current = Some(RawFile {
                 path: path.to_owned(),
@@ -430,11 +432,16 @@ mod tests {
 
     #[test]
     fn formats_are_detected_by_content() {
-        assert_eq!(detect("<?xml version='1.0'?><coverage/>"), Some(Format::Cobertura));
+        assert_eq!(
+            detect("<?xml version='1.0'?><coverage/>"),
+            Some(Format::Cobertura)
+        );
         assert_eq!(detect("\u{feff}  {\"meta\": {}}"), Some(Format::Json));
         assert_eq!(detect("\nTN:\nSF:a.py\n"), Some(Format::Lcov));
         assert_eq!(detect("hello"), None);
-        assert!(parse("hello").unwrap_err().contains("not a coverage report"));
+        assert!(parse("hello")
+            .unwrap_err()
+            .contains("not a coverage report"));
     }
 
     #[test]
@@ -472,7 +479,10 @@ mod tests {
         assert_eq!(find("app/x.py", &[]).as_deref(), Some("app/x.py"));
         assert_eq!(find("./app/../app/x.py", &[]).as_deref(), Some("app/x.py"));
         assert_eq!(find("/proj/app/x.py", &[]).as_deref(), Some("app/x.py"));
-        assert_eq!(find("x.py", &s(&["/proj/app"])).as_deref(), Some("app/x.py"));
+        assert_eq!(
+            find("x.py", &s(&["/proj/app"])).as_deref(),
+            Some("app/x.py")
+        );
         // Written on another machine: the longest checked path ending it.
         assert_eq!(
             find("/home/runner/work/p/app/x.py", &[]).as_deref(),

@@ -98,7 +98,10 @@ fn collect(node: Node<'_>, out: &mut Vec<Unit>) {
     let kind = node.kind();
     if SIMPLE.contains(&kind) {
         if !is_bare_string(node) {
-            out.push((row(node.start_position().row as u32), row(node.end_position().row as u32)));
+            out.push((
+                row(node.start_position().row as u32),
+                row(node.end_position().row as u32),
+            ));
         }
         return;
     }
@@ -113,7 +116,9 @@ fn collect(node: Node<'_>, out: &mut Vec<Unit>) {
             .or_else(|| node.child_by_field_name("consequence"))
             .or_else(|| {
                 let mut cursor = node.walk();
-                let block = node.named_children(&mut cursor).find(|c| c.kind() == "block");
+                let block = node
+                    .named_children(&mut cursor)
+                    .find(|c| c.kind() == "block");
                 block
             });
         let end = match body {
@@ -169,12 +174,17 @@ fn defs(node: Node<'_>, source: &str, classes: &mut Vec<String>, nested: bool, o
                 .filter(|d| d.kind() == "decorator")
                 .collect();
             for d in &nodes {
-                let Some(expr) = d.named_child(0) else { continue };
+                let Some(expr) = d.named_child(0) else {
+                    continue;
+                };
                 if let Some((_, _, call)) = crate::python::fastapi::route_decorator(expr, source) {
                     route = Some(call.and_then(|c| route_path(c, source)).unwrap_or_default());
                 }
             }
-            let decorators = nodes.iter().map(|d| source[d.byte_range()].to_owned()).collect();
+            let decorators = nodes
+                .iter()
+                .map(|d| source[d.byte_range()].to_owned())
+                .collect();
             match child.child_by_field_name("definition") {
                 Some(def) => (child, decorators, def),
                 None => continue,
@@ -193,7 +203,10 @@ fn defs(node: Node<'_>, source: &str, classes: &mut Vec<String>, nested: bool, o
                     qualname: qual.join("."),
                     name,
                     classes: classes.clone(),
-                    lines: (row(outer.start_position().row as u32), row(outer.end_position().row as u32)),
+                    lines: (
+                        row(outer.start_position().row as u32),
+                        row(outer.end_position().row as u32),
+                    ),
                     def_line: row(def.start_position().row as u32),
                     name_span: name_node.byte_range(),
                     decorators,
@@ -255,7 +268,18 @@ mod tests {
         let src = "\"\"\"Doc.\"\"\"\n\nimport os\n\n\n@deco\ndef f(a,\n      b):\n    \"\"\"Doc.\"\"\"\n    # note\n    x = {\n        1: 2,\n    }\n    if x: return 1\n    try:\n        pass\n    except E:\n        raise\n    else:\n        y = 1\n    finally:\n        z = 2\n";
         assert_eq!(
             units_of(src),
-            vec![(3, 3), (7, 8), (11, 13), (14, 14), (15, 15), (16, 16), (17, 17), (18, 18), (20, 20), (22, 22)]
+            vec![
+                (3, 3),
+                (7, 8),
+                (11, 13),
+                (14, 14),
+                (15, 15),
+                (16, 16),
+                (17, 17),
+                (18, 18),
+                (20, 20),
+                (22, 22)
+            ]
         );
         let u = units(crate::parse::parse(src).unwrap().root_node());
         assert_eq!(u.unit_of(12), Some((11, 13)));
@@ -270,11 +294,17 @@ mod tests {
         let src = "class TestA:\n    @pytest.mark.x\n    def test_b(self):\n        def inner():\n            pass\n\ndef test_c():\n    pass\n";
         let tree = crate::parse::parse(src).unwrap();
         let d = definitions(tree.root_node(), src);
-        let names: Vec<(&str, Unit, bool)> =
-            d.iter().map(|d| (d.qualname.as_str(), d.lines, d.nested)).collect();
+        let names: Vec<(&str, Unit, bool)> = d
+            .iter()
+            .map(|d| (d.qualname.as_str(), d.lines, d.nested))
+            .collect();
         assert_eq!(
             names,
-            vec![("TestA.test_b", (2, 5), false), ("inner", (4, 5), true), ("test_c", (7, 8), false)]
+            vec![
+                ("TestA.test_b", (2, 5), false),
+                ("inner", (4, 5), true),
+                ("test_c", (7, 8), false)
+            ]
         );
         assert_eq!(d[0].decorators, vec!["@pytest.mark.x".to_owned()]);
         assert_eq!(d[0].def_line, 3);

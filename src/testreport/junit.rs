@@ -30,6 +30,8 @@ pub struct TestCase {
     pub file: Option<String>,
     pub line: Option<u32>,
     pub outcome: Outcome,
+    /// The line of the `<testcase>` element in the report.
+    pub row: u32,
 }
 
 impl TestCase {
@@ -89,6 +91,7 @@ pub fn parse(text: &str) -> Result<Vec<TestCase>, String> {
             file: case.attribute("file").map(str::to_owned),
             line: case.attribute("line").and_then(|l| l.parse().ok()),
             outcome,
+            row,
         });
     }
     Ok(cases)
@@ -117,15 +120,25 @@ mod tests {
         );
         assert_eq!(cases[1].function(), "test_p");
         assert_eq!(cases[1].id(), "tests.test_a.TestB::test_p[1-2]");
-        assert_eq!(cases[2].outcome, Outcome::Errored("fixture 'db' not found".into()));
-        assert_eq!((cases[2].file.as_deref(), cases[2].line), (Some("tests/test_a.py"), Some(9)));
+        assert_eq!(
+            cases[2].outcome,
+            Outcome::Errored("fixture 'db' not found".into())
+        );
+        assert_eq!(
+            (cases[2].file.as_deref(), cases[2].line),
+            (Some("tests/test_a.py"), Some(9))
+        );
         assert_eq!(cases[3].outcome, Outcome::Skipped);
     }
 
     #[test]
     fn bad_reports() {
-        assert!(parse("<testsuites><testsuite>").unwrap_err().starts_with("malformed XML"));
+        assert!(parse("<testsuites><testsuite>")
+            .unwrap_err()
+            .starts_with("malformed XML"));
         assert!(parse("<coverage/>").unwrap_err().contains("not a JUnit"));
-        assert!(parse("<testsuite><testcase/></testsuite>").unwrap_err().contains("without a `name`"));
+        assert!(parse("<testsuite><testcase/></testsuite>")
+            .unwrap_err()
+            .contains("without a `name`"));
     }
 }

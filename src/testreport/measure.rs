@@ -27,6 +27,17 @@ impl Total {
     }
 }
 
+/// A percentage as reports show it: one decimal, rounded down, so a value
+/// below a threshold never prints as the threshold.
+pub fn show_percent(p: f64) -> String {
+    let floored = (p * 10.0).floor() / 10.0;
+    if floored.fract() == 0.0 {
+        format!("{floored:.0}%")
+    } else {
+        format!("{floored:.1}%")
+    }
+}
+
 /// Uncovered changed lines, `first..=last`, of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gap {
@@ -68,6 +79,8 @@ impl NewCode {
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub id: String,
+    /// The `<testcase>` element's line in its report.
+    pub row: u32,
     pub errored: bool,
     pub message: String,
     /// (project-relative path, line of `def`).
@@ -186,6 +199,7 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
             });
             failures.push(Failure {
                 id: case.id(),
+                row: case.row,
                 errored,
                 message,
                 at,
@@ -250,7 +264,11 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
         }
         // New routes and public service methods.
         let service = (cx.is_service)(rel);
-        for d in p.defs.iter().filter(|d| !d.nested && lines.contains(d.def_line)) {
+        for d in p
+            .defs
+            .iter()
+            .filter(|d| !d.nested && lines.contains(d.def_line))
+        {
             let public = !d.name.starts_with('_');
             if d.route.is_some() || (service && public) {
                 candidates.push(Feature {
@@ -298,9 +316,7 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
             match gaps.last_mut() {
                 Some(g)
                     if g.rel == *rel
-                        && !statuses
-                            .iter()
-                            .any(|(l, c)| *c && *l > g.last && *l < line) =>
+                        && !statuses.iter().any(|(l, c)| *c && *l > g.last && *l < line) =>
                 {
                     g.last = line;
                     g.lines += 1;
@@ -397,9 +413,9 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
                 .as_deref()
                 .map(|p| p.split('{').next().unwrap_or(p).trim_end_matches('/'))
                 .filter(|p| p.len() > 1);
-            let referenced = test_texts.iter().any(|t| {
-                names_identifier(t, name) || static_path.is_some_and(|p| t.contains(p))
-            });
+            let referenced = test_texts
+                .iter()
+                .any(|t| names_identifier(t, name) || static_path.is_some_and(|p| t.contains(p)));
             if !referenced {
                 untested_features.push(f);
             }
@@ -437,7 +453,8 @@ pub fn context_names(label: &str, rel: &str, qualname: &str) -> bool {
     let label = label.split('|').next().unwrap_or(label);
     let label = label.split('[').next().unwrap_or(label);
     let module = rel.trim_end_matches(".py").replace('/', ".");
-    label == format!("{module}.{qualname}") || label == format!("{rel}::{}", qualname.replace('.', "::"))
+    label == format!("{module}.{qualname}")
+        || label == format!("{rel}::{}", qualname.replace('.', "::"))
         || label.ends_with(&format!("/{rel}::{}", qualname.replace('.', "::")))
 }
 
@@ -445,17 +462,22 @@ pub fn context_names(label: &str, rel: &str, qualname: &str) -> bool {
 /// attribute, else the longest module path its `classname` starts with.
 pub fn locate_test(case: &super::TestCase, checked: &[String]) -> Option<(String, String)> {
     let function = case.function();
-    let parts: Vec<&str> = case.classname.split('.').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = case
+        .classname
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .collect();
     for cut in (1..=parts.len()).rev() {
         let module = parts[..cut].join("/");
         let classes = &parts[cut..];
         let file = format!("{module}.py");
-        let matches_file = |rel: &&String| {
-            rel.as_str() == file || rel.ends_with(&format!("/{file}"))
-        };
+        let matches_file =
+            |rel: &&String| rel.as_str() == file || rel.ends_with(&format!("/{file}"));
         let from_attr = case.file.as_ref().and_then(|f| {
             let f = f.replace('\\', "/");
-            checked.iter().find(|rel| **rel == f || rel.ends_with(&format!("/{f}")))
+            checked
+                .iter()
+                .find(|rel| **rel == f || rel.ends_with(&format!("/{f}")))
         });
         if let Some(rel) = from_attr.or_else(|| checked.iter().find(matches_file)) {
             let mut qual: Vec<&str> = classes.to_vec();
@@ -472,9 +494,21 @@ mod tests {
 
     #[test]
     fn context_labels() {
-        assert!(context_names("tests.test_x.TestA.test_b", "tests/test_x.py", "TestA.test_b"));
-        assert!(context_names("tests/test_x.py::TestA::test_b[1]|run", "tests/test_x.py", "TestA.test_b"));
-        assert!(!context_names("tests.test_x.test_c", "tests/test_x.py", "TestA.test_b"));
+        assert!(context_names(
+            "tests.test_x.TestA.test_b",
+            "tests/test_x.py",
+            "TestA.test_b"
+        ));
+        assert!(context_names(
+            "tests/test_x.py::TestA::test_b[1]|run",
+            "tests/test_x.py",
+            "TestA.test_b"
+        ));
+        assert!(!context_names(
+            "tests.test_x.test_c",
+            "tests/test_x.py",
+            "TestA.test_b"
+        ));
     }
 
     #[test]
@@ -492,6 +526,7 @@ mod tests {
             file: None,
             line: None,
             outcome: super::super::junit::Outcome::Failed(String::new()),
+            row: 1,
         };
         assert_eq!(
             locate_test(&case, &checked),

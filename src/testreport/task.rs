@@ -83,11 +83,13 @@ pub fn choose(
         });
     }
     if let Some(path) = event_path {
-        let bytes = crate::files::read_bounded(path, super::REPORT_CAP).map_err(|e| {
-            format!("{} (GITHUB_EVENT_PATH): cannot read: {e}", path.display())
-        })?;
+        let bytes = crate::files::read_bounded(path, super::REPORT_CAP)
+            .map_err(|e| format!("{} (GITHUB_EVENT_PATH): cannot read: {e}", path.display()))?;
         let event: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            format!("{} (GITHUB_EVENT_PATH): malformed event JSON: {e}", path.display())
+            format!(
+                "{} (GITHUB_EVENT_PATH): malformed event JSON: {e}",
+                path.display()
+            )
         })?;
         if let Some(title) = event
             .get("pull_request")
@@ -135,19 +137,36 @@ mod tests {
     #[test]
     fn flag_then_event_then_commit() {
         let none = || None;
-        assert_eq!(choose(Some("refactor"), None, none).unwrap().task, Task::Refactor);
-        assert!(choose(Some("bugs"), None, none).unwrap_err().contains("`bugs`"));
+        assert_eq!(
+            choose(Some("refactor"), None, none).unwrap().task,
+            Task::Refactor
+        );
+        assert!(choose(Some("bugs"), None, none)
+            .unwrap_err()
+            .contains("`bugs`"));
         let dir = tempfile::tempdir().unwrap();
         let event = dir.path().join("event.json");
         std::fs::write(&event, r#"{"pull_request": {"title": "feat: search"}}"#).unwrap();
         let c = choose(None, Some(&event), || Some("fix: x".into())).unwrap();
-        assert_eq!((c.task, c.source.as_str()), (Task::Feat, "the pull request title \"feat: search\""));
+        assert_eq!(
+            (c.task, c.source.as_str()),
+            (Task::Feat, "the pull request title \"feat: search\"")
+        );
         std::fs::write(&event, r#"{"push": {}}"#).unwrap();
-        assert_eq!(choose(None, Some(&event), || Some("fix: x".into())).unwrap().task, Task::Fix);
+        assert_eq!(
+            choose(None, Some(&event), || Some("fix: x".into()))
+                .unwrap()
+                .task,
+            Task::Fix
+        );
         std::fs::write(&event, "{").unwrap();
-        assert!(choose(None, Some(&event), none).unwrap_err().contains("malformed event JSON"));
+        assert!(choose(None, Some(&event), none)
+            .unwrap_err()
+            .contains("malformed event JSON"));
         let gone = dir.path().join("gone.json");
-        assert!(choose(None, Some(&gone), none).unwrap_err().contains("cannot read"));
+        assert!(choose(None, Some(&gone), none)
+            .unwrap_err()
+            .contains("cannot read"));
         assert_eq!(choose(None, None, none).unwrap().task, Task::None);
     }
 }

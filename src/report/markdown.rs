@@ -1,0 +1,368 @@
+//! `--format markdown` and `--summary`: the review report for a pull
+//! request or a GitHub step summary. The verdict and its reason, the gate's
+//! conditions as a table, the reviewer areas with no finding (Approved),
+//! the findings by area (Issues found) and the blockers, each finding a
+//! `path:line` link. Always under GitHub's 1 MiB step-summary limit: what
+//! does not fit is counted, never silently dropped.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::gate::Verdict;
+use crate::testgate::Status;
+
+/// GitHub's step-summary limit is 1 MiB; stay clear of it.
+pub const MAX_BYTES: usize = 1024 * 1024 - 16 * 1024;
+/// Findings shown as links per area before the rest is folded.
+const TOP: usize = 5;
+
+/// Where `path:line` links point: GitHub permalinks at the head commit
+/// (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA/`), paths
+/// relative to `workspace` (`$GITHUB_WORKSPACE`, else the current directory).
+#[derive(Debug, Clone)]
+pub struct Permalinks {
+    pub prefix: String,
+    pub workspace: std::path::PathBuf,
+}
+
+impl Permalinks {
+    /// From the GitHub Actions environment, when all three variables are set.
+    pub fn from_env(cwd: &std::path::Path) -> Option<Permalinks> {
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+        let (server, repo, sha) = (
+            var("GITHUB_SERVER_URL")?,
+            var("GITHUB_REPOSITORY")?,
+            var("GITHUB_SHA")?,
+        );
+        let safe = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c))
+        };
+        if !safe(&server) || !safe(&repo) || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(Permalinks {
+            prefix: format!("{}/{repo}/blob/{sha}/", server.trim_end_matches('/')),
+            workspace: var("GITHUB_WORKSPACE")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| cwd.to_path_buf()),
+        })
+    }
+}
+
+/// The reviewer areas, in report order, with the rule prefixes they hold.
+pub const AREAS: &[(&str, &[&str])] = &[
+    ("Code quality & dependencies", &["DEP", "SUP", "SYN", "CFG"]),
+    ("Python patterns", &["TYP", "ASY", "DB"]),
+    ("Architecture", &["LAY"]),
+    ("Security", &["SEC"]),
+    ("Test enforcement", &["TST", "TSK", "COV"]),
+];
+
+pub fn area_of(code: &str) -> usize {
+    AREAS
+        .iter()
+        .position(|(_, prefixes)| prefixes.iter().any(|p| code.starts_with(p)))
+        .unwrap_or(0)
+}
+
+/// Text safe in markdown and HTML: specials escaped, controls replaced.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' | '{' | '}'
+            | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A path as a URL path: every byte but unreserved ones and `/` percent-encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn icon(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Blocker => "❌",
+        Severity::Warning => "⚠️",
+        Severity::Info => "ℹ️",
+    }
+}
+
+fn verdict_icon(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "✅",
+        Verdict::ConditionalPass => "⚠️",
+        Verdict::Fail => "❌",
+    }
+}
+
+fn link(report: &Report<'_>, d: &Diagnostic) -> String {
+    let shown = format!("{}:{}", report.path(d.file), d.start.line);
+    let info = &report.result.files[d.file];
+    let target = match &report.links {
+        Some(links) => {
+            let rel = info
+                .path
+                .strip_prefix(&links.workspace)
+                .ok()
+                .map(crate::paths::slash);
+            match rel {
+                Some(rel) if !rel.starts_with("..") => {
+                    format!("{}{}#L{}", links.prefix, url_path(&rel), d.start.line)
+                }
+                _ => return format!("`{}`", shown.replace('`', "'")),
+            }
+        }
+        None => match report.portable_path(d.file) {
+            super::PortablePath::Run(rel) => format!("{}#L{}", url_path(&rel), d.start.line),
+            _ => return format!("`{}`", shown.replace('`', "'")),
+        },
+    };
+    format!("[{}]({target})", escape(&shown))
+}
+
+fn finding_line(report: &Report<'_>, d: &Diagnostic) -> String {
+    format!(
+        "- {} {} **{}** {}: {}\n",
+        icon(d.severity),
+        link(report, d),
+        d.code,
+        d.name,
+        escape(&d.message)
+    )
+}
+
+fn status_cell(s: &Status) -> String {
+    match s {
+        Status::Passed => "✅ passed".to_owned(),
+        Status::Warned => "⚠️ warning".to_owned(),
+        Status::Failed => "❌ failed".to_owned(),
+        Status::NotApplicable(why) => format!("➖ not applicable ({})", escape(why)),
+        Status::TooSmall(why) => format!("⚠️ {}", escape(why)),
+    }
+}
+
+/// Appends lines while they fit the budget; counts the ones that do not.
+struct Budget {
+    out: String,
+    limit: usize,
+    left_out: usize,
+}
+
+impl Budget {
+    fn push(&mut self, text: &str) -> bool {
+        if self.out.len() + text.len() > self.limit {
+            self.left_out += 1;
+            false
+        } else {
+            self.out.push_str(text);
+            true
+        }
+    }
+}
+
+pub fn render(report: &Report<'_>) -> Vec<u8> {
+    render_limited(report, MAX_BYTES)
+}
+
+pub fn render_limited(report: &Report<'_>, limit: usize) -> Vec<u8> {
+    let mut head = String::new();
+    let v = report.verdict;
+    let _ = writeln!(head, "## fortress: {} {}\n", verdict_icon(v), v.label());
+    let _ = writeln!(head, "**{}** — {}\n", v.label(), escape(&report.reason));
+
+    // Diagnostics the verdict counts (with a base: new and updated ones).
+    let judged: Vec<&Diagnostic> = report
+        .result
+        .diagnostics
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| report.state(*i).is_none_or(|s| s.gated()))
+        .map(|(_, d)| d)
+        .collect();
+    let existing = report.result.diagnostics.len() - judged.len();
+    let new = if report.change.is_some() { "New " } else { "" };
+    let lower = |s: &str| {
+        if new.is_empty() {
+            s.to_owned()
+        } else {
+            s.to_lowercase()
+        }
+    };
+    head.push_str("| Condition | Threshold | Actual | Status |\n| --- | --- | --- | --- |\n");
+    let s = report.summary;
+    let _ = writeln!(
+        head,
+        "| {new}{} | 0 | {} | {} |",
+        lower("Blockers"),
+        s.blocker,
+        if s.blocker > 0 {
+            "❌ failed"
+        } else {
+            "✅ passed"
+        }
+    );
+    let _ = writeln!(
+        head,
+        "| {new}{} | 0 (else CONDITIONAL PASS) | {} | {} |",
+        lower("Warnings"),
+        s.warning,
+        if s.warning > 0 {
+            "⚠️ warning"
+        } else {
+            "✅ passed"
+        }
+    );
+    if let Some(gate) = report.gate {
+        for c in &gate.conditions.rows {
+            let _ = writeln!(
+                head,
+                "| {} | {} | {} | {} |",
+                c.name,
+                escape(&c.threshold),
+                escape(&c.actual),
+                status_cell(&c.status)
+            );
+        }
+    }
+    head.push('\n');
+
+    let mut by_area: Vec<Vec<&Diagnostic>> = vec![Vec::new(); AREAS.len()];
+    for d in &judged {
+        by_area[area_of(d.code)].push(d);
+    }
+    for list in &mut by_area {
+        // Blockers first; the run's order (path, line) within a severity.
+        list.sort_by_key(|d| std::cmp::Reverse(d.severity));
+    }
+    let approved: Vec<usize> = (0..AREAS.len())
+        .filter(|a| by_area[*a].is_empty())
+        .collect();
+    head.push_str("### Approved\n\n");
+    if approved.is_empty() {
+        head.push_str("No area without findings.\n");
+    }
+    let measured = report.gate.is_some_and(|g| g.inputs.any());
+    for a in &approved {
+        let note = if AREAS[*a].0 == "Test enforcement" && !measured {
+            " (static test checks only: no coverage or JUnit report, no task)"
+        } else {
+            ""
+        };
+        let _ = writeln!(head, "- ✅ {}{note}", AREAS[*a].0);
+    }
+    head.push('\n');
+
+    let mut out = Budget {
+        out: head,
+        limit: limit.saturating_sub(2048),
+        left_out: 0,
+    };
+    out.push("### Issues found\n\n");
+    if judged.is_empty() {
+        out.push("None.\n\n");
+    }
+    for (a, list) in by_area.iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        let count = |sev: Severity| list.iter().filter(|d| d.severity == sev).count();
+        let _ = out.push(&format!(
+            "#### {} — {} finding{} ({} blocker{}, {} warning{}, {} info)\n\n",
+            AREAS[a].0,
+            list.len(),
+            if list.len() == 1 { "" } else { "s" },
+            count(Severity::Blocker),
+            if count(Severity::Blocker) == 1 {
+                ""
+            } else {
+                "s"
+            },
+            count(Severity::Warning),
+            if count(Severity::Warning) == 1 {
+                ""
+            } else {
+                "s"
+            },
+            count(Severity::Info),
+        ));
+        section(report, &mut out, list);
+    }
+    let blockers: Vec<&Diagnostic> = judged
+        .iter()
+        .copied()
+        .filter(|d| d.severity == Severity::Blocker)
+        .collect();
+    out.push("### Blockers\n\n");
+    if blockers.is_empty() {
+        out.push("None.\n\n");
+    } else {
+        section(report, &mut out, &blockers);
+    }
+    let mut tail = String::new();
+    if out.left_out > 0 {
+        let _ = writeln!(
+            tail,
+            "> {} line{} left out to stay under GitHub's 1 MiB step-summary limit; `--format json` or `sarif` lists every finding.\n",
+            out.left_out,
+            if out.left_out == 1 { " was" } else { "s were" }
+        );
+    }
+    if existing > 0 {
+        let _ = writeln!(
+            tail,
+            "{existing} pre-existing finding{} not counted in the verdict.\n",
+            if existing == 1 { "" } else { "s" }
+        );
+    }
+    let _ = writeln!(
+        tail,
+        "<sub>fortress {} · {} file{} checked · Python {}</sub>",
+        super::VERSION,
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        report.target
+    );
+    let mut text = out.out;
+    text.push_str(&tail);
+    text.into_bytes()
+}
+
+/// The first findings as lines, the rest folded in `<details>`.
+fn section(report: &Report<'_>, out: &mut Budget, list: &[&Diagnostic]) {
+    for d in list.iter().take(TOP) {
+        out.push(&finding_line(report, d));
+    }
+    if list.len() > TOP {
+        let rest = list.len() - TOP;
+        let _ = write!(out.out, "\n<details><summary>{rest} more</summary>\n\n");
+        for d in &list[TOP..] {
+            out.push(&finding_line(report, d));
+        }
+        // Always closed, even when lines were left out.
+        out.out.push_str("\n</details>\n");
+    }
+    out.out.push('\n');
+}
