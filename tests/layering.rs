@@ -73,6 +73,7 @@ const FAMILIES: &[&str] = &[
     "architecture",
     "asyncio",
     "config",
+    "coverage",
     "database",
     "dependencies",
     "security",

@@ -76,14 +76,37 @@ pub fn escape(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' | '{' | '}'
-            | '$' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
             c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message with its `quoted` parts as code: the text between backticks
+/// goes in `<code>`, escaped like the rest (an odd backtick stays literal).
+pub fn message(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() < 3 {
+        return escape(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let last = parts.len() - 1;
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 && (i < last || parts.len() % 2 == 1) {
+            out.push_str("<code>");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+        } else {
+            if i % 2 == 1 {
+                out.push_str("\\`");
+            }
+            out.push_str(&escape(part));
         }
     }
     out
@@ -150,7 +173,7 @@ fn finding_line(report: &Report<'_>, d: &Diagnostic) -> String {
         link(report, d),
         d.code,
         d.name,
-        escape(&d.message)
+        message(&d.message)
     )
 }
 
@@ -159,8 +182,8 @@ fn status_cell(s: &Status) -> String {
         Status::Passed => "✅ passed".to_owned(),
         Status::Warned => "⚠️ warning".to_owned(),
         Status::Failed => "❌ failed".to_owned(),
-        Status::NotApplicable(why) => format!("➖ not applicable ({})", escape(why)),
-        Status::TooSmall(why) => format!("⚠️ {}", escape(why)),
+        Status::NotApplicable(why) => format!("➖ not applicable ({})", message(why)),
+        Status::TooSmall(why) => format!("⚠️ {}", message(why)),
     }
 }
 
@@ -191,7 +214,7 @@ pub fn render_limited(report: &Report<'_>, limit: usize) -> Vec<u8> {
     let mut head = String::new();
     let v = report.verdict;
     let _ = writeln!(head, "## fortress: {} {}\n", verdict_icon(v), v.label());
-    let _ = writeln!(head, "**{}** — {}\n", v.label(), escape(&report.reason));
+    let _ = writeln!(head, "**{}** — {}\n", v.label(), message(&report.reason));
 
     // Diagnostics the verdict counts (with a base: new and updated ones).
     let judged: Vec<&Diagnostic> = report
@@ -241,8 +264,8 @@ pub fn render_limited(report: &Report<'_>, limit: usize) -> Vec<u8> {
                 head,
                 "| {} | {} | {} | {} |",
                 c.name,
-                escape(&c.threshold),
-                escape(&c.actual),
+                message(&c.threshold),
+                message(&c.actual),
                 status_cell(&c.status)
             );
         }
@@ -365,4 +388,26 @@ fn section(report: &Report<'_>, out: &mut Budget, list: &[&Diagnostic]) {
         out.out.push_str("\n</details>\n");
     }
     out.out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_keeps_markup_out() {
+        assert_eq!(
+            escape("<img src=x> | a_b [l](u) `c`"),
+            "&lt;img src=x&gt; \\| a\\_b \\[l\\](u) \\`c\\`"
+        );
+        assert_eq!(
+            message("use `X | None` here"),
+            "use <code>X \\| None</code> here"
+        );
+        assert_eq!(message("odd ` tick"), "odd \\` tick");
+        assert_eq!(message("`a` and ` b"), "<code>a</code> and \\` b");
+        assert_eq!(message("`<b>`"), "<code>&lt;b&gt;</code>");
+        assert_eq!(escape("a\u{1b}b\nc"), "a\u{fffd}b c");
+        assert_eq!(url_path("app/a b(1).py"), "app/a%20b%281%29.py");
+    }
 }
