@@ -188,6 +188,8 @@ fn status_cell(s: &Status) -> String {
 }
 
 /// Appends lines while they fit the budget; counts the ones that do not.
+/// Once a line does not fit, no later one is added (no orphan lines under
+/// a missing heading).
 struct Budget {
     out: String,
     limit: usize,
@@ -195,8 +197,16 @@ struct Budget {
 }
 
 impl Budget {
+    fn new(limit: usize) -> Budget {
+        Budget {
+            out: String::new(),
+            limit,
+            left_out: 0,
+        }
+    }
+
     fn push(&mut self, text: &str) -> bool {
-        if self.out.len() + text.len() > self.limit {
+        if self.left_out > 0 || self.out.len() + text.len() > self.limit {
             self.left_out += 1;
             false
         } else {
@@ -298,14 +308,25 @@ pub fn render_limited(report: &Report<'_>, limit: usize) -> Vec<u8> {
     }
     head.push('\n');
 
-    let mut out = Budget {
-        out: head,
-        limit: limit.saturating_sub(2048),
-        left_out: 0,
-    };
-    out.push("### Issues found\n\n");
+    // The blockers are listed whatever the number of other findings: they
+    // get up to half the room, the findings by area the rest.
+    let blockers: Vec<&Diagnostic> = judged
+        .iter()
+        .copied()
+        .filter(|d| d.severity == Severity::Blocker)
+        .collect();
+    let room = limit.saturating_sub(head.len() + 4096);
+    let mut blocks = Budget::new(room / 2);
+    blocks.out.push_str("### Blockers\n\n");
+    if blockers.is_empty() {
+        blocks.out.push_str("None.\n\n");
+    } else {
+        section(report, &mut blocks, &blockers);
+    }
+    let mut out = Budget::new(room.saturating_sub(blocks.out.len()));
+    out.out.push_str("### Issues found\n\n");
     if judged.is_empty() {
-        out.push("None.\n\n");
+        out.out.push_str("None.\n\n");
     }
     for (a, list) in by_area.iter().enumerate() {
         if list.is_empty() {
@@ -333,24 +354,16 @@ pub fn render_limited(report: &Report<'_>, limit: usize) -> Vec<u8> {
         ));
         section(report, &mut out, list);
     }
-    let blockers: Vec<&Diagnostic> = judged
-        .iter()
-        .copied()
-        .filter(|d| d.severity == Severity::Blocker)
-        .collect();
-    out.push("### Blockers\n\n");
-    if blockers.is_empty() {
-        out.push("None.\n\n");
-    } else {
-        section(report, &mut out, &blockers);
-    }
+    let left_out = out.left_out + blocks.left_out;
+    let mut text = head;
+    text.push_str(&out.out);
+    text.push_str(&blocks.out);
     let mut tail = String::new();
-    if out.left_out > 0 {
+    if left_out > 0 {
         let _ = writeln!(
             tail,
-            "> {} line{} left out to stay under GitHub's 1 MiB step-summary limit; `--format json` or `sarif` lists every finding.\n",
-            out.left_out,
-            if out.left_out == 1 { " was" } else { "s were" }
+            "> {left_out} line{} left out to stay under GitHub's 1 MiB step-summary limit; `--format json` or `sarif` lists every finding.\n",
+            if left_out == 1 { " was" } else { "s were" }
         );
     }
     if existing > 0 {
@@ -368,7 +381,6 @@ pub fn render_limited(report: &Report<'_>, limit: usize) -> Vec<u8> {
         if s.files == 1 { "" } else { "s" },
         report.target
     );
-    let mut text = out.out;
     text.push_str(&tail);
     text.into_bytes()
 }
@@ -380,6 +392,10 @@ fn section(report: &Report<'_>, out: &mut Budget, list: &[&Diagnostic]) {
     }
     if list.len() > TOP {
         let rest = list.len() - TOP;
+        if out.left_out > 0 {
+            out.left_out += rest;
+            return;
+        }
         let _ = write!(out.out, "\n<details><summary>{rest} more</summary>\n\n");
         for d in &list[TOP..] {
             out.push(&finding_line(report, d));
@@ -409,5 +425,97 @@ mod tests {
         assert_eq!(message("`<b>`"), "<code>&lt;b&gt;</code>");
         assert_eq!(escape("a\u{1b}b\nc"), "a\u{fffd}b c");
         assert_eq!(url_path("app/a b(1).py"), "app/a%20b%281%29.py");
+    }
+
+    fn render_many(n: usize, message_len: usize) -> String {
+        use crate::diagnostic::Position;
+        let mut result = crate::engine::RunResult::default();
+        result.files.push(crate::files::FileInfo {
+            path: "/p/app/x.py".into(),
+            display: "app/x.py".into(),
+            rel: "app/x.py".into(),
+            is_test: false,
+        });
+        result.sources.push(String::new());
+        result.python_files = 1;
+        for i in 0..n {
+            let (code, name, severity) = if i % 3 == 0 {
+                ("SEC004", "hardcoded-secret", Severity::Blocker)
+            } else {
+                ("TYP001", "optional-annotation", Severity::Warning)
+            };
+            let at = Position {
+                line: i as u32 + 1,
+                column: 1,
+            };
+            result.diagnostics.push(Diagnostic {
+                code,
+                name,
+                severity,
+                file: 0,
+                span: 0..0,
+                start: at,
+                end: at,
+                message: format!("{i} {}", "m".repeat(message_len)),
+            });
+        }
+        let summary = crate::gate::Summary::new(1, &result.diagnostics);
+        let (verdict, reason) = crate::gate::decide(&summary, None);
+        let report = Report {
+            result: &result,
+            summary: &summary,
+            verdict,
+            rules: Vec::new(),
+            base_dir: "/p".into(),
+            project_root: "/p".into(),
+            change: None,
+            target: crate::version::PythonVersion::DEFAULT,
+            target_source: String::new(),
+            reason,
+            gate: None,
+            links: None,
+        };
+        String::from_utf8(render(&report)).unwrap()
+    }
+
+    #[test]
+    fn areas_fold_all_but_the_top_findings() {
+        let md = render_many(9, 10);
+        assert!(
+            md.contains("#### Security — 3 findings (3 blockers, 0 warnings, 0 info)"),
+            "{md}"
+        );
+        assert!(md.contains("#### Python patterns — 6 findings (0 blockers, 6 warnings, 0 info)\n\n- ⚠️ [app/x.py:2](app/x.py#L2) **TYP001**"), "{md}");
+        assert!(
+            md.contains("\n<details><summary>1 more</summary>\n\n- ⚠️ [app/x.py:9]"),
+            "{md}"
+        );
+        assert!(md.contains("- ✅ Architecture\n"), "{md}");
+        assert!(!md.contains("- ✅ Security"), "{md}");
+        assert!(!md.contains("left out"), "{md}");
+    }
+
+    #[test]
+    fn the_report_stays_under_a_mebibyte_and_says_what_it_left_out() {
+        // 3,000 findings of 2,000 characters: about 6 MB of lines.
+        let md = render_many(3_000, 2_000);
+        assert!(md.len() <= MAX_BYTES, "{} bytes", md.len());
+        assert!(
+            md.contains("lines were left out to stay under GitHub's 1 MiB step-summary limit"),
+            "tail"
+        );
+        assert!(md.ends_with("</sub>\n"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+        // The blockers are listed first-come, whatever else was left out.
+        let blockers = &md[md.find("### Blockers").expect("blockers section")..];
+        assert!(
+            blockers.contains("- ❌ [app/x.py:1](app/x.py#L1) **SEC004**"),
+            "{}",
+            &blockers[..300]
+        );
+        assert!(md.contains("### Issues found\n\n#### Python patterns"));
     }
 }
