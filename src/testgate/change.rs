@@ -40,8 +40,8 @@ pub fn build(
     let repo = git::repo_root(start)?;
     let changed = lines::changed_lines(&repo, since.commit)?;
     let mut files = BTreeMap::new();
-    // Repository path -> project-relative path of touched head files.
-    let mut touched_tests: Vec<(String, String)> = Vec::new();
+    // (repository path, project-relative path, is a test) of touched head files.
+    let mut touched: Vec<(String, String, bool)> = Vec::new();
     for (i, info) in result.files[..result.python_files].iter().enumerate() {
         if !since.touched.get(i).copied().unwrap_or(false) {
             continue;
@@ -51,15 +51,14 @@ pub fn build(
             Some(set) => Lines::Some(set.clone()),
             None => Lines::All,
         };
-        if settings.project().tests.is_test_file(&info.rel) {
-            if let Some(p) = repo_rel {
-                touched_tests.push((p, info.rel.clone()));
-            }
+        if let Some(p) = repo_rel {
+            let is_test = settings.project().tests.is_test_file(&info.rel);
+            touched.push((p, info.rel.clone(), is_test));
         }
         files.insert(info.rel.clone(), lines);
     }
 
-    // The base text of touched and deleted test files.
+    // The base text of touched files and of deleted test files.
     let tree = git::tree(&repo, since.commit)?;
     let statuses = git::diff(&repo, since.commit)?;
     let renamed_from: HashMap<&str, &str> = statuses
@@ -70,14 +69,15 @@ pub fn build(
         })
         .collect();
     let project_rel = |repo_path: &str| below(&repo.join(repo_path), root);
-    let mut wanted: Vec<(String, Option<String>, String)> = Vec::new(); // base rel, head rel, blob
-    for (repo_path, head_rel) in &touched_tests {
+    // (base rel, head rel, blob, is a test)
+    let mut wanted: Vec<(String, Option<String>, String, bool)> = Vec::new();
+    for (repo_path, head_rel, is_test) in &touched {
         let base_path = renamed_from
             .get(repo_path.as_str())
             .copied()
             .unwrap_or(repo_path);
         if let (Some(id), Some(base_rel)) = (tree.get(base_path), project_rel(base_path)) {
-            wanted.push((base_rel, Some(head_rel.clone()), id.clone()));
+            wanted.push((base_rel, Some(head_rel.clone()), id.clone(), *is_test));
         }
     }
     for (path, status) in &statuses {
@@ -93,19 +93,25 @@ pub fn build(
             continue;
         }
         if let Some(id) = tree.get(path) {
-            wanted.push((base_rel, None, id.clone()));
+            wanted.push((base_rel, None, id.clone(), true));
         }
     }
     let ids: Vec<String> = wanted.iter().map(|w| w.2.clone()).collect();
     let mut base_tests = BTreeMap::new();
-    for ((base_rel, head_rel, _), blob) in
+    let mut base_sources = BTreeMap::new();
+    for ((base_rel, head_rel, _, is_test), blob) in
         wanted
             .into_iter()
             .zip(git::blobs(&repo, &ids, settings.max_file_size)?)
     {
         if let Ok(bytes) = blob {
             if let Ok(text) = crate::source::decode(&bytes) {
-                base_tests.insert(base_rel, (head_rel, text));
+                if let Some(head) = &head_rel {
+                    base_sources.insert(head.clone(), text.clone());
+                }
+                if is_test {
+                    base_tests.insert(base_rel, (head_rel, text));
+                }
             }
         }
     }
@@ -113,5 +119,6 @@ pub fn build(
         base: since.commit.to_owned(),
         files,
         base_tests,
+        base_sources,
     })
 }

@@ -464,7 +464,7 @@ mod tests {
 
     #[test]
     fn paths_map_to_checked_files() {
-        let checked = vec!["app/x.py".to_owned(), "x.py".to_owned()];
+        let checked = ["app/x.py".to_owned(), "x.py".to_owned()];
         let root = Path::new("/proj");
         let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let find = |p: &str, sources: &[String]| {

@@ -262,12 +262,19 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
             }
             continue;
         }
-        // New routes and public service methods.
+        // New routes and public service methods: defined on a changed line
+        // and not at the base.
         let service = (cx.is_service)(rel);
+        let at_base: BTreeSet<String> = change
+            .base_sources
+            .get(rel)
+            .and_then(|text| parse(text))
+            .map(|b| b.defs.into_iter().map(|d| d.qualname).collect())
+            .unwrap_or_default();
         for d in p
             .defs
             .iter()
-            .filter(|d| !d.nested && lines.contains(d.def_line))
+            .filter(|d| !d.nested && lines.contains(d.def_line) && !at_base.contains(&d.qualname))
         {
             let public = !d.name.starts_with('_');
             if d.route.is_some() || (service && public) {

@@ -115,6 +115,9 @@ pub struct ChangeSet {
     /// Test files at the base (touched or deleted by the change): base
     /// project-relative path -> (head path, if the file still exists; text).
     pub base_tests: BTreeMap<String, (Option<String>, String)>,
+    /// The base text of every touched head file that existed at the base
+    /// (renames followed), by head project-relative path.
+    pub base_sources: BTreeMap<String, String>,
 }
 
 /// Everything the test-enforcement rules judge.
