@@ -730,3 +730,57 @@ fn a_test_file_missing_from_the_tree_is_placed_in_the_junit_report() {
     let lines: Vec<u64> = d.iter().map(|d| d["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, [1, 37], "the <testcase> elements' lines");
 }
+
+#[test]
+fn an_unmeasured_file_counts_as_uncovered_only_inside_the_measured_tree() {
+    let repo = changed("shop", &[]);
+    let body: String = (0..12).map(|i| format!("x{i} = {i}\n")).collect();
+    write(repo.path(), "scripts/seed.py", &body);
+    write(
+        repo.path(),
+        "fortress.toml",
+        "[coverage]\nmin-new-lines = 5\n",
+    );
+    let args = [
+        "check",
+        "--since",
+        "HEAD",
+        "--coverage",
+        "coverage.xml",
+        "--select",
+        "COV002",
+        "--task",
+        "none",
+        "--format",
+        "markdown",
+    ];
+    let run = check(repo.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("| New-code coverage | ≥ 80% | no executable line changed; 1 changed file outside the measured tree not counted |"),
+        "{}",
+        run.stdout
+    );
+    // A new module of the measured package that no test imported.
+    write(repo.path(), "app/extra.py", &body);
+    let mut json = args.to_vec();
+    json.pop();
+    json.push("json");
+    let d = diagnostics(&check(repo.path(), &json));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        (
+            d[0]["path"].as_str(),
+            d[0]["line"].as_u64(),
+            d[0]["end_line"].as_u64()
+        ),
+        (Some("app/extra.py"), Some(1), Some(12))
+    );
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("in a file no coverage report measures"),
+        "{d:?}"
+    );
+}

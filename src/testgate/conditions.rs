@@ -103,6 +103,13 @@ pub fn build(
             covered, lines: n, ..
         } => (lines(*covered, *n), status_of(added, &["COV002"])),
     };
+    let actual = match measures.outside_coverage.len() {
+        0 => actual,
+        n => format!(
+            "{actual}; {n} changed file{} outside the measured tree not counted",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
     rows.push(Condition {
         name: "New-code coverage",
         threshold: format!("≥ {}", show_percent(o.new_code_fail_under)),

@@ -111,7 +111,7 @@ impl Coverage {
         root: &Path,
         cwd: &Path,
     ) -> Result<Coverage, String> {
-        let by_rel: BTreeSet<&str> = checked.iter().map(String::as_str).collect();
+        let by_rel = Checked::new(checked);
         let mut out = Coverage::default();
         let mut first_unmatched: Option<String> = None;
         let total = raw.files.len();
@@ -176,6 +176,28 @@ fn parts(path: &str) -> Vec<String> {
     out
 }
 
+/// The checked files, by path and by file name (for the suffix match).
+pub struct Checked<'a> {
+    rels: BTreeSet<&'a str>,
+    by_name: std::collections::HashMap<&'a str, Vec<(&'a str, Vec<&'a str>)>>,
+}
+
+impl<'a> Checked<'a> {
+    pub fn new(checked: &'a [String]) -> Checked<'a> {
+        let mut by_name: std::collections::HashMap<&str, Vec<(&str, Vec<&str>)>> =
+            Default::default();
+        for rel in checked {
+            let parts: Vec<&str> = rel.split('/').collect();
+            let name = parts.last().copied().unwrap_or("");
+            by_name.entry(name).or_default().push((rel.as_str(), parts));
+        }
+        Checked {
+            rels: checked.iter().map(String::as_str).collect(),
+            by_name,
+        }
+    }
+}
+
 /// The checked file a report path names: below the project root or the
 /// current directory (directly or under a Cobertura source), else the
 /// checked file whose whole path ends the report's path (a report written
@@ -184,7 +206,7 @@ fn parts(path: &str) -> Vec<String> {
 fn locate(
     path: &str,
     sources: &[String],
-    checked: &BTreeSet<&str>,
+    checked: &Checked<'_>,
     root: &Path,
     cwd: &Path,
 ) -> Option<String> {
@@ -207,7 +229,7 @@ fn locate(
 
 fn locate_among(
     candidates: &[PathBuf],
-    checked: &BTreeSet<&str>,
+    checked: &Checked<'_>,
     root: &Path,
     cwd: &Path,
 ) -> Option<String> {
@@ -215,7 +237,7 @@ fn locate_among(
         for base in [root, cwd] {
             if let Ok(rel) = candidate.strip_prefix(base) {
                 let rel = parts(&rel.to_string_lossy()).join("/");
-                if checked.contains(rel.as_str()) {
+                if checked.rels.contains(rel.as_str()) {
                     return Some(rel);
                 }
             }
@@ -225,13 +247,13 @@ fn locate_among(
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         let have = parts(&candidate.to_string_lossy());
-        for rel in checked {
-            let want: Vec<&str> = rel.split('/').collect();
+        let Some(name) = have.last() else { continue };
+        for (rel, want) in checked.by_name.get(name.as_str()).into_iter().flatten() {
             if want.len() > have.len() {
                 continue;
             }
             let tail = &have[have.len() - want.len()..];
-            if tail.iter().zip(&want).all(|(a, b)| a == b)
+            if tail.iter().zip(want).all(|(a, b)| a == b)
                 && best.is_none_or(|(n, _)| want.len() > n)
             {
                 best = Some((want.len(), rel));
@@ -467,15 +489,8 @@ mod tests {
         let checked = ["app/x.py".to_owned(), "x.py".to_owned()];
         let root = Path::new("/proj");
         let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let find = |p: &str, sources: &[String]| {
-            locate(
-                p,
-                sources,
-                &checked.iter().map(String::as_str).collect(),
-                root,
-                root,
-            )
-        };
+        let find =
+            |p: &str, sources: &[String]| locate(p, sources, &Checked::new(&checked), root, root);
         assert_eq!(find("app/x.py", &[]).as_deref(), Some("app/x.py"));
         assert_eq!(find("./app/../app/x.py", &[]).as_deref(), Some("app/x.py"));
         assert_eq!(find("/proj/app/x.py", &[]).as_deref(), Some("app/x.py"));

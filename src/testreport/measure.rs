@@ -127,6 +127,9 @@ pub struct Measures {
     pub touched_tests_run_change: Option<bool>,
     /// New routes and public service methods no test file names.
     pub untested_features: Vec<Feature>,
+    /// Changed application files outside every directory the coverage
+    /// reports measure (not counted in new-code coverage).
+    pub outside_coverage: Vec<String>,
 }
 
 /// What the measuring needs besides the inputs.
@@ -218,6 +221,7 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
     let mut first_change = None;
     let mut touched_tests_run_change = None;
     let mut untested_features = Vec::new();
+    let mut outside_coverage = Vec::new();
     let Some(change) = &inputs.change else {
         return Measures {
             total,
@@ -230,12 +234,19 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
             first_change,
             touched_tests_run_change,
             untested_features,
+            outside_coverage,
         };
     };
 
     for rel in change.files.keys() {
         load(rel, &mut parsed);
     }
+    let measured_tops: BTreeSet<&str> = inputs
+        .coverage
+        .iter()
+        .flat_map(|c| c.files.keys())
+        .map(|rel| top_dir(rel))
+        .collect();
     let get = |rel: &str| parsed.get(rel).and_then(Option::as_ref);
     let mut counted: usize = 0;
     let mut covered_count: usize = 0;
@@ -287,6 +298,20 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
             }
         }
         let file_cov = inputs.coverage.as_ref().and_then(|c| c.files.get(rel));
+        // A file no report measures counts as uncovered only inside the
+        // measured tree (coverage.py lists the unimported files of its
+        // `source` at 0%; `scripts/` outside `--cov=app` was not measured).
+        if file_cov.is_none() && inputs.coverage.is_some() && !measured_tops.contains(top_dir(rel))
+        {
+            outside_coverage.push(rel.clone());
+            if first_change.is_none() {
+                first_change = executable::units_in(&p.units, changed.iter().copied())
+                    .into_values()
+                    .next()
+                    .map(|lines| (rel.clone(), lines[0]));
+            }
+            continue;
+        }
         // (line, covered) of every counted changed line, in order.
         let mut statuses: Vec<(u32, bool)> = Vec::new();
         for (unit, unit_lines) in executable::units_in(&p.units, changed.iter().copied()) {
@@ -440,7 +465,13 @@ pub fn measure(inputs: &Inputs, cx: &Context<'_>) -> Measures {
         first_change,
         touched_tests_run_change,
         untested_features,
+        outside_coverage,
     }
+}
+
+/// The first directory of a project-relative path (empty for a file at the top).
+fn top_dir(rel: &str) -> &str {
+    rel.split_once('/').map_or("", |(top, _)| top)
 }
 
 /// Whether `text` holds `name` as a whole identifier.
