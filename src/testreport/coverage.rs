@@ -320,11 +320,12 @@ pub fn parse_cobertura(text: &str) -> Result<RawReport, String> {
         .filter(|t| !t.is_empty())
         .collect();
     let mut files: BTreeMap<String, RawFile> = BTreeMap::new();
+    let mut rows = super::Rows::new(text);
     for class in root.descendants().filter(|n| n.has_tag_name("class")) {
         let Some(name) = class.attribute("filename") else {
             return Err(format!(
                 "line {}: <class> without a `filename`",
-                doc.text_pos_at(class.range().start).row
+                rows.at(class.range().start)
             ));
         };
         let file = files.entry(name.to_owned()).or_insert_with(|| RawFile {
@@ -334,15 +335,17 @@ pub fn parse_cobertura(text: &str) -> Result<RawReport, String> {
         // Lines of <methods> repeat the class's own: read the class's <lines> only.
         for lines in class.children().filter(|n| n.has_tag_name("lines")) {
             for line in lines.children().filter(|n| n.has_tag_name("line")) {
-                let row = doc.text_pos_at(line.range().start).row;
-                let number = line_number(
-                    line.attribute("number").unwrap_or(""),
-                    &format!("line {row}: <line number>"),
-                )?;
+                let number = line_number(line.attribute("number").unwrap_or(""), "<line number>")
+                    .map_err(|e| format!("line {}: {e}", rows.at(line.range().start)))?;
                 let hits: u64 = line
                     .attribute("hits")
                     .and_then(|h| h.trim().parse().ok())
-                    .ok_or_else(|| format!("line {row}: <line> without a numeric `hits`"))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "line {}: <line> without a numeric `hits`",
+                            rows.at(line.range().start)
+                        )
+                    })?;
                 *file.lines.entry(number).or_insert(false) |= hits > 0;
             }
         }

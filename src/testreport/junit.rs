@@ -62,8 +62,9 @@ pub fn parse(text: &str) -> Result<Vec<TestCase>, String> {
         ));
     }
     let mut cases = Vec::new();
+    let mut rows = super::Rows::new(text);
     for case in root.descendants().filter(|n| n.has_tag_name("testcase")) {
-        let row = doc.text_pos_at(case.range().start).row;
+        let row = rows.at(case.range().start);
         let Some(name) = case.attribute("name") else {
             return Err(format!("line {row}: <testcase> without a `name`"));
         };

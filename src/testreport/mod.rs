@@ -21,6 +21,39 @@ pub use task::{Task, TaskChoice};
 /// a few MiB; anything near this is not a coverage report).
 pub const REPORT_CAP: u64 = 256 * 1024 * 1024;
 
+/// Line numbers of byte offsets visited in increasing order, each found by
+/// counting from the previous one (roxmltree's `text_pos_at` counts from
+/// the start of the document: quadratic over a large report).
+pub(crate) struct Rows<'t> {
+    text: &'t str,
+    offset: usize,
+    row: u32,
+}
+
+impl<'t> Rows<'t> {
+    pub(crate) fn new(text: &'t str) -> Rows<'t> {
+        Rows {
+            text,
+            offset: 0,
+            row: 1,
+        }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub(crate) fn at(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.row = 1;
+        }
+        let newlines =
+            memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..offset]).count();
+        self.row += newlines as u32;
+        self.offset = offset;
+        self.row
+    }
+}
+
 /// A report as given on the command line or in the configuration.
 #[derive(Debug, Clone)]
 pub struct ReportFile {
@@ -138,5 +171,18 @@ impl Inputs {
     /// shows the test-enforcement conditions as measured).
     pub fn any(&self) -> bool {
         self.coverage.is_some() || !self.junit.is_empty() || self.task.task != Task::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rows_count_forward_and_restart() {
+        let mut rows = super::Rows::new("a\nb\nc\n");
+        assert_eq!(
+            (rows.at(0), rows.at(2), rows.at(4), rows.at(100)),
+            (1, 2, 3, 4)
+        );
+        assert_eq!(rows.at(2), 2);
     }
 }
