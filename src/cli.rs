@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 mod change;
+mod fix;
 mod gate;
 
 use crate::baseline::{self, file::Baseline};
@@ -79,7 +80,7 @@ enum ListFormat {
     Json,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 struct CheckArgs {
     /// Files or directories to check [default: .]
     paths: Vec<PathBuf>,
@@ -109,6 +110,8 @@ struct CheckArgs {
     /// Baseline entries that match no finding make the verdict at least CONDITIONAL PASS.
     #[arg(long)]
     strict_baseline: bool,
+    #[command(flatten)]
+    fixes: fix::FixArgs,
     #[command(flatten)]
     gate: gate::GateArgs,
     #[command(flatten)]
@@ -154,6 +157,9 @@ struct RunArgs {
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+    /// Apply the exclusions to paths named on the command line too (also: `force-exclude = true`).
+    #[arg(long)]
+    force_exclude: bool,
 }
 
 impl RunArgs {
@@ -169,13 +175,25 @@ impl RunArgs {
             max_file_size: self.max_file_size.clone(),
             target_version: self.target_version.clone(),
             project_dir,
+            force_exclude: self.force_exclude,
+            ..Overrides::default()
         }
     }
 
     /// The target and its settings.
     fn resolve(&self, paths: &[PathBuf]) -> Result<(Target, Settings), ConfigError> {
+        self.resolve_with(paths, |_| {})
+    }
+
+    /// [`RunArgs::resolve`], with command-specific overrides (`check`'s fix flags).
+    fn resolve_with(
+        &self,
+        paths: &[PathBuf],
+        more: impl FnOnce(&mut Overrides),
+    ) -> Result<(Target, Settings), ConfigError> {
         let target = Target::resolve(paths, self.config.as_deref(), self.isolated)?;
-        let overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        let mut overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        more(&mut overrides);
         let settings = Settings::resolve(target.file.as_ref(), &overrides, target.root.clone())?;
         Ok((target, settings))
     }
@@ -263,6 +281,7 @@ impl Target {
             config::discover(&crate::paths::absolutize(&paths[0], &cwd))?
         };
         let file = config_path.as_deref().map(ConfigFile::load).transpose()?;
+        config::check_required_version(file.as_ref())?;
         // Globs in a discovered config are relative to its directory; in one named
         // with --config (often kept aside, e.g. ci/strict.toml) to the current
         // directory, as ruff does.
@@ -296,7 +315,9 @@ fn project_dir(paths: &[PathBuf], cwd: &std::path::Path) -> PathBuf {
 }
 
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
-    let (Target { cwd, paths, .. }, settings) = args.run.resolve(&args.paths)?;
+    let (Target { cwd, paths, .. }, settings) = args
+        .run
+        .resolve_with(&args.paths, |o| args.fixes.overrides(o))?;
     let threads = args.run.threads;
     let baseline_path = args
         .baseline
@@ -311,39 +332,27 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     let (result, mut change, enforced) = match (&args.since, &baseline_path) {
         (Some(rev), _) => {
             let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
-            let mut prints = head_prints(&result);
+            let prints = head_prints(&result);
             let base = baseline::since::base(
                 &settings, &paths, &cwd, threads, &result, &prints, kept, rev,
             )?;
             for note in &base.notes {
                 eprintln!("fortress: note: {note}");
             }
+            // CFG001 and the test-enforcement findings join the head's.
             if let Some((path, source)) = base.config.clone() {
-                if baseline::weakened::report(&settings, &mut result, &path, source) {
-                    prints = head_prints(&result);
-                }
+                baseline::weakened::report(&settings, &mut result, &path, source);
             }
-            if baseline::weakened::report_ignore_files(
+            baseline::weakened::report_ignore_files(
                 &settings,
                 &mut result,
                 &base.touched,
                 &base.ignore_file_at_base,
-            ) {
-                prints = head_prints(&result);
-            }
-            let before = result.diagnostics.len();
-            let enforced = args.gate.enforce(
-                &settings,
-                &cwd,
-                &mut result,
-                Some(crate::testgate::Since {
-                    commit: &base.commit,
-                    touched: &base.touched,
-                }),
-            )?;
-            if result.diagnostics.len() != before {
-                prints = head_prints(&result);
-            }
+            );
+            let enforced = args
+                .gate
+                .enforce_since(&settings, &cwd, &mut result, &base)?;
+            let prints = head_prints(&result);
             let mut change = baseline::compare(&prints, &base.entries);
             change.touched = Some(base.touched);
             (result, Some(change), enforced)
@@ -380,8 +389,20 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         change.show_existing = args.show_existing;
         change.report_fixed = args.report_fixed;
     }
-    if result.python_files == 0 {
-        // A gate that checked nothing passes; say so, or a wrong path in CI goes unnoticed.
+    if args.fixes.wanted() {
+        let output = args.output.as_deref();
+        if let Some(code) = fix::run(&args.fixes, &settings, &result, change.as_ref(), output)? {
+            return Ok(code);
+        }
+        // Fixed: check again and report what remains.
+        let mut again = args.clone();
+        again.fixes.fix = false;
+        return check(again);
+    }
+    if result.python_files == 0 && result.excluded == 0 {
+        // A gate that checked nothing passes; say so, or a wrong path in CI
+        // goes unnoticed. Files the configuration left out are counted in
+        // the summary instead (pre-commit may name only excluded files).
         eprintln!("fortress: warning: no Python files found under the given paths");
     }
     let summary = match &change {
@@ -451,15 +472,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
         None => write_stdout(&bytes)?,
     }
-    match args.gate.summary_target(&cwd)? {
-        Some((path, append)) => {
-            gate::write_summary(&path, &report::markdown::render(&report), append)?
-        }
-        None if args.gate.summary.is_some() => eprintln!(
-            "fortress: note: --summary auto: GITHUB_STEP_SUMMARY is not set; no summary written"
-        ),
-        None => {}
-    }
+    args.gate.write_summary(&cwd, &report)?;
     if args.format != OutputFormat::Text {
         for e in &result.walk_errors {
             eprintln!("fortress: warning: {}: {}", e.path, e.message);
@@ -570,6 +583,7 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
         boundary: &result.boundary,
         arch: Default::default(),
         deps: Default::default(),
+        symbols: Default::default(),
         profile: Default::default(),
     };
     let model = crate::project::layers::model::get(&project);

@@ -42,12 +42,68 @@ impl fmt::Display for Severity {
     }
 }
 
-/// What a rule reports: a code, a byte span in the (decoded) source and a message.
+/// Whether `--fix` applies a fix on its own or only with `--unsafe-fixes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// The meaning of the code stays the same (`--fix`).
+    Safe,
+    /// The fix may change behaviour or needs a human to finish it (`--unsafe-fixes`).
+    Unsafe,
+}
+
+/// One replacement: `range` (bytes of the decoded source) becomes `content`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub content: String,
+}
+
+/// How to fix a finding: edits that apply together, never overlapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// Sorted by start, disjoint.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(edits: Vec<Edit>) -> Fix {
+        Fix::new(Applicability::Safe, edits)
+    }
+
+    pub fn unsafe_edits(edits: Vec<Edit>) -> Fix {
+        Fix::new(Applicability::Unsafe, edits)
+    }
+
+    fn new(applicability: Applicability, mut edits: Vec<Edit>) -> Fix {
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        Fix {
+            applicability,
+            edits,
+        }
+    }
+
+    /// The bytes the edits touch, from the first start to the last end.
+    pub fn extent(&self) -> Range<usize> {
+        let start = self.edits.iter().map(|e| e.range.start).min().unwrap_or(0);
+        let end = self
+            .edits
+            .iter()
+            .map(|e| e.range.end)
+            .max()
+            .unwrap_or(start);
+        start..end
+    }
+}
+
+/// What a rule reports: a code, a byte span in the (decoded) source and a
+/// message, and how to fix it when the rule knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub code: &'static str,
     pub span: Range<usize>,
     pub message: String,
+    pub fix: Option<Fix>,
 }
 
 /// Most characters a diagnostic message may hold. Messages are built from
@@ -90,6 +146,8 @@ pub struct Diagnostic {
     pub start: Position,
     pub end: Position,
     pub message: String,
+    /// How `--fix` would fix it (edits in the file's decoded source).
+    pub fix: Option<Fix>,
 }
 
 /// Byte offset -> (line, character column) for one source text.

@@ -150,6 +150,7 @@ pub fn report(
             "the change weakens the gate: {}",
             weakened.join("; ")
         )),
+        fix: None,
     });
     let files = &result.files;
     result.diagnostics.sort_by(|a, b| {
@@ -224,6 +225,7 @@ pub fn report_ignore_files(
             start,
             end: start,
             message: "the change weakens the gate: adds `# fortress: ignore-file`, which silences rules for the whole file".to_owned(),
+            fix: None,
         });
         added = true;
     }

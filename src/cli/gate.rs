@@ -23,7 +23,7 @@ pub(super) struct GateArgs {
     task: Option<String>,
     /// Also write the markdown review report to FILE (`auto`: append to $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "FILE|auto")]
-    pub(super) summary: Option<String>,
+    summary: Option<String>,
 }
 
 impl GateArgs {
@@ -44,6 +44,39 @@ impl GateArgs {
             self.task.clone(),
         );
         testgate::run(settings, cwd, result, &spec, since)
+    }
+
+    /// [`Self::enforce`] on a `--since` change.
+    pub(super) fn enforce_since(
+        &self,
+        settings: &Settings,
+        cwd: &Path,
+        result: &mut RunResult,
+        base: &crate::baseline::since::Base,
+    ) -> Result<Enforced, ConfigError> {
+        let since = Since {
+            commit: &base.commit,
+            touched: &base.touched,
+        };
+        self.enforce(settings, cwd, result, Some(since))
+    }
+
+    /// `--summary`: the markdown report written to its file (or appended to the step summary).
+    pub(super) fn write_summary(
+        &self,
+        cwd: &Path,
+        report: &crate::report::Report<'_>,
+    ) -> Result<(), ConfigError> {
+        match self.summary_target(cwd)? {
+            Some((path, append)) => {
+                write_summary(&path, &crate::report::markdown::render(report), append)
+            }
+            None if self.summary.is_some() => {
+                eprintln!("fortress: note: --summary auto: GITHUB_STEP_SUMMARY is not set; no summary written");
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
 
     /// Where `--summary` writes, and whether it appends ($GITHUB_STEP_SUMMARY).

@@ -44,6 +44,14 @@ pub struct RawConfig {
     pub coverage: Option<crate::rules::coverage::options::RawCoverage>,
     /// The baseline file `check` compares with (relative to the configuration's directory).
     pub baseline: Option<Spanned<String>>,
+    /// The fortress versions this project accepts (a PEP 440 specifier, `">=0.2"`).
+    pub required_version: Option<Spanned<String>>,
+    /// Exclusions apply to paths named on the command line too (pre-commit passes file names).
+    pub force_exclude: Option<bool>,
+    /// Rules whose fixes `--fix` may apply (codes or prefixes; default: all).
+    pub fixable: Option<Vec<Spanned<String>>>,
+    /// Rules whose fixes `--fix` never applies.
+    pub unfixable: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]

@@ -5,9 +5,11 @@ use std::fmt;
 pub use crate::paths::PathMatcher;
 
 mod file;
+mod required;
 mod settings;
 
 pub use file::*;
+pub use required::check_required_version;
 pub use settings::*;
 
 pub const DEFAULT_EXCLUDE: &[&str] = &[
@@ -81,6 +83,11 @@ pub struct Overrides {
     /// Where to start looking for the `requires-python` that implies the
     /// target when none is configured (default: the project root).
     pub project_dir: Option<std::path::PathBuf>,
+    /// `--force-exclude` (true) or the configured `force-exclude`.
+    pub force_exclude: bool,
+    /// `--fixable`, `--unfixable`.
+    pub fixable: Option<Vec<String>>,
+    pub unfixable: Option<Vec<String>>,
 }
 
 #[cfg(test)]

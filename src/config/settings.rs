@@ -70,6 +70,10 @@ pub struct Settings {
     pub options: rules::Options,
     /// `baseline = "..."`: the baseline `check` compares with (absolute).
     pub baseline: Option<PathBuf>,
+    /// Exclusions apply to paths named on the command line too.
+    pub force_exclude: bool,
+    /// Rules whose fixes `--fix` may apply, indexed like `rules::registry()`.
+    pub fixable: Vec<bool>,
 }
 
 impl Settings {
@@ -314,8 +318,25 @@ impl Settings {
         };
         let (target, target_source) = resolve_target(file, cli, raw, &root)?;
 
+        let mut fixable = vec![true; registry.len()];
+        if let Some((values, origin)) = pick(&cli.fixable, &raw.fixable, "fixable", "--fixable") {
+            fixable = vec![false; registry.len()];
+            for i in selectors(&origin, &values)? {
+                fixable[i] = true;
+            }
+        }
+        if let Some((values, origin)) =
+            pick(&cli.unfixable, &raw.unfixable, "unfixable", "--unfixable")
+        {
+            for i in selectors(&origin, &values)? {
+                fixable[i] = false;
+            }
+        }
+
         Ok(Settings {
             baseline,
+            force_exclude: cli.force_exclude || raw.force_exclude.unwrap_or(false),
+            fixable,
             options: rules::Options {
                 project: crate::project::Options {
                     root,

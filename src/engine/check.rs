@@ -168,7 +168,7 @@ pub fn check_source(
         };
         let start = outcome.lines.position(finding.span.start, &outcome.source);
         let end = outcome.lines.position(finding.span.end, &outcome.source);
-        outcome.diagnostics.push(make_diagnostic(
+        let mut diagnostic = make_diagnostic(
             plan.settings,
             index,
             usize::MAX,
@@ -176,7 +176,9 @@ pub fn check_source(
             start,
             end,
             finding.message,
-        ));
+        );
+        diagnostic.fix = finding.fix;
+        outcome.diagnostics.push(diagnostic);
     }
     outcome
 }

@@ -81,8 +81,22 @@ impl Walker<'_> {
         let mut broken = Vec::new();
         let mut errors = Vec::new();
         let mut roots = Vec::new();
+        let mut excluded = 0usize;
         for path in paths {
             let abs = absolutize(path, &self.cwd);
+            // `--force-exclude`: a named path the configuration excludes is
+            // left out like a discovered one (pre-commit names every file).
+            if self.settings.force_exclude
+                && self
+                    .settings
+                    .exclude
+                    .matches_path(&self.rel_for_globs(&abs, &self.cwd))
+            {
+                if is_python_path(&abs) {
+                    excluded += 1;
+                }
+                continue;
+            }
             match std::fs::metadata(&abs) {
                 Ok(_) if !self.boundary.contains(&abs) => {
                     broken.push((self.info(abs), LEAVES_PROJECT.to_owned()));
@@ -113,7 +127,6 @@ impl Walker<'_> {
                 }
             }
         }
-        let mut excluded = 0usize;
         for root in roots {
             // Inside a repository, ignore files only skip untracked files:
             // the tracked ones are added back below. Where git itself cannot

@@ -4,6 +4,7 @@
 
 mod check;
 pub mod discover;
+pub mod fix;
 mod plan;
 pub mod suppress;
 pub mod syntax;
@@ -352,45 +353,7 @@ pub fn finish(
     }
 
     for (file, outcome) in outcomes.iter_mut().enumerate() {
-        let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
-        if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
-            if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
-                for (s, flags) in outcome.suppressions.items.iter().zip(used) {
-                    let unused: Vec<&str> = s
-                        .codes
-                        .iter()
-                        .zip(flags)
-                        .filter(|(code, used)| {
-                            !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
-                        })
-                        .map(|(code, _)| *code)
-                        .collect();
-                    if unused.is_empty() {
-                        continue;
-                    }
-                    let start = outcome.lines.position(s.span.start, &outcome.source);
-                    let end = outcome.lines.position(s.span.end, &outcome.source);
-                    let message = format!(
-                        "suppression of {} matches no finding{}; remove it",
-                        unused.join(", "),
-                        if s.file_level {
-                            " in this file"
-                        } else {
-                            " on this line"
-                        }
-                    );
-                    outcome.diagnostics.push(make_diagnostic(
-                        settings,
-                        unused_index,
-                        file,
-                        s.span.clone(),
-                        start,
-                        end,
-                        message,
-                    ));
-                }
-            }
-        }
+        apply_suppressions(settings, outcome, file);
     }
 
     for (file, outcome) in outcomes.into_iter().enumerate() {
@@ -428,6 +391,53 @@ pub fn finish(
     result
 }
 
+/// Suppressions applied to one file's diagnostics, and SUP004 for the ones
+/// that silenced nothing (`file`: the file's index in the run).
+pub(super) fn apply_suppressions(settings: &Settings, outcome: &mut FileOutcome, file: usize) {
+    let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
+    if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
+        if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
+            for (s, flags) in outcome.suppressions.items.iter().zip(used) {
+                let unused: Vec<&str> = s
+                    .codes
+                    .iter()
+                    .zip(flags)
+                    .filter(|(code, used)| {
+                        !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
+                    })
+                    .map(|(code, _)| *code)
+                    .collect();
+                if unused.is_empty() {
+                    continue;
+                }
+                let start = outcome.lines.position(s.span.start, &outcome.source);
+                let end = outcome.lines.position(s.span.end, &outcome.source);
+                let fix = suppress::unused_fix(&outcome.source, s, &unused);
+                let message = format!(
+                    "suppression of {} matches no finding{}; remove it",
+                    unused.join(", "),
+                    if s.file_level {
+                        " in this file"
+                    } else {
+                        " on this line"
+                    }
+                );
+                let mut diagnostic = make_diagnostic(
+                    settings,
+                    unused_index,
+                    file,
+                    s.span.clone(),
+                    start,
+                    end,
+                    message,
+                );
+                diagnostic.fix = fix;
+                outcome.diagnostics.push(diagnostic);
+            }
+        }
+    }
+}
+
 fn run_project_rules(
     settings: &Settings,
     files: &[FileInfo],
@@ -444,7 +454,8 @@ fn run_project_rules(
             _ => None,
         })
         .collect();
-    if enabled.is_empty() {
+    let asks = facts.iter().any(|f| !f.deferred.is_empty());
+    if enabled.is_empty() && !asks {
         return (Vec::new(), other);
     }
     let modules = ModuleMap::build(files, &settings.project().root, &settings.project().src);
@@ -456,6 +467,7 @@ fn run_project_rules(
         boundary,
         arch: Default::default(),
         deps: Default::default(),
+        symbols: Default::default(),
         profile,
     };
     let mut findings = Vec::new();
@@ -465,6 +477,21 @@ fn run_project_rules(
             findings: &mut findings,
             other: &mut other,
         });
+    }
+    // File rules' deferred findings, now that the project can answer.
+    for (file, f) in facts.iter().enumerate() {
+        for d in &f.deferred {
+            if d.question.holds(&project, file) {
+                findings.push(ProjectFinding {
+                    code: d.code,
+                    file,
+                    span: d.spot.span.clone(),
+                    start: d.spot.start,
+                    end: d.spot.end,
+                    message: d.message.clone(),
+                });
+            }
+        }
     }
     (findings, other)
 }
@@ -488,6 +515,7 @@ pub(super) fn make_diagnostic(
         start,
         end,
         message: crate::diagnostic::cap_message(message),
+        fix: None,
     }
 }
 

@@ -49,9 +49,13 @@ pub struct Plan<'s> {
     /// node kind id -> indices into `file_rules`
     pub(super) dispatch: Vec<Vec<usize>>,
     pub(super) is_import: Vec<bool>,
+    /// Node kinds that open a scope or bind a name (the semantic model).
+    pub(super) is_semantic: Vec<bool>,
     /// Node kinds the architecture facts collector wants.
     pub(super) is_arch: Vec<bool>,
     pub(super) is_call: Vec<bool>,
+    /// Node kinds the symbol collector wants (classes, routes).
+    pub(super) is_symbol: Vec<bool>,
     pub(super) is_statement: Vec<bool>,
     /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
     pub(super) syntax: SyntaxKinds,
@@ -84,7 +88,7 @@ impl<'s> Plan<'s> {
         let mut file_rules = Vec::new();
         let mut dispatch = vec![Vec::new(); kind_count];
         for (registry_index, entry) in rules::registry().iter().enumerate() {
-            if let RuleKind::File { kinds, make } = &entry.kind {
+            if let RuleKind::File { kinds, make, .. } = &entry.kind {
                 let slot = file_rules.len();
                 file_rules.push(FileRuleSlot {
                     registry_index,
@@ -104,6 +108,7 @@ impl<'s> Plan<'s> {
             file_rules,
             dispatch,
             is_import: ids_of(imports::IMPORT_KINDS),
+            is_semantic: ids_of(crate::python::semantic::SEMANTIC_KINDS),
             // Facts no enabled rule reads are not collected.
             is_arch: if needs.contains(FactSet::ARCHITECTURE) {
                 ids_of(arch::ARCH_KINDS)
@@ -112,6 +117,11 @@ impl<'s> Plan<'s> {
             },
             is_call: if needs.contains(FactSet::DYNAMIC_IMPORTS) {
                 ids_of(&["call"])
+            } else {
+                vec![false; kind_count]
+            },
+            is_symbol: if needs.contains(FactSet::SYMBOLS) {
+                ids_of(crate::project::symbols::SYMBOL_KINDS)
             } else {
                 vec![false; kind_count]
             },
@@ -129,7 +139,7 @@ pub fn needed_facts(settings: &Settings) -> FactSet {
         .zip(&settings.enabled)
         .filter(|(_, on)| **on)
         .fold(FactSet::IMPORTS, |acc, (entry, _)| match &entry.kind {
-            RuleKind::Project { needs, .. } => acc.union(*needs),
+            RuleKind::Project { needs, .. } | RuleKind::File { needs, .. } => acc.union(*needs),
             _ => acc,
         })
 }

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::rules;
 pub use crate::rules::suppression::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 
@@ -151,9 +151,127 @@ pub fn apply(diagnostics: &mut Vec<Diagnostic>, sup: &FileSuppressions) -> Vec<V
     used
 }
 
+/// SUP004's fix (safe: a suppression that silences nothing changes nothing).
+/// All codes unused: the directive goes, with the blanks before it, or its
+/// whole line when nothing else is on it. Some unused: they leave the list.
+/// None when the comment holds more than the directive after it (another
+/// `#`: it may be a directive of another tool), which removing would lose.
+pub fn unused_fix(source: &str, s: &Suppression, unused: &[&str]) -> Option<Fix> {
+    let text = source.get(s.span.clone())?;
+    if unused.len() < s.codes.len() {
+        let open = text.find('[')?;
+        let close = open + text[open..].find(']')?;
+        let kept: Vec<&str> = s
+            .codes
+            .iter()
+            .copied()
+            .filter(|c| !unused.contains(c))
+            .collect();
+        return Some(Fix::safe(vec![Edit {
+            range: s.span.start + open + 1..s.span.start + close,
+            content: kept.join(", "),
+        }]));
+    }
+    if text[1..].contains('#') {
+        return None;
+    }
+    let bytes = source.as_bytes();
+    let line_start = source[..s.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &source[line_start..s.span.start];
+    let mut end = s.span.end;
+    let rest_of_line = source[end..].find('\n').map_or(source.len(), |i| end + i);
+    if !source[end..rest_of_line]
+        .trim_end_matches('\r')
+        .trim()
+        .is_empty()
+    {
+        return None;
+    }
+    let start = if before.trim().is_empty() {
+        // The comment is alone on its line: the line goes.
+        end = if rest_of_line < source.len() {
+            rest_of_line + 1
+        } else {
+            rest_of_line
+        };
+        line_start
+    } else {
+        let mut start = s.span.start;
+        while start > line_start && matches!(bytes[start - 1], b' ' | b'\t') {
+            start -= 1;
+        }
+        start
+    };
+    Some(Fix::safe(vec![Edit {
+        range: start..end,
+        content: String::new(),
+    }]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixed(source: &str, unused: &[&str]) -> Option<String> {
+        let at = source.find("# fortress:")?;
+        let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
+        let end = if source[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        let s = parse_comment(&source[at..end], at, 0)?.ok()?;
+        let fix = unused_fix(source, &s, unused)?;
+        let mut out = source.to_owned();
+        for e in fix.edits.iter().rev() {
+            out.replace_range(e.range.clone(), &e.content);
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn unused_suppressions_are_removed() {
+        assert_eq!(
+            fixed(
+                "x = 1  # fortress: ignore[TYP001] -- old\ny = 2\n",
+                &["TYP001"]
+            )
+            .as_deref(),
+            Some("x = 1\ny = 2\n")
+        );
+        assert_eq!(
+            fixed(
+                "x = 1\r\n# fortress: ignore-file[TYP001] -- old\r\ny = 2\r\n",
+                &["TYP001"]
+            )
+            .as_deref(),
+            Some("x = 1\r\ny = 2\r\n")
+        );
+        assert_eq!(
+            fixed(
+                "x = 1  # noqa: E501  # fortress: ignore[TYP001] -- old",
+                &["TYP001"]
+            )
+            .as_deref(),
+            Some("x = 1  # noqa: E501")
+        );
+        assert_eq!(
+            fixed(
+                "x: O[int]  # fortress: ignore[TYP001, SUP002] -- one used\n",
+                &["SUP002"]
+            )
+            .as_deref(),
+            Some("x: O[int]  # fortress: ignore[TYP001] -- one used\n")
+        );
+        // Another tool's directive after the reason would be lost: no fix.
+        assert_eq!(
+            fixed(
+                "x = 1  # fortress: ignore[TYP001] -- old  # type: ignore\n",
+                &["TYP001"]
+            ),
+            None
+        );
+    }
 
     fn parse(c: &str) -> Option<Result<Suppression, (Range<usize>, String)>> {
         parse_comment(c, 0, 0)

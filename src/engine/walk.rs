@@ -7,8 +7,9 @@ use super::*;
 use crate::diagnostic::{Finding, LineIndex};
 use crate::engine::syntax::{Class, SyntaxTracker};
 use crate::files::FileInfo;
-use crate::project::{arch, FileFacts};
+use crate::project::{arch, symbols, FileFacts};
 use crate::python::imports;
+use crate::python::semantic::Semantic;
 use crate::rules::context::Cx;
 use crate::rules::FileChecker;
 use suppress::FileSuppressions;
@@ -37,7 +38,10 @@ pub(super) fn walk_tree(
     let mut findings: Vec<Finding> = Vec::new();
     let mut import_facts = Vec::new();
     let mut arch_facts = arch::Collector::default();
+    let mut symbol_facts = symbols::Collector::default();
     let mut dynamic_imports = Vec::new();
+    let mut semantic = Semantic::new(root_of(tree), source);
+    let mut deferred = Vec::new();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
     let wants_suppressions = source.contains("fortress:");
@@ -70,12 +74,27 @@ pub(super) fn walk_tree(
         let sound = error_depth == 0 && !tree_error && !legacy;
         if kind == plan.comment_kind || sound {
             if sound && has(&plan.is_import, kind) {
+                let before = import_facts.len();
                 imports::extract(node, &stack, source, lines, &mut import_facts);
-            } else if sound && has(&plan.is_call, kind) {
+                semantic.bind_imports(node, &stack, &import_facts[before..]);
+            } else if sound && has(&plan.is_semantic, kind) {
+                semantic.visit(node, &stack);
+            }
+            if sound && has(&plan.is_call, kind) {
                 imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
             }
             if sound && has(&plan.is_arch, kind) {
-                arch_facts.visit(node, &stack, source, lines);
+                arch_facts.visit(node, &stack, source, lines, &semantic);
+            }
+            if sound && has(&plan.is_symbol, kind) {
+                let at = symbols::At {
+                    ancestors: &stack,
+                    source,
+                    lines,
+                    semantic: &semantic,
+                    imports: &import_facts,
+                };
+                symbol_facts.visit(node, &at);
             }
             for &slot in plan
                 .dispatch
@@ -88,11 +107,14 @@ pub(super) fn walk_tree(
                         file: info,
                         ancestors: &stack,
                         imports: &import_facts,
+                        semantic: &semantic,
                         options: &plan.settings.options,
                         profile: &plan.profile,
                         migration,
                         code: plan.file_rules[slot].code,
                         findings: &mut findings,
+                        lines,
+                        deferred: &mut deferred,
                     };
                     checker.visit(node, &mut cx);
                 }
@@ -146,11 +168,14 @@ pub(super) fn walk_tree(
                             file: info,
                             ancestors: &[],
                             imports: &import_facts,
+                            semantic: &semantic,
                             options: &plan.settings.options,
                             profile: &plan.profile,
                             migration,
                             code: plan.file_rules[slot].code,
                             findings: &mut cx_findings,
+                            lines,
+                            deferred: &mut deferred,
                         };
                         checker.finish(&mut cx);
                     }
@@ -162,6 +187,8 @@ pub(super) fn walk_tree(
                         imports: import_facts,
                         dynamic_imports,
                         migration,
+                        symbols: symbol_facts.finish(),
+                        deferred,
                     },
                     suppressions,
                     invalid_suppressions,
@@ -178,6 +205,10 @@ pub(super) fn walk_tree(
             }
         }
     }
+}
+
+fn root_of(tree: &Tree) -> Node<'_> {
+    tree.root_node()
 }
 
 /// Whether a per-kind table marks `kind`. Tables cover the grammar's kinds;

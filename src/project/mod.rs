@@ -14,6 +14,7 @@ pub mod layers;
 pub mod migrations;
 pub mod modules;
 pub mod profile;
+pub mod symbols;
 pub mod target;
 pub mod testcode;
 
@@ -52,6 +53,9 @@ impl FactSet {
     pub const DYNAMIC_IMPORTS: FactSet = FactSet(4);
     /// Manifests, lockfiles and a local virtualenv (read in the project pass).
     pub const MANIFESTS: FactSet = FactSet(8);
+    /// Classes with their bases and fields, and the types routes respond
+    /// with ([`symbols`]).
+    pub const SYMBOLS: FactSet = FactSet(16);
 
     pub const fn union(self, other: FactSet) -> FactSet {
         FactSet(self.0 | other.0)
@@ -76,6 +80,10 @@ pub struct FileFacts {
     pub dynamic_imports: Vec<Import>,
     /// An Alembic revision or a Django migration ([`migrations`]).
     pub migration: bool,
+    /// Classes and response models, for the project symbol table.
+    pub symbols: symbols::SymbolFacts,
+    /// File rules' findings that wait for a project-wide answer.
+    pub deferred: Vec<symbols::Deferred>,
 }
 
 /// Input of the project-wide rules.
@@ -93,9 +101,17 @@ pub struct Project<'a> {
     pub deps: std::sync::OnceLock<std::sync::Arc<crate::project::deps::Model>>,
     /// What was known before the walk (library versions, manifests).
     pub profile: std::sync::Arc<profile::Profile>,
+    /// Classes across modules, built once by the first rule that needs them.
+    pub symbols: std::sync::OnceLock<symbols::SymbolTable>,
 }
 
 impl Project<'_> {
+    /// The project symbol table (built on first use).
+    pub fn symbols(&self) -> &symbols::SymbolTable {
+        self.symbols
+            .get_or_init(|| symbols::SymbolTable::build(self))
+    }
+
     /// Is file `file` a migration ([`migrations`])? Project rules about how
     /// application code is written (layers, dependency declarations) skip it.
     pub fn is_migration(&self, file: usize) -> bool {

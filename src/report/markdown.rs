@@ -457,6 +457,7 @@ mod tests {
                 start: at,
                 end: at,
                 message: format!("{i} {}", "m".repeat(message_len)),
+                fix: None,
             });
         }
         let summary = crate::gate::Summary::new(1, &result.diagnostics);

@@ -390,6 +390,7 @@ mod tests {
             start: Position { line, column: 1 },
             end: Position { line, column: 2 },
             message: format!("finding on line {line}"),
+            fix: None,
         }
     }
 

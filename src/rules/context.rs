@@ -4,9 +4,12 @@ use std::ops::Range;
 
 use tree_sitter::Node;
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Fix, LineIndex};
 use crate::files::FileInfo;
+use crate::project::arch::Spot;
+use crate::project::symbols::{Deferred, Question};
 use crate::project::Import;
+use crate::python::semantic::{ScopeId, Semantic};
 
 /// Per-visit view of the file for a rule.
 pub struct Cx<'a> {
@@ -16,6 +19,8 @@ pub struct Cx<'a> {
     pub ancestors: &'a [Node<'a>],
     /// Imports seen so far in document order; all of them in `finish`.
     pub imports: &'a [Import],
+    /// Scopes and bindings seen so far (all of them in `finish`).
+    pub semantic: &'a Semantic<'a>,
     /// The rule options of the run (`options.project.tests`, `options.security`).
     pub options: &'a crate::rules::Options,
     /// What the run knew before the walk: library versions from the manifests.
@@ -25,11 +30,26 @@ pub struct Cx<'a> {
     pub migration: bool,
     pub(crate) code: &'static str,
     pub(crate) findings: &'a mut Vec<Finding>,
+    pub(crate) lines: &'a LineIndex,
+    pub(crate) deferred: &'a mut Vec<Deferred>,
 }
 
 impl<'a> Cx<'a> {
     pub fn text(&self, node: Node<'_>) -> &'a str {
         self.source.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// The scope `node` (visited now, its ancestors in `self.ancestors`) is
+    /// evaluated in.
+    pub fn scope(&self, node: Node<'_>) -> ScopeId {
+        self.semantic.scope_of(self.ancestors, node)
+    }
+
+    /// The qualified name the dotted expression text `dotted`, used at
+    /// `node`, stands for through the file's imports.
+    pub fn qualified_name(&self, dotted: &str, node: Node<'_>) -> Option<String> {
+        self.semantic
+            .qualified_name(dotted, self.scope(node), node.start_byte())
     }
 
     pub fn parent(&self) -> Option<Node<'a>> {
@@ -40,11 +60,31 @@ impl<'a> Cx<'a> {
         self.report_span(node.byte_range(), message);
     }
 
+    /// A finding that stands only if `question` holds across the project
+    /// (answered after every file is walked, through the project symbol
+    /// table; the rule declares the facts it needs in `Rule::NEEDS`).
+    pub fn defer(&mut self, span: Range<usize>, message: impl Into<String>, question: Question) {
+        let start = self.lines.position(span.start, self.source);
+        let end = self.lines.position(span.end, self.source);
+        self.deferred.push(Deferred {
+            code: self.code,
+            spot: Spot { span, start, end },
+            message: message.into(),
+            question,
+        });
+    }
+
     pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.report_fix(span, message, None);
+    }
+
+    /// A finding with the fix `--fix` may apply.
+    pub fn report_fix(&mut self, span: Range<usize>, message: impl Into<String>, fix: Option<Fix>) {
         self.findings.push(Finding {
             code: self.code,
             span,
             message: message.into(),
+            fix,
         });
     }
 }

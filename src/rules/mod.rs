@@ -134,6 +134,9 @@ impl RuleMeta {
 pub trait Rule: Default + Send + 'static {
     const META: RuleMeta;
     const KINDS: &'static [&'static str];
+    /// Project facts the rule's deferred questions ([`Cx::defer`]) need;
+    /// most file rules ask none.
+    const NEEDS: FactSet = FactSet::NONE;
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>);
     /// Called once after the walk, with every import of the file known.
     fn finish(&mut self, _cx: &mut Cx<'_>) {}
@@ -192,6 +195,8 @@ pub enum RuleKind {
     Engine,
     File {
         kinds: &'static [&'static str],
+        /// Project facts its deferred questions need.
+        needs: FactSet,
         make: fn() -> Box<dyn FileChecker>,
     },
     Project {
@@ -214,6 +219,7 @@ fn file_rule<R: Rule>() -> RuleEntry {
         meta: R::META,
         kind: RuleKind::File {
             kinds: R::KINDS,
+            needs: R::NEEDS,
             make: || Box::new(R::default()),
         },
     }
@@ -277,7 +283,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<asyncio::sync_file_io::SyncFileIo>(),
         file_rule::<security::sql_string_building::SqlStringBuilding>(),
         file_rule::<security::hardcoded_secret::HardcodedSecret>(),
-        file_rule::<security::secret_in_response_model::SecretInResponseModel>(),
+        project_rule::<security::secret_in_response_model::SecretInResponseModel>(),
         file_rule::<security::dangerous_call::DangerousCall>(),
         file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),

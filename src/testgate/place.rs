@@ -118,6 +118,7 @@ pub fn add(
             start: lines.position(start, source),
             end: lines.position(end, source),
             message: cap_message(f.message),
+            fix: None,
         });
         added.push((meta.code, severity));
     }

@@ -10,6 +10,7 @@ use crate::parse::NodeKind;
 use crate::python::ast::{fid, text};
 use crate::python::fastapi::{self, is_http_exception};
 use crate::python::imports::{imported_from, Import};
+use crate::python::semantic::Semantic;
 use crate::python::sqlalchemy::{
     is_sql_module_alias, is_sql_name, provider_name_says_session, SESSION_METHODS,
 };
@@ -31,6 +32,7 @@ impl Collector {
         ancestors: &[Node<'_>],
         source: &str,
         lines: &LineIndex,
+        semantic: &Semantic<'_>,
     ) {
         let at = node.start_byte();
         while self.functions.last().is_some_and(|(end, _)| *end <= at) {
@@ -42,7 +44,7 @@ impl Collector {
             self.in_handler(h, node, kind, source, lines);
         }
         match kind {
-            "function_definition" => self.function(node, ancestors, source, lines),
+            "function_definition" => self.function(node, ancestors, source, lines, semantic),
             "class_definition" => self.class(node, source),
             "assignment" => self.assignment(node, ancestors, source),
             "type_alias_statement" if is_module_level(ancestors) => {
@@ -140,6 +142,19 @@ impl Collector {
                             }
                             _ => {}
                         }
+                        // `self.session.query(...)` in a class-based view:
+                        // the member is one of the handler's parameters.
+                        if object.kind_str() == "attribute" && SESSION_METHODS.contains(&attr) {
+                            if let Some(member) = dotted_name(object, source) {
+                                if handler.params.iter().any(|p| p.name == member) {
+                                    handler.param_calls.push((
+                                        member,
+                                        attr.to_owned(),
+                                        lines.position(node.start_byte(), source),
+                                    ));
+                                }
+                            }
+                        }
                         if object.kind_str() == "identifier" && SESSION_METHODS.contains(&attr) {
                             let receiver = text(object, source);
                             if handler.params.iter().any(|p| p.name == receiver)
@@ -189,6 +204,7 @@ impl Collector {
         ancestors: &[Node<'_>],
         source: &str,
         lines: &LineIndex,
+        semantic: &Semantic<'_>,
     ) {
         let name_node = node.child_by_field_id(*fid::NAME);
         let name = name_node.map(|n| text(n, source)).unwrap_or("").to_owned();
@@ -206,10 +222,13 @@ impl Collector {
                 // Further route decorators: `@cache.get(...)` may sit above `@router.get(...)`.
                 let also: Vec<(String, &'static str)> = routes.collect();
                 let is_async = node.child(0).is_some_and(|c| c.kind_str() == "async");
-                let params = node
+                let mut params = node
                     .child_by_field_id(*fid::PARAMETERS)
                     .map(|p| parameters(p, source, lines))
                     .unwrap_or_default();
+                params.extend(super::cbv::class_members(
+                    node, ancestors, source, lines, semantic,
+                ));
                 self.facts.handlers.push(Handler {
                     name: name.clone(),
                     is_async,
@@ -407,14 +426,20 @@ fn passed_names(
     let mut cursor = args.walk();
     for arg in args.named_children(&mut cursor) {
         let value = match arg.kind_str() {
-            "identifier" => arg,
+            "identifier" | "attribute" => arg,
             "keyword_argument" => match arg.child_by_field_id(*fid::VALUE) {
-                Some(v) if v.kind_str() == "identifier" => v,
+                Some(v) if matches!(v.kind_str(), "identifier" | "attribute") => v,
                 _ => continue,
             },
             _ => continue,
         };
-        let name = text(value, source);
+        let name: &str = &match value.kind_str() {
+            "attribute" => match dotted_name(value, source) {
+                Some(member) => member,
+                None => continue,
+            },
+            _ => text(value, source).to_owned(),
+        };
         let known = handler.params.iter().any(|p| p.name == name)
             || handler.opened_sessions.iter().any(|(n, _, _)| n == name);
         if known && handler.param_passes.len() < 256 {

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use crate::diagnostic::Position;
 
+mod cbv;
 mod collect;
 mod signature;
 

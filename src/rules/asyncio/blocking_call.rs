@@ -1,7 +1,6 @@
 //! ASY002: blocking calls (sleep, sync HTTP, subprocess, sync DB drivers,
 //! sync SQLAlchemy `session.query`) inside `async def`.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -9,8 +8,8 @@ use tree_sitter::Node;
 use crate::parse::NodeKind;
 
 use crate::diagnostic::Severity;
-use crate::project::Import;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::semantic::{ScopeId, Semantic};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -78,15 +77,13 @@ fn classify(qualified: &str) -> Option<Kind> {
 
 #[derive(Default)]
 pub struct BlockingCall {
-    aliases: pyast::AliasCache,
     candidates: Vec<Candidate>,
-    /// (function, local name, constructor or annotation as written)
-    bindings: Vec<(usize, String, String)>,
 }
 
 struct Candidate {
     span: Range<usize>,
-    scope: usize,
+    scope: ScopeId,
+    at: usize,
     callee: String,
     awaited: bool,
 }
@@ -103,83 +100,9 @@ impl Rule for BlockingCall {
         doc: include_str!("../../../rules/ASY002.md"),
         security_severity: None,
     };
-    const KINDS: &'static [&'static str] = &[
-        "call",
-        "assignment",
-        "as_pattern",
-        "typed_parameter",
-        "typed_default_parameter",
-    ];
+    const KINDS: &'static [&'static str] = &["call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind_str() {
-            "call" => self.visit_call(node, cx),
-            "assignment" => {
-                let Some((left, right)) = pyast::left_right(node) else {
-                    return;
-                };
-                if left.kind_str() == "identifier" {
-                    self.bind_constructor(left, right, cx);
-                }
-            }
-            "as_pattern" => {
-                let (Some(value), Some(alias)) =
-                    (node.named_child(0), node.child_by_field_id(*fid::ALIAS))
-                else {
-                    return;
-                };
-                if let Some(target) = alias
-                    .named_child(0)
-                    .filter(|t| t.kind_str() == "identifier")
-                {
-                    self.bind_constructor(target, value, cx);
-                }
-            }
-            _ => {
-                // `client: httpx.Client` parameters.
-                let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
-                    return;
-                };
-                let written = cx.text(annotation);
-                if !(written.ends_with("Client") || written.ends_with("Session")) {
-                    return;
-                }
-                let name = if node.kind_str() == "typed_parameter" {
-                    node.named_child(0)
-                } else {
-                    node.child_by_field_id(*fid::NAME)
-                };
-                let Some(name) = name.filter(|n| n.kind_str() == "identifier") else {
-                    return;
-                };
-                if !pyast::in_async_function(cx.ancestors) {
-                    return;
-                }
-                let scope = pyast::scope_key(cx.ancestors);
-                self.bindings
-                    .push((scope, cx.text(name).to_owned(), written.to_owned()));
-            }
-        }
-    }
-
-    fn finish(&mut self, cx: &mut Cx<'_>) {
-        let imports = cx.imports;
-        let clients: HashSet<(usize, &str)> = self
-            .bindings
-            .iter()
-            .filter(|(_, _, ctor)| pyast::resolves_to(ctor, imports, SYNC_CLIENTS).is_some())
-            .map(|(scope, name, _)| (*scope, name.as_str()))
-            .collect();
-        for c in std::mem::take(&mut self.candidates) {
-            if let Some(message) = judge(&c, imports, &clients) {
-                cx.report_span(c.span, message);
-            }
-        }
-    }
-}
-
-impl BlockingCall {
-    fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
         };
@@ -192,15 +115,26 @@ impl BlockingCall {
             _ => return,
         };
         let name = cx.text(last);
-        if !(INTERESTING.contains(&name)
+        let interesting = INTERESTING.contains(&name)
             || AWAITABLE_SESSION_METHODS.contains(&name)
             || HTTP_VERBS.contains(&name)
-            || crate::python::vocab::runs_a_command(name)
-            || function.kind_str() == "identifier" && self.aliases.contains(name, cx.imports))
-        {
+            || crate::python::vocab::runs_a_command(name);
+        if !interesting && function.kind_str() != "identifier" {
             return;
         }
         if !pyast::in_async_function(cx.ancestors) {
+            return;
+        }
+        let scope = cx.scope(node);
+        let at = node.start_byte();
+        // A renamed import (`from time import sleep as nap`) or module alias
+        // (`nap = time.sleep`) hides the interesting name.
+        if !interesting
+            && cx
+                .semantic
+                .resolve_with(name, scope, at, classify)
+                .is_none()
+        {
             return;
         }
         let Some(callee) = pyast::dotted_name(function, cx.source) else {
@@ -223,49 +157,61 @@ impl BlockingCall {
         });
         self.candidates.push(Candidate {
             span: node.byte_range(),
-            scope: pyast::scope_key(cx.ancestors),
+            scope,
+            at,
             callee: callee.into_owned(),
             awaited,
         });
     }
 
-    /// `name = httpx.Client(...)` or `with httpx.Client() as name` inside `async def`.
-    fn bind_constructor(&mut self, name: Node<'_>, value: Node<'_>, cx: &Cx<'_>) {
-        if value.kind_str() != "call" {
-            return;
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        for c in std::mem::take(&mut self.candidates) {
+            if let Some(message) = judge(&c, cx.semantic) {
+                cx.report_span(c.span, message);
+            }
         }
-        let Some(function) = value.child_by_field_id(*fid::FUNCTION) else {
-            return;
-        };
-        let Some(callee) = pyast::dotted_name(function, cx.source) else {
-            return;
-        };
-        let last = pyast::last_segment(&callee);
-        if !(last == "Client" || last.eq_ignore_ascii_case("session")) {
-            return;
-        }
-        if !pyast::in_async_function(cx.ancestors) {
-            return;
-        }
-        let scope = pyast::scope_key(cx.ancestors);
-        self.bindings
-            .push((scope, cx.text(name).to_owned(), callee.into_owned()));
     }
 }
 
-fn judge(c: &Candidate, imports: &[Import], clients: &HashSet<(usize, &str)>) -> Option<String> {
+/// Is `receiver` (at the candidate's place) a synchronous HTTP client: a
+/// parameter annotated with one, or a name bound to a constructor call
+/// (`client = httpx.Client()`, `with requests.Session() as s:`)?
+fn is_sync_client(c: &Candidate, receiver: &str, model: &Semantic<'_>) -> bool {
+    let Some(binding) = model.lookup(c.scope, receiver, c.at) else {
+        return false;
+    };
+    let source = model.source();
+    let written = match (binding.annotation(), binding.value()) {
+        (Some(annotation), _) => pyast::text(annotation, source),
+        (None, Some(value)) if value.kind_str() == "call" => {
+            match value.child_by_field_id(*fid::FUNCTION) {
+                Some(f) => pyast::text(f, source),
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    model
+        .resolves_to(written, binding.scope, binding.at, SYNC_CLIENTS)
+        .is_some()
+}
+
+fn judge(c: &Candidate, model: &Semantic<'_>) -> Option<String> {
     if c.awaited {
         // Whatever it is, it is awaitable, so not the blocking API.
         return None;
     }
     let callee = c.callee.as_str();
-    let resolved = pyast::resolve_with(callee, imports, |q| classify(q).map(|k| (k, q.to_owned())));
+    let resolved = model.resolve_with(callee, c.scope, c.at, |q| {
+        classify(q).map(|k| (k, q.to_owned()))
+    });
     if let Some((kind, qualified)) = resolved {
         return Some(message(kind, &qualified));
     }
     let (receiver, method) = callee.rsplit_once('.')?;
-    if clients.contains(&(c.scope, receiver))
-        && (HTTP_VERBS.contains(&method) || matches!(method, "stream" | "send"))
+    if (HTTP_VERBS.contains(&method) || matches!(method, "stream" | "send"))
+        && !receiver.contains('.')
+        && is_sync_client(c, receiver, model)
     {
         return Some(format!(
             "`{callee}()` is a blocking HTTP call on a synchronous client inside `async def`; use `httpx.AsyncClient` and `await` it"

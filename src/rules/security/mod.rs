@@ -6,3 +6,4 @@ pub mod options;
 pub mod pass_phrase;
 pub mod secret_in_response_model;
 pub mod sql_string_building;
+mod sql_value;

@@ -2,236 +2,140 @@
 //! (`password`, `hashed_password`, `api_key`, ...).
 //!
 //! Response models are recognised by name (`*Response`, `*Out`, `*Read`,
-//! `*Public`, `*Detail`) or by use in the same file: `response_model=` of a
-//! route decorator or a route handler's return annotation. Fields inherited
-//! from classes of the same file count.
+//! `*Public`, `*Detail`) or by use anywhere in the project: `response_model=`
+//! of a route decorator or a route handler's return annotation, resolved
+//! through imports and re-exports. Fields inherited from bases count, in
+//! whichever module the base is defined (the project symbol table).
 
 use std::collections::HashSet;
-use std::ops::Range;
-
-use tree_sitter::Node;
-
-use crate::parse::NodeKind;
 
 use crate::diagnostic::Severity;
-use crate::python::ast::{self as pyast, fid};
-use crate::python::fastapi::{self, Routers};
-use crate::rules::context::Cx;
-use crate::rules::{Family, Rule, RuleMeta};
+use crate::project::symbols::{ClassFact, ClassId};
+use crate::project::{FactSet, Project, ProjectFinding};
+use crate::python::ast as pyast;
+use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
+
+pub const META: RuleMeta = RuleMeta {
+    code: "SEC002",
+    name: "secret-in-response-model",
+    family: Family::Security,
+    severity: Severity::Blocker,
+    fixable: false,
+    summary: "A response model declares a secret field (`password`, `hashed_password`, `api_key`, `client_secret`, ...)",
+    help: "remove the field from the response model (keep it on the database model only), or mark it `Field(exclude=True)`",
+    doc: include_str!("../../../rules/SEC002.md"),
+    security_severity: Some("7.5"),
+};
+
+/// Bases followed up an inheritance chain at most.
+const MAX_ANCESTORS: usize = 32;
 
 #[derive(Default)]
-pub struct SecretInResponseModel {
-    routers: Routers,
-    classes: Vec<ClassInfo>,
-    /// Class names used as `response_model=` or a route's return type.
-    used_as_response: HashSet<String>,
-}
+pub struct SecretInResponseModel;
 
-struct ClassInfo {
-    name: String,
-    name_span: Range<usize>,
-    bases: Vec<String>,
-    fields: Vec<Field>,
-}
+impl ProjectRule for SecretInResponseModel {
+    const META: RuleMeta = META;
+    const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::SYMBOLS);
 
-struct Field {
-    name: String,
-    span: Range<usize>,
-}
-
-impl Rule for SecretInResponseModel {
-    const META: RuleMeta = RuleMeta {
-        code: "SEC002",
-        name: "secret-in-response-model",
-        family: Family::Security,
-        severity: Severity::Blocker,
-        fixable: false,
-        summary: "A response model declares a secret field (`password`, `hashed_password`, `api_key`, `client_secret`, ...)",
-        help: "remove the field from the response model (keep it on the database model only), or mark it `Field(exclude=True)`",
-        doc: include_str!("../../../rules/SEC002.md"),
-        security_severity: Some("7.5"),
-    };
-    const KINDS: &'static [&'static str] =
-        &["assignment", "class_definition", "function_definition"];
-
-    fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        match node.kind_str() {
-            "assignment" => {
-                if node
-                    .child_by_field_id(*fid::RIGHT)
-                    .is_some_and(|r| r.kind_str() == "call")
-                {
-                    self.routers.observe(node, cx.source);
-                }
-            }
-            "class_definition" => self.collect_class(node, cx),
-            _ => {
-                let Some(route) =
-                    fastapi::route_of(node, cx.parent(), cx.source, &self.routers, cx.imports)
-                else {
-                    return;
-                };
-                if let Some(model) = route
-                    .call
-                    .and_then(pyast::call_arguments)
-                    .and_then(|args| pyast::keyword_arg(args, "response_model", cx.source))
-                {
-                    collect_names(model, cx.source, &mut self.used_as_response);
-                }
-                if let Some(returns) = node.child_by_field_id(*fid::RETURN_TYPE) {
-                    collect_names(returns, cx.source, &mut self.used_as_response);
+    fn check(&self, cx: &mut ProjectCx<'_>) {
+        let project = cx.project;
+        let table = project.symbols();
+        // Classes used as a response anywhere, and names used so that no
+        // project class matched (kept by name, as before the table).
+        let mut used: HashSet<ClassId> = HashSet::new();
+        let mut used_names: HashSet<(usize, &str)> = HashSet::new();
+        for (file, facts) in project.facts.iter().enumerate() {
+            for response in &facts.symbols.responses {
+                for name in &response.names {
+                    match table.resolve(project, file, name) {
+                        Some(id) => {
+                            used.insert(id);
+                        }
+                        None => {
+                            used_names.insert((file, pyast::last_segment(&name.written)));
+                        }
+                    }
                 }
             }
         }
+        for (file, facts) in project.facts.iter().enumerate() {
+            for (i, class) in facts.symbols.classes.iter().enumerate() {
+                let is_response = has_response_suffix(&class.name)
+                    || used.contains(&(file, i))
+                    || used_names.contains(&(file, class.name.as_str()));
+                if !is_response || !is_model_like(class) {
+                    continue;
+                }
+                report_class(project, (file, i), class, cx.findings);
+            }
+        }
     }
+}
 
-    fn finish(&mut self, cx: &mut Cx<'_>) {
-        for class in &self.classes {
-            let is_response =
-                has_response_suffix(&class.name) || self.used_as_response.contains(&class.name);
-            if !is_response || !is_model_like(class) {
+fn report_class(
+    project: &Project<'_>,
+    id: ClassId,
+    class: &ClassFact,
+    out: &mut Vec<ProjectFinding>,
+) {
+    let finding = |spot: &crate::project::arch::Spot, message: String| ProjectFinding {
+        code: META.code,
+        file: id.0,
+        span: spot.span.clone(),
+        start: spot.start,
+        end: spot.end,
+        message,
+    };
+    for field in class.fields.iter().filter(|f| f.serialised) {
+        if is_secret_field(&field.name, &class.name) {
+            out.push(finding(
+                &field.spot,
+                format!("response model `{}` exposes `{}`; remove it from the response (or mark it `Field(exclude=True)`)", class.name, field.name),
+            ));
+        }
+    }
+    // Inherited fields, from bases in this module or any other.
+    let table = project.symbols();
+    let mut seen: Vec<ClassId> = vec![id];
+    let mut queue: Vec<ClassId> = bases(project, id);
+    // A field is declared once along the chain: the nearest declaration wins.
+    let mut declared: Vec<&str> = class.fields.iter().map(|f| f.name.as_str()).collect();
+    while let Some(base_id) = queue.pop() {
+        if seen.contains(&base_id) || seen.len() > MAX_ANCESTORS {
+            continue;
+        }
+        seen.push(base_id);
+        let Some(parent) = table.class(project, base_id) else {
+            continue;
+        };
+        for field in &parent.fields {
+            if declared.contains(&field.name.as_str()) {
                 continue;
             }
-            for field in &class.fields {
-                if is_secret_field(&field.name, &class.name) {
-                    cx.report_span(
-                        field.span.clone(),
-                        format!("response model `{}` exposes `{}`; remove it from the response (or mark it `Field(exclude=True)`)", class.name, field.name),
-                    );
-                }
-            }
-            // Fields inherited from classes of this file.
-            let mut seen: Vec<&str> = vec![class.name.as_str()];
-            let mut queue: Vec<&str> = class.bases.iter().map(|b| pyast::last_segment(b)).collect();
-            while let Some(base) = queue.pop() {
-                if seen.contains(&base) || seen.len() > 32 {
-                    continue;
-                }
-                seen.push(base);
-                let Some(parent) = self.classes.iter().find(|c| c.name == base) else {
-                    continue;
-                };
-                for field in &parent.fields {
-                    let overridden = class.fields.iter().any(|f| f.name == field.name);
-                    if !overridden && is_secret_field(&field.name, &class.name) {
-                        cx.report_span(
-                            class.name_span.clone(),
-                            format!("response model `{}` inherits `{}` from `{}`; the field is sent to clients: drop it from the response model", class.name, field.name, parent.name),
-                        );
-                    }
-                }
-                queue.extend(parent.bases.iter().map(|b| pyast::last_segment(b)));
+            declared.push(&field.name);
+            if field.serialised && is_secret_field(&field.name, &class.name) {
+                out.push(finding(
+                    &class.spot,
+                    format!("response model `{}` inherits `{}` from `{}`; the field is sent to clients: drop it from the response model", class.name, field.name, parent.name),
+                ));
             }
         }
+        queue.extend(bases(project, base_id));
     }
 }
 
-impl SecretInResponseModel {
-    fn collect_class(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let Some(name) = node.child_by_field_id(*fid::NAME) else {
-            return;
-        };
-        let bases = pyast::superclasses(node)
-            .into_iter()
-            .map(|b| cx.text(b).to_owned())
-            .collect();
-        let mut fields = Vec::new();
-        if let Some(body) = node.child_by_field_id(*fid::BODY) {
-            let mut cursor = body.walk();
-            for stmt in body.named_children(&mut cursor) {
-                let Some(assignment) = (stmt.kind_str() == "expression_statement")
-                    .then(|| stmt.named_child(0))
-                    .flatten()
-                    .filter(|a| a.kind_str() == "assignment")
-                else {
-                    continue;
-                };
-                let (Some(left), Some(annotation)) = (
-                    assignment.child_by_field_id(*fid::LEFT),
-                    assignment.child_by_field_id(*fid::TYPE),
-                ) else {
-                    continue;
-                };
-                if left.kind_str() != "identifier" {
-                    continue;
-                }
-                let annotation = cx.text(annotation);
-                // Pydantic masks these when serialising.
-                if annotation.contains("SecretStr") || annotation.contains("SecretBytes") {
-                    continue;
-                }
-                if annotation.starts_with("ClassVar") || annotation.contains(".ClassVar") {
-                    continue;
-                }
-                if assignment
-                    .child_by_field_id(*fid::RIGHT)
-                    .is_some_and(|v| is_excluded(v, cx.source))
-                {
-                    continue;
-                }
-                fields.push(Field {
-                    name: cx.text(left).to_owned(),
-                    span: left.byte_range(),
-                });
-            }
-        }
-        self.classes.push(ClassInfo {
-            name: cx.text(name).to_owned(),
-            name_span: name.byte_range(),
-            bases,
-            fields,
-        });
-    }
-}
-
-/// `Field(..., exclude=True)`: never serialised.
-fn is_excluded(value: Node<'_>, source: &str) -> bool {
-    value.kind_str() == "call"
-        && value
-            .child_by_field_id(*fid::FUNCTION)
-            .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field")
-        && pyast::call_arguments(value)
-            .and_then(|a| pyast::keyword_arg(a, "exclude", source))
-            .is_some_and(|v| pyast::text(v, source) == "True")
-}
-
-/// Identifiers (and last attribute segments) of a type expression:
-/// `list[schemas.UserOut] | None` -> `list`, `UserOut`, `None`.
-fn collect_names(node: Node<'_>, source: &str, out: &mut HashSet<String>) {
-    let mut stack = vec![node];
-    let mut budget = 512usize;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 {
-            return;
-        }
-        match n.kind_str() {
-            "identifier" => {
-                out.insert(pyast::text(n, source).to_owned());
-            }
-            "attribute" => {
-                if let Some(a) = n.child_by_field_id(*fid::ATTRIBUTE) {
-                    out.insert(pyast::text(a, source).to_owned());
-                }
-                // `schemas.UserOut`: the module part is not a model.
-            }
-            "string" => {
-                // `response_model="UserOut"` is not a thing, but `-> "UserOut"` is.
-                let t = pyast::string_text(n, source);
-                for part in t.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-                    if !part.is_empty() {
-                        out.insert(part.to_owned());
-                    }
-                }
-            }
-            _ => {
-                let mut cursor = n.walk();
-                for c in n.named_children(&mut cursor) {
-                    stack.push(c);
-                }
-            }
-        }
-    }
+/// The project classes `id` derives from directly.
+fn bases(project: &Project<'_>, id: ClassId) -> Vec<ClassId> {
+    let table = project.symbols();
+    let Some(class) = table.class(project, id) else {
+        return Vec::new();
+    };
+    class
+        .bases
+        .iter()
+        .rev()
+        .filter_map(|b| table.resolve(project, id.0, b))
+        .collect()
 }
 
 fn has_response_suffix(name: &str) -> bool {
@@ -241,10 +145,10 @@ fn has_response_suffix(name: &str) -> bool {
 }
 
 /// A class with bases that is not an enum, exception or protocol.
-fn is_model_like(class: &ClassInfo) -> bool {
+fn is_model_like(class: &ClassFact) -> bool {
     !class.bases.is_empty()
         && !class.bases.iter().any(|b| {
-            let last = pyast::last_segment(b);
+            let last = pyast::last_segment(&b.written);
             last.ends_with("Enum")
                 || last.ends_with("Exception")
                 || last.ends_with("Error")
@@ -310,6 +214,7 @@ fn is_secret_field(field: &str, class: &str) -> bool {
         || c.contains("login")
         || c.contains("auth")
         || c.contains("credential")
+        || c.contains("creds")
         || (noun == "key" && c.contains("apikey"));
     !contract
 }
@@ -334,5 +239,6 @@ mod tests {
         assert!(!s("csrf_token", "UserOut"));
         assert!(!s("signing_secret", "CreateWebhookResponse"));
         assert!(s("password", "UserCreatedResponse"));
+        assert!(!s("ssh_private_key", "UserWithCreds"));
     }
 }

@@ -4,15 +4,16 @@
 //! assignments and `+=`), in document order, so `sql = f"..."` ten lines
 //! above `cursor.execute(sql)` counts.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
+use super::sql_value::{Env, How, Value, Values};
 use crate::diagnostic::Severity;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::semantic::ScopeId;
 use crate::python::sqlalchemy::DRIVER_FETCH_METHODS;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
@@ -53,48 +54,6 @@ const TEXT_FUNCTIONS: &[&str] = &[
 /// Keyword names under which drivers accept the statement.
 const SQL_KEYWORD_ARGS: &[&str] = &["sql", "query", "statement", "operation", "stmt"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum How {
-    FString,
-    Concat,
-    Percent,
-    Format,
-}
-
-impl How {
-    fn describe(self) -> &'static str {
-        match self {
-            How::FString => "an f-string",
-            How::Concat => "`+` concatenation",
-            How::Percent => "`%` formatting",
-            How::Format => "`.format()`",
-        }
-    }
-}
-
-/// What is known about an expression's value.
-#[derive(Debug, Clone, Copy, Default)]
-struct Value {
-    /// Known to be a string.
-    stringish: bool,
-    /// Built only from literals and constants.
-    constant: bool,
-    /// Built by formatting with something non-constant: how, and where.
-    dynamic: Option<(How, usize)>,
-    /// A literal part looks like SQL.
-    sql: bool,
-}
-
-impl Value {
-    fn constant(stringish: bool) -> Value {
-        Value {
-            stringish,
-            constant: true,
-            ..Value::default()
-        }
-    }
-}
-
 enum SinkKind {
     Text,
     Method {
@@ -115,8 +74,8 @@ struct Candidate {
 
 #[derive(Default)]
 pub struct SqlStringBuilding {
-    /// function start byte (usize::MAX for module level) -> name -> value
-    vars: HashMap<usize, HashMap<String, Value>>,
+    /// What the bindings of the semantic model this rule evaluated hold.
+    values: Values,
     candidates: Vec<Candidate>,
     /// Whether the file is a migration, decided on the first visit (the path
     /// test is not free and this rule sees every call and assignment).
@@ -166,15 +125,10 @@ impl Rule for SqlStringBuilding {
                 if !is_range && !matches!(right.kind_str(), "list" | "tuple" | "set") {
                     return;
                 }
-                let scope = pyast::scope_key(cx.ancestors);
+                let env = Env::of(cx, node);
                 // `range()` yields integers, which cannot carry SQL.
-                let constant = is_range || self.eval(right, cx.source, scope, 0).constant;
-                if constant {
-                    let scope_vars = self.vars.entry(scope).or_default();
-                    let name = cx.text(left);
-                    if scope_vars.get(name).is_none_or(|o| o.constant) {
-                        scope_vars.insert(name.to_owned(), Value::constant(true));
-                    }
+                if is_range || self.values.eval(right, env, 0).constant {
+                    self.record(cx, env.scope, left, right.end_byte(), Value::constant(true));
                 }
             }
             "assignment" => {
@@ -184,27 +138,10 @@ impl Rule for SqlStringBuilding {
                 if left.kind_str() != "identifier" {
                     return;
                 }
-                let scope = pyast::scope_key(cx.ancestors);
-                let value = self.eval(right, cx.source, scope, 0);
-                let name = cx.text(left);
-                let interesting = value.stringish || value.constant || value.dynamic.is_some();
-                let scope_vars = self.vars.entry(scope).or_default();
-                match scope_vars.get_mut(name) {
-                    // Any earlier dynamic build keeps counting: branches
-                    // (`if a: sql = f"..." else: sql = "..."`) join here.
-                    Some(old) => {
-                        *old = Value {
-                            stringish: old.stringish || value.stringish,
-                            constant: old.constant && value.constant,
-                            dynamic: old.dynamic.or(value.dynamic),
-                            sql: old.sql || value.sql,
-                        };
-                    }
-                    // Unknown values of never-seen names are the default anyway.
-                    None if interesting => {
-                        scope_vars.insert(name.to_owned(), value);
-                    }
-                    None => {}
+                let env = Env::of(cx, node);
+                let value = self.values.eval(right, env, 0);
+                if value.stringish || value.constant || value.dynamic.is_some() {
+                    self.record(cx, env.scope, left, node.end_byte(), value);
                 }
             }
             _ => {
@@ -219,10 +156,9 @@ impl Rule for SqlStringBuilding {
                 if left.kind_str() != "identifier" || !(op == "+=" || op == "%=") {
                     return;
                 }
-                let scope = pyast::scope_key(cx.ancestors);
-                let right_value = self.eval(right, cx.source, scope, 0);
-                let name = cx.text(left);
-                let old = self.lookup(scope, name, cx.source);
+                let env = Env::of(cx, node);
+                let right_value = self.values.eval(right, env, 0);
+                let old = self.values.lookup(env, left);
                 let stringish = old.stringish || right_value.stringish;
                 let constant = old.constant && right_value.constant;
                 let how = if op == "+=" {
@@ -233,15 +169,13 @@ impl Rule for SqlStringBuilding {
                 let dynamic = old.dynamic.or(right_value.dynamic).or_else(|| {
                     (stringish && !right_value.constant).then_some((how, node.start_byte()))
                 });
-                self.vars.entry(scope).or_default().insert(
-                    name.to_owned(),
-                    Value {
-                        stringish,
-                        constant,
-                        dynamic,
-                        sql: old.sql || right_value.sql,
-                    },
-                );
+                let value = Value {
+                    stringish,
+                    constant,
+                    dynamic,
+                    sql: old.sql || right_value.sql,
+                };
+                self.record(cx, env.scope, left, node.end_byte(), value);
             }
         }
     }
@@ -310,8 +244,7 @@ impl SqlStringBuilding {
         }) else {
             return;
         };
-        let scope = pyast::scope_key(cx.ancestors);
-        let value = self.eval(arg, cx.source, scope, 0);
+        let value = self.values.eval(arg, Env::of(cx, node), 0);
         let Some((how, at)) = value.dynamic else {
             return;
         };
@@ -340,344 +273,17 @@ impl SqlStringBuilding {
         });
     }
 
-    fn lookup(&self, scope: usize, name: &str, _source: &str) -> Value {
-        if pyast::is_constant_name(name) {
-            return Value::constant(false);
-        }
-        self.vars
-            .get(&scope)
-            .and_then(|m| m.get(name))
-            .or_else(|| self.vars.get(&usize::MAX).and_then(|m| m.get(name)))
-            .copied()
-            .unwrap_or_default()
-    }
-
-    /// What `node` evaluates to, as far as string building goes. Recursion
-    /// is bounded; `+` chains are flattened with a loop so long ones are fine.
-    fn eval(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
-        if depth > 24 {
-            return Value::default();
-        }
-        let text = |n: Node<'_>| pyast::text(n, source);
-        match node.kind_str() {
-            "string" | "concatenated_string" => {
-                let sql = looks_like_sql(&pyast::string_text(node, source));
-                let mut value = Value {
-                    stringish: true,
-                    constant: true,
-                    dynamic: None,
-                    sql,
-                };
-                for e in pyast::interpolations(node) {
-                    if !self.eval(e, source, scope, depth + 1).constant {
-                        value.constant = false;
-                        value.dynamic = Some((How::FString, node.start_byte()));
-                    }
-                }
-                value
-            }
-            "integer" | "float" | "true" | "false" | "none" => Value::constant(false),
-            "identifier" => self.lookup(scope, text(node), source),
-            "parenthesized_expression" => match node.named_child(0) {
-                Some(inner) => self.eval(inner, source, scope, depth + 1),
-                None => Value::default(),
-            },
-            "attribute" => {
-                let attr = node
-                    .child_by_field_id(*fid::ATTRIBUTE)
-                    .map(text)
-                    .unwrap_or("");
-                if attr == "__tablename__" || pyast::is_constant_name(attr) {
-                    Value::constant(false)
-                } else {
-                    Value::default()
-                }
-            }
-            "tuple" | "list" | "set" | "expression_list" => {
-                let mut cursor = node.walk();
-                let all = node
-                    .named_children(&mut cursor)
-                    .filter(|c| c.kind_str() != "comment")
-                    .all(|c| self.eval(c, source, scope, depth + 1).constant);
-                if all {
-                    Value::constant(false)
-                } else {
-                    Value::default()
-                }
-            }
-            "dictionary" => {
-                let mut cursor = node.walk();
-                let all = node.named_children(&mut cursor).all(|pair| {
-                    pair.kind_str() == "pair"
-                        && pair
-                            .child_by_field_id(*fid::VALUE)
-                            .is_some_and(|v| self.eval(v, source, scope, depth + 1).constant)
-                });
-                if all {
-                    Value::constant(false)
-                } else {
-                    Value::default()
-                }
-            }
-            "conditional_expression" => {
-                let mut cursor = node.walk();
-                let parts: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-                // `a if cond else b`: the condition does not end up in the value.
-                let (Some(a), Some(b)) = (parts.first(), parts.get(2)) else {
-                    return Value::default();
-                };
-                let (a, b) = (
-                    self.eval(*a, source, scope, depth + 1),
-                    self.eval(*b, source, scope, depth + 1),
-                );
-                Value {
-                    stringish: a.stringish || b.stringish,
-                    constant: a.constant && b.constant,
-                    dynamic: a.dynamic.or(b.dynamic),
-                    sql: a.sql || b.sql,
-                }
-            }
-            "binary_operator" => self.eval_binary(node, source, scope, depth),
-            "call" => self.eval_call(node, source, scope, depth),
-            _ => Value::default(),
+    /// What is known of the value the binding made by this statement gives
+    /// `name` (the semantic model made the binding before the rule's visit).
+    fn record(&mut self, cx: &Cx<'_>, scope: ScopeId, name: Node<'_>, at: usize, value: Value) {
+        if let Some(id) = cx
+            .semantic
+            .lookup_id(scope, cx.text(name), at)
+            .filter(|id| cx.semantic.binding(*id).at == at)
+        {
+            self.values.set(id, value);
         }
     }
-
-    fn eval_binary(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
-        let op = node
-            .child_by_field_id(*fid::OPERATOR)
-            .map(|o| pyast::text(o, source))
-            .unwrap_or("");
-        match op {
-            "+" => {
-                // Flatten the left-deep chain `a + b + c + ...` without recursion.
-                let mut operands = Vec::new();
-                let mut current = node;
-                loop {
-                    let is_plus = current.kind_str() == "binary_operator"
-                        && current
-                            .child_by_field_id(*fid::OPERATOR)
-                            .is_some_and(|o| pyast::text(o, source) == "+");
-                    if !is_plus {
-                        operands.push(current);
-                        break;
-                    }
-                    if let Some(right) = current.child_by_field_id(*fid::RIGHT) {
-                        operands.push(right);
-                    }
-                    match current.child_by_field_id(*fid::LEFT) {
-                        Some(left) => current = left,
-                        None => break,
-                    }
-                }
-                let mut value = Value {
-                    constant: true,
-                    ..Value::default()
-                };
-                for operand in operands.iter().rev() {
-                    let v = self.eval(*operand, source, scope, depth + 1);
-                    value.stringish |= v.stringish;
-                    value.constant &= v.constant;
-                    value.sql |= v.sql;
-                    value.dynamic = value.dynamic.or(v.dynamic);
-                }
-                if value.stringish && !value.constant && value.dynamic.is_none() {
-                    value.dynamic = Some((How::Concat, node.start_byte()));
-                }
-                value
-            }
-            "%" => {
-                let Some((left, right)) = pyast::left_right(node) else {
-                    return Value::default();
-                };
-                let l = self.eval(left, source, scope, depth + 1);
-                if !l.stringish {
-                    return Value::default();
-                }
-                let r = self.eval(right, source, scope, depth + 1);
-                let constant = l.constant && r.constant;
-                Value {
-                    stringish: true,
-                    constant,
-                    dynamic: l
-                        .dynamic
-                        .or_else(|| (!r.constant).then_some((How::Percent, node.start_byte()))),
-                    sql: l.sql,
-                }
-            }
-            _ => Value::default(),
-        }
-    }
-
-    fn eval_call(&self, node: Node<'_>, source: &str, scope: usize, depth: usize) -> Value {
-        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
-            return Value::default();
-        };
-        let args = pyast::call_arguments(node);
-        let args_constant = |this: &Self| {
-            args.is_none_or(|a| {
-                let mut cursor = a.walk();
-                let all = a.named_children(&mut cursor).all(|c| match c.kind_str() {
-                    "comment" => true,
-                    "keyword_argument" => c
-                        .child_by_field_id(*fid::VALUE)
-                        .is_some_and(|v| this.eval(v, source, scope, depth + 1).constant),
-                    _ => this.eval(c, source, scope, depth + 1).constant,
-                });
-                all
-            })
-        };
-        match function.kind_str() {
-            "identifier" => match pyast::text(function, source) {
-                // Numbers cannot carry SQL.
-                "int" | "float" | "len" | "bool" | "round" | "abs" => Value::constant(false),
-                "str" => Value {
-                    stringish: true,
-                    constant: args_constant(self),
-                    ..Value::default()
-                },
-                _ => Value::default(),
-            },
-            "attribute" => {
-                let Some(object) = function.child_by_field_id(*fid::OBJECT) else {
-                    return Value::default();
-                };
-                let method = function
-                    .child_by_field_id(*fid::ATTRIBUTE)
-                    .map(|a| pyast::text(a, source))
-                    .unwrap_or("");
-                match method {
-                    "format" => {
-                        let receiver = self.eval(object, source, scope, depth + 1);
-                        if !receiver.stringish {
-                            return Value::default();
-                        }
-                        let constant = receiver.constant && args_constant(self);
-                        Value {
-                            stringish: true,
-                            constant,
-                            dynamic: receiver.dynamic.or_else(|| {
-                                (!constant).then_some((How::Format, node.start_byte()))
-                            }),
-                            sql: receiver.sql,
-                        }
-                    }
-                    "join" if pyast::is_constant_string(object) => {
-                        // `sep.join(x for x in ...)` has the generator as its arguments.
-                        let first = match node.child_by_field_id(*fid::ARGUMENTS) {
-                            Some(g) if g.kind_str() == "generator_expression" => Some(g),
-                            _ => args.and_then(|a| pyast::positional_arg(a, 0)),
-                        };
-                        let safe = first.is_some_and(|a| {
-                            is_placeholder_list(a, source)
-                                || self.eval(a, source, scope, depth + 1).constant
-                        });
-                        Value {
-                            stringish: true,
-                            constant: safe,
-                            ..Value::default()
-                        }
-                    }
-                    "upper" | "lower" | "strip" | "lstrip" | "rstrip" | "replace" => {
-                        let receiver = self.eval(object, source, scope, depth + 1);
-                        Value {
-                            constant: receiver.constant && args_constant(self),
-                            ..receiver
-                        }
-                    }
-                    _ => Value::default(),
-                }
-            }
-            _ => Value::default(),
-        }
-    }
-}
-
-/// `["?"] * len(ids)`, `"%s" * n`, `(":p" for _ in ids)`, `[f":id{i}" for i in ...]`:
-/// the argument of a `join` that produces bound-parameter placeholders.
-fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
-    let node = pyast::unparenthesize(node);
-    match node.kind_str() {
-        "binary_operator" => {
-            let is_times = node
-                .child_by_field_id(*fid::OPERATOR)
-                .is_some_and(|o| pyast::text(o, source) == "*");
-            is_times
-                && [
-                    node.child_by_field_id(*fid::LEFT),
-                    node.child_by_field_id(*fid::RIGHT),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|side| is_placeholder_literal(side, source))
-        }
-        "list_comprehension" | "generator_expression" | "set_comprehension" => node
-            .child_by_field_id(*fid::BODY)
-            .is_some_and(|b| is_placeholder_literal(b, source)),
-        _ => false,
-    }
-}
-
-fn is_placeholder_literal(node: Node<'_>, source: &str) -> bool {
-    let node = pyast::unparenthesize(node);
-    match node.kind_str() {
-        // One level only: `["?"]`, `("%s",)`; nesting is not a placeholder.
-        "list" | "tuple" => {
-            let mut cursor = node.walk();
-            let all = node
-                .named_children(&mut cursor)
-                .all(|c| c.kind_str() == "string" && is_placeholder_literal(c, source));
-            all
-        }
-        "string" => {
-            let literal = pyast::string_text(node, source);
-            let literal = literal.trim();
-            if pyast::has_interpolation(node) {
-                // Named placeholders numbered by the loop: `f":id{i}"`, `f"${i}"`.
-                literal.starts_with([':', '$', '@']) || literal.starts_with("%(")
-            } else {
-                matches!(literal, "?" | "%s" | "(%s)" | "(?)")
-                    || literal.starts_with(':')
-                    || literal.starts_with('$')
-            }
-        }
-        _ => false,
-    }
-}
-
-/// Does this literal text look like (part of) an SQL statement?
-pub fn looks_like_sql(text: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "select",
-        "insert",
-        "update",
-        "delete",
-        "from",
-        "where",
-        "create",
-        "drop",
-        "alter",
-        "truncate",
-        "values",
-        "join",
-        "pragma",
-        "grant",
-        "revoke",
-        "vacuum",
-        "attach",
-        "explain",
-        "having",
-        "returning",
-        "limit",
-        "offset",
-    ];
-    if text.len() < 4 {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    lower
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|w| WORDS.contains(&w))
 }
 
 /// Receivers that are database handles by name.
@@ -716,7 +322,7 @@ fn line_of(source: &str, offset: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::sql_value::looks_like_sql;
 
     #[test]
     fn sql_words() {

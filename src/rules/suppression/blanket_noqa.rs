@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Edit, Fix, Severity};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -15,7 +15,7 @@ impl Rule for BlanketNoqa {
         name: "blanket-noqa",
         family: Family::Suppression,
         severity: Severity::Warning,
-        fixable: false,
+        fixable: true,
         summary: "`# noqa` without codes, or a file-wide `# ruff: noqa` / `# flake8: noqa` / `# pylint: disable=all`",
         help: "list the codes: `# noqa: CODE`",
         doc: include_str!("../../../rules/SUP002.md"),
@@ -32,7 +32,19 @@ impl Rule for BlanketNoqa {
         for (hash, _) in text.match_indices('#') {
             if let Some(problem) = blanket_directive(&lower[hash + 1..]) {
                 let start = node.start_byte() + hash;
-                cx.report_span(start..start + directive_len(&text[hash..]), problem);
+                // `# noqa E501`: the codes are written, only the colon is
+                // missing. Unsafe: the line's other findings stop being silenced.
+                let fix = (problem == MISSING_COLON)
+                    .then(|| lower[hash..].find("noqa"))
+                    .flatten()
+                    .map(|at| {
+                        let after = start + at + "noqa".len();
+                        Fix::unsafe_edits(vec![Edit {
+                            range: after..after,
+                            content: ":".to_owned(),
+                        }])
+                    });
+                cx.report_fix(start..start + directive_len(&text[hash..]), problem, fix);
             }
         }
     }
@@ -79,7 +91,7 @@ fn line_noqa(after: &str) -> Option<&'static str> {
         Some(c) if c.is_whitespace() => {
             let next = after.trim_start();
             if starts_with_code(next) {
-                Some("`# noqa` codes need a colon (`# noqa: E501`); without it every rule on the line is silenced")
+                Some(MISSING_COLON)
             } else {
                 Some(BLANKET)
             }
@@ -95,6 +107,9 @@ fn directive_len(from_hash: &str) -> usize {
     let end = rest.find('#').map_or(from_hash.len(), |i| i + 1);
     from_hash[..end].trim_end().len()
 }
+
+const MISSING_COLON: &str =
+    "`# noqa` codes need a colon (`# noqa: E501`); without it every rule on the line is silenced";
 
 const BLANKET: &str =
     "blanket `# noqa` silences every rule on this line; name the codes, e.g. `# noqa: E501`";

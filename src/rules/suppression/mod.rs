@@ -24,7 +24,7 @@ pub const UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     name: "unused-suppression",
     family: Family::Suppression,
     severity: Severity::Warning,
-    fixable: false,
+    fixable: true,
     summary: "A `# fortress: ignore` comment that suppresses nothing",
     help: "remove the suppression, or the codes in it that no longer match",
     doc: include_str!("../../../rules/SUP004.md"),

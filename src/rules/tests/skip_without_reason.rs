@@ -7,7 +7,7 @@ use crate::parse::NodeKind;
 use crate::python::ast::fid;
 
 use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Edit, Fix, Severity};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -34,7 +34,7 @@ impl Rule for SkipWithoutReason {
         name: "skip-without-reason",
         family: Family::Tests,
         severity: Severity::Warning,
-        fixable: false,
+        fixable: true,
         summary: "Skipped or xfail test without a reason",
         help:
             "give the reason (`reason=\"...\"`): why the test is skipped and when it can run again",
@@ -204,7 +204,54 @@ fn check_call(call: Node<'_>, cx: &mut Cx<'_>) {
         }
         _ => format!("`{what}(...)` without a reason; say why and when the test can run again"),
     };
-    cx.report(call, message);
+    let fix = call_fix(call, kind, reason, cx);
+    cx.report_fix(call.byte_range(), message, fix);
+}
+
+/// The placeholder the (unsafe) fix writes: a human must still say why.
+const TODO_REASON: &str = "\"TODO: explain\"";
+
+/// TST004's fix for a call: the empty reason replaced, or a reason added
+/// (`reason=` where the helper takes it, else positional). Unsafe: the
+/// placeholder is not a reason yet.
+fn call_fix(call: Node<'_>, kind: Helper, reason: Option<Node<'_>>, cx: &Cx<'_>) -> Option<Fix> {
+    if let Some(empty) = reason {
+        return Some(Fix::unsafe_edits(vec![Edit {
+            range: empty.byte_range(),
+            content: TODO_REASON.to_owned(),
+        }]));
+    }
+    let args = call.child_by_field_id(*fid::ARGUMENTS)?;
+    if args.kind_str() != "argument_list" {
+        return None;
+    }
+    let mut cursor = args.walk();
+    let last = args
+        .named_children(&mut cursor)
+        .filter(|n| n.kind_str() != "comment")
+        .last();
+    // `unittest.SkipTest("...")` takes no keyword; `skip(reason)` either way.
+    let text = match kind {
+        Helper::FirstArgument if last.is_none() => TODO_REASON.to_owned(),
+        _ => format!("reason={TODO_REASON}"),
+    };
+    let edit = match last {
+        Some(last) => Edit {
+            range: last.end_byte()..last.end_byte(),
+            content: format!(", {text}"),
+        },
+        None => {
+            let close = args.end_byte().checked_sub(1)?;
+            if cx.source.as_bytes().get(close) != Some(&b')') {
+                return None;
+            }
+            Edit {
+                range: close..close,
+                content: text,
+            }
+        }
+    };
+    Some(Fix::unsafe_edits(vec![edit]))
 }
 
 /// `@pytest.mark.skip`, `marks=pytest.mark.xfail`, `@unittest.skip`, `@skip`: no arguments at all.
@@ -228,11 +275,24 @@ fn check_bare(expr: Node<'_>, in_decorator: bool, cx: &mut Cx<'_>) {
     if name.ends_with("SkipTest") || name.ends_with("skipTest") {
         return;
     }
-    cx.report(
-        expr,
+    // A marker gets its reason in a call; `skipIf` without its condition cannot be completed.
+    let fix = match kind {
+        Helper::MarkSkip | Helper::MarkConditional => Some(format!("(reason={TODO_REASON})")),
+        Helper::FirstArgument => Some(format!("({TODO_REASON})")),
+        _ => None,
+    }
+    .map(|content| {
+        Fix::unsafe_edits(vec![Edit {
+            range: expr.end_byte()..expr.end_byte(),
+            content,
+        }])
+    });
+    cx.report_fix(
+        expr.byte_range(),
         format!(
             "`{}` without a reason; say why and when the test can run again",
             shown(name)
         ),
+        fix,
     );
 }

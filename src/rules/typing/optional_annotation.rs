@@ -8,6 +8,7 @@ use crate::parse::NodeKind;
 
 use crate::python::ast::fid;
 
+use super::optional_fix::{self, Arg, ArgForm};
 use crate::diagnostic::Severity;
 use crate::project::Import;
 use crate::rules::context::Cx;
@@ -85,6 +86,12 @@ struct Candidate {
     span: Range<usize>,
     head: Head,
     args: Vec<String>,
+    /// The arguments as the fix needs them (spans in the file's source).
+    fix_args: Vec<Arg>,
+    /// Found inside a string annotation.
+    in_string: bool,
+    /// No comment inside: the rewrite loses nothing.
+    clean: bool,
 }
 
 impl Rule for OptionalAnnotation {
@@ -93,7 +100,7 @@ impl Rule for OptionalAnnotation {
         name: "optional-annotation",
         family: Family::Typing,
         severity: Severity::Warning,
-        fixable: false,
+        fixable: true,
         summary: "`Optional[X]` or `Union[X, None]` where `X | None` says the same",
         help: "write `X | None` (PEP 604); it needs Python 3.10+ or `from __future__ import annotations`",
         doc: include_str!("../../../rules/TYP001.md"),
@@ -137,6 +144,7 @@ impl Rule for OptionalAnnotation {
             self.candidates.clear();
             return;
         }
+        let mut reported = Vec::new();
         for c in std::mem::take(&mut self.candidates) {
             if old_target && c.place != Place::Lazy {
                 continue;
@@ -160,7 +168,22 @@ impl Rule for OptionalAnnotation {
                     )
                 }
             };
-            cx.report_span(c.span, message);
+            reported.push((
+                optional_fix::Node {
+                    span: c.span,
+                    optional: kind == "Optional",
+                    args: c.fix_args,
+                    in_string: c.in_string,
+                    clean: c.clean,
+                },
+                message,
+            ));
+        }
+        // The fix (safe: only what may be rewritten on this target is reported).
+        let (nodes, messages): (Vec<_>, Vec<_>) = reported.into_iter().unzip();
+        for (at, message) in messages.into_iter().enumerate() {
+            let fix = optional_fix::fix(&nodes, at, cx.source);
+            cx.report_fix(nodes[at].span.clone(), message, fix);
         }
     }
 }
@@ -198,6 +221,7 @@ impl OptionalAnnotation {
             if matches!(n.kind_str(), "subscript" | "generic_type") {
                 if let Some(mut c) = candidate(n, text, base, cx.imports) {
                     c.place = place(cx, true, true);
+                    c.in_string = true;
                     self.candidates.push(c);
                 }
             }
@@ -253,10 +277,9 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
     // arguments. They end up quoted in the message; a huge one (deeply nested
     // `Optional[Optional[...]]`) is cut so messages and memory stay linear.
     let arg_text = |n: Node<'_>| normalize_space(&shorten(text(n)));
-    let args: Vec<String> = if is_subscript {
+    let arg_nodes: Vec<Node<'_>> = if is_subscript {
         let mut cursor = node.walk();
         node.children_by_field_name("subscript", &mut cursor)
-            .map(arg_text)
             .collect()
     } else {
         let params = node.named_child(1)?;
@@ -264,16 +287,90 @@ fn candidate(node: Node<'_>, source: &str, base: usize, imports: &[Import]) -> O
         params
             .named_children(&mut cursor)
             .filter(|n| n.kind_str() != "comment")
-            .map(arg_text)
             .collect()
     };
+    let args: Vec<String> = arg_nodes.iter().map(|n| arg_text(*n)).collect();
+    let fix_args = arg_nodes
+        .iter()
+        .map(|n| Arg {
+            span: n.start_byte() + base..n.end_byte() + base,
+            form: arg_form(*n, source),
+        })
+        .collect();
     let range = node.byte_range();
+    let clean = !text(node).contains('#') || !has_comment(node);
     Some(Candidate {
         place: Place::Runtime,
         span: range.start + base..range.end + base,
         head,
         args,
+        fix_args,
+        in_string: false,
+        clean,
     })
+}
+
+/// What the fix may do with an argument: requote a plain string, keep an expression.
+fn arg_form(node: Node<'_>, source: &str) -> ArgForm {
+    // In an annotation (`generic_type`) every argument is wrapped in a `type`.
+    let node = match node.kind_str() {
+        "type" if node.named_child_count() == 1 => node.named_child(0).unwrap_or(node),
+        _ => node,
+    };
+    match node.kind_str() {
+        "string" => {}
+        "concatenated_string" => return ArgForm::OtherString,
+        _ => return ArgForm::Expr,
+    }
+    let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
+    let mut cursor = node.walk();
+    let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+    let (start, content) = match children.as_slice() {
+        [start, content, end]
+            if content.kind_str() == "string_content"
+                && end.kind_str() == "string_end"
+                && content.named_child_count() == 0 =>
+        {
+            (*start, text(*content))
+        }
+        [start, end] if end.kind_str() == "string_end" => (*start, ""),
+        _ => return ArgForm::OtherString,
+    };
+    match text(start) {
+        "\"" => ArgForm::Quoted {
+            quote: '"',
+            content: content.to_owned(),
+        },
+        "'" => ArgForm::Quoted {
+            quote: '\'',
+            content: content.to_owned(),
+        },
+        _ => ArgForm::OtherString,
+    }
+}
+
+/// A comment anywhere inside `node`.
+fn has_comment(node: Node<'_>) -> bool {
+    let mut cursor = node.walk();
+    loop {
+        if cursor.node().kind_str() == "comment" {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return false;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
+    }
 }
 
 fn shorten(text: &str) -> String {

@@ -3,7 +3,7 @@
 //! (`parse_obj`, `from_orm`, ...) and `.dict()`/`.json()`/`.copy()` on known
 //! model instances.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -11,8 +11,11 @@ use tree_sitter::Node;
 use crate::parse::NodeKind;
 
 use crate::diagnostic::Severity;
+use crate::project::symbols::{NameRef, Question};
+use crate::project::FactSet;
 use crate::python::ast::{self as pyast, fid};
 use crate::python::fastapi::{self, Routers};
+use crate::python::semantic::{ScopeId, Semantic, MODULE};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -97,10 +100,8 @@ pub struct PydanticV1Pattern {
     decorators: Vec<(String, Range<usize>)>,
     config_keys: Vec<(String, &'static str, &'static str, Range<usize>)>,
     calls: Vec<MethodCall>,
-    /// (function, variable) -> class name it holds
-    bindings: HashMap<(usize, String), String>,
-    /// (route function, parameter) -> annotated class: FastAPI body models.
-    body_params: HashSet<(usize, String)>,
+    /// (route function scope, parameter): FastAPI body models.
+    body_params: HashSet<(ScopeId, String)>,
 }
 
 struct MethodCall {
@@ -109,8 +110,8 @@ struct MethodCall {
     v2: &'static str,
     instance: bool,
     span: Range<usize>,
-    scope: usize,
-    enclosing_class: Option<String>,
+    scope: ScopeId,
+    at: usize,
 }
 
 impl Rule for PydanticV1Pattern {
@@ -130,34 +131,23 @@ impl Rule for PydanticV1Pattern {
         "function_definition",
         "call",
         "assignment",
-        "typed_parameter",
-        "typed_default_parameter",
     ];
+    /// Classes imported from other modules are judged through the project
+    /// symbol table (deferred questions).
+    const NEEDS: FactSet = FactSet::SYMBOLS;
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         match node.kind_str() {
             "class_definition" => self.visit_class(node, cx),
             "function_definition" => self.visit_function(node, cx),
             "call" => self.visit_call(node, cx),
-            "assignment" => self.visit_assignment(node, cx),
             _ => {
-                let Some(annotation) = node.child_by_field_id(*fid::TYPE) else {
-                    return;
-                };
-                let name = if node.kind_str() == "typed_parameter" {
-                    node.named_child(0)
-                } else {
-                    node.child_by_field_id(*fid::NAME)
-                };
-                let (Some(name), Some(class)) = (
-                    name.filter(|n| n.kind_str() == "identifier"),
-                    class_of_annotation(cx.text(annotation)),
-                ) else {
-                    return;
-                };
-                let scope = pyast::scope_key(cx.ancestors);
-                self.bindings
-                    .insert((scope, cx.text(name).to_owned()), class.to_owned());
+                if node
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|r| r.kind_str() == "call")
+                {
+                    self.routers.observe(node, cx.source);
+                }
             }
         }
     }
@@ -190,9 +180,7 @@ impl Rule for PydanticV1Pattern {
             }
         }
         for (outer, span, keys) in &self.config_classes {
-            if !models.contains(outer.as_str()) {
-                continue;
-            }
+            let local = models.contains(outer.as_str());
             let renamed: Vec<String> = keys
                 .iter()
                 .filter_map(|k| {
@@ -207,10 +195,8 @@ impl Rule for PydanticV1Pattern {
             } else {
                 format!(" ({})", renamed.join(", "))
             };
-            cx.report_span(
-                span.clone(),
-                format!("nested `class Config` in `{outer}` is Pydantic v1 configuration; use `model_config = ConfigDict(...)`{extra}"),
-            );
+            let message = format!("nested `class Config` in `{outer}` is Pydantic v1 configuration; use `model_config = ConfigDict(...)`{extra}");
+            report_or_ask(cx, local, outer, span.clone(), message, MODULE, span.start);
         }
         for (dotted, span) in &self.decorators {
             if let Some(v) = pyast::resolves_to(dotted, imports, VALIDATORS) {
@@ -229,45 +215,110 @@ impl Rule for PydanticV1Pattern {
             }
         }
         for (class, v1, v2, span) in &self.config_keys {
-            if models.contains(class.as_str()) {
-                cx.report_span(
-                    span.clone(),
-                    format!("`{v1}` is a Pydantic v1 config key, ignored by v2; use `{v2}`"),
-                );
-            }
+            let message = format!("`{v1}` is a Pydantic v1 config key, ignored by v2; use `{v2}`");
+            let local = models.contains(class.as_str());
+            report_or_ask(cx, local, class, span.clone(), message, MODULE, span.start);
         }
         for call in &self.calls {
-            let known = if call.instance {
-                let bound = if call.receiver == "self" {
-                    call.enclosing_class.as_deref()
-                } else {
-                    self.bindings
-                        .get(&(call.scope, call.receiver.clone()))
-                        .map(String::as_str)
-                };
-                bound.is_some_and(|c| models.contains(c))
+            let (known, class) = if call.instance {
+                let bound = class_held(call, cx.semantic);
+                let known = bound.is_some_and(|c| models.contains(c))
                     || self
                         .body_params
-                        .contains(&(call.scope, call.receiver.clone()))
+                        .contains(&(call.scope, call.receiver.clone()));
+                (known, bound)
             } else {
-                models.contains(call.receiver.as_str())
+                let known = models.contains(call.receiver.as_str())
                     || (DISTINCTIVE.contains(&call.method)
-                        && call.receiver.starts_with(|c: char| c.is_ascii_uppercase()))
+                        && call.receiver.starts_with(|c: char| c.is_ascii_uppercase()));
+                (known, Some(call.receiver.as_str()))
             };
-            if known {
-                cx.report_span(
+            let message = format!(
+                "`{}.{}()` is Pydantic v1; use `{}.{}`",
+                call.receiver,
+                call.method,
+                call.receiver,
+                v2_call(call.v2)
+            );
+            match class {
+                _ if known => cx.report_span(call.span.clone(), message),
+                Some(class) => report_or_ask(
+                    cx,
+                    false,
+                    class,
                     call.span.clone(),
-                    format!(
-                        "`{}.{}()` is Pydantic v1; use `{}.{}`",
-                        call.receiver,
-                        call.method,
-                        call.receiver,
-                        v2_call(call.v2)
-                    ),
-                );
+                    message,
+                    call.scope,
+                    call.at,
+                ),
+                None => {}
             }
         }
     }
+}
+
+/// The class the receiver of an instance call holds, as far as the file
+/// says: `self` in a method (its class), a parameter or variable annotated
+/// with a class, or a variable given `Model(...)`/`Model.model_validate(...)`.
+/// Only function scopes count: a module-level name may be rebound anywhere.
+fn class_held<'a>(call: &MethodCall, model: &Semantic<'a>) -> Option<&'a str> {
+    let source = model.source();
+    let function = model.function_of(call.scope)?;
+    if model.scope(function).receiver == Some(call.receiver.as_str()) {
+        let class = model.class_of_method(function)?;
+        return Some(model.scope(class).name);
+    }
+    let binding = model.lookup(call.scope, &call.receiver, call.at)?;
+    if binding.scope == MODULE {
+        return None;
+    }
+    if let Some(annotation) = binding.annotation() {
+        return class_of_annotation(pyast::text(annotation, source));
+    }
+    // `x = Model(...)`, `x = Model.model_validate(...)`.
+    let callee = binding
+        .value()
+        .filter(|v| v.kind_str() == "call")
+        .and_then(|v| v.child_by_field_id(*fid::FUNCTION))
+        .map(|f| pyast::text(f, source))?;
+    let mut parts = callee.rsplit('.');
+    let last = parts.next()?;
+    let before = parts.next();
+    [Some(last), before].into_iter().flatten().find(|p| {
+        p.starts_with(|c: char| c.is_ascii_uppercase())
+            && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
+/// Reports a finding about class `class` when the file knows it is a
+/// model (`local`); otherwise, when the class is one of the project's
+/// (defined here on an imported base, or imported), asks the project
+/// whether it derives from a Pydantic model and reports only if so.
+fn report_or_ask(
+    cx: &mut Cx<'_>,
+    local: bool,
+    class: &str,
+    span: Range<usize>,
+    message: String,
+    scope: ScopeId,
+    at: usize,
+) {
+    if local {
+        cx.report_span(span, message);
+        return;
+    }
+    if !class.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return;
+    }
+    let qualified = cx.semantic.qualified_name(class, scope, at);
+    let question = Question::DerivesFrom {
+        class: NameRef {
+            written: class.to_owned(),
+            qualified,
+        },
+        bases: MODEL_BASES,
+    };
+    cx.defer(span, message, question);
 }
 
 fn v2_call(v2: &str) -> String {
@@ -407,7 +458,9 @@ impl PydanticV1Pattern {
         let Some(params) = node.child_by_field_id(*fid::PARAMETERS) else {
             return;
         };
-        let scope = node.start_byte();
+        let Some(scope) = cx.semantic.scope_for_node(node) else {
+            return;
+        };
         let mut cursor = params.walk();
         for p in params.named_children(&mut cursor) {
             if !matches!(p.kind_str(), "typed_parameter" | "typed_default_parameter") {
@@ -468,77 +521,15 @@ impl PydanticV1Pattern {
                 return;
             };
         let receiver = cx.text(object);
-        let enclosing_class = if receiver == "self" {
-            let def = cx
-                .ancestors
-                .iter()
-                .rposition(|a| a.kind_str() == "function_definition");
-            def.and_then(|i| {
-                cx.ancestors[..i]
-                    .iter()
-                    .rev()
-                    .find(|a| matches!(a.kind_str(), "class_definition" | "function_definition"))
-                    .filter(|a| a.kind_str() == "class_definition")
-                    .and_then(|c| c.child_by_field_id(*fid::NAME))
-                    .map(|n| cx.text(n).to_owned())
-            })
-        } else {
-            None
-        };
         self.calls.push(MethodCall {
             receiver: receiver.to_owned(),
             method,
             v2,
             instance,
             span: node.byte_range(),
-            scope: pyast::scope_key(cx.ancestors),
-            enclosing_class,
+            scope: cx.scope(node),
+            at: node.start_byte(),
         });
-    }
-
-    fn visit_assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        if node
-            .child_by_field_id(*fid::RIGHT)
-            .is_some_and(|r| r.kind_str() == "call")
-        {
-            self.routers.observe(node, cx.source);
-        }
-        let Some(left) = node
-            .child_by_field_id(*fid::LEFT)
-            .filter(|l| l.kind_str() == "identifier")
-        else {
-            return;
-        };
-        let scope = pyast::scope_key(cx.ancestors);
-        if scope == usize::MAX {
-            return;
-        }
-        let class = if let Some(annotation) = node.child_by_field_id(*fid::TYPE) {
-            class_of_annotation(cx.text(annotation)).map(str::to_owned)
-        } else {
-            // `x = Model(...)`, `x = Model.model_validate(...)`.
-            node.child_by_field_id(*fid::RIGHT)
-                .filter(|r| r.kind_str() == "call")
-                .and_then(|r| r.child_by_field_id(*fid::FUNCTION))
-                .and_then(|f| {
-                    let callee = cx.text(f);
-                    let mut parts = callee.rsplit('.');
-                    let last = parts.next()?;
-                    let before = parts.next();
-                    [Some(last), before]
-                        .into_iter()
-                        .flatten()
-                        .find(|p| {
-                            p.starts_with(|c: char| c.is_ascii_uppercase())
-                                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                        })
-                        .map(str::to_owned)
-                })
-        };
-        if let Some(class) = class {
-            self.bindings
-                .insert((scope, cx.text(left).to_owned()), class);
-        }
     }
 }
 

@@ -1,0 +1,117 @@
+//! `check --fix`, `--unsafe-fixes`, `--diff`: what the fixes on a run's
+//! diagnostics do to the files (see `engine::fix`).
+
+use crate::baseline::Change;
+use crate::config::{ConfigError, Overrides, Settings};
+use crate::engine::{self, RunResult};
+
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct FixArgs {
+    /// Apply the safe fixes, then report what remains. With --since or a baseline: only the new and updated findings.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff: apply the unsafe fixes too (they need a human to finish them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and write nothing (exit 1 when there is something to fix).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// Rules whose fixes may be applied (codes or prefixes), replacing the configured `fixable`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub fixable: Option<Vec<String>>,
+    /// Rules whose fixes are never applied, replacing the configured `unfixable`.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub unfixable: Option<Vec<String>>,
+}
+
+impl FixArgs {
+    pub fn wanted(&self) -> bool {
+        self.fix || self.diff
+    }
+
+    pub fn overrides(&self, o: &mut Overrides) {
+        o.fixable = self.fixable.clone();
+        o.unfixable = self.unfixable.clone();
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Plan the fixes of a finished run. `--diff`: print them and return the
+/// exit code; `--fix`: write them and return None (the caller checks again
+/// and reports what remains).
+pub(super) fn run(
+    args: &FixArgs,
+    settings: &Settings,
+    result: &RunResult,
+    change: Option<&Change>,
+    output: Option<&std::path::Path>,
+) -> Result<Option<u8>, ConfigError> {
+    let chosen: Vec<bool> = match change {
+        Some(c) => c.states.iter().map(|s| s.gated()).collect(),
+        None => vec![true; result.diagnostics.len()],
+    };
+    let plan = engine::fix::plan(settings, result, &chosen, args.unsafe_fixes);
+    for note in &plan.notes {
+        eprintln!("fortress: warning: {note}");
+    }
+    let count = plan.count();
+    let files = plural(plan.files.len(), "file", "files");
+    let per_rule = {
+        let mut all = std::collections::BTreeMap::new();
+        for f in &plan.files {
+            for (code, n) in &f.fixed {
+                *all.entry(*code).or_insert(0) += n;
+            }
+        }
+        all.iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if args.diff {
+        let diff: String = plan.files.iter().map(engine::fix::unified_diff).collect();
+        match output {
+            Some(path) => std::fs::write(path, diff.as_bytes())
+                .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
+            None => super::write_stdout(diff.as_bytes())?,
+        }
+        if count > 0 {
+            eprintln!(
+                "fortress: --fix would fix {} in {files} ({per_rule})",
+                plural(count, "finding", "findings")
+            );
+        } else {
+            eprintln!("fortress: nothing to fix");
+        }
+    } else {
+        engine::fix::write(&plan)?;
+        if count > 0 {
+            eprintln!(
+                "fortress: fixed {} in {files} ({per_rule})",
+                plural(count, "finding", "findings")
+            );
+        }
+    }
+    if plan.overlapping > 0 {
+        eprintln!(
+            "fortress: {} overlapped another fix; run again to apply {}",
+            plural(plan.overlapping, "fix", "fixes"),
+            if plan.overlapping == 1 { "it" } else { "them" }
+        );
+    }
+    if plan.unsafe_left > 0 {
+        eprintln!(
+            "fortress: {} more {} available with --unsafe-fixes",
+            plan.unsafe_left,
+            if plan.unsafe_left == 1 {
+                "fix is"
+            } else {
+                "fixes are"
+            }
+        );
+    }
+    Ok(args.diff.then_some(u8::from(count > 0)))
+}

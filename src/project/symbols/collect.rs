@@ -1,0 +1,219 @@
+//! Class and response-model facts of one file, gathered in the engine's
+//! walk with the file's semantic model (names resolved through imports).
+
+use tree_sitter::Node;
+
+use super::{ClassFact, FieldFact, NameRef, ResponseUse, SymbolFacts};
+use crate::diagnostic::LineIndex;
+use crate::parse::NodeKind;
+use crate::project::arch::Spot;
+use crate::python::ast::{self as pyast, fid};
+use crate::python::fastapi::{self, Routers};
+use crate::python::imports::Import;
+use crate::python::semantic::Semantic;
+
+/// Node kinds the collector wants to see.
+pub const SYMBOL_KINDS: &[&str] = &["assignment", "class_definition", "function_definition"];
+
+/// Names of one type expression collected at most.
+const MAX_NAMES: usize = 64;
+
+#[derive(Default)]
+pub struct Collector {
+    routers: Routers,
+    facts: SymbolFacts,
+}
+
+/// What the collector reads while the walk visits a node.
+pub struct At<'c, 'a> {
+    pub ancestors: &'c [Node<'a>],
+    pub source: &'a str,
+    pub lines: &'c LineIndex,
+    pub semantic: &'c Semantic<'a>,
+    pub imports: &'c [Import],
+}
+
+impl Collector {
+    pub fn visit(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+        match node.kind_str() {
+            "assignment" => {
+                if node
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|r| r.kind_str() == "call")
+                {
+                    self.routers.observe(node, at.source);
+                }
+            }
+            "class_definition" => self.class(node, at),
+            _ => self.route(node, at),
+        }
+    }
+
+    pub fn finish(self) -> SymbolFacts {
+        self.facts
+    }
+
+    fn class(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+        let Some(name) = node.child_by_field_id(*fid::NAME) else {
+            return;
+        };
+        // Only module-level classes (and classes nested in classes) are
+        // importable symbols; a class inside a function is not.
+        if at
+            .ancestors
+            .iter()
+            .any(|a| a.kind_str() == "function_definition")
+        {
+            return;
+        }
+        let bases = pyast::superclasses(node)
+            .into_iter()
+            .filter(|b| b.kind_str() != "keyword_argument")
+            .filter_map(|b| name_ref(b, node.start_byte(), at))
+            .collect();
+        let mut fields = Vec::new();
+        if let Some(body) = node.child_by_field_id(*fid::BODY) {
+            let mut cursor = body.walk();
+            for stmt in body.named_children(&mut cursor) {
+                let Some(assignment) = (stmt.kind_str() == "expression_statement")
+                    .then(|| stmt.named_child(0))
+                    .flatten()
+                    .filter(|a| a.kind_str() == "assignment")
+                else {
+                    continue;
+                };
+                let (Some(left), Some(annotation)) = (
+                    assignment.child_by_field_id(*fid::LEFT),
+                    assignment.child_by_field_id(*fid::TYPE),
+                ) else {
+                    continue;
+                };
+                if left.kind_str() != "identifier" {
+                    continue;
+                }
+                let written = pyast::text(annotation, at.source);
+                // Pydantic masks these when serialising; class variables
+                // are not fields.
+                let masked = written.contains("SecretStr") || written.contains("SecretBytes");
+                let class_var = written.starts_with("ClassVar") || written.contains(".ClassVar");
+                let excluded = assignment
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|v| is_excluded(v, at.source));
+                fields.push(FieldFact {
+                    name: pyast::text(left, at.source).to_owned(),
+                    spot: spot(left, at),
+                    serialised: !(masked || class_var || excluded),
+                });
+            }
+        }
+        self.facts.classes.push(ClassFact {
+            name: pyast::text(name, at.source).to_owned(),
+            spot: spot(name, at),
+            bases,
+            fields,
+        });
+    }
+
+    /// `response_model=` of a route decorator and a route handler's return
+    /// annotation.
+    fn route(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+        let parent = at.ancestors.last().copied();
+        let Some(route) = fastapi::route_of(node, parent, at.source, &self.routers, at.imports)
+        else {
+            return;
+        };
+        let mut names = Vec::new();
+        let model = route
+            .call
+            .and_then(pyast::call_arguments)
+            .and_then(|args| pyast::keyword_arg(args, "response_model", at.source));
+        match model {
+            Some(model) => collect_names(model, node.start_byte(), at, &mut names),
+            // FastAPI serialises through `response_model=` when it is given;
+            // the return annotation (often the ORM object) then says nothing.
+            None => {
+                if let Some(returns) = node.child_by_field_id(*fid::RETURN_TYPE) {
+                    collect_names(returns, node.start_byte(), at, &mut names);
+                }
+            }
+        }
+        if !names.is_empty() {
+            self.facts.responses.push(ResponseUse {
+                names,
+                spot: spot(node, at),
+            });
+        }
+    }
+}
+
+fn spot(node: Node<'_>, at: &At<'_, '_>) -> Spot {
+    Spot {
+        span: node.byte_range(),
+        start: at.lines.position(node.start_byte(), at.source),
+        end: at.lines.position(node.end_byte(), at.source),
+    }
+}
+
+/// A dotted name as written and what it resolves to through the file's
+/// imports at `offset` (module scope: classes and routes are looked up there).
+fn name_ref(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option<NameRef> {
+    let written = pyast::dotted_name(node, at.source)?;
+    let scope = at.semantic.scope_of(at.ancestors, node);
+    let qualified = at.semantic.qualified_name(&written, scope, offset);
+    Some(NameRef {
+        written: written.into_owned(),
+        qualified,
+    })
+}
+
+/// `Field(..., exclude=True)`: never serialised.
+fn is_excluded(value: Node<'_>, source: &str) -> bool {
+    value.kind_str() == "call"
+        && value
+            .child_by_field_id(*fid::FUNCTION)
+            .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field")
+        && pyast::call_arguments(value)
+            .and_then(|a| pyast::keyword_arg(a, "exclude", source))
+            .is_some_and(|v| pyast::text(v, source) == "True")
+}
+
+/// The dotted names of a type expression (`list[schemas.UserOut] | None`
+/// -> `list`, `schemas.UserOut`, `None`); a string annotation's words.
+fn collect_names(node: Node<'_>, offset: usize, at: &At<'_, '_>, out: &mut Vec<NameRef>) {
+    let mut stack = vec![node];
+    let mut budget = 512usize;
+    while let Some(n) = stack.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 || out.len() >= MAX_NAMES {
+            return;
+        }
+        match n.kind_str() {
+            "identifier" | "attribute" => {
+                if let Some(r) = name_ref(n, offset, at) {
+                    out.push(r);
+                }
+            }
+            "string" => {
+                let text = pyast::string_text(n, at.source);
+                for part in text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')) {
+                    if part.is_empty() {
+                        continue;
+                    }
+                    let qualified =
+                        at.semantic
+                            .qualified_name(part, crate::python::semantic::MODULE, offset);
+                    out.push(NameRef {
+                        written: part.to_owned(),
+                        qualified,
+                    });
+                }
+            }
+            _ => {
+                let mut cursor = n.walk();
+                for c in n.named_children(&mut cursor) {
+                    stack.push(c);
+                }
+            }
+        }
+    }
+}

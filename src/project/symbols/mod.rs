@@ -1,0 +1,227 @@
+//! The project symbol table: classes with their bases and fields, and the
+//! types routes respond with, gathered per file in the walk (`collect.rs`)
+//! and joined across modules, so a rule sees `UserPublic(UserBase)` whose
+//! base declares `hashed_password` in another module, used as
+//! `response_model=` in a third.
+
+use std::collections::HashMap;
+
+use crate::project::arch::Spot;
+use crate::project::{ImportedName, Project};
+
+mod collect;
+
+pub use collect::{At, Collector, SYMBOL_KINDS};
+
+/// A dotted name as written and, when it comes from an import, the
+/// qualified name it stands for (relative imports keep their dots).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameRef {
+    pub written: String,
+    pub qualified: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldFact {
+    pub name: String,
+    pub spot: Spot,
+    /// Sent when the model is serialised: not `SecretStr`/`SecretBytes`,
+    /// not a `ClassVar`, not `Field(exclude=True)`.
+    pub serialised: bool,
+}
+
+/// A class defined at module level (or inside another class).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClassFact {
+    pub name: String,
+    /// The class's name in its `class` statement.
+    pub spot: Spot,
+    pub bases: Vec<NameRef>,
+    /// Annotated class-body assignments (`name: T [= value]`).
+    pub fields: Vec<FieldFact>,
+}
+
+/// A route's `response_model=` and return annotation: the names in them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseUse {
+    pub names: Vec<NameRef>,
+    /// The handler.
+    pub spot: Spot,
+}
+
+/// What one file contributes to the symbol table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SymbolFacts {
+    pub classes: Vec<ClassFact>,
+    pub responses: Vec<ResponseUse>,
+}
+
+/// A question a file rule cannot answer from its own file, asked while
+/// the file is walked and answered once the project symbol table exists
+/// ([`Deferred`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// Does the class `class` (as used in the asking file) derive, through
+    /// project classes in any module, from one of the qualified names
+    /// `bases` (`pydantic.BaseModel`)?
+    DerivesFrom {
+        class: NameRef,
+        bases: &'static [&'static str],
+    },
+}
+
+/// A file rule's finding that stands only if its question holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deferred {
+    pub code: &'static str,
+    pub spot: Spot,
+    pub message: String,
+    pub question: Question,
+}
+
+/// Project classes followed up an inheritance chain at most.
+const MAX_ANCESTORS: usize = 32;
+
+impl Question {
+    /// The answer, for a question asked in file `file`.
+    pub fn holds(&self, project: &Project<'_>, file: usize) -> bool {
+        match self {
+            Question::DerivesFrom { class, bases } => {
+                let table = project.symbols();
+                let Some(start) = table.resolve(project, file, class) else {
+                    return false;
+                };
+                let mut seen = vec![start];
+                let mut queue = vec![start];
+                while let Some(id) = queue.pop() {
+                    let Some(fact) = table.class(project, id) else {
+                        continue;
+                    };
+                    for base in &fact.bases {
+                        let qualified = base
+                            .qualified
+                            .as_deref()
+                            .and_then(|q| absolute(project, id.0, q));
+                        if qualified.as_deref().is_some_and(|q| bases.contains(&q)) {
+                            return true;
+                        }
+                        let Some(next) = table.resolve(project, id.0, base) else {
+                            continue;
+                        };
+                        if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
+                            seen.push(next);
+                            queue.push(next);
+                        }
+                    }
+                }
+                false
+            }
+        }
+    }
+}
+
+/// A class in the project: (file index, index in that file's classes).
+pub type ClassId = (usize, usize);
+
+/// Classes by qualified name, built once per run from every file's facts.
+#[derive(Debug, Default)]
+pub struct SymbolTable {
+    by_qualified: HashMap<String, ClassId>,
+}
+
+/// How many re-exports (`from .user import UserOut` in a package's
+/// `__init__.py`) a lookup follows.
+const MAX_REEXPORTS: usize = 4;
+
+impl SymbolTable {
+    pub fn build(project: &Project<'_>) -> SymbolTable {
+        let mut by_qualified = HashMap::new();
+        for (file, facts) in project.facts.iter().enumerate() {
+            let Some(module) = project.modules.modules.get(file) else {
+                continue;
+            };
+            for (i, class) in facts.symbols.classes.iter().enumerate() {
+                for name in &module.names {
+                    by_qualified
+                        .entry(format!("{name}.{}", class.name))
+                        .or_insert((file, i));
+                }
+            }
+        }
+        SymbolTable { by_qualified }
+    }
+
+    /// The project class `name`, used in file `file`, refers to.
+    pub fn resolve(&self, project: &Project<'_>, file: usize, name: &NameRef) -> Option<ClassId> {
+        let qualified = match &name.qualified {
+            Some(q) => absolute(project, file, q)?,
+            // Not imported: a class of the same module.
+            None => {
+                let module = project.modules.modules.get(file)?.primary();
+                format!("{module}.{}", name.written)
+            }
+        };
+        self.lookup(project, &qualified, 0)
+    }
+
+    pub fn class<'p>(&self, project: &'p Project<'_>, id: ClassId) -> Option<&'p ClassFact> {
+        project.facts.get(id.0)?.symbols.classes.get(id.1)
+    }
+
+    /// A class by qualified name, following re-exports through the
+    /// imports of the module named by the prefix.
+    fn lookup(&self, project: &Project<'_>, qualified: &str, depth: usize) -> Option<ClassId> {
+        if let Some(id) = self.by_qualified.get(qualified) {
+            return Some(*id);
+        }
+        if depth >= MAX_REEXPORTS {
+            return None;
+        }
+        let (module, name) = qualified.rsplit_once('.')?;
+        let file = project.modules.resolve(module)?;
+        let facts = project.facts.get(file)?;
+        for import in facts.imports.iter().filter(|i| i.is_from) {
+            let Some(found) = import
+                .names
+                .iter()
+                .find(|n: &&ImportedName| n.alias.as_deref().unwrap_or(&n.name) == name)
+            else {
+                continue;
+            };
+            let Some(base) = project.modules.absolute_module(file, import) else {
+                continue;
+            };
+            let target = format!("{base}.{}", found.name);
+            if let Some(id) = self.lookup(project, &target, depth + 1) {
+                return Some(id);
+            }
+        }
+        None
+    }
+}
+
+/// `..models.User` used in `file` -> `app.models.User`.
+fn absolute(project: &Project<'_>, file: usize, qualified: &str) -> Option<String> {
+    let level = qualified.chars().take_while(|c| *c == '.').count();
+    if level == 0 {
+        return Some(qualified.to_owned());
+    }
+    let rest = &qualified[level..];
+    let (module, name) = match rest.rsplit_once('.') {
+        Some((m, n)) => (m.to_owned(), n),
+        None => (String::new(), rest),
+    };
+    let import = crate::project::Import {
+        module,
+        level: level as u32,
+        alias: None,
+        names: Vec::new(),
+        is_from: true,
+        scope: crate::project::ImportScope::Module,
+        guarded: false,
+        span: 0..0,
+        start: Default::default(),
+    };
+    let base = project.modules.absolute_module(file, &import)?;
+    Some(format!("{base}.{name}"))
+}

@@ -1,0 +1,463 @@
+//! The semantic model of one file: its scopes (module, class, function,
+//! lambda) and the names bound in each, built during the engine's single
+//! walk (`build.rs`) and queried by rules: what does this name refer to here
+//! — an import (with the qualified name it stands for), a parameter with its
+//! annotation, an assignment with its value, a class attribute or a
+//! `self.x` assigned in a method?
+//!
+//! The walk visits nodes in document order, so while a rule visits a node
+//! the model holds every binding that starts before it; in a rule's
+//! `finish` it holds the whole file. Bindings refer to the file's nodes and
+//! text (lifetime `'a`); nothing is copied but the qualified names of imports.
+//!
+//! Limits (documented, deliberate): comprehension variables and `except ...
+//! as e` names are not bound (a use falls through to the enclosing scope),
+//! `global`/`nonlocal` are not followed, and a name is resolved to the
+//! latest binding before the use in straight-line order (branches are not
+//! joined here; [`Semantic::bindings_before`] lets a rule join them).
+
+mod build;
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use crate::parse::NodeKind;
+use crate::python::ast::fid;
+
+pub use build::SEMANTIC_KINDS;
+
+/// Index of a scope in [`Semantic::scopes`]; the module is [`MODULE`].
+pub type ScopeId = usize;
+/// Index of a binding in [`Semantic::bindings`].
+pub type BindingId = usize;
+pub const MODULE: ScopeId = 0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Module,
+    Class,
+    Function { is_async: bool },
+    Lambda,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub kind: ScopeKind,
+    /// The `def`, `class` or `lambda` node (the root for the module).
+    pub node: Node<'a>,
+    pub parent: Option<ScopeId>,
+    /// The name of the class or function ("" for the module and lambdas).
+    pub name: &'a str,
+    /// A method's first parameter (`self`, `cls`); `None` for static
+    /// methods and plain functions.
+    pub receiver: Option<&'a str>,
+}
+
+#[derive(Debug, Clone)]
+pub enum BindingKind<'a> {
+    /// `import a.b as c`, `from m import x`: the name stands for `qualified`
+    /// (`a.b`, `m.x`; relative imports keep their leading dots).
+    Import {
+        qualified: String,
+    },
+    Parameter {
+        annotation: Option<Node<'a>>,
+        default: Option<Node<'a>>,
+    },
+    /// `x = value`, `x: T = value`, `x: T`, `(x := value)`; `unpacked` when
+    /// the name is one target of several (`a, b = value`).
+    Assignment {
+        value: Option<Node<'a>>,
+        annotation: Option<Node<'a>>,
+        unpacked: bool,
+    },
+    /// `x += value`: the statement (its operator and right side).
+    Augmented {
+        statement: Node<'a>,
+    },
+    /// `for x in iterable:`
+    For {
+        iterable: Node<'a>,
+    },
+    /// `with value as x:` (`is_async` for `async with`).
+    With {
+        value: Node<'a>,
+        is_async: bool,
+    },
+    Class {
+        node: Node<'a>,
+    },
+    Function {
+        node: Node<'a>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding<'a> {
+    pub name: &'a str,
+    pub scope: ScopeId,
+    pub kind: BindingKind<'a>,
+    /// Where the binding takes effect (the end of its statement or
+    /// value): a use at or after this offset sees it.
+    pub at: usize,
+    /// The bound name as written (for `self.x`, the `x`).
+    pub name_node: Node<'a>,
+    /// `self.x = ...` in a method, bound in the class's scope.
+    pub instance: bool,
+}
+
+impl<'a> Binding<'a> {
+    /// The annotation written on the binding, if any.
+    pub fn annotation(&self) -> Option<Node<'a>> {
+        match self.kind {
+            BindingKind::Parameter { annotation, .. }
+            | BindingKind::Assignment { annotation, .. } => annotation,
+            _ => None,
+        }
+    }
+
+    /// The value the name was given directly (`x = value`, a parameter's
+    /// default, `with value as x`).
+    pub fn value(&self) -> Option<Node<'a>> {
+        match self.kind {
+            BindingKind::Assignment {
+                value,
+                unpacked: false,
+                ..
+            } => value,
+            BindingKind::With { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Scopes and bindings of one file.
+#[derive(Debug)]
+pub struct Semantic<'a> {
+    source: &'a str,
+    scopes: Vec<Scope<'a>>,
+    bindings: Vec<Binding<'a>>,
+    /// Per scope: name -> bindings in document order.
+    by_name: Vec<HashMap<&'a str, Vec<BindingId>>>,
+    /// Modules of `from m import *`, per scope, in document order.
+    stars: Vec<(ScopeId, String)>,
+}
+
+impl<'a> Semantic<'a> {
+    /// The file's text.
+    pub fn source(&self) -> &'a str {
+        self.source
+    }
+
+    pub fn scopes(&self) -> &[Scope<'a>] {
+        &self.scopes
+    }
+
+    pub fn scope(&self, id: ScopeId) -> &Scope<'a> {
+        &self.scopes[id]
+    }
+
+    pub fn binding(&self, id: BindingId) -> &Binding<'a> {
+        &self.bindings[id]
+    }
+
+    pub fn bindings(&self) -> &[Binding<'a>] {
+        &self.bindings
+    }
+
+    /// The scope `node` is evaluated in, given its ancestors (outermost
+    /// first). A function's parameters, defaults, annotations and
+    /// decorators belong to the enclosing scope's evaluation, except that
+    /// the parameters themselves are bound in the function: a node inside a
+    /// `def`'s body is in the function's scope, anything else of the `def`
+    /// is in the scope around it.
+    pub fn scope_of(&self, ancestors: &[Node<'_>], node: Node<'_>) -> ScopeId {
+        for (i, a) in ancestors.iter().enumerate().rev() {
+            if !matches!(
+                a.kind_str(),
+                "function_definition" | "class_definition" | "lambda"
+            ) {
+                continue;
+            }
+            let child = ancestors.get(i + 1).copied().unwrap_or(node);
+            let in_body = a
+                .child_by_field_id(*fid::BODY)
+                .is_some_and(|b| b.id() == child.id());
+            if in_body {
+                if let Some(id) = self.scope_for_node(*a) {
+                    return id;
+                }
+            }
+        }
+        MODULE
+    }
+
+    /// The scope a `def`/`class`/`lambda` node opens, once the walk has
+    /// visited it.
+    pub fn scope_for_node(&self, node: Node<'_>) -> Option<ScopeId> {
+        let start = node.start_byte();
+        let inner = &self.scopes[1..];
+        let i = inner.partition_point(|s| s.node.start_byte() < start);
+        inner
+            .get(i)
+            .filter(|s| s.node.id() == node.id())
+            .map(|_| i + 1)
+    }
+
+    /// The innermost function scope around `scope` (itself included).
+    pub fn function_of(&self, mut scope: ScopeId) -> Option<ScopeId> {
+        loop {
+            match self.scopes[scope].kind {
+                ScopeKind::Function { .. } | ScopeKind::Lambda => return Some(scope),
+                _ => scope = self.scopes[scope].parent?,
+            }
+        }
+    }
+
+    /// The class a method scope belongs to.
+    pub fn class_of_method(&self, scope: ScopeId) -> Option<ScopeId> {
+        let s = &self.scopes[scope];
+        if !matches!(s.kind, ScopeKind::Function { .. }) {
+            return None;
+        }
+        let parent = s.parent?;
+        (self.scopes[parent].kind == ScopeKind::Class).then_some(parent)
+    }
+
+    /// The binding `name` refers to at offset `at` in `scope`: the latest
+    /// binding before `at` in `scope` itself, else the latest binding in the
+    /// enclosing function and module scopes (class bodies are not visible
+    /// from the functions inside them).
+    pub fn lookup(&self, scope: ScopeId, name: &str, at: usize) -> Option<&Binding<'a>> {
+        self.lookup_id(scope, name, at).map(|id| &self.bindings[id])
+    }
+
+    pub fn lookup_id(&self, scope: ScopeId, name: &str, at: usize) -> Option<BindingId> {
+        if let Some(id) = self
+            .ids(scope, name)
+            .iter()
+            .rev()
+            .find(|id| self.bindings[**id].at <= at)
+        {
+            return Some(*id);
+        }
+        let mut current = self.scopes[scope].parent;
+        while let Some(s) = current {
+            if self.scopes[s].kind != ScopeKind::Class {
+                if let Some(id) = self.ids(s, name).last() {
+                    return Some(*id);
+                }
+            }
+            current = self.scopes[s].parent;
+        }
+        None
+    }
+
+    /// Every binding of `name` in `scope` itself that takes effect before
+    /// `at`, in document order (for rules that join branches).
+    pub fn bindings_before(
+        &self,
+        scope: ScopeId,
+        name: &str,
+        at: usize,
+    ) -> impl Iterator<Item = BindingId> + '_ {
+        self.ids(scope, name)
+            .iter()
+            .copied()
+            .filter(move |id| self.bindings[*id].at <= at)
+    }
+
+    /// Whether binding `id` holds on every path to offset `at` of the same
+    /// scope in straight-line code: it is a plain assignment statement
+    /// (`x = ...`, `x += ...`) whose block also holds `at`, so a use there
+    /// runs after it and sees no earlier binding. A binding inside a branch,
+    /// loop target, `with` or walrus does not dominate.
+    pub fn dominates(&self, id: BindingId, at: usize) -> bool {
+        let b = &self.bindings[id];
+        if b.at > at
+            || !matches!(
+                b.kind,
+                BindingKind::Assignment {
+                    unpacked: false,
+                    ..
+                } | BindingKind::Augmented { .. }
+            )
+        {
+            return false;
+        }
+        let statement = b
+            .name_node
+            .parent()
+            .filter(|p| matches!(p.kind_str(), "assignment" | "augmented_assignment"))
+            .and_then(|p| p.parent())
+            .filter(|p| p.kind_str() == "expression_statement");
+        let Some(block) = statement.and_then(|s| s.parent()) else {
+            return false;
+        };
+        matches!(block.kind_str(), "block" | "module") && block.byte_range().contains(&at)
+    }
+
+    /// The members of class scope `class` (class attributes, methods and
+    /// `self.x` assigned in its methods), first binding of each name, in
+    /// document order.
+    pub fn members(&self, class: ScopeId) -> Vec<&Binding<'a>> {
+        let mut out: Vec<&Binding<'a>> = self
+            .by_name
+            .get(class)
+            .into_iter()
+            .flat_map(|names| names.values())
+            .filter_map(|ids| ids.first().map(|id| &self.bindings[*id]))
+            .collect();
+        out.sort_by_key(|b| b.name_node.start_byte());
+        out
+    }
+
+    /// The innermost scope whose node holds `offset`.
+    pub fn scope_containing(&self, offset: usize) -> ScopeId {
+        self.scopes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .rev()
+            .find(|(_, s)| s.node.byte_range().contains(&offset))
+            .map_or(MODULE, |(i, _)| i)
+    }
+
+    /// A class attribute or an instance attribute (`self.x = ...` in any of
+    /// its methods) of the class scope `class`.
+    pub fn member(&self, class: ScopeId, name: &str) -> Option<&Binding<'a>> {
+        self.ids(class, name).first().map(|id| &self.bindings[*id])
+    }
+
+    /// `receiver.name` inside method `scope`, where `receiver` is the
+    /// method's first parameter: the class member it names.
+    pub fn self_member(&self, scope: ScopeId, receiver: &str, name: &str) -> Option<&Binding<'a>> {
+        let method = self.function_of(scope)?;
+        if self.scopes[method].receiver != Some(receiver) {
+            return None;
+        }
+        self.member(self.class_of_method(method)?, name)
+    }
+
+    fn ids(&self, scope: ScopeId, name: &str) -> &[BindingId] {
+        self.by_name
+            .get(scope)
+            .and_then(|names| names.get(name))
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Calls `check` with the qualified name(s) the dotted expression text
+    /// `dotted` stands for at `at` in `scope`, and returns the first answer:
+    /// through an import binding (`t.sleep` with `import time as t`), a
+    /// module-level alias of one (`sleep = time.sleep`), or a star import.
+    /// A name bound locally to anything else (a parameter, a local
+    /// function) resolves to nothing: it is not the library's name.
+    pub fn resolve_with<T>(
+        &self,
+        dotted: &str,
+        scope: ScopeId,
+        at: usize,
+        mut check: impl FnMut(&str) -> Option<T>,
+    ) -> Option<T> {
+        let mut buf = String::new();
+        if self.qualify_into(dotted, scope, at, 0, &mut buf) {
+            return check(&buf);
+        }
+        if self.lookup_id(scope, head(dotted), at).is_some() {
+            return None;
+        }
+        let mut current = Some(scope);
+        while let Some(s) = current {
+            for (star_scope, module) in self.stars.iter().rev() {
+                if *star_scope == s {
+                    buf.clear();
+                    buf.push_str(module);
+                    buf.push('.');
+                    buf.push_str(dotted);
+                    if let Some(found) = check(&buf) {
+                        return Some(found);
+                    }
+                }
+            }
+            current = self.scopes[s].parent;
+        }
+        None
+    }
+
+    /// The qualified name `dotted` stands for through imports, if any.
+    pub fn qualified_name(&self, dotted: &str, scope: ScopeId, at: usize) -> Option<String> {
+        self.resolve_with(dotted, scope, at, |q| Some(q.to_owned()))
+    }
+
+    /// Whether `dotted` resolves to one of `targets`.
+    pub fn resolves_to<'t>(
+        &self,
+        dotted: &str,
+        scope: ScopeId,
+        at: usize,
+        targets: &[&'t str],
+    ) -> Option<&'t str> {
+        self.resolve_with(dotted, scope, at, |q| {
+            targets.iter().copied().find(|t| *t == q)
+        })
+    }
+
+    fn qualify_into(
+        &self,
+        dotted: &str,
+        scope: ScopeId,
+        at: usize,
+        depth: usize,
+        out: &mut String,
+    ) -> bool {
+        let (name, rest) = match dotted.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (dotted, None),
+        };
+        let Some(binding) = self.lookup(scope, name, at) else {
+            return false;
+        };
+        let push_rest = |out: &mut String| {
+            if let Some(rest) = rest {
+                out.push('.');
+                out.push_str(rest);
+            }
+        };
+        match &binding.kind {
+            BindingKind::Import { qualified } => {
+                out.clear();
+                out.push_str(qualified);
+                push_rest(out);
+                true
+            }
+            // `sleep = time.sleep`: an alias of an imported name.
+            BindingKind::Assignment {
+                value: Some(value),
+                annotation: None,
+                unpacked: false,
+            } if depth < 4 && matches!(value.kind_str(), "identifier" | "attribute") => {
+                let Some(target) = crate::python::ast::dotted_name(*value, self.source) else {
+                    return false;
+                };
+                if target == name {
+                    return false;
+                }
+                let target = target.into_owned();
+                if !self.qualify_into(&target, binding.scope, binding.at, depth + 1, out) {
+                    return false;
+                }
+                push_rest(out);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn head(dotted: &str) -> &str {
+    dotted.split('.').next().unwrap_or(dotted)
+}
+
+#[cfg(test)]
+mod tests;

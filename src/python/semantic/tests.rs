@@ -1,0 +1,216 @@
+use super::*;
+use crate::diagnostic::LineIndex;
+use crate::python::imports;
+
+/// Builds the model the way the engine's walk does: preorder, imports
+/// bound after extraction, every other kind through `visit`.
+fn with_model<R>(source: &str, f: impl FnOnce(&Semantic<'_>, Node<'_>) -> R) -> R {
+    let tree = crate::parse::parse(source).expect("parse");
+    let root = tree.root_node();
+    let lines = LineIndex::new(source);
+    let mut model = Semantic::new(root, source);
+    let mut facts = Vec::new();
+    let mut stack: Vec<(Node<'_>, Vec<Node<'_>>)> = vec![(root, Vec::new())];
+    while let Some((node, ancestors)) = stack.pop() {
+        let kind = node.kind_str();
+        if imports::IMPORT_KINDS.contains(&kind) {
+            let before = facts.len();
+            imports::extract(node, &ancestors, source, &lines, &mut facts);
+            model.bind_imports(node, &ancestors, &facts[before..]);
+        } else if SEMANTIC_KINDS.contains(&kind) {
+            model.visit(node, &ancestors);
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        for child in children.into_iter().rev() {
+            let mut a = ancestors.clone();
+            a.push(node);
+            stack.push((child, a));
+        }
+    }
+    f(&model, root)
+}
+
+/// The node whose text is `needle` (the `nth` occurrence, 0-based) and its ancestors.
+fn find<'t>(root: Node<'t>, source: &str, needle: &str, nth: usize) -> (Node<'t>, Vec<Node<'t>>) {
+    let start = source
+        .match_indices(needle)
+        .nth(nth)
+        .map(|(i, _)| i)
+        .expect("needle");
+    let node = root
+        .named_descendant_for_byte_range(start, start + needle.len())
+        .expect("node");
+    let mut ancestors = Vec::new();
+    let mut current = node.parent();
+    while let Some(p) = current {
+        ancestors.push(p);
+        current = p.parent();
+    }
+    ancestors.reverse();
+    (node, ancestors)
+}
+
+fn qualified_at(source: &str, needle: &str, nth: usize) -> Option<String> {
+    with_model(source, |m, root| {
+        let (node, ancestors) = find(root, source, needle, nth);
+        let scope = m.scope_of(&ancestors, node);
+        m.qualified_name(needle, scope, node.start_byte())
+    })
+}
+
+#[test]
+fn imports_resolve_to_qualified_names() {
+    let src = "import time as t\nfrom os import path as p\nimport a.b.c\nt.sleep(1)\np.join()\na.b.c.d()\n";
+    assert_eq!(
+        qualified_at(src, "t.sleep", 0).as_deref(),
+        Some("time.sleep")
+    );
+    assert_eq!(
+        qualified_at(src, "p.join", 0).as_deref(),
+        Some("os.path.join")
+    );
+    assert_eq!(qualified_at(src, "a.b.c.d", 0).as_deref(), Some("a.b.c.d"));
+}
+
+#[test]
+fn a_parameter_shadows_an_import() {
+    let src = "import time\ndef f(time):\n    time.sleep(1)\ndef g():\n    time.sleep(2)\n";
+    assert_eq!(qualified_at(src, "time.sleep", 0), None);
+    assert_eq!(
+        qualified_at(src, "time.sleep", 1).as_deref(),
+        Some("time.sleep")
+    );
+}
+
+#[test]
+fn an_import_inside_a_function_is_local_to_it() {
+    let src = "def f():\n    from time import sleep\n    sleep(1)\ndef g():\n    sleep(2)\n";
+    assert_eq!(qualified_at(src, "sleep", 1).as_deref(), Some("time.sleep"));
+    assert_eq!(qualified_at(src, "sleep", 2), None);
+}
+
+#[test]
+fn module_aliases_and_star_imports() {
+    let src = "import time\nnap = time.sleep\nfrom subprocess import *\ndef f():\n    nap(1)\n    run('x')\n";
+    assert_eq!(qualified_at(src, "nap", 1).as_deref(), Some("time.sleep"));
+    assert_eq!(
+        qualified_at(src, "run", 0).as_deref(),
+        Some("subprocess.run")
+    );
+}
+
+#[test]
+fn uses_see_the_latest_binding_before_them() {
+    let src = "from a import x\nx()\nx = 1\nx()\n";
+    assert_eq!(qualified_at(src, "x", 1).as_deref(), Some("a.x"));
+    assert_eq!(qualified_at(src, "x", 3), None);
+}
+
+#[test]
+fn class_bodies_are_not_visible_from_methods() {
+    let src = "import q\nclass A:\n    q = 1\n    def m(self):\n        q.run()\n";
+    assert_eq!(qualified_at(src, "q.run", 0).as_deref(), Some("q.run"));
+}
+
+#[test]
+fn parameters_carry_annotations_and_defaults() {
+    let src = "def f(s: Session, *a, k=1, **kw):\n    s.query()\n    k\n";
+    with_model(src, |m, root| {
+        let (node, ancestors) = find(root, src, "s.query", 0);
+        let scope = m.scope_of(&ancestors, node);
+        let b = m.lookup(scope, "s", node.start_byte()).expect("s");
+        assert!(matches!(b.kind, BindingKind::Parameter { .. }));
+        assert_eq!(
+            b.annotation().map(|a| crate::python::ast::text(a, src)),
+            Some("Session")
+        );
+        let (node, ancestors) = find(root, src, "k", 2);
+        let scope = m.scope_of(&ancestors, node);
+        let k = m.lookup(scope, "k", node.start_byte()).expect("k");
+        assert!(matches!(
+            k.kind,
+            BindingKind::Parameter {
+                default: Some(_),
+                ..
+            }
+        ));
+        assert!(m.lookup(scope, "a", node.start_byte()).is_some());
+        assert!(m.lookup(scope, "kw", node.start_byte()).is_some());
+    });
+}
+
+#[test]
+fn defaults_and_decorators_are_in_the_enclosing_scope() {
+    let src = "import x\ndef f(x=x.y):\n    pass\n";
+    assert_eq!(qualified_at(src, "x.y", 0).as_deref(), Some("x.y"));
+}
+
+#[test]
+fn self_attributes_are_members_of_the_class() {
+    let src = "class C:\n    db: Session = Depends(get_db)\n    def __init__(self, s):\n        self.s = s\n    def m(self):\n        self.s.query()\n        self.db.query()\n    @staticmethod\n    def st(self):\n        self.s\n";
+    with_model(src, |m, root| {
+        let (node, ancestors) = find(root, src, "self.s.query", 0);
+        let scope = m.scope_of(&ancestors, node);
+        let s = m.self_member(scope, "self", "s").expect("self.s");
+        assert!(s.instance);
+        let db = m.self_member(scope, "self", "db").expect("db");
+        assert!(!db.instance);
+        assert_eq!(
+            db.annotation().map(|a| crate::python::ast::text(a, src)),
+            Some("Session")
+        );
+        let (node, ancestors) = find(root, src, "self.s\n", 0);
+        let scope = m.scope_of(&ancestors, node);
+        assert!(
+            m.self_member(scope, "self", "s").is_none(),
+            "a static method has no receiver"
+        );
+    });
+}
+
+#[test]
+fn with_for_walrus_and_unpacking_bind() {
+    let src = "async def f():\n    async with make() as c:\n        pass\n    for i, (j, k) in z:\n        pass\n    if (w := g()):\n        pass\n    a = b = h()\n    use(c, i, j, k, w, a, b)\n";
+    with_model(src, |m, root| {
+        let (node, ancestors) = find(root, src, "use", 0);
+        let scope = m.scope_of(&ancestors, node);
+        let at = node.start_byte();
+        assert!(matches!(
+            m.lookup(scope, "c", at).map(|b| &b.kind),
+            Some(BindingKind::With { is_async: true, .. })
+        ));
+        for name in ["i", "j", "k"] {
+            assert!(
+                matches!(
+                    m.lookup(scope, name, at).map(|b| &b.kind),
+                    Some(BindingKind::For { .. })
+                ),
+                "{name}"
+            );
+        }
+        assert!(m.lookup(scope, "w", at).and_then(|b| b.value()).is_some());
+        for name in ["a", "b"] {
+            let v = m
+                .lookup(scope, name, at)
+                .and_then(|b| b.value())
+                .expect(name);
+            assert_eq!(crate::python::ast::text(v, src), "h()");
+        }
+        assert!(matches!(
+            m.scope(scope).kind,
+            ScopeKind::Function { is_async: true }
+        ));
+    });
+}
+
+#[test]
+fn bindings_before_lists_every_branch() {
+    let src =
+        "def f(a):\n    if a:\n        q = 1\n    else:\n        q = 2\n    q += 3\n    run(q)\n";
+    with_model(src, |m, root| {
+        let (node, ancestors) = find(root, src, "run", 0);
+        let scope = m.scope_of(&ancestors, node);
+        assert_eq!(m.bindings_before(scope, "q", node.start_byte()).count(), 3);
+    });
+}

@@ -1,0 +1,450 @@
+//! SEC001's evaluator: what an expression is known to hold as far as SQL
+//! string building goes (a constant, a string, built by formatting with
+//! something non-constant), names read through the semantic model.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use crate::parse::NodeKind;
+use crate::python::ast::{self as pyast, fid};
+use crate::python::semantic::{BindingId, ScopeId, Semantic};
+use crate::rules::context::Cx;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum How {
+    FString,
+    Concat,
+    Percent,
+    Format,
+}
+
+impl How {
+    pub(super) fn describe(self) -> &'static str {
+        match self {
+            How::FString => "an f-string",
+            How::Concat => "`+` concatenation",
+            How::Percent => "`%` formatting",
+            How::Format => "`.format()`",
+        }
+    }
+}
+
+/// What is known about an expression's value.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Value {
+    /// Known to be a string.
+    pub(super) stringish: bool,
+    /// Built only from literals and constants.
+    pub(super) constant: bool,
+    /// Built by formatting with something non-constant: how, and where.
+    pub(super) dynamic: Option<(How, usize)>,
+    /// A literal part looks like SQL.
+    pub(super) sql: bool,
+}
+
+impl Value {
+    pub(super) fn constant(stringish: bool) -> Value {
+        Value {
+            stringish,
+            constant: true,
+            ..Value::default()
+        }
+    }
+}
+
+/// Where an expression is evaluated: the file, its semantic model and the
+/// scope.
+#[derive(Clone, Copy)]
+pub(super) struct Env<'m, 'a> {
+    pub(super) source: &'a str,
+    pub(super) model: &'m Semantic<'a>,
+    pub(super) scope: ScopeId,
+}
+
+impl<'m, 'a> Env<'m, 'a> {
+    pub(super) fn of(cx: &'m Cx<'a>, node: Node<'_>) -> Env<'m, 'a> {
+        Env {
+            source: cx.source,
+            model: cx.semantic,
+            scope: cx.scope(node),
+        }
+    }
+}
+
+/// What the rule learnt of the bindings it evaluated.
+#[derive(Default)]
+pub(super) struct Values(HashMap<BindingId, Value>);
+
+impl Values {
+    pub(super) fn set(&mut self, id: BindingId, value: Value) {
+        self.0.insert(id, value);
+    }
+
+    /// The value of the identifier `name` where it is used: the bindings of
+    /// it in its scope before the use join (branches, `if a: sql = f"..."
+    /// else: sql = "..."`, keep an earlier dynamic build counting), from the
+    /// latest one that holds on every path on; without one, the binding of
+    /// the enclosing scopes. Names whose values
+    /// this rule never learnt are unknown.
+    pub(super) fn lookup(&self, env: Env<'_, '_>, name: Node<'_>) -> Value {
+        let text = pyast::text(name, env.source);
+        if pyast::is_constant_name(text) {
+            return Value::constant(false);
+        }
+        let at = name.start_byte();
+        let mut joined: Option<Value> = None;
+        let ids: Vec<BindingId> = env.model.bindings_before(env.scope, text, at).collect();
+        // From the latest binding back to the first that holds on every
+        // path (`sql = "..."` straight before the use overrides the rest).
+        let from = ids
+            .iter()
+            .rposition(|id| env.model.dominates(*id, at))
+            .unwrap_or(0);
+        for &id in &ids[from..] {
+            let value = self.0.get(&id).copied().unwrap_or_default();
+            joined = Some(match joined {
+                None => value,
+                Some(old) => Value {
+                    stringish: old.stringish || value.stringish,
+                    constant: old.constant && value.constant,
+                    dynamic: old.dynamic.or(value.dynamic),
+                    sql: old.sql || value.sql,
+                },
+            });
+        }
+        if let Some(value) = joined {
+            return value;
+        }
+        env.model
+            .lookup_id(env.scope, text, at)
+            .and_then(|id| self.0.get(&id).copied())
+            .unwrap_or_default()
+    }
+
+    /// What `node` evaluates to, as far as string building goes. Recursion
+    /// is bounded; `+` chains are flattened with a loop so long ones are fine.
+    pub(super) fn eval(&self, node: Node<'_>, env: Env<'_, '_>, depth: usize) -> Value {
+        let source = env.source;
+        if depth > 24 {
+            return Value::default();
+        }
+        let text = |n: Node<'_>| pyast::text(n, source);
+        match node.kind_str() {
+            "string" | "concatenated_string" => {
+                let sql = looks_like_sql(&pyast::string_text(node, source));
+                let mut value = Value {
+                    stringish: true,
+                    constant: true,
+                    dynamic: None,
+                    sql,
+                };
+                for e in pyast::interpolations(node) {
+                    if !self.eval(e, env, depth + 1).constant {
+                        value.constant = false;
+                        value.dynamic = Some((How::FString, node.start_byte()));
+                    }
+                }
+                value
+            }
+            "integer" | "float" | "true" | "false" | "none" => Value::constant(false),
+            "identifier" => self.lookup(env, node),
+            "parenthesized_expression" => match node.named_child(0) {
+                Some(inner) => self.eval(inner, env, depth + 1),
+                None => Value::default(),
+            },
+            "attribute" => {
+                let attr = node
+                    .child_by_field_id(*fid::ATTRIBUTE)
+                    .map(text)
+                    .unwrap_or("");
+                if attr == "__tablename__" || pyast::is_constant_name(attr) {
+                    Value::constant(false)
+                } else {
+                    Value::default()
+                }
+            }
+            "tuple" | "list" | "set" | "expression_list" => {
+                let mut cursor = node.walk();
+                let all = node
+                    .named_children(&mut cursor)
+                    .filter(|c| c.kind_str() != "comment")
+                    .all(|c| self.eval(c, env, depth + 1).constant);
+                if all {
+                    Value::constant(false)
+                } else {
+                    Value::default()
+                }
+            }
+            "dictionary" => {
+                let mut cursor = node.walk();
+                let all = node.named_children(&mut cursor).all(|pair| {
+                    pair.kind_str() == "pair"
+                        && pair
+                            .child_by_field_id(*fid::VALUE)
+                            .is_some_and(|v| self.eval(v, env, depth + 1).constant)
+                });
+                if all {
+                    Value::constant(false)
+                } else {
+                    Value::default()
+                }
+            }
+            "conditional_expression" => {
+                let mut cursor = node.walk();
+                let parts: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+                // `a if cond else b`: the condition does not end up in the value.
+                let (Some(a), Some(b)) = (parts.first(), parts.get(2)) else {
+                    return Value::default();
+                };
+                let (a, b) = (self.eval(*a, env, depth + 1), self.eval(*b, env, depth + 1));
+                Value {
+                    stringish: a.stringish || b.stringish,
+                    constant: a.constant && b.constant,
+                    dynamic: a.dynamic.or(b.dynamic),
+                    sql: a.sql || b.sql,
+                }
+            }
+            "binary_operator" => self.eval_binary(node, env, depth),
+            "call" => self.eval_call(node, env, depth),
+            _ => Value::default(),
+        }
+    }
+
+    fn eval_binary(&self, node: Node<'_>, env: Env<'_, '_>, depth: usize) -> Value {
+        let source = env.source;
+        let op = node
+            .child_by_field_id(*fid::OPERATOR)
+            .map(|o| pyast::text(o, source))
+            .unwrap_or("");
+        match op {
+            "+" => {
+                // Flatten the left-deep chain `a + b + c + ...` without recursion.
+                let mut operands = Vec::new();
+                let mut current = node;
+                loop {
+                    let is_plus = current.kind_str() == "binary_operator"
+                        && current
+                            .child_by_field_id(*fid::OPERATOR)
+                            .is_some_and(|o| pyast::text(o, source) == "+");
+                    if !is_plus {
+                        operands.push(current);
+                        break;
+                    }
+                    if let Some(right) = current.child_by_field_id(*fid::RIGHT) {
+                        operands.push(right);
+                    }
+                    match current.child_by_field_id(*fid::LEFT) {
+                        Some(left) => current = left,
+                        None => break,
+                    }
+                }
+                let mut value = Value {
+                    constant: true,
+                    ..Value::default()
+                };
+                for operand in operands.iter().rev() {
+                    let v = self.eval(*operand, env, depth + 1);
+                    value.stringish |= v.stringish;
+                    value.constant &= v.constant;
+                    value.sql |= v.sql;
+                    value.dynamic = value.dynamic.or(v.dynamic);
+                }
+                if value.stringish && !value.constant && value.dynamic.is_none() {
+                    value.dynamic = Some((How::Concat, node.start_byte()));
+                }
+                value
+            }
+            "%" => {
+                let Some((left, right)) = pyast::left_right(node) else {
+                    return Value::default();
+                };
+                let l = self.eval(left, env, depth + 1);
+                if !l.stringish {
+                    return Value::default();
+                }
+                let r = self.eval(right, env, depth + 1);
+                let constant = l.constant && r.constant;
+                Value {
+                    stringish: true,
+                    constant,
+                    dynamic: l
+                        .dynamic
+                        .or_else(|| (!r.constant).then_some((How::Percent, node.start_byte()))),
+                    sql: l.sql,
+                }
+            }
+            _ => Value::default(),
+        }
+    }
+
+    fn eval_call(&self, node: Node<'_>, env: Env<'_, '_>, depth: usize) -> Value {
+        let source = env.source;
+        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+            return Value::default();
+        };
+        let args = pyast::call_arguments(node);
+        let args_constant = |this: &Self| {
+            args.is_none_or(|a| {
+                let mut cursor = a.walk();
+                let all = a.named_children(&mut cursor).all(|c| match c.kind_str() {
+                    "comment" => true,
+                    "keyword_argument" => c
+                        .child_by_field_id(*fid::VALUE)
+                        .is_some_and(|v| this.eval(v, env, depth + 1).constant),
+                    _ => this.eval(c, env, depth + 1).constant,
+                });
+                all
+            })
+        };
+        match function.kind_str() {
+            "identifier" => match pyast::text(function, source) {
+                // Numbers cannot carry SQL.
+                "int" | "float" | "len" | "bool" | "round" | "abs" => Value::constant(false),
+                "str" => Value {
+                    stringish: true,
+                    constant: args_constant(self),
+                    ..Value::default()
+                },
+                _ => Value::default(),
+            },
+            "attribute" => {
+                let Some(object) = function.child_by_field_id(*fid::OBJECT) else {
+                    return Value::default();
+                };
+                let method = function
+                    .child_by_field_id(*fid::ATTRIBUTE)
+                    .map(|a| pyast::text(a, source))
+                    .unwrap_or("");
+                match method {
+                    "format" => {
+                        let receiver = self.eval(object, env, depth + 1);
+                        if !receiver.stringish {
+                            return Value::default();
+                        }
+                        let constant = receiver.constant && args_constant(self);
+                        Value {
+                            stringish: true,
+                            constant,
+                            dynamic: receiver.dynamic.or_else(|| {
+                                (!constant).then_some((How::Format, node.start_byte()))
+                            }),
+                            sql: receiver.sql,
+                        }
+                    }
+                    "join" if pyast::is_constant_string(object) => {
+                        // `sep.join(x for x in ...)` has the generator as its arguments.
+                        let first = match node.child_by_field_id(*fid::ARGUMENTS) {
+                            Some(g) if g.kind_str() == "generator_expression" => Some(g),
+                            _ => args.and_then(|a| pyast::positional_arg(a, 0)),
+                        };
+                        let safe = first.is_some_and(|a| {
+                            is_placeholder_list(a, source) || self.eval(a, env, depth + 1).constant
+                        });
+                        Value {
+                            stringish: true,
+                            constant: safe,
+                            ..Value::default()
+                        }
+                    }
+                    "upper" | "lower" | "strip" | "lstrip" | "rstrip" | "replace" => {
+                        let receiver = self.eval(object, env, depth + 1);
+                        Value {
+                            constant: receiver.constant && args_constant(self),
+                            ..receiver
+                        }
+                    }
+                    _ => Value::default(),
+                }
+            }
+            _ => Value::default(),
+        }
+    }
+}
+
+/// `["?"] * len(ids)`, `"%s" * n`, `(":p" for _ in ids)`, `[f":id{i}" for i in ...]`:
+/// the argument of a `join` that produces bound-parameter placeholders.
+fn is_placeholder_list(node: Node<'_>, source: &str) -> bool {
+    let node = pyast::unparenthesize(node);
+    match node.kind_str() {
+        "binary_operator" => {
+            let is_times = node
+                .child_by_field_id(*fid::OPERATOR)
+                .is_some_and(|o| pyast::text(o, source) == "*");
+            is_times
+                && [
+                    node.child_by_field_id(*fid::LEFT),
+                    node.child_by_field_id(*fid::RIGHT),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|side| is_placeholder_literal(side, source))
+        }
+        "list_comprehension" | "generator_expression" | "set_comprehension" => node
+            .child_by_field_id(*fid::BODY)
+            .is_some_and(|b| is_placeholder_literal(b, source)),
+        _ => false,
+    }
+}
+
+fn is_placeholder_literal(node: Node<'_>, source: &str) -> bool {
+    let node = pyast::unparenthesize(node);
+    match node.kind_str() {
+        // One level only: `["?"]`, `("%s",)`; nesting is not a placeholder.
+        "list" | "tuple" => {
+            let mut cursor = node.walk();
+            let all = node
+                .named_children(&mut cursor)
+                .all(|c| c.kind_str() == "string" && is_placeholder_literal(c, source));
+            all
+        }
+        "string" => {
+            let literal = pyast::string_text(node, source);
+            let literal = literal.trim();
+            if pyast::has_interpolation(node) {
+                // Named placeholders numbered by the loop: `f":id{i}"`, `f"${i}"`.
+                literal.starts_with([':', '$', '@']) || literal.starts_with("%(")
+            } else {
+                matches!(literal, "?" | "%s" | "(%s)" | "(?)")
+                    || literal.starts_with(':')
+                    || literal.starts_with('$')
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Does this literal text look like (part of) an SQL statement?
+pub fn looks_like_sql(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "from",
+        "where",
+        "create",
+        "drop",
+        "alter",
+        "truncate",
+        "values",
+        "join",
+        "pragma",
+        "grant",
+        "revoke",
+        "vacuum",
+        "attach",
+        "explain",
+        "having",
+        "returning",
+        "limit",
+        "offset",
+    ];
+    if text.len() < 4 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| WORDS.contains(&w))
+}
