@@ -9,6 +9,7 @@ use serde::Serialize;
 
 mod change;
 mod fix;
+mod gate;
 
 use crate::baseline::{self, file::Baseline};
 use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
@@ -69,6 +70,8 @@ enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// The review report (verdict, conditions, findings by reviewer area).
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -109,6 +112,8 @@ struct CheckArgs {
     strict_baseline: bool,
     #[command(flatten)]
     fixes: fix::FixArgs,
+    #[command(flatten)]
+    gate: gate::GateArgs,
     #[command(flatten)]
     run: RunArgs,
 }
@@ -324,32 +329,33 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                 .then(|| settings.baseline.clone())
                 .flatten()
         });
-    let (result, mut change) = match (&args.since, &baseline_path) {
+    let (result, mut change, enforced) = match (&args.since, &baseline_path) {
         (Some(rev), _) => {
             let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
-            let mut prints = head_prints(&result);
+            let prints = head_prints(&result);
             let base = baseline::since::base(
                 &settings, &paths, &cwd, threads, &result, &prints, kept, rev,
             )?;
             for note in &base.notes {
                 eprintln!("fortress: note: {note}");
             }
+            // CFG001 and the test-enforcement findings join the head's.
             if let Some((path, source)) = base.config.clone() {
-                if baseline::weakened::report(&settings, &mut result, &path, source) {
-                    prints = head_prints(&result);
-                }
+                baseline::weakened::report(&settings, &mut result, &path, source);
             }
-            if baseline::weakened::report_ignore_files(
+            baseline::weakened::report_ignore_files(
                 &settings,
                 &mut result,
                 &base.touched,
                 &base.ignore_file_at_base,
-            ) {
-                prints = head_prints(&result);
-            }
+            );
+            let enforced = args
+                .gate
+                .enforce_since(&settings, &cwd, &mut result, &base)?;
+            let prints = head_prints(&result);
             let mut change = baseline::compare(&prints, &base.entries);
             change.touched = Some(base.touched);
-            (result, Some(change))
+            (result, Some(change), enforced)
         }
         (None, Some(path)) => {
             // Read first: a bad baseline stops the run before it starts.
@@ -357,7 +363,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             if let Some(warning) = base.rules_differ(&enabled_codes(&settings)) {
                 eprintln!("fortress: warning: {warning}");
             }
-            let result = engine::run(&settings, &paths, &cwd, threads)?;
+            let mut result = engine::run(&settings, &paths, &cwd, threads)?;
+            let enforced = args.gate.enforce(&settings, &cwd, &mut result, None)?;
             let prints = change::prints_against(&result, &settings, &base);
             let mut change = baseline::compare(&prints, &base.entries);
             change.fixed.retain(|e| judged(&result, &settings, &e.path));
@@ -371,9 +378,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                     if stale == 1 { "it" } else { "them" },
                 );
             }
-            (result, Some(change))
+            (result, Some(change), enforced)
         }
-        (None, None) => (engine::run(&settings, &paths, &cwd, threads)?, None),
+        (None, None) => {
+            let mut result = engine::run(&settings, &paths, &cwd, threads)?;
+            let enforced = args.gate.enforce(&settings, &cwd, &mut result, None)?;
+            (result, None, enforced)
+        }
     };
     if let Some(change) = &mut change {
         change.show_existing = args.show_existing;
@@ -407,7 +418,8 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         ),
         None => Summary::new(result.python_files, &result.diagnostics),
     };
-    let mut verdict = summary.verdict();
+    let (mut verdict, mut reason) =
+        crate::gate::decide(&summary, enforced.conditions.unjudged.as_deref());
     if args.strict_baseline
         && baseline_path.is_some()
         && args.since.is_none()
@@ -415,6 +427,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         && change.as_ref().is_some_and(|c| c.fixed_count() > 0)
     {
         verdict = Verdict::ConditionalPass;
+        reason = "no blocker and no warning, but baseline entries match no finding (`--strict-baseline`)".to_owned();
     }
     let report = Report {
         result: &result,
@@ -431,6 +444,9 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         change: change.as_ref(),
         target: settings.project().target,
         target_source: settings.project().target_source.to_string(),
+        reason,
+        gate: Some(&enforced),
+        links: report::markdown::Permalinks::from_env(&cwd),
     };
     let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     // FORCE_COLOR: CI logs (GitHub Actions) render colour but are not terminals.
@@ -450,6 +466,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
         OutputFormat::Json => report::json::render(&report),
         OutputFormat::Sarif => report::sarif::render(&report),
         OutputFormat::Github => report::github::render(&report),
+        OutputFormat::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         // Atomic: a failed run or write never leaves half a report.
@@ -457,6 +474,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
         None => write_stdout(&bytes)?,
     }
+    args.gate.write_summary(&cwd, &report)?;
     if args.format != OutputFormat::Text {
         for e in &result.walk_errors {
             eprintln!("fortress: warning: {}: {}", e.path, e.message);

@@ -107,6 +107,9 @@ impl<'s> Target<'s> {
             change: None,
             target: settings.project().target,
             target_source: settings.project().target_source.to_string(),
+            reason: crate::gate::decide(&summary, None).1,
+            gate: None,
+            links: None,
         };
         let text = report::text::render(
             &report,
@@ -118,6 +121,14 @@ impl<'s> Target<'s> {
         let json = report::json::render(&report);
         let sarif = report::sarif::render(&report);
         let github = report::github::render(&report);
+        let markdown = report::markdown::render(&report);
+        if markdown.len() > report::markdown::MAX_BYTES
+            || String::from_utf8_lossy(&markdown)
+                .chars()
+                .any(|c| c.is_control() && c != '\n')
+        {
+            return Err("markdown report over its limit or with a control character".to_owned());
+        }
         check_text(&text)?;
         check_json(&json, &result, report.verdict)?;
         check_sarif(&sarif, &result, &report.rules)?;

@@ -87,9 +87,98 @@ impl Summary {
     }
 }
 
+/// The codes of one severity in a summary: `TST006 ×2, COV001`.
+fn codes(summary: &Summary, severity: Severity) -> String {
+    let mut list: Vec<String> = summary
+        .by_rule
+        .iter()
+        .filter(|(_, (s, _))| *s == severity)
+        .map(|(code, (_, n))| {
+            if *n > 1 {
+                format!("{code} ×{n}")
+            } else {
+                (*code).to_owned()
+            }
+        })
+        .collect();
+    if list.len() > 8 {
+        let more = list.len() - 8;
+        list.truncate(8);
+        list.push(format!("{more} more rules"));
+    }
+    list.join(", ")
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The verdict and its reason, one line.
+///
+/// - FAIL: at least one blocker.
+/// - CONDITIONAL PASS: no blocker, and at least one warning, or a gate
+///   condition that could not be judged (`unjudged`: the new-code coverage
+///   of a change with fewer executable lines than `min-new-lines`).
+/// - PASS: no blocker, no warning, every measured condition judged (info
+///   findings do not count).
+pub fn decide(summary: &Summary, unjudged: Option<&str>) -> (Verdict, String) {
+    if summary.blocker > 0 {
+        return (
+            Verdict::Fail,
+            format!(
+                "{}: {}",
+                count(summary.blocker, "blocker"),
+                codes(summary, Severity::Blocker)
+            ),
+        );
+    }
+    let mut why = Vec::new();
+    if summary.warning > 0 {
+        why.push(format!(
+            "{} ({}) and no blocker",
+            count(summary.warning, "warning"),
+            codes(summary, Severity::Warning)
+        ));
+    }
+    if let Some(u) = unjudged {
+        why.push(u.to_owned());
+    }
+    if why.is_empty() {
+        (Verdict::Pass, "no blocker and no warning".to_owned())
+    } else {
+        (Verdict::ConditionalPass, why.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decisions_and_reasons() {
+        let mut s = Summary::default();
+        assert_eq!(
+            decide(&s, None),
+            (Verdict::Pass, "no blocker and no warning".to_owned())
+        );
+        let (v, why) = decide(&s, Some("new-code coverage is too small to judge"));
+        assert_eq!(
+            (v, why.as_str()),
+            (
+                Verdict::ConditionalPass,
+                "new-code coverage is too small to judge"
+            )
+        );
+        s.warning = 2;
+        s.by_rule.insert("TYP001", (Severity::Warning, 2));
+        assert_eq!(decide(&s, None).1, "2 warnings (TYP001 ×2) and no blocker");
+        s.blocker = 1;
+        s.by_rule.insert("COV001", (Severity::Blocker, 1));
+        assert_eq!(
+            decide(&s, Some("x")),
+            (Verdict::Fail, "1 blocker: COV001".to_owned())
+        );
+    }
 
     #[test]
     fn exit_codes() {

@@ -16,4 +16,6 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod testgate;
+pub mod testreport;
 pub mod version;

@@ -10,6 +10,8 @@
 //! - `# fortress-fixture: path=tests/test_x.py` — where the file pretends to live
 //! - `# fortress-fixture: config=NAME.toml` — run with that fortress.toml (beside the fixture)
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -112,7 +114,11 @@ fn single_file_fixtures() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for family in std::fs::read_dir(fixtures_dir()).expect("fixtures dir") {
         let family = family.expect("entry").path();
-        if !family.is_dir() || family.file_name().is_some_and(|n| n == "projects") {
+        if !family.is_dir()
+            || family
+                .file_name()
+                .is_some_and(|n| n == "projects" || n == "reports")
+        {
             continue;
         }
         for f in std::fs::read_dir(&family).expect("family dir") {
@@ -239,6 +245,139 @@ fn project_fixtures_report_exactly_the_marked_lines() {
     assert!(
         failures.is_empty(),
         "{} project(s) disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `fixtures/reports/<CODE>_<name>/`: rules whose inputs are coverage and
+/// test reports and a change (see fixtures/reports/README.md), run through
+/// the binary, on a fresh git repository when the fixture has a `base/`.
+#[test]
+fn report_fixtures_report_exactly_the_marked_lines() {
+    let root = fixtures_dir().join("reports");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures/reports")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no report fixtures");
+    let mut failures = Vec::new();
+    for fixture in dirs {
+        let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+        let spec: toml::Table = std::fs::read_to_string(fixture.join("fixture.toml"))
+            .expect("fixture.toml")
+            .parse()
+            .expect("fixture.toml is TOML");
+        let list = |key: &str| -> Vec<String> {
+            spec.get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let work = tmp.path().join("repo");
+        let base = fixture.join("base");
+        let mut args: Vec<String> = vec!["check".into(), "--format".into(), "json".into()];
+        if base.is_dir() {
+            common::copy_tree(&base, &work, &[]);
+            common::git(&work, &["init", "-q"]);
+            common::git(&work, &["add", "-A"]);
+            common::git(&work, &["commit", "-q", "-m", "base"]);
+            for entry in std::fs::read_dir(&work).unwrap().flatten() {
+                if entry.file_name() != ".git" {
+                    let p = entry.path();
+                    if p.is_dir() {
+                        std::fs::remove_dir_all(&p).unwrap();
+                    } else {
+                        std::fs::remove_file(&p).unwrap();
+                    }
+                }
+            }
+            args.extend(["--since".into(), "HEAD".into()]);
+        }
+        common::copy_tree(&fixture, &work, &["base", "fixture.toml"]);
+        let select = {
+            let l = list("select");
+            if l.is_empty() {
+                vec![code_of(&name)]
+            } else {
+                l
+            }
+        };
+        args.extend(["--select".into(), select.join(",")]);
+        for f in list("coverage") {
+            args.extend(["--coverage".into(), f]);
+        }
+        for f in list("junit") {
+            args.extend(["--junit".into(), f]);
+        }
+        if let Some(b) = spec.get("base-coverage").and_then(|v| v.as_str()) {
+            args.extend(["--base-coverage".into(), b.to_owned()]);
+        }
+        args.extend([
+            "--task".into(),
+            spec.get("task")
+                .and_then(|v| v.as_str())
+                .unwrap_or("none")
+                .to_owned(),
+        ]);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = common::command(&work, &argv);
+        cmd.env_remove("GITHUB_EVENT_PATH");
+        let run = common::run_cmd(cmd);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{name}: exit {}: {}",
+            run.code,
+            run.stderr
+        );
+        let json = run.json();
+        let mut reported = Marks::new();
+        let mut messages = Vec::new();
+        for d in json["diagnostics"].as_array().expect("diagnostics") {
+            let path = d["path"].as_str().unwrap().to_owned();
+            let line = d["line"].as_u64().unwrap() as u32;
+            let code = d["code"].as_str().unwrap().to_owned();
+            messages.push((
+                path.clone(),
+                line,
+                code.clone(),
+                d["message"].as_str().unwrap().to_owned(),
+            ));
+            reported.insert((path, line, code));
+        }
+        let mut expected = Marks::new();
+        for entry in ignore::WalkBuilder::new(&work)
+            .hidden(false)
+            .build()
+            .flatten()
+        {
+            let p = entry.path();
+            if p.components().any(|c| c.as_os_str() == ".git") || !p.is_file() {
+                continue;
+            }
+            let rel = p
+                .strip_prefix(&work)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let source = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+            expected.extend(expectations(&rel, &source));
+        }
+        if let Some(failure) = compare(&name, &expected, &reported, &messages) {
+            failures.push(failure);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} report fixture(s) disagree:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -135,7 +135,25 @@ fn every_rule_has_a_fixture_with_a_true_positive() {
             m.code,
             m.code
         );
-        if !matches!(r.kind, rules::RuleKind::Project { .. }) {
+        if matches!(r.kind, rules::RuleKind::Report { .. }) {
+            // Fed reports and a change: a project directory with its
+            // reports under fixtures/reports/ (see its README).
+            let has_dir = std::fs::read_dir(fixtures.join("reports"))
+                .map(|entries| {
+                    entries.flatten().any(|e| {
+                        e.path().is_dir()
+                            && e.file_name()
+                                .to_string_lossy()
+                                .starts_with(&format!("{}_", m.code))
+                    })
+                })
+                .unwrap_or(false);
+            assert!(
+                has_dir,
+                "{}: expected fixtures/reports/{}_*/",
+                m.code, m.code
+            );
+        } else if !matches!(r.kind, rules::RuleKind::Project { .. }) {
             let dir = fixtures.join(m.family.module());
             let has_file = std::fs::read_dir(&dir)
                 .map(|entries| {
@@ -182,9 +200,13 @@ fn fixture_folders_and_rule_modules_use_the_family_module_names() {
     for family in families {
         let module = family.module();
         // Project rules have their fixtures under fixtures/projects/.
-        let has_file_rules = rules::registry()
-            .iter()
-            .any(|r| r.meta.family == family && !matches!(r.kind, rules::RuleKind::Project { .. }));
+        let has_file_rules = rules::registry().iter().any(|r| {
+            r.meta.family == family
+                && !matches!(
+                    r.kind,
+                    rules::RuleKind::Project { .. } | rules::RuleKind::Report { .. }
+                )
+        });
         assert!(
             !has_file_rules || root.join("fixtures").join(module).is_dir(),
             "fixtures/{module}/ is missing"

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use crate::config::ConfigError;
 
-fn git(repo: &Path) -> Command {
+pub(super) fn git(repo: &Path) -> Command {
     let mut command = Command::new("git");
     command
         .arg("-C")
@@ -25,7 +25,7 @@ fn git(repo: &Path) -> Command {
 }
 
 /// Run git; its standard output, or why it failed (its first error line).
-fn output(mut command: Command) -> Result<Vec<u8>, String> {
+pub(super) fn output(mut command: Command) -> Result<Vec<u8>, String> {
     let out = command
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;

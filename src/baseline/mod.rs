@@ -11,6 +11,7 @@
 pub mod file;
 pub mod fingerprint;
 pub mod git;
+pub mod lines;
 pub mod manifests;
 pub mod renames;
 pub mod since;

@@ -40,6 +40,8 @@ pub struct RawConfig {
     pub dependencies: Option<RawDependencies>,
     /// `[tool.fortress.security]`: the SEC rules.
     pub security: Option<RawSecurity>,
+    /// `[tool.fortress.coverage]`: the COV and TSK rules.
+    pub coverage: Option<crate::rules::coverage::options::RawCoverage>,
     /// The baseline file `check` compares with (relative to the configuration's directory).
     pub baseline: Option<Spanned<String>>,
     /// The fortress versions this project accepts (a PEP 440 specifier, `">=0.2"`).

@@ -306,6 +306,9 @@ impl Settings {
             None => LayerSettings::default(),
         };
         let security = SecuritySettings::resolve(raw.security.as_ref());
+        let coverage =
+            crate::rules::coverage::options::CoverageSettings::resolve(raw.coverage.as_ref())
+                .map_err(|e| option_error(file, e))?;
         let baseline = match (&raw.baseline, file) {
             (Some(b), Some(f)) if b.get_ref().trim().is_empty() => {
                 return Err(Origin::File(f, b.span(), "baseline").error("the path is empty"))
@@ -345,6 +348,7 @@ impl Settings {
                     target_source,
                 },
                 security,
+                coverage,
             },
             config_path: file.map(|f| f.path.clone()),
             enabled,

@@ -8,6 +8,7 @@ use crate::rules::RuleMeta;
 
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -32,6 +33,12 @@ pub struct Report<'a> {
     /// The Python version checked against, and where it came from.
     pub target: crate::version::PythonVersion,
     pub target_source: String,
+    /// Why the verdict is what it is, one line ([`crate::gate::decide`]).
+    pub reason: String,
+    /// What the test-enforcement gate read and measured, when it ran.
+    pub gate: Option<&'a crate::testgate::Enforced>,
+    /// Permalinks for the markdown report's `path:line` links.
+    pub links: Option<markdown::Permalinks>,
 }
 
 /// Where a file is, as said by the reports that leave the machine (SARIF,

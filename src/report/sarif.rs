@@ -415,6 +415,9 @@ mod tests {
             change: None,
             target: crate::version::PythonVersion::DEFAULT,
             target_source: "default".to_owned(),
+            reason: String::new(),
+            gate: None,
+            links: None,
         };
         serde_json::from_slice(&render_with_limit(&report, max)).expect("SARIF is JSON")
     }

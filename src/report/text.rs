@@ -28,6 +28,9 @@ pub fn render(report: &Report<'_>, options: &TextOptions) -> Vec<u8> {
     if !options.quiet {
         diagnostics(report, &mut buf);
         summary(report, &mut buf);
+        if report.verdict == Verdict::ConditionalPass && !report.reason.is_empty() {
+            let _ = writeln!(buf, "Conditional: {}.", printable(&report.reason));
+        }
     }
     verdict_line(report, &mut buf);
     buf.into_inner()

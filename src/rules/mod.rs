@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use tree_sitter::Node;
 
 pub mod context;
+pub mod report;
 
 use crate::diagnostic::Severity;
 use crate::project::{FactSet, OtherFiles, Project, ProjectFinding};
@@ -17,11 +18,13 @@ pub use context::Cx;
 pub struct Options {
     pub project: crate::project::Options,
     pub security: security::options::SecuritySettings,
+    pub coverage: coverage::options::CoverageSettings,
 }
 
 pub mod architecture;
 pub mod asyncio;
 pub mod config;
+pub mod coverage;
 pub mod database;
 pub mod dependencies;
 pub mod security;
@@ -44,6 +47,10 @@ pub enum Family {
     Dependencies,
     /// The gate's own configuration (CFG001, reported by `--since`).
     Config,
+    /// Test coverage from coverage.py's reports (COV).
+    Coverage,
+    /// What a task (fix, feature, refactor) owes the tests (TSK).
+    Task,
 }
 
 impl Family {
@@ -59,6 +66,8 @@ impl Family {
             Family::Tests => "tests",
             Family::Dependencies => "dependencies",
             Family::Config => "configuration",
+            Family::Coverage => "coverage",
+            Family::Task => "task",
         }
     }
 
@@ -68,6 +77,7 @@ impl Family {
             Family::Async => "asyncio",
             Family::Suppression => "suppression",
             Family::Config => "config",
+            Family::Task => "coverage",
             other => other.name(),
         }
     }
@@ -84,6 +94,8 @@ impl Family {
             Family::Tests => "TST",
             Family::Dependencies => "DEP",
             Family::Config => "CFG",
+            Family::Coverage => "COV",
+            Family::Task => "TSK",
         }
     }
 }
@@ -191,6 +203,10 @@ pub enum RuleKind {
         needs: FactSet,
         rule: Box<dyn ProjectChecker>,
     },
+    /// Fed coverage and test reports and the change, once per `check`.
+    Report {
+        rule: Box<dyn report::ReportChecker>,
+    },
 }
 
 pub struct RuleEntry {
@@ -221,6 +237,15 @@ fn project_rule<R: ProjectRule>() -> RuleEntry {
         meta: R::META,
         kind: RuleKind::Project {
             needs: R::NEEDS,
+            rule: Box::new(R::default()),
+        },
+    }
+}
+
+fn report_rule<R: report::ReportRule>() -> RuleEntry {
+    RuleEntry {
+        meta: R::META,
+        kind: RuleKind::Report {
             rule: Box::new(R::default()),
         },
     }
@@ -265,6 +290,12 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<typing::missing_type_hints::MissingTypeHints>(),
         file_rule::<typing::pydantic_v1_pattern::PydanticV1Pattern>(),
         file_rule::<typing::unvalidated_request_body::UnvalidatedRequestBody>(),
+        report_rule::<coverage::total::TotalCoverage>(),
+        report_rule::<coverage::new_code::NewCodeCoverage>(),
+        report_rule::<coverage::tasks::FixWithoutTest>(),
+        report_rule::<coverage::tasks::RefactorDropsTests>(),
+        report_rule::<coverage::tasks::FeatureWithoutTests>(),
+        report_rule::<tests::failing_test::FailingTest>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

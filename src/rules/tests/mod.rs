@@ -17,6 +17,7 @@ use crate::python::ast::fid;
 
 use crate::rules::context::Cx;
 
+pub mod failing_test;
 pub mod mock_echo_assertion;
 pub mod skip_without_reason;
 pub mod tautological_assertion;
