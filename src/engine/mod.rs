@@ -372,22 +372,7 @@ pub fn finish(
         result.sources.push(source);
     }
     // Unreadable files were appended after the readable ones: order by path, not by index.
-    let mut by_path: Vec<usize> = (0..files.len()).collect();
-    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
-    let mut rank = vec![0; files.len()];
-    for (position, &file) in by_path.iter().enumerate() {
-        rank[file] = position;
-    }
-    result.diagnostics.sort_by(|a, b| {
-        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
-            rank[b.file],
-            b.start,
-            b.code,
-            b.end,
-            &b.message,
-        ))
-    });
-    result.diagnostics.dedup();
+    let rank = sort_diagnostics(&files, &mut result.diagnostics);
     result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
     result.facts = facts;
@@ -497,6 +482,28 @@ fn run_project_rules(
         }
     }
     (findings, other)
+}
+
+/// Puts diagnostics in the run's order (path, position, code, end,
+/// message), drops exact duplicates, and returns each file's rank by path.
+pub fn sort_diagnostics(files: &[FileInfo], diagnostics: &mut Vec<Diagnostic>) -> Vec<usize> {
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
+    let mut rank = vec![0; files.len()];
+    for (position, &file) in by_path.iter().enumerate() {
+        rank[file] = position;
+    }
+    diagnostics.sort_by(|a, b| {
+        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
+            rank[b.file],
+            b.start,
+            b.code,
+            b.end,
+            &b.message,
+        ))
+    });
+    diagnostics.dedup();
+    rank
 }
 
 pub(super) fn make_diagnostic(

@@ -128,21 +128,5 @@ pub fn add(
 
 /// The run's order: path, position, code, end, message.
 fn sort(result: &mut RunResult) {
-    let files = &result.files;
-    let mut by_path: Vec<usize> = (0..files.len()).collect();
-    by_path.sort_by(|&a, &b| files[a].display.cmp(&files[b].display));
-    let mut rank = vec![0; files.len()];
-    for (position, &file) in by_path.iter().enumerate() {
-        rank[file] = position;
-    }
-    result.diagnostics.sort_by(|a, b| {
-        (rank[a.file], a.start, a.code, a.end, &a.message).cmp(&(
-            rank[b.file],
-            b.start,
-            b.code,
-            b.end,
-            &b.message,
-        ))
-    });
-    result.diagnostics.dedup();
+    crate::engine::sort_diagnostics(&result.files, &mut result.diagnostics);
 }
