@@ -74,7 +74,7 @@ pub(super) fn run(
     if args.diff {
         let diff: String = plan.files.iter().map(engine::fix::unified_diff).collect();
         match output {
-            Some(path) => std::fs::write(path, diff.as_bytes())
+            Some(path) => crate::files::write_atomic(path, diff.as_bytes())
                 .map_err(|e| ConfigError(format!("error: cannot write {}: {e}", path.display())))?,
             None => super::write_stdout(diff.as_bytes())?,
         }
