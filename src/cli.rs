@@ -192,7 +192,8 @@ impl RunArgs {
         more: impl FnOnce(&mut Overrides),
     ) -> Result<(Target, Settings), ConfigError> {
         let target = Target::resolve(paths, self.config.as_deref(), self.isolated)?;
-        let mut overrides = self.overrides(Some(project_dir(&target.paths, &target.cwd)));
+        let mut overrides =
+            self.overrides(Some(crate::paths::project_dir(&target.paths, &target.cwd)));
         more(&mut overrides);
         let settings = Settings::resolve(target.file.as_ref(), &overrides, target.root.clone())?;
         Ok((target, settings))
@@ -301,19 +302,6 @@ impl Target {
     }
 }
 
-/// Where the checked project's metadata is looked for when no configuration
-/// file says: the first path (its directory when it is a file).
-fn project_dir(paths: &[PathBuf], cwd: &std::path::Path) -> PathBuf {
-    let first = crate::paths::absolutize(&paths[0], cwd);
-    if first.is_file() {
-        first
-            .parent()
-            .map_or_else(|| cwd.to_path_buf(), PathBuf::from)
-    } else {
-        first
-    }
-}
-
 fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     let (Target { cwd, paths, .. }, settings) = args
         .run
@@ -329,6 +317,7 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                 .then(|| settings.baseline.clone())
                 .flatten()
         });
+    let mut fix_lines = None;
     let (result, mut change, enforced) = match (&args.since, &baseline_path) {
         (Some(rev), _) => {
             let (mut result, kept) = engine::run_keeping(&settings, &paths, &cwd, threads)?;
@@ -352,6 +341,9 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
             let enforced = args
                 .gate
                 .enforce_since(&settings, &cwd, &mut result, &base)?;
+            if args.fixes.wanted() {
+                fix_lines = Some(fix::on_changed_lines(&result, &base)?);
+            }
             let prints = head_prints(&result);
             let mut change = baseline::compare(&prints, &base.entries);
             change.touched = Some(base.touched);
@@ -392,7 +384,14 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     }
     if args.fixes.wanted() {
         let output = args.output.as_deref();
-        if let Some(code) = fix::run(&args.fixes, &settings, &result, change.as_ref(), output)? {
+        if let Some(code) = fix::run(
+            &args.fixes,
+            &settings,
+            &result,
+            change.as_ref(),
+            fix_lines.as_deref(),
+            output,
+        )? {
             return Ok(code);
         }
         // Fixed: check again and report what remains.

@@ -136,6 +136,22 @@ impl PathMatcher {
     }
 }
 
+/// Where the checked project's metadata is looked for when no configuration
+/// file says: the first path (its directory when it is a file).
+pub fn project_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let Some(first) = paths.first() else {
+        return cwd.to_path_buf();
+    };
+    let first = absolutize(first, cwd);
+    if first.is_file() {
+        first
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), PathBuf::from)
+    } else {
+        first
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

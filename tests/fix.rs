@@ -408,3 +408,46 @@ fn fix_with_since_fixes_only_what_the_change_brings() {
         format!("{base}new: str | None = None\n")
     );
 }
+
+#[test]
+fn fix_with_since_also_fixes_old_findings_on_edited_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["config", "user.email", "t@example.com"]);
+    git(root, &["config", "user.name", "t"]);
+    let base =
+        "from typing import Optional\n\nkept: Optional[int] = None\nedited: Optional[int] = None\n";
+    write(root, "m.py", base);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "base"]);
+    // The change edits the value on the last line; its annotation's finding
+    // is an old one (same fingerprint), but the line is the change's.
+    write(
+        root,
+        "m.py",
+        "from typing import Optional\n\nkept: Optional[int] = None\nedited: Optional[int] = 1\n",
+    );
+    let run = fortress(
+        root,
+        &[
+            "check",
+            "--fix",
+            "--isolated",
+            "--select",
+            "TYP001",
+            "--since",
+            "HEAD",
+            ".",
+        ],
+    );
+    assert!(
+        run.stderr.contains("fortress: fixed 1 finding"),
+        "{}",
+        context(&run)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("m.py")).unwrap(),
+        "from typing import Optional\n\nkept: Optional[int] = None\nedited: int | None = 1\n"
+    );
+}

@@ -47,10 +47,16 @@ pub(super) fn run(
     settings: &Settings,
     result: &RunResult,
     change: Option<&Change>,
+    on_changed_lines: Option<&[bool]>,
     output: Option<&std::path::Path>,
 ) -> Result<Option<u8>, ConfigError> {
     let chosen: Vec<bool> = match change {
-        Some(c) => c.states.iter().map(|s| s.gated()).collect(),
+        Some(c) => c
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.gated() || on_changed_lines.is_some_and(|l| l.get(i) == Some(&true)))
+            .collect(),
         None => vec![true; result.diagnostics.len()],
     };
     let plan = engine::fix::plan(settings, result, &chosen, args.unsafe_fixes);
@@ -114,4 +120,43 @@ pub(super) fn run(
         );
     }
     Ok(args.diff.then_some(u8::from(count > 0)))
+}
+
+/// `--fix --since`: which findings sit on a line the change added or
+/// modified (any line of a file git does not track yet). Those are fixed
+/// besides the new and updated ones: an old finding on an edited line is
+/// the author's to fix now.
+pub(super) fn on_changed_lines(
+    result: &RunResult,
+    base: &crate::baseline::since::Base,
+) -> Result<Vec<bool>, ConfigError> {
+    use crate::baseline::{git, lines};
+    let Some(start) = result.files.first().and_then(|f| f.path.parent()) else {
+        return Ok(Vec::new());
+    };
+    let repo = git::repo_root(start)?;
+    let changed = lines::changed_lines(&repo, &base.commit)?;
+    let real_repo = std::fs::canonicalize(&repo).unwrap_or(repo);
+    let rel: Vec<Option<String>> = result
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, info)| {
+            if !base.touched.get(i).copied().unwrap_or(false) {
+                return None;
+            }
+            let abs = std::fs::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone());
+            abs.strip_prefix(&real_repo).ok().map(crate::paths::slash)
+        })
+        .collect();
+    Ok(result
+        .diagnostics
+        .iter()
+        .map(|d| match rel.get(d.file).and_then(Option::as_ref) {
+            Some(path) => changed
+                .get(path)
+                .is_none_or(|set| set.contains(&d.start.line)),
+            None => false,
+        })
+        .collect())
 }
