@@ -178,19 +178,35 @@ impl ModuleMap {
 
     /// Like [`Self::absolute_module`], with the importing file known under its `which`-th name.
     fn absolute_module_as(&self, file: usize, which: usize, import: &Import) -> Option<String> {
-        if import.level == 0 {
-            return Some(import.module.clone());
+        self.absolute_dotted_as(file, which, import.level, &import.module)
+    }
+
+    /// `module` written with `level` leading dots in `file`, made absolute
+    /// (`..models` in `app/api/users.py` is `app.models`).
+    pub fn absolute_dotted(&self, file: usize, level: u32, module: &str) -> Option<String> {
+        self.absolute_dotted_as(file, 0, level, module)
+    }
+
+    fn absolute_dotted_as(
+        &self,
+        file: usize,
+        which: usize,
+        level: u32,
+        module: &str,
+    ) -> Option<String> {
+        if level == 0 {
+            return Some(module.to_owned());
         }
         let me = self.modules.get(file)?;
         let mut package: Vec<&str> = me.names.get(which)?.split('.').collect();
         if !me.is_package {
             package.pop();
         }
-        for _ in 1..import.level {
+        for _ in 1..level {
             package.pop()?;
         }
-        if !import.module.is_empty() {
-            package.extend(import.module.split('.'));
+        if !module.is_empty() {
+            package.extend(module.split('.'));
         }
         (!package.is_empty()).then(|| package.join("."))
     }

@@ -211,17 +211,8 @@ fn absolute(project: &Project<'_>, file: usize, qualified: &str) -> Option<Strin
         Some((m, n)) => (m.to_owned(), n),
         None => (String::new(), rest),
     };
-    let import = crate::project::Import {
-        module,
-        level: level as u32,
-        alias: None,
-        names: Vec::new(),
-        is_from: true,
-        scope: crate::project::ImportScope::Module,
-        guarded: false,
-        span: 0..0,
-        start: Default::default(),
-    };
-    let base = project.modules.absolute_module(file, &import)?;
+    let base = project
+        .modules
+        .absolute_dotted(file, level as u32, &module)?;
     Some(format!("{base}.{name}"))
 }
