@@ -784,3 +784,107 @@ fn an_unmeasured_file_counts_as_uncovered_only_inside_the_measured_tree() {
         "{d:?}"
     );
 }
+
+#[test]
+fn inline_suppressions_silence_report_findings_and_are_judged_only_with_their_input() {
+    let dir = project("shop");
+    let test_file = dir.path().join("tests/test_pricing.py");
+    let original = std::fs::read_to_string(&test_file).unwrap();
+    let annotate = |line: usize, code: &str| -> String {
+        original
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i + 1 == line {
+                    format!("{l}  # fortress: ignore[{code}] -- tracked in #42\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect()
+    };
+    let codes = |run: &Run| -> Vec<(String, u64)> {
+        diagnostics(run)
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or_default().to_owned(),
+                    d["line"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--junit",
+        "junit.xml",
+        "--select",
+        "TST006,SUP004",
+    ];
+    // Without a suppression: both failing tests (lines 22 and 27).
+    let run = check(dir.path(), &args);
+    let tst006 = |run: &Run| {
+        codes(run)
+            .into_iter()
+            .filter(|(c, _)| c == "TST006")
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tst006(&run), vec![22, 27], "{}", run.stdout);
+
+    // The suppression on the failing test's definition silences it, and is used.
+    std::fs::write(&test_file, annotate(27, "TST006")).unwrap();
+    let run = check(dir.path(), &args);
+    assert_eq!(
+        codes(&run),
+        vec![("TST006".to_owned(), 22)],
+        "{}",
+        run.stdout
+    );
+    let conditions = check(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "markdown",
+            "--junit",
+            "junit.xml",
+            "--select",
+            "TST006",
+        ],
+    );
+    assert!(
+        conditions
+            .stdout
+            .contains("| Failing tests | 0 | 2 of 6 tests (1 suppressed inline) | ❌ failed |"),
+        "{}",
+        conditions.stdout
+    );
+
+    // On a passing test it silences nothing: SUP004, with a fix.
+    std::fs::write(&test_file, annotate(16, "TST006")).unwrap();
+    let run = check(dir.path(), &args);
+    assert_eq!(
+        codes(&run),
+        vec![
+            ("SUP004".to_owned(), 16),
+            ("TST006".to_owned(), 22),
+            ("TST006".to_owned(), 27)
+        ],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        diagnostics(&run)[0]["message"],
+        "suppression of TST006 matches no finding on this line; remove it"
+    );
+
+    // Without `--junit` TST006 judged nothing: the suppression is not unused.
+    let run = check(
+        dir.path(),
+        &["check", "--format", "json", "--select", "TST006,SUP004"],
+    );
+    assert_eq!(codes(&run), vec![], "{}", run.stdout);
+}

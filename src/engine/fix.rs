@@ -279,7 +279,7 @@ struct Recheck {
 fn findings(source: String, info: &crate::files::FileInfo, plan: &Plan<'_>) -> Recheck {
     let enabled = plan.settings.enabled_for(&info.rel);
     let mut outcome: FileOutcome = check_source(source, info, plan, enabled);
-    apply_suppressions(plan.settings, &mut outcome, 0);
+    apply_suppressions(plan.settings, &mut outcome, 0, &mut Vec::new());
     let mut keys = BTreeMap::new();
     for d in &outcome.diagnostics {
         *keys.entry((d.code, d.message.clone())).or_insert(0) += 1;

@@ -86,6 +86,9 @@ pub struct RunResult {
     pub excluded: usize,
     /// Where every file read had to be (see [`crate::files`]).
     pub boundary: crate::files::Boundary,
+    /// Suppressions naming report rules (COV, TSK, TST006), per file index,
+    /// for the test gate to apply to its findings (and judge as unused).
+    pub pending_suppressions: Vec<(usize, FileSuppressions)>,
 }
 
 pub fn run(
@@ -356,7 +359,7 @@ pub fn finish(
     }
 
     for (file, outcome) in outcomes.iter_mut().enumerate() {
-        apply_suppressions(settings, outcome, file);
+        apply_suppressions(settings, outcome, file, &mut result.pending_suppressions);
     }
 
     for (file, outcome) in outcomes.into_iter().enumerate() {
@@ -380,50 +383,30 @@ pub fn finish(
 }
 
 /// Suppressions applied to one file's diagnostics, and SUP004 for the ones
-/// that silenced nothing (`file`: the file's index in the run).
-pub(super) fn apply_suppressions(settings: &Settings, outcome: &mut FileOutcome, file: usize) {
+/// that silenced nothing (`file`: the file's index in the run). Codes of
+/// report rules (COV, TSK, TST006) are judged after the test gate ran:
+/// their suppressions are kept in `pending`.
+pub(super) fn apply_suppressions(
+    settings: &Settings,
+    outcome: &mut FileOutcome,
+    file: usize,
+    pending: &mut Vec<(usize, FileSuppressions)>,
+) {
     let used = suppress::apply(&mut outcome.diagnostics, &outcome.suppressions);
-    if let Some(unused_index) = rules::index_of(suppress::UNUSED_SUPPRESSION.code) {
-        if outcome.enabled.get(unused_index).copied().unwrap_or(false) {
-            for (s, flags) in outcome.suppressions.items.iter().zip(used) {
-                let unused: Vec<&str> = s
-                    .codes
-                    .iter()
-                    .zip(flags)
-                    .filter(|(code, used)| {
-                        !used && rules::index_of(code).is_some_and(|i| outcome.enabled[i])
-                    })
-                    .map(|(code, _)| *code)
-                    .collect();
-                if unused.is_empty() {
-                    continue;
-                }
-                let start = outcome.lines.position(s.span.start, &outcome.source);
-                let end = outcome.lines.position(s.span.end, &outcome.source);
-                let fix = suppress::unused_fix(&outcome.source, s, &unused);
-                let message = format!(
-                    "suppression of {} matches no finding{}; remove it",
-                    unused.join(", "),
-                    if s.file_level {
-                        " in this file"
-                    } else {
-                        " on this line"
-                    }
-                );
-                let mut diagnostic = make_diagnostic(
-                    settings,
-                    unused_index,
-                    file,
-                    s.span.clone(),
-                    start,
-                    end,
-                    message,
-                );
-                diagnostic.fix = fix;
-                outcome.diagnostics.push(diagnostic);
-            }
-        }
+    let (now, later) = suppress::split_report_codes(&outcome.suppressions, used);
+    if let Some(later) = later {
+        pending.push((file, later));
     }
+    let unused = suppress::unused(
+        settings,
+        file,
+        &outcome.source,
+        &outcome.lines,
+        &outcome.suppressions,
+        &now,
+        &outcome.enabled,
+    );
+    outcome.diagnostics.extend(unused);
 }
 
 fn run_project_rules(

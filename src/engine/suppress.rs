@@ -6,7 +6,8 @@
 
 use std::ops::Range;
 
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Edit, Fix, LineIndex};
 use crate::rules;
 pub use crate::rules::suppression::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 
@@ -149,6 +150,100 @@ pub fn apply(diagnostics: &mut Vec<Diagnostic>, sup: &FileSuppressions) -> Vec<V
         !suppressed
     });
     used
+}
+
+/// Whether `code` is a report rule's (judged by the test gate after the run).
+fn is_report_code(code: &str) -> bool {
+    rules::index_of(code)
+        .is_some_and(|i| matches!(rules::registry()[i].kind, rules::RuleKind::Report { .. }))
+}
+
+/// Split the use flags of [`apply`]: report-rule codes count as used for
+/// now (the gate decides later), and the suppressions naming them, with
+/// only those codes, are returned for the gate.
+pub fn split_report_codes(
+    sup: &FileSuppressions,
+    mut used: Vec<Vec<bool>>,
+) -> (Vec<Vec<bool>>, Option<FileSuppressions>) {
+    let mut later = Vec::new();
+    for (s, flags) in sup.items.iter().zip(used.iter_mut()) {
+        let codes: Vec<&'static str> = s
+            .codes
+            .iter()
+            .zip(flags.iter_mut())
+            .filter(|(c, _)| is_report_code(c))
+            .map(|(c, flag)| {
+                *flag = true;
+                *c
+            })
+            .collect();
+        if !codes.is_empty() {
+            later.push(Suppression { codes, ..s.clone() });
+        }
+    }
+    let later = (!later.is_empty()).then(|| FileSuppressions {
+        items: later,
+        statements: sup.statements.clone(),
+    });
+    (used, later)
+}
+
+/// SUP004 for each suppression code that silenced nothing and whose rule is
+/// enabled for the file (`used` as [`apply`] returned it).
+pub fn unused(
+    settings: &Settings,
+    file: usize,
+    source: &str,
+    lines: &LineIndex,
+    sup: &FileSuppressions,
+    used: &[Vec<bool>],
+    enabled: &[bool],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(unused_index) = rules::index_of(UNUSED_SUPPRESSION.code) else {
+        return out;
+    };
+    if !enabled.get(unused_index).copied().unwrap_or(false) {
+        return out;
+    }
+    for (s, flags) in sup.items.iter().zip(used) {
+        let unused: Vec<&str> = s
+            .codes
+            .iter()
+            .zip(flags)
+            .filter(|(code, used)| {
+                !**used
+                    && rules::index_of(code)
+                        .is_some_and(|i| enabled.get(i).copied().unwrap_or(false))
+            })
+            .map(|(code, _)| *code)
+            .collect();
+        if unused.is_empty() {
+            continue;
+        }
+        let meta = &rules::registry()[unused_index].meta;
+        let message = format!(
+            "suppression of {} matches no finding{}; remove it",
+            unused.join(", "),
+            if s.file_level {
+                " in this file"
+            } else {
+                " on this line"
+            }
+        );
+        out.push(Diagnostic {
+            code: meta.code,
+            name: meta.name,
+            severity: settings.severity[unused_index],
+            file,
+            span: s.span.clone(),
+            start: lines.position(s.span.start, source),
+            end: lines.position(s.span.end, source),
+            message: crate::diagnostic::cap_message(message),
+            fix: unused_fix(source, s, &unused),
+        });
+    }
+    out
 }
 
 /// SUP004's fix (safe: a suppression that silences nothing changes nothing).

@@ -49,15 +49,23 @@ impl ReportCx<'_> {
 /// A rule fed the test reports and the change instead of the source walk.
 pub trait ReportRule: Default + Send + Sync + 'static {
     const META: RuleMeta;
+    /// Whether the run gave this rule what it judges (a coverage report, a
+    /// change, a task, a JUnit report): only then is a suppression naming
+    /// it that matched nothing unused (SUP004).
+    fn judged(&self, inputs: &Inputs) -> bool;
     fn check(&self, cx: &mut ReportCx<'_>);
 }
 
 /// Object-safe face of [`ReportRule`].
 pub trait ReportChecker: Send + Sync {
+    fn judged(&self, inputs: &Inputs) -> bool;
     fn check(&self, cx: &mut ReportCx<'_>);
 }
 
 impl<R: ReportRule> ReportChecker for R {
+    fn judged(&self, inputs: &Inputs) -> bool {
+        ReportRule::judged(self, inputs)
+    }
     fn check(&self, cx: &mut ReportCx<'_>) {
         ReportRule::check(self, cx);
     }

@@ -3,6 +3,7 @@
 //! (new-code coverage of a change too small), which makes the verdict at
 //! best CONDITIONAL PASS.
 
+use super::place::Placed;
 use crate::config::Settings;
 use crate::diagnostic::Severity;
 use crate::testreport::measure::{show_percent, Measures, NewCode};
@@ -41,17 +42,30 @@ fn enabled(settings: &Settings, code: &str) -> bool {
     crate::rules::index_of(code).is_some_and(|i| settings.enabled[i])
 }
 
-/// The status from the findings of `codes` the gate added.
-fn status_of(added: &[(&'static str, Severity)], codes: &[&str]) -> Status {
+/// The status from the findings of `codes` the gate added (not those an
+/// inline suppression silenced).
+fn status_of(added: &[Placed], codes: &[&str]) -> Status {
     let worst = added
         .iter()
-        .filter(|(c, _)| codes.contains(c))
-        .map(|(_, s)| *s)
+        .filter(|p| !p.suppressed && codes.contains(&p.code))
+        .map(|p| p.severity)
         .max();
     match worst {
         Some(Severity::Blocker) => Status::Failed,
         Some(Severity::Warning) => Status::Warned,
         _ => Status::Passed,
+    }
+}
+
+/// `actual`, with how many of `code`'s findings an inline suppression silenced.
+fn suppressed(actual: String, added: &[Placed], code: &str) -> String {
+    match added
+        .iter()
+        .filter(|p| p.suppressed && p.code == code)
+        .count()
+    {
+        0 => actual,
+        n => format!("{actual} ({n} suppressed inline)"),
     }
 }
 
@@ -63,7 +77,7 @@ pub fn build(
     settings: &Settings,
     inputs: &Inputs,
     measures: &Measures,
-    added: &[(&'static str, Severity)],
+    added: &[Placed],
 ) -> Conditions {
     let o = &settings.options.coverage;
     let mut rows = Vec::new();
@@ -101,7 +115,10 @@ pub fn build(
         }
         NewCode::Measured {
             covered, lines: n, ..
-        } => (lines(*covered, *n), status_of(added, &["COV002"])),
+        } => (
+            suppressed(lines(*covered, *n), added, "COV002"),
+            status_of(added, &["COV002"]),
+        ),
     };
     let actual = match measures.outside_coverage.len() {
         0 => actual,
@@ -124,11 +141,15 @@ pub fn build(
             Status::NotApplicable("no coverage report".to_owned()),
         ),
         Some(t) => (
-            format!(
-                "{} ({} of {} statements)",
-                show_percent(t.percent),
-                t.covered,
-                t.statements
+            suppressed(
+                format!(
+                    "{} ({} of {} statements)",
+                    show_percent(t.percent),
+                    t.covered,
+                    t.statements
+                ),
+                added,
+                "COV001",
             ),
             status_of(added, &["COV001"]),
         ),
@@ -149,11 +170,15 @@ pub fn build(
         )
     } else {
         (
-            format!(
-                "{} of {} test{}",
-                measures.failures.len(),
-                measures.tests_run,
-                if measures.tests_run == 1 { "" } else { "s" }
+            suppressed(
+                format!(
+                    "{} of {} test{}",
+                    measures.failures.len(),
+                    measures.tests_run,
+                    if measures.tests_run == 1 { "" } else { "s" }
+                ),
+                added,
+                "TST006",
             ),
             status_of(added, &["TST006"]),
         )
@@ -185,7 +210,11 @@ pub fn build(
         (inputs.task.task.name().to_owned(), disabled(&[code]))
     } else {
         (
-            format!("{} ({})", inputs.task.task.name(), inputs.task.source),
+            suppressed(
+                format!("{} ({})", inputs.task.task.name(), inputs.task.source),
+                added,
+                code,
+            ),
             status_of(added, &[code]),
         )
     };

@@ -6,7 +6,7 @@
 
 pub mod change;
 pub mod conditions;
-mod place;
+pub mod place;
 
 use std::path::{Path, PathBuf};
 
@@ -190,7 +190,13 @@ pub fn run(
             });
         }
     }
-    let added = place::add(settings, cwd, result, findings);
+    let judged = |code: &str| {
+        rules::index_of(code).is_some_and(|i| match &rules::registry()[i].kind {
+            RuleKind::Report { rule } => rule.judged(&inputs),
+            _ => true,
+        })
+    };
+    let added = place::add(settings, cwd, result, findings, &judged);
     let conditions = conditions::build(settings, &inputs, &measures, &added);
     Ok(Enforced {
         inputs,

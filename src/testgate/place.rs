@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::config::Settings;
 use crate::diagnostic::{cap_message, Diagnostic, LineIndex, Severity};
 use crate::engine::discover::Walker;
-use crate::engine::RunResult;
+use crate::engine::{suppress, RunResult};
 use crate::rules::{self, report::Place, report::ReportFinding};
 
 /// The file index of `path` in the run, added (with its text) when new.
@@ -44,14 +44,36 @@ fn ensure_text(settings: &Settings, result: &mut RunResult, file: usize) {
     }
 }
 
-/// Add the enabled findings; the (code, severity) of each one added.
+/// A report finding the gate placed, or that an inline suppression silenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub suppressed: bool,
+}
+
+/// Add the enabled findings that no inline suppression silences; each
+/// enabled finding, added or silenced. Then SUP004 for the suppressions of
+/// report rules that silenced nothing, among the rules `judged` (the run
+/// gave them their inputs).
 pub fn add(
     settings: &Settings,
     cwd: &Path,
     result: &mut RunResult,
     findings: Vec<ReportFinding>,
-) -> Vec<(&'static str, Severity)> {
+    judged: &dyn Fn(&str) -> bool,
+) -> Vec<Placed> {
     let mut added = Vec::new();
+    let pending = std::mem::take(&mut result.pending_suppressions);
+    let mut used: Vec<Vec<Vec<bool>>> = pending
+        .iter()
+        .map(|(_, sup)| {
+            sup.items
+                .iter()
+                .map(|s| vec![false; s.codes.len()])
+                .collect()
+        })
+        .collect();
     let root = settings.project().root.clone();
     for f in findings {
         let Some(index) = rules::index_of(f.code) else {
@@ -109,7 +131,7 @@ pub fn add(
             .max(start);
         let severity = settings.severity[index];
         let meta = &rules::registry()[index].meta;
-        result.diagnostics.push(Diagnostic {
+        let mut one = vec![Diagnostic {
             code: meta.code,
             name: meta.name,
             severity,
@@ -119,8 +141,37 @@ pub fn add(
             end: lines.position(end, source),
             message: cap_message(f.message),
             fix: None,
+        }];
+        if let Some(p) = pending.iter().position(|(f, _)| *f == file) {
+            let flags = suppress::apply(&mut one, &pending[p].1);
+            for (all, now) in used[p].iter_mut().zip(flags) {
+                for (a, n) in all.iter_mut().zip(now) {
+                    *a |= n;
+                }
+            }
+        }
+        added.push(Placed {
+            code: meta.code,
+            severity,
+            suppressed: one.is_empty(),
         });
-        added.push((meta.code, severity));
+        result.diagnostics.append(&mut one);
+    }
+    for ((file, sup), mut flags) in pending.into_iter().zip(used) {
+        for (s, f) in sup.items.iter().zip(flags.iter_mut()) {
+            for (code, flag) in s.codes.iter().zip(f.iter_mut()) {
+                *flag |= !judged(code);
+            }
+        }
+        if flags.iter().flatten().all(|f| *f) {
+            continue;
+        }
+        ensure_text(settings, result, file);
+        let source = &result.sources[file];
+        let lines = LineIndex::new(source);
+        let enabled = settings.enabled_for(&result.files[file].rel);
+        let unused = suppress::unused(settings, file, source, &lines, &sup, &flags, &enabled);
+        result.diagnostics.extend(unused);
     }
     sort(result);
     added

@@ -5,6 +5,7 @@ use crate::diagnostic::Severity;
 use crate::rules::report::{Place, ReportCx, ReportRule};
 use crate::rules::{Family, RuleMeta};
 use crate::testreport::measure::{show_percent, NewCode};
+use crate::testreport::Inputs;
 
 #[derive(Default)]
 pub struct NewCodeCoverage;
@@ -21,6 +22,10 @@ impl ReportRule for NewCodeCoverage {
         doc: include_str!("../../../rules/COV002.md"),
         security_severity: None,
     };
+
+    fn judged(&self, inputs: &Inputs) -> bool {
+        inputs.coverage.is_some() && inputs.change.is_some()
+    }
 
     fn check(&self, cx: &mut ReportCx<'_>) {
         let NewCode::Measured {

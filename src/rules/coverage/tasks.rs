@@ -8,10 +8,10 @@ use crate::diagnostic::Severity;
 use crate::rules::report::{Place, ReportCx, ReportRule};
 use crate::rules::{Family, RuleMeta};
 use crate::testreport::measure::show_percent;
-use crate::testreport::Task;
+use crate::testreport::{Inputs, Task};
 
-fn applies(cx: &ReportCx<'_>, task: Task) -> bool {
-    cx.inputs.task.task == task && cx.inputs.change.is_some()
+fn applies(inputs: &Inputs, task: Task) -> bool {
+    inputs.task.task == task && inputs.change.is_some()
 }
 
 #[derive(Default)]
@@ -30,8 +30,12 @@ impl ReportRule for FixWithoutTest {
         security_severity: None,
     };
 
+    fn judged(&self, inputs: &Inputs) -> bool {
+        applies(inputs, Task::Fix)
+    }
+
     fn check(&self, cx: &mut ReportCx<'_>) {
-        if !applies(cx, Task::Fix) {
+        if !applies(cx.inputs, Task::Fix) {
             return;
         }
         let Some((rel, line)) = cx.measures.first_change.clone() else {
@@ -83,8 +87,12 @@ impl ReportRule for RefactorDropsTests {
         security_severity: None,
     };
 
+    fn judged(&self, inputs: &Inputs) -> bool {
+        applies(inputs, Task::Refactor)
+    }
+
     fn check(&self, cx: &mut ReportCx<'_>) {
-        if !applies(cx, Task::Refactor) {
+        if !applies(cx.inputs, Task::Refactor) {
             return;
         }
         let source = cx.inputs.task.source.clone();
@@ -141,8 +149,12 @@ impl ReportRule for FeatureWithoutTests {
         security_severity: None,
     };
 
+    fn judged(&self, inputs: &Inputs) -> bool {
+        applies(inputs, Task::Feat)
+    }
+
     fn check(&self, cx: &mut ReportCx<'_>) {
-        if !applies(cx, Task::Feat) {
+        if !applies(cx.inputs, Task::Feat) {
             return;
         }
         for f in cx.measures.untested_features.clone() {

@@ -4,6 +4,7 @@ use crate::diagnostic::Severity;
 use crate::rules::report::{Place, ReportCx, ReportRule};
 use crate::rules::{Family, RuleMeta};
 use crate::testreport::measure::show_percent;
+use crate::testreport::Inputs;
 
 #[derive(Default)]
 pub struct TotalCoverage;
@@ -20,6 +21,10 @@ impl ReportRule for TotalCoverage {
         doc: include_str!("../../../rules/COV001.md"),
         security_severity: None,
     };
+
+    fn judged(&self, inputs: &Inputs) -> bool {
+        inputs.coverage.is_some()
+    }
 
     fn check(&self, cx: &mut ReportCx<'_>) {
         let (Some(total), Some(file)) = (cx.measures.total, cx.inputs.coverage_files.first())

@@ -3,6 +3,7 @@
 use crate::diagnostic::Severity;
 use crate::rules::report::{Place, ReportCx, ReportRule};
 use crate::rules::{Family, RuleMeta};
+use crate::testreport::Inputs;
 
 #[derive(Default)]
 pub struct FailingTest;
@@ -19,6 +20,10 @@ impl ReportRule for FailingTest {
         doc: include_str!("../../../rules/TST006.md"),
         security_severity: None,
     };
+
+    fn judged(&self, inputs: &Inputs) -> bool {
+        !inputs.junit.is_empty()
+    }
 
     fn check(&self, cx: &mut ReportCx<'_>) {
         for f in &cx.measures.failures {
