@@ -863,6 +863,20 @@ fn inline_suppressions_silence_report_findings_and_are_judged_only_with_their_in
         conditions.stdout
     );
 
+    // The JSON report carries the same condition, and the verdict's reason.
+    let json = run.json();
+    let failing = json["conditions"]
+        .as_array()
+        .expect("conditions")
+        .iter()
+        .find(|c| c["name"] == "Failing tests")
+        .expect("failing tests condition")
+        .clone();
+    assert_eq!(failing["actual"], "2 of 6 tests (1 suppressed inline)");
+    assert_eq!(failing["status"], "failed");
+    assert!(failing.get("why").is_none(), "{failing}");
+    assert_eq!(json["reason"], "1 blocker: TST006");
+
     // On a passing test it silences nothing: SUP004, with a fix.
     std::fs::write(&test_file, annotate(16, "TST006")).unwrap();
     let run = check(dir.path(), &args);

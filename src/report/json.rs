@@ -8,12 +8,47 @@ use super::{Report, VERSION};
 struct JsonReport<'a> {
     version: &'a str,
     verdict: &'a str,
+    /// Why the verdict is what it is, one line.
+    reason: &'a str,
     /// The Python version checked against (`3.10`) and where it came from.
     target_version: String,
     target_version_source: &'a str,
     summary: JsonSummary,
+    /// The test-enforcement conditions (new-code and total coverage,
+    /// failing tests, task rule), measured or why not.
+    conditions: Vec<JsonCondition<'a>>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCondition<'a> {
+    name: &'a str,
+    threshold: &'a str,
+    actual: &'a str,
+    /// `passed`, `warning`, `failed`, `not_applicable` or `too_small`.
+    status: &'static str,
+    /// Why a condition was not applicable or too small to judge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<&'a str>,
+}
+
+fn condition(c: &crate::testgate::Condition) -> JsonCondition<'_> {
+    use crate::testgate::Status;
+    let (status, why) = match &c.status {
+        Status::Passed => ("passed", None),
+        Status::Warned => ("warning", None),
+        Status::Failed => ("failed", None),
+        Status::NotApplicable(why) => ("not_applicable", Some(why.as_str())),
+        Status::TooSmall(why) => ("too_small", Some(why.as_str())),
+    };
+    JsonCondition {
+        name: c.name,
+        threshold: &c.threshold,
+        actual: &c.actual,
+        status,
+        why,
+    }
 }
 
 #[derive(Serialize)]
@@ -100,6 +135,7 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
     let value = JsonReport {
         version: VERSION,
         verdict: report.verdict.json_name(),
+        reason: &report.reason,
         target_version: report.target.to_string(),
         target_version_source: &report.target_source,
         summary: JsonSummary {
@@ -113,6 +149,10 @@ pub fn render(report: &Report<'_>) -> Vec<u8> {
             unchanged: with_base.then_some(unchanged),
             fixed: report.change.map(|c| c.fixed_count()),
         },
+        conditions: report
+            .gate
+            .map(|g| g.conditions.rows.iter().map(condition).collect())
+            .unwrap_or_default(),
         diagnostics: r
             .diagnostics
             .iter()
