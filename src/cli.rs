@@ -356,7 +356,13 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
                 eprintln!("fortress: warning: {warning}");
             }
             let mut result = engine::run(&settings, &paths, &cwd, threads)?;
-            let enforced = args.gate.enforce(&settings, &cwd, &mut result, None)?;
+            let enforced = args.gate.enforce_baseline(
+                &settings,
+                &paths,
+                &cwd,
+                &mut result,
+                base.commit.as_deref(),
+            )?;
             let prints = change::prints_against(&result, &settings, &base);
             let mut change = baseline::compare(&prints, &base.entries);
             change.fixed.retain(|e| judged(&result, &settings, &e.path));

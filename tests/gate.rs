@@ -902,3 +902,80 @@ fn inline_suppressions_silence_report_findings_and_are_judged_only_with_their_in
     );
     assert_eq!(codes(&run), vec![], "{}", run.stdout);
 }
+
+#[test]
+fn a_baseline_that_records_its_commit_is_the_base_of_new_code_coverage() {
+    let repo = changed("shop", &[("app/pricing.py", pricing_without_clear("shop"))]);
+    write(
+        repo.path(),
+        "fortress.toml",
+        "[coverage]\nmin-new-lines = 5\n",
+    );
+    let write_baseline = check(repo.path(), &["baseline", "write", "base.json"]);
+    assert_eq!(write_baseline.code, 0, "{}", write_baseline.stderr);
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "--baseline",
+        "base.json",
+        "--coverage",
+        "coverage.json",
+        "--select",
+        "COV002",
+    ];
+    let with_baseline = check(repo.path(), &args);
+    let since = check(
+        repo.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--since",
+            "HEAD",
+            "--coverage",
+            "coverage.json",
+            "--select",
+            "COV002",
+            "--task",
+            "none",
+        ],
+    );
+    assert_eq!(with_baseline.code, 1, "{}", with_baseline.stderr);
+    let d = diagnostics(&with_baseline);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        (d[0]["line"].clone(), d[0]["end_line"].clone()),
+        (46.into(), 51.into())
+    );
+    assert_eq!(d[0]["message"], diagnostics(&since)[0]["message"]);
+
+    // A baseline without a commit (schema 1), or with one the clone lacks:
+    // new-code coverage is not judged, and a note says why for the latter.
+    let text = std::fs::read_to_string(repo.path().join("base.json")).unwrap();
+    let mut json: Value = serde_json::from_str(&text).unwrap();
+    let obj = json.as_object_mut().unwrap();
+    obj.remove("commit");
+    std::fs::write(repo.path().join("base.json"), json.to_string()).unwrap();
+    let run = check(repo.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(diagnostics(&run), Vec::<Value>::new());
+    let new_code = |run: &Run| {
+        run.json()["conditions"][0]["why"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(new_code(&run).starts_with("no base"), "{}", run.stdout);
+    json["commit"] = Value::from("0123456789abcdef0123456789abcdef01234567");
+    std::fs::write(repo.path().join("base.json"), json.to_string()).unwrap();
+    let run = check(repo.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the baseline's commit 0123456789ab cannot be compared with"),
+        "{}",
+        run.stderr
+    );
+    assert!(new_code(&run).starts_with("no base"), "{}", run.stdout);
+}

@@ -71,6 +71,34 @@ fn repo_path(abs: &Path, repo: &Path, real_repo: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
+/// Per head file, whether it changed since `commit` (added, modified,
+/// renamed, or not tracked there): a baseline's commit seen as the base of
+/// the test gate's change. Fails when `commit` is not in the repository
+/// (a shallow clone) or the files are not in one.
+pub fn touched_since(
+    paths: &[PathBuf],
+    cwd: &Path,
+    head: &RunResult,
+    commit: &str,
+) -> Result<Vec<bool>, ConfigError> {
+    let repo = git::repo_root(&start_dir(paths, cwd))?;
+    let real_repo = std::fs::canonicalize(&repo).unwrap_or_else(|_| repo.clone());
+    let commit = git::resolve(&repo, commit)?;
+    let tree = git::tree(&repo, &commit)?;
+    let changed: HashSet<String> = git::diff(&repo, &commit)?
+        .into_iter()
+        .filter(|(_, status)| !matches!(status, git::Status::Deleted))
+        .map(|(path, _)| path)
+        .collect();
+    Ok(head.files[..head.python_files]
+        .iter()
+        .map(|info| match repo_path(&info.path, &repo, &real_repo) {
+            Some(path) => changed.contains(&path) || !tree.contains_key(&path),
+            None => true,
+        })
+        .collect())
+}
+
 /// The base findings at `commit` for a head run over `paths`.
 #[allow(clippy::too_many_arguments)]
 pub fn base(

@@ -57,8 +57,45 @@ impl GateArgs {
         let since = Since {
             commit: &base.commit,
             touched: &base.touched,
+            infer_task: true,
         };
         self.enforce(settings, cwd, result, Some(since))
+    }
+
+    /// [`Self::enforce`] with a baseline: the commit it was written at is
+    /// the base of new-code coverage, when the repository has it (else a
+    /// note says what was not judged). The task is `--task` only.
+    pub(super) fn enforce_baseline(
+        &self,
+        settings: &Settings,
+        paths: &[PathBuf],
+        cwd: &Path,
+        result: &mut RunResult,
+        commit: Option<&str>,
+    ) -> Result<Enforced, ConfigError> {
+        let Some(commit) = commit else {
+            return self.enforce(settings, cwd, result, None);
+        };
+        match crate::baseline::since::touched_since(paths, cwd, result, commit) {
+            Ok(touched) => {
+                let since = Since {
+                    commit,
+                    touched: &touched,
+                    infer_task: false,
+                };
+                self.enforce(settings, cwd, result, Some(since))
+            }
+            Err(e) => {
+                if !self.coverage.is_empty() || self.task.is_some() {
+                    let why = e.0.trim_start_matches("error: ");
+                    eprintln!(
+                        "fortress: note: the baseline's commit {} cannot be compared with ({why}); new-code coverage and the task rule are not judged",
+                        &commit[..commit.len().min(12)]
+                    );
+                }
+                self.enforce(settings, cwd, result, None)
+            }
+        }
     }
 
     /// `--summary`: the markdown report written to its file (or appended to the step summary).

@@ -94,7 +94,9 @@ pub fn build(
         _ if !enabled(settings, "COV002") => ("—".to_owned(), disabled(&["COV002"])),
         NewCode::NoChange => (
             "—".to_owned(),
-            Status::NotApplicable("no base: use `--since`".to_owned()),
+            Status::NotApplicable(
+                "no base: use `--since`, or a baseline written in the repository".to_owned(),
+            ),
         ),
         NewCode::NoCoverage => (
             "—".to_owned(),
@@ -204,7 +206,9 @@ pub fn build(
     } else if inputs.change.is_none() {
         (
             format!("{} ({})", inputs.task.task.name(), inputs.task.source),
-            Status::NotApplicable("no base: use `--since`".to_owned()),
+            Status::NotApplicable(
+                "no base: use `--since`, or a baseline written in the repository".to_owned(),
+            ),
         )
     } else if !enabled(settings, code) {
         (inputs.task.task.name().to_owned(), disabled(&[code]))

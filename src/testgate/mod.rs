@@ -66,6 +66,9 @@ pub struct Since<'a> {
     pub commit: &'a str,
     /// Per head file: whether the change touched it.
     pub touched: &'a [bool],
+    /// Whether the task may be inferred (pull request title, last commit
+    /// subject): not for a baseline's commit, which may be far back.
+    pub infer_task: bool,
 }
 
 /// What the gate read and measured, for the verdict and the review report.
@@ -144,7 +147,7 @@ pub fn run(
         .and_then(|f| f.path.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| root.clone());
     // The task matters only to a change; `--task` is checked always.
-    let task = if change.is_some() {
+    let task = if since.as_ref().is_some_and(|s| s.infer_task) {
         let event = std::env::var_os("GITHUB_EVENT_PATH")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
