@@ -2,7 +2,8 @@
 
 use crate::diagnostic::Severity;
 use crate::project::layers::model::{self, Seen};
-use crate::project::FactSet;
+use crate::project::symbols::{NameRef, Question};
+use crate::project::{FactSet, Project};
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -22,7 +23,9 @@ pub struct UpwardImport;
 
 impl ProjectRule for UpwardImport {
     const META: RuleMeta = META;
-    const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::ARCHITECTURE);
+    const NEEDS: FactSet = FactSet::IMPORTS
+        .union(FactSet::ARCHITECTURE)
+        .union(FactSet::SYMBOLS);
 
     fn check(&self, cx: &mut ProjectCx<'_>) {
         let (project, out) = (cx.project, &mut *cx.findings);
@@ -37,7 +40,7 @@ impl ProjectRule for UpwardImport {
             to_rank: c,
         } in model.ranked_edges(layers)
         {
-            if c >= a || !seen.first(edge.from, edge.import, 0) {
+            if c >= a || type_only(project, edge) || !seen.first(edge.from, edge.import, 0) {
                 continue;
             }
             let message = format!(
@@ -56,4 +59,39 @@ impl ProjectRule for UpwardImport {
             ));
         }
     }
+}
+
+/// Bases of classes that only describe data: an enum, a `TypedDict`, a
+/// `NamedTuple` or a `Protocol` imported from a higher layer carries no
+/// behaviour of that layer (fief's models use the ACR enum of its services).
+const TYPE_BASES: &[&str] = &[
+    "enum.Enum",
+    "enum.IntEnum",
+    "enum.StrEnum",
+    "enum.Flag",
+    "enum.IntFlag",
+    "typing.TypedDict",
+    "typing_extensions.TypedDict",
+    "typing.NamedTuple",
+    "typing.Protocol",
+    "typing_extensions.Protocol",
+];
+
+/// `from higher import Name` where `Name` is a project class deriving from
+/// one of [`TYPE_BASES`] (across modules and re-exports).
+fn type_only(project: &Project<'_>, edge: &model::Edge) -> bool {
+    let Some(name) = &edge.name else {
+        return false;
+    };
+    let Some(module) = project.modules.modules.get(edge.defined_in) else {
+        return false;
+    };
+    Question::DerivesFrom {
+        class: NameRef {
+            written: name.clone(),
+            qualified: Some(format!("{}.{name}", module.primary())),
+        },
+        bases: TYPE_BASES,
+    }
+    .holds(project, edge.from)
 }
