@@ -268,6 +268,7 @@ impl Collector {
     }
 
     fn class(&mut self, node: Node<'_>, source: &str) {
+        self.facts.classes += 1;
         let Some(bases) = node.child_by_field_id(*fid::SUPERCLASSES) else {
             return;
         };

@@ -138,4 +138,6 @@ pub struct ArchFacts {
     pub http_exception_classes: Vec<(String, Vec<String>)>,
     /// Byte ranges of module-level `if __name__ == "__main__":` bodies.
     pub main_blocks: Vec<Range<usize>>,
+    /// Class definitions in the module (any depth).
+    pub classes: usize,
 }

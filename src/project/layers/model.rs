@@ -172,6 +172,9 @@ impl Model {
 ///   only for a module that uses FastAPI or Starlette: `airflow/api/common/
 ///   mark_tasks.py` or an SDK's `api/` package is not the HTTP layer. Dotted and
 ///   path patterns are explicit configuration and always count;
+/// - a file named by a single-name pattern of the model layer
+///   (`utils/models.py`) is a model only if it defines a class or uses an
+///   ORM or schema library (SQLAlchemy `Table(...)` definitions);
 /// - a package named like a layer whose own files are named like layers
 ///   (`feedback/service/{models,service,views}.py`) is a domain package: its
 ///   name classifies none of its modules (`feedback/service/enums.py` is no service).
@@ -207,6 +210,21 @@ fn classify(
             {
                 if let Reason::Pattern(p) = reason {
                     because = Some(format!("matches `{p}` but does not use FastAPI"));
+                }
+                return false;
+            }
+            // `utils/models.py` of helper functions (open-webui) is no model:
+            // a file named like the model layer must define a class.
+            if single_name
+                && settings.layers[*layer].name == layers::MODEL
+                && depth == len
+                && !module.is_package
+                && !defines_models(facts)
+            {
+                if let Reason::Pattern(p) = reason {
+                    because = Some(format!(
+                        "matches `{p}` but defines no class and uses no ORM or schema library"
+                    ));
                 }
                 return false;
             }
@@ -263,6 +281,32 @@ fn domain_packages(project: &Project<'_>) -> HashSet<String> {
         })
         .map(|(package, _)| package.to_owned())
         .collect()
+}
+
+/// Libraries a module of tables or schemas without classes imports.
+const MODEL_LIBRARIES: &[&str] = &[
+    "sqlalchemy",
+    "sqlmodel",
+    "pydantic",
+    "peewee",
+    "tortoise",
+    "ormar",
+    "beanie",
+    "odmantic",
+    "mongoengine",
+    "piccolo",
+    "django",
+];
+
+fn defines_models(facts: &crate::project::FileFacts) -> bool {
+    facts.arch.classes > 0
+        || facts.imports.iter().any(|i| {
+            i.level == 0
+                && i.module
+                    .split('.')
+                    .next()
+                    .is_some_and(|root| MODEL_LIBRARIES.contains(&root))
+        })
 }
 
 fn uses_fastapi(facts: &crate::project::FileFacts) -> bool {
