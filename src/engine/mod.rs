@@ -2,6 +2,7 @@
 //! dispatched by node kind), then project rules on the collected facts, then
 //! suppressions, then a deterministic order.
 
+mod cached;
 mod check;
 pub mod discover;
 pub mod fix;
@@ -14,12 +15,13 @@ mod walk;
 
 use check::unreadable;
 pub use check::{check_bytes, check_file, check_source};
-pub use plan::Plan;
+pub use plan::{needed_facts, Plan};
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::cache;
 use crate::config::{ConfigError, Settings};
 use crate::diagnostic::{Diagnostic, LineIndex, Position};
 use crate::engine::discover::{WalkError, Walker};
@@ -249,11 +251,24 @@ fn run_full(
     // Biggest files first so no thread is left alone with the giants at the end.
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
 
-    let check = || -> Vec<(usize, FileOutcome)> {
-        order
-            .par_iter()
+    let mut cache = cached::RunCache::open(settings, needed_facts(settings).union(extra));
+    // Each file's recorded entry, taken out of the cache: (name, entry).
+    let mut jobs: Vec<(usize, Option<(String, Option<cache::Entry>)>)> = order
+        .iter()
+        .map(|&(_, i)| {
+            let slot = cache.as_mut().filter(|_| i < broken_start).map(|c| {
+                let name = c.name(&files[i]);
+                let entry = c.take(&name);
+                (name, entry)
+            });
+            (i, slot)
+        })
+        .collect();
+    let check = || -> Vec<(usize, FileOutcome, Option<(String, Option<cache::Entry>, cached::Served)>)> {
+        jobs.par_drain(..)
             .with_max_len(1)
-            .map(|&(_, i)| {
+            .map(|(i, slot)| {
+                let mut seen = None;
                 let mut outcome = if i >= broken_start {
                     unreadable(
                         &files[i],
@@ -261,18 +276,27 @@ fn run_full(
                         &broken_reasons[i - broken_start],
                         crate::rules::syntax::IO_ERROR.code,
                     )
+                } else if let (Some(c), Some((name, recorded))) = (&cache, slot) {
+                    let (outcome, entry, served) = c.check(&files[i], &plan, recorded);
+                    seen = Some((name, entry, served));
+                    outcome
                 } else {
                     check_file(&files[i], &plan)
                 };
                 release_text(&mut outcome);
-                (i, outcome)
+                (i, outcome, seen)
             })
             .collect()
     };
     let results = in_pool(threads, check)?;
     let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
-    for (i, outcome) in results {
+    let mut seen = Vec::new();
+    for (i, outcome, entry) in results {
         outcomes[i] = outcome;
+        seen.extend(entry);
+    }
+    if let Some(cache) = cache {
+        cache.save(seen);
     }
     let kept = if keeping {
         outcomes.clone()

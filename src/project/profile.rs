@@ -36,6 +36,10 @@ impl Library {
     }
 }
 
+/// The libraries whose versions file rules read ([`Profile::library`]):
+/// TYP003 gives no Pydantic 2 advice to a project on Pydantic 1.
+pub const FILE_RULE_LIBRARIES: &[&str] = &["pydantic"];
+
 /// Library versions by normalised distribution name.
 pub type Libraries = BTreeMap<String, Library>;
 
@@ -84,12 +88,29 @@ impl Profile {
     }
 
     /// The version of `dist` (normalised) that the file at `path` runs with.
+    /// File rules may ask only for the libraries of [`FILE_RULE_LIBRARIES`].
     pub fn library(&self, path: &Path, dist: &str) -> Option<&Library> {
+        debug_assert!(
+            FILE_RULE_LIBRARIES.contains(&dist),
+            "add `{dist}` to FILE_RULE_LIBRARIES: the result cache keys each file by those versions"
+        );
         let scope = path
             .ancestors()
             .skip(1)
             .find_map(|a| self.scope_of_dir.get(a))?;
         self.libraries.get(*scope)?.get(dist)
+    }
+
+    /// What file rules can learn from the profile about the file at `path`:
+    /// the versions of [`FILE_RULE_LIBRARIES`] it sees. The result cache keys
+    /// the file's entry by it, so a lockfile bump of Pydantic re-checks the
+    /// files that depend on it and nothing else.
+    pub fn file_key(&self, path: &Path) -> String {
+        let mut key = String::new();
+        for dist in FILE_RULE_LIBRARIES {
+            key.push_str(&format!("{dist}={:?};", self.library(path, dist)));
+        }
+        key
     }
 
     /// The major version of `dist` for the file at `path`, when known.
