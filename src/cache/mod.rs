@@ -196,6 +196,32 @@ impl Store {
     }
 }
 
+/// Whether git tracks any file in `dir`: a cache that came with the
+/// checked tree (committed, `git add -f`) could say anything about it, so
+/// it is never read nor written. Outside a repository, or where git cannot
+/// run, nothing is tracked.
+pub fn is_tracked(dir: &Path) -> bool {
+    if !dir.is_dir() || crate::files::repository_root(dir).is_none() {
+        return false;
+    }
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "ls-files",
+            "-z",
+            "--cached",
+            "--",
+            ".",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
+}
+
 /// The entries of a pack file's bytes.
 fn parse(bytes: &[u8]) -> Result<Vec<(String, Entry)>, &'static str> {
     let header = MAGIC.len() + 4 + 32;

@@ -73,6 +73,13 @@ pub(super) struct RunCache {
 impl RunCache {
     pub(super) fn open(settings: &Settings, facts: crate::project::FactSet) -> Option<RunCache> {
         let dir = settings.cache_dir.as_ref()?;
+        if cache::is_tracked(dir) {
+            eprintln!(
+                "fortress: warning: cache: git tracks files in {}: a cache that comes with the checked tree is not used",
+                dir.display()
+            );
+            return None;
+        }
         register_names();
         Some(RunCache {
             store: Store::open(dir, &key::pack_name(settings, facts.bits())),
