@@ -245,7 +245,19 @@ fn parse(bytes: &[u8]) -> Result<Vec<(String, Entry)>, &'static str> {
 fn prepare(dir: &Path) -> Result<(), String> {
     let tag = dir.join(TAG_NAME);
     if !tag.is_file() {
-        let foreign = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+        // Another fortress may be creating it right now: what it writes
+        // first (its temporary files, a build directory) is not foreign.
+        let foreign = std::fs::read_dir(dir).is_ok_and(|mut d| {
+            d.any(|e| {
+                e.map_or(true, |e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    !(name == ".gitignore"
+                        || (name.starts_with('v') && name.contains('-'))
+                        || (name.starts_with('.') && name.ends_with(".tmp")))
+                })
+            })
+        });
         if foreign {
             return Err(format!(
                 "{} exists and is not a fortress cache (it has no {TAG_NAME}); not writing into it",

@@ -26,6 +26,8 @@ struct Record {
     suppressions: FileSuppressions,
     facts: FileFacts,
     problem: Option<String>,
+    /// The length of the file's decoded text.
+    text_len: usize,
 }
 
 /// [`Record`] by reference, to serialise an outcome without copying it
@@ -36,7 +38,16 @@ struct RecordRef<'a> {
     suppressions: &'a FileSuppressions,
     facts: &'a FileFacts,
     problem: &'a Option<String>,
+    text_len: usize,
 }
+
+/// A file's recorded entry, taken out of the cache before the checks: (its
+/// name, the entry).
+pub(super) type Slot = (String, Option<Entry>);
+
+/// What the check of a file left for the cache: (name, entry to keep, how
+/// the outcome was obtained).
+pub(super) type Seen = (String, Option<Entry>, Served);
 
 /// How a file's outcome was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,8 +136,7 @@ impl RunCache {
         plan: &Plan<'_>,
         recorded: Option<Entry>,
     ) -> (FileOutcome, Option<Entry>, Served) {
-        let context =
-            key::file_context(&info.rel, info.is_test, &plan.profile.file_key(&info.path));
+        let context = key::file_context(&info.rel, info.is_test, plan.profile.file_key(&info.path));
         let meta = std::fs::metadata(&info.path).ok();
         let (recorded, miss) = match recorded {
             Some(entry) if entry.context == context => (Some(entry), Miss::Changed),
@@ -167,6 +177,7 @@ impl RunCache {
             suppressions: &outcome.suppressions,
             facts: &outcome.facts,
             problem: &outcome.problem,
+            text_len: outcome.source.len(),
         };
         let entry = cache::encode(&record).map(|value| Entry {
             stat,
@@ -178,7 +189,7 @@ impl RunCache {
     }
 
     /// Writes what this run learnt (`seen`: each checked file's entry).
-    pub(super) fn save(self, seen: Vec<(String, Option<Entry>, Served)>) {
+    pub(super) fn save(self, seen: Vec<Seen>) {
         let changed = seen
             .iter()
             .any(|(_, _, served)| !matches!(served, Served::Stat | Served::Hash(false)));
@@ -261,23 +272,29 @@ fn restore(
         enabled: plan.settings.enabled_for(&info.rel),
         ..FileOutcome::default()
     };
-    if outcome.diagnostics.is_empty() && outcome.suppressions.items.is_empty() {
-        // What `release_text` does after a check.
+    let within = |len: usize| {
+        let fits = |span: &std::ops::Range<usize>| span.start <= span.end && span.end <= len;
+        outcome.diagnostics.iter().all(|d| {
+            fits(&d.span)
+                && d.fix
+                    .as_ref()
+                    .is_none_or(|f| f.edits.iter().all(|e| fits(&e.range)))
+        }) && outcome.suppressions.items.iter().all(|s| fits(&s.span))
+    };
+    if !within(record.text_len) {
+        return None;
+    }
+    if outcome.suppressions.items.is_empty() {
+        // The text is read again only if a report asks for it.
         outcome.text_released = true;
+        outcome.text_len = record.text_len;
         return Some(outcome);
     }
     let source = match bytes {
         Some(bytes) => crate::source::decode(bytes).unwrap_or_else(|err| err.display),
         None => reload_text(info, plan.settings.max_file_size),
     };
-    let fits = |span: &std::ops::Range<usize>| span.start <= span.end && span.end <= source.len();
-    let spans_fit = outcome.diagnostics.iter().all(|d| {
-        fits(&d.span)
-            && d.fix
-                .as_ref()
-                .is_none_or(|f| f.edits.iter().all(|e| fits(&e.range)))
-    }) && outcome.suppressions.items.iter().all(|s| fits(&s.span));
-    if !spans_fit {
+    if source.len() != record.text_len {
         return None;
     }
     outcome.lines = LineIndex::new(&source);

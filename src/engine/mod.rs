@@ -7,6 +7,7 @@ mod check;
 pub mod discover;
 pub mod fix;
 mod plan;
+pub mod sources;
 pub mod suppress;
 pub mod syntax;
 mod syntax_guard;
@@ -21,7 +22,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::cache;
 use crate::config::{ConfigError, Settings};
 use crate::diagnostic::{Diagnostic, LineIndex, Position};
 use crate::engine::discover::{WalkError, Walker};
@@ -43,8 +43,11 @@ pub struct FileOutcome {
     pub enabled: Vec<bool>,
     /// Set when the file could not be read, decoded or parsed cleanly.
     pub problem: Option<String>,
-    /// `source` and `lines` were dropped by [`release_text`].
+    /// `source` and `lines` were dropped by [`release_text`] (or never
+    /// loaded: a result from the cache).
     pub text_released: bool,
+    /// With `text_released`: the length `source` had.
+    pub text_len: usize,
 }
 
 /// Most files end the walk with no finding and no suppression, and then
@@ -53,7 +56,11 @@ pub struct FileOutcome {
 /// rule that later reports in such a file gets the text back from
 /// [`reload_text`].
 pub(super) fn release_text(outcome: &mut FileOutcome) {
-    if outcome.diagnostics.is_empty() && outcome.suppressions.items.is_empty() {
+    if !outcome.text_released
+        && outcome.diagnostics.is_empty()
+        && outcome.suppressions.items.is_empty()
+    {
+        outcome.text_len = outcome.source.len();
         outcome.source = String::new();
         outcome.lines = LineIndex::default();
         outcome.text_released = true;
@@ -62,8 +69,12 @@ pub(super) fn release_text(outcome: &mut FileOutcome) {
 
 /// The text of a file whose outcome released it, for the reporters' snippets.
 pub(super) fn reload_text(info: &FileInfo, cap: u64) -> String {
-    match crate::files::read_bounded(&info.path, cap) {
-        Ok(bytes) => crate::source::decode(&bytes).unwrap_or_else(|err| err.display),
+    read_text(&info.path, cap)
+}
+
+fn read_text(path: &Path, cap: u64) -> String {
+    match crate::files::read_bounded(path, cap) {
+        Ok(bytes) => crate::source::decode_vec(bytes).unwrap_or_else(|err| err.display),
         Err(_) => String::new(),
     }
 }
@@ -75,7 +86,8 @@ pub struct RunResult {
     /// non-Python files project rules reported in (manifests).
     pub files: Vec<FileInfo>,
     pub python_files: usize,
-    pub sources: Vec<String>,
+    /// Indexed like `files` (read on first use where the run did not keep them).
+    pub sources: sources::Sources,
     /// Sorted by (path, line, column, code).
     pub diagnostics: Vec<Diagnostic>,
     /// Files that could not be read or parsed, with why: SARIF notifications.
@@ -253,7 +265,7 @@ fn run_full(
 
     let mut cache = cached::RunCache::open(settings, needed_facts(settings).union(extra));
     // Each file's recorded entry, taken out of the cache: (name, entry).
-    let mut jobs: Vec<(usize, Option<(String, Option<cache::Entry>)>)> = order
+    let mut jobs: Vec<(usize, Option<cached::Slot>)> = order
         .iter()
         .map(|&(_, i)| {
             let slot = cache.as_mut().filter(|_| i < broken_start).map(|c| {
@@ -264,7 +276,7 @@ fn run_full(
             (i, slot)
         })
         .collect();
-    let check = || -> Vec<(usize, FileOutcome, Option<(String, Option<cache::Entry>, cached::Served)>)> {
+    let check = || -> Vec<(usize, FileOutcome, Option<cached::Seen>)> {
         jobs.par_drain(..)
             .with_max_len(1)
             .map(|(i, slot)| {
@@ -387,13 +399,16 @@ pub fn finish(
         if let Some(problem) = outcome.problem {
             result.file_problems.push((file, problem));
         }
-        let source = if outcome.text_released && !outcome.diagnostics.is_empty() {
-            reload_text(&files[file], settings.max_file_size)
+        if outcome.text_released {
+            result.sources.push_lazy(
+                files[file].path.clone(),
+                settings.max_file_size,
+                outcome.text_len,
+            );
         } else {
-            outcome.source
-        };
+            result.sources.push(outcome.source);
+        }
         result.diagnostics.extend(outcome.diagnostics);
-        result.sources.push(source);
     }
     // Unreadable files were appended after the readable ones: order by path, not by index.
     let rank = sort_diagnostics(&files, &mut result.diagnostics);
