@@ -88,10 +88,13 @@ impl Stat {
 pub struct Entry {
     pub stat: Option<Stat>,
     /// [`key::content`] of the bytes the result was computed from.
+    #[serde(with = "serde_bytes")]
     pub content: [u8; 32],
     /// [`key::file_context`]: path, test code, library versions.
+    #[serde(with = "serde_bytes")]
     pub context: [u8; 16],
     /// The result, as the engine serialised it ([`encode`]).
+    #[serde(with = "serde_bytes")]
     pub value: Vec<u8>,
 }
 

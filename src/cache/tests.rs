@@ -171,3 +171,41 @@ fn values_read_back_only_when_whole() {
     longer.push(0);
     assert_eq!(decode::<(String, u32)>(&longer), None);
 }
+
+#[test]
+fn the_settings_fingerprint_is_the_same_in_any_place_and_follows_the_settings() {
+    use crate::config::{Overrides, Settings};
+    let a = tempfile::tempdir().expect("temp dir");
+    let b = tempfile::tempdir().expect("temp dir");
+    let settings = |root: &Path, overrides: &Overrides| {
+        Settings::resolve(None, overrides, root.to_path_buf()).expect("settings")
+    };
+    let plain = Overrides::default();
+    let at_a = key::settings_fingerprint(&settings(a.path(), &plain));
+    assert_eq!(at_a, key::settings_fingerprint(&settings(a.path(), &plain)));
+    assert_eq!(at_a, key::settings_fingerprint(&settings(b.path(), &plain)));
+    assert!(!at_a.contains(&*a.path().to_string_lossy()), "{at_a}");
+    // Compiled matchers are not in it: their patterns are.
+    assert!(at_a.len() < 20_000, "{} bytes", at_a.len());
+    let target = Overrides {
+        target_version: Some("3.12".to_owned()),
+        ..Overrides::default()
+    };
+    assert_ne!(
+        at_a,
+        key::settings_fingerprint(&settings(a.path(), &target))
+    );
+    assert_ne!(
+        key::shared(&settings(a.path(), &plain)),
+        key::shared(&settings(a.path(), &target))
+    );
+    // What only decides which files are checked is not in it.
+    let excluded = Overrides {
+        extend_exclude: Some(vec!["legacy".to_owned()]),
+        ..Overrides::default()
+    };
+    assert_eq!(
+        at_a,
+        key::settings_fingerprint(&settings(a.path(), &excluded))
+    );
+}
