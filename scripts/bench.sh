@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: `fortress check` on the CPython standard library next to a bare
-# tree-sitter parse of the same files (examples/bare_parse.rs) and next to ruff.
+# tree-sitter parse of the same files (examples/bare_parse.rs) and next to ruff,
+# without the result cache (cold), with it (warm: a second run, nothing
+# changed) and with one file changed between runs (touched), next to ruff's
+# own cached run.
+#
+# The tree is copied into a temporary directory first (the touched runs edit
+# a file of it; the caches live there too): nothing outside it is written.
 #
 # Needs only cargo and python3 (with venv + pip). ruff is installed from PyPI
 # into a throw-away venv under a temporary directory, removed on exit.
@@ -9,6 +15,7 @@
 #
 #   --rounds N     rounds of the alternating loop (default 7; env ROUNDS)
 #   --stdlib DIR   tree to check instead of this python3's standard library
+#                  (a backend with its own pyproject.toml works too)
 #   --no-ruff      skip ruff (no PyPI access needed)
 #   --ruff-all     also time ruff with --select ALL, for context
 #   --scaling      also time fortress and the bare parse with --threads 1
@@ -33,7 +40,7 @@ while [ $# -gt 0 ]; do
     --no-ruff) with_ruff=0; shift ;;
     --ruff-all) ruff_all=1; shift ;;
     --scaling) scaling=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +61,24 @@ if [ ! -d "$stdlib" ]; then
   exit 2
 fi
 
+# A copy, so the touched runs may edit it (site-packages left out, as the
+# checks below exclude it anyway).
+echo "== copying $stdlib"
+mkdir -p "$tmp/tree"
+tar -C "$stdlib" --exclude=site-packages -cf - . | tar -C "$tmp/tree" -xf -
+stdlib="$tmp/tree"
+# The file the touched runs change (a mid-sized module of the stdlib, else
+# the first Python file found), alternating between two contents so the
+# cache always holds the other one.
+touched="$stdlib/json/encoder.py"
+[ -f "$touched" ] || touched="$(find "$stdlib" -name '*.py' -size +4k | sort | head -n 1)"
+cp "$touched" "$tmp/touched.a"
+{ cat "$touched"; echo "# touched"; } >"$tmp/touched.b"
+# A script, not a function: the peak-RSS runs below go through `sh -c`.
+cat >"$tmp/toggle" <<EOF
+if cmp -s "$touched" "$tmp/touched.a"; then cp "$tmp/touched.b" "$touched"; else cp "$tmp/touched.a" "$touched"; fi
+EOF
+
 echo "== building fortress and the bare-parse baseline (release)"
 cargo build --release --quiet --bin fortress --example bare_parse
 fortress="$repo/target/release/fortress"
@@ -71,13 +96,20 @@ fi
 # name -> command line; the order is the order within a round.
 # fortress-core: only the foundation rules (syntax, suppressions, TYP001), to
 # tell the engine's own overhead apart from what the rule families cost.
-names=(fortress fortress-core bare)
-cmds=("\"$fortress\" check \"$stdlib\" --quiet"
-      "\"$fortress\" check \"$stdlib\" --quiet --isolated --select SYN,SUP,TYP001"
+# fortress: no cache at all (--no-cache); fortress-cold: an empty cache,
+# filled by the run; fortress-warm: a second run on a filled cache;
+# fortress-touched: one file changed since the last run.
+names=(fortress fortress-cold fortress-warm fortress-touched fortress-core bare)
+cmds=("\"$fortress\" check \"$stdlib\" --quiet --no-cache"
+      "rm -rf \"$tmp/cache-cold\"; FORTRESS_CACHE_DIR=\"$tmp/cache-cold\" \"$fortress\" check \"$stdlib\" --quiet"
+      "FORTRESS_CACHE_DIR=\"$tmp/cache-warm\" \"$fortress\" check \"$stdlib\" --quiet"
+      "sh \"$tmp/toggle\"; FORTRESS_CACHE_DIR=\"$tmp/cache-touched\" \"$fortress\" check \"$stdlib\" --quiet"
+      "\"$fortress\" check \"$stdlib\" --quiet --no-cache --isolated --select SYN,SUP,TYP001"
       "\"$bare\" \"$stdlib\"")
 if [ -n "$ruff" ]; then
-  names+=(ruff)
-  cmds+=("\"$ruff\" check --isolated --no-cache --exclude site-packages --select UP045,PGH003,PGH004 --silent \"$stdlib\"")
+  names+=(ruff ruff-warm)
+  cmds+=("\"$ruff\" check --isolated --no-cache --exclude site-packages --select UP045,PGH003,PGH004 --silent \"$stdlib\""
+         "\"$ruff\" check --isolated --cache-dir \"$tmp/ruff-cache\" --exclude site-packages --select UP045,PGH003,PGH004 --silent \"$stdlib\"")
   if [ "$ruff_all" = 1 ]; then
     names+=(ruff-all)
     cmds+=("\"$ruff\" check --isolated --no-cache --exclude site-packages --select ALL --silent \"$stdlib\"")
@@ -85,24 +117,29 @@ if [ -n "$ruff" ]; then
 fi
 if [ "$scaling" = 1 ]; then
   names+=(fortress-j1 bare-j1)
-  cmds+=("\"$fortress\" check \"$stdlib\" --quiet --threads 1"
+  cmds+=("\"$fortress\" check \"$stdlib\" --quiet --no-cache --threads 1"
          "\"$bare\" -j 1 \"$stdlib\"")
 fi
 
 cores="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
 echo "== machine: $(uname -sm), $cores cores; $("$fortress" --version)${ruff:+; $("$ruff" --version)}"
 echo "== tree: $stdlib"
-"$fortress" check "$stdlib" --quiet || true
-"$fortress" check "$stdlib" --quiet --isolated --select SYN,SUP,TYP001 || true
+"$fortress" check "$stdlib" --quiet --no-cache || true
+"$fortress" check "$stdlib" --quiet --no-cache --isolated --select SYN,SUP,TYP001 || true
 "$bare" "$stdlib"
 if [ -n "$ruff" ]; then
   echo "ruff checks $("$ruff" check --isolated --no-cache --exclude site-packages --show-files "$stdlib" 2>/dev/null | grep -c '\.pyi\?$') files"
 fi
 
-# Warm the page cache so the first timed round is not the only cold one.
+# Warm the page cache so the first timed round is not the only cold one
+# (and fill the warm and touched caches).
 for i in "${!cmds[@]}"; do
   eval "${cmds[$i]}" >/dev/null 2>&1 || true
 done
+FORTRESS_CACHE_DIR="$tmp/cache-warm" "$fortress" check "$stdlib" --quiet >/dev/null 2>&1 || true
+echo "== the warm run's cache, as FORTRESS_CACHE_STATS=1 tells it"
+FORTRESS_CACHE_DIR="$tmp/cache-warm" FORTRESS_CACHE_STATS=1 "$fortress" check "$stdlib" --quiet 2>&1 >/dev/null | grep 'cache:' | sed "s|$tmp|\$tmp|g" || true
+du -sh "$tmp/cache-warm" | sed "s|$tmp|\$tmp|g"
 
 # One timing: wall, user, sys seconds (bash's `time`, portable, no hyperfine).
 time_one() {
@@ -160,10 +197,10 @@ med = {n: statistics.median(w for w, _ in s) for n, s in samples.items()}
 low = {n: min(w for w, _ in s) for n, s in samples.items()}
 cpu = {n: statistics.median(c for _, c in s) for n, s in samples.items()}
 print()
-print(f"{'command':<14} {'median':>8} {'min':>8} {'cpu med':>8} {'peak RSS':>10}")
+print(f"{'command':<17} {'median':>8} {'min':>8} {'cpu med':>8} {'peak RSS':>10}")
 for n, s in samples.items():
     mem = f"{rss[n] / 1024:.0f} MB" if rss.get(n) else "-"
-    print(f"{n:<14} {med[n]:>7.3f}s {low[n]:>7.3f}s {cpu[n]:>7.3f}s {mem:>10}")
+    print(f"{n:<17} {med[n]:>7.3f}s {low[n]:>7.3f}s {cpu[n]:>7.3f}s {mem:>10}")
 print()
 
 def ratio(a, b, what):
@@ -173,9 +210,14 @@ def ratio(a, b, what):
             f"{cpu[a] / cpu[b]:.2f}x cpu  ({what})"
         )
 
+ratio("fortress-warm", "fortress", "warm vs no cache; target: at most 0.15x")
+ratio("fortress-warm", "ruff-warm", "warm vs ruff's cached run, same tree; target: at most 1x")
+ratio("fortress-touched", "fortress", "one file changed vs no cache")
+ratio("fortress-cold", "fortress", "filling an empty cache vs no cache")
 ratio("fortress", "bare", "target: at most 1.3x")
 ratio("fortress-core", "bare", "engine + foundation rules only")
 ratio("fortress", "ruff", "same three rules")
+ratio("ruff-warm", "ruff", "ruff cached vs not")
 ratio("fortress", "ruff-all", "ruff with every rule")
 ratio("fortress-j1", "fortress", "one thread vs all cores")
 ratio("bare-j1", "bare", "one thread vs all cores")

@@ -54,8 +54,11 @@ for key in ("name", "description", "inputs", "runs"):
     if key not in action:
         problems.append(f"action.yml: no `{key}`")
 inputs = action.get("inputs") or {}
-if set(inputs) != {"args", "version", "sarif", "summary"}:
-    problems.append(f"action.yml: inputs are {sorted(inputs)}, expected args, version, sarif, summary")
+if set(inputs) != {"args", "version", "sarif", "summary", "cache"}:
+    problems.append(f"action.yml: inputs are {sorted(inputs)}, expected args, version, sarif, summary, cache")
+caches = [s for s in (action.get("runs") or {}).get("steps") or [] if str(s.get("uses", "")).startswith("actions/cache@")]
+if len(caches) != 1 or caches[0].get("with", {}).get("path") != "${{ runner.temp }}/fortress-cache":
+    problems.append("action.yml: expected one actions/cache step for ${{ runner.temp }}/fortress-cache")
 for name, spec in inputs.items():
     if not isinstance(spec, dict) or not str(spec.get("description", "")).strip():
         problems.append(f"action.yml: input `{name}` has no description")

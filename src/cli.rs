@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use serde::Serialize;
-
+mod cache;
 mod change;
 mod fix;
 mod gate;
+mod rules_list;
 
 use crate::baseline::{self, file::Baseline};
 use crate::config::{self, ConfigError, ConfigFile, Overrides, Settings};
@@ -48,6 +48,8 @@ enum Command {
     Layers(LayersArgs),
     /// Write or prune a baseline: the findings `check --baseline` does not count.
     Baseline(Box<BaselineArgs>),
+    /// Remove the result cache (only a directory fortress made).
+    Clean(cache::CleanArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +64,9 @@ struct LayersArgs {
     /// Ignore all configuration files.
     #[arg(long)]
     isolated: bool,
+    /// Neither read nor write the result cache.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -110,6 +115,9 @@ struct CheckArgs {
     /// Baseline entries that match no finding make the verdict at least CONDITIONAL PASS.
     #[arg(long)]
     strict_baseline: bool,
+    /// Print a key for CI caches (`actions/cache`) of the result cache, and check nothing.
+    #[arg(long)]
+    show_cache_key: bool,
     #[command(flatten)]
     fixes: fix::FixArgs,
     #[command(flatten)]
@@ -160,6 +168,9 @@ struct RunArgs {
     /// Apply the exclusions to paths named on the command line too (also: `force-exclude = true`).
     #[arg(long)]
     force_exclude: bool,
+    /// Neither read nor write the result cache (see also FORTRESS_CACHE_DIR, `fortress clean`).
+    #[arg(long)]
+    no_cache: bool,
 }
 
 impl RunArgs {
@@ -195,6 +206,7 @@ impl RunArgs {
         let mut overrides =
             self.overrides(Some(crate::paths::project_dir(&target.paths, &target.cwd)));
         more(&mut overrides);
+        cache::apply_env(&mut overrides, self.no_cache, &target.cwd);
         let settings = Settings::resolve(target.file.as_ref(), &overrides, target.root.clone())?;
         Ok((target, settings))
     }
@@ -238,8 +250,9 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Check(args) => check(*args),
-        Command::Rules { format } => list_rules(format),
-        Command::Rule { code } => show_rule(&code),
+        Command::Rules { format } => rules_list::list_rules(format),
+        Command::Rule { code } => rules_list::show_rule(&code),
+        Command::Clean(args) => cache::clean(args),
         Command::Layers(args) => show_layers(args),
         Command::Baseline(args) => baseline_command(args.action),
     };
@@ -306,6 +319,9 @@ fn check(args: CheckArgs) -> Result<u8, ConfigError> {
     let (Target { cwd, paths, .. }, settings) = args
         .run
         .resolve_with(&args.paths, |o| args.fixes.overrides(o))?;
+    if args.show_cache_key {
+        return cache::show_key(&settings);
+    }
     let threads = args.run.threads;
     let baseline_path = args
         .baseline
@@ -497,67 +513,6 @@ fn write_stdout(bytes: &[u8]) -> Result<(), ConfigError> {
     }
 }
 
-#[derive(Serialize)]
-struct RuleListing<'a> {
-    code: &'a str,
-    name: &'a str,
-    family: &'a str,
-    severity: &'a str,
-    fixable: bool,
-    summary: &'a str,
-}
-
-fn list_rules(format: ListFormat) -> Result<u8, ConfigError> {
-    let listing: Vec<RuleListing<'_>> = rules::registry()
-        .iter()
-        .map(|r| RuleListing {
-            code: r.meta.code,
-            name: r.meta.name,
-            family: r.meta.family.name(),
-            severity: r.meta.severity.as_str(),
-            fixable: r.meta.fixable,
-            summary: r.meta.summary,
-        })
-        .collect();
-    let mut out = String::new();
-    match format {
-        ListFormat::Json => {
-            out = serde_json::to_string_pretty(&listing).unwrap_or_default();
-            out.push('\n');
-        }
-        ListFormat::Text => {
-            let name_width = listing.iter().map(|r| r.name.len()).max().unwrap_or(4);
-            out.push_str(&format!(
-                "{:<7} {:<name_width$} {:<13} {:<8} {:<7} SUMMARY\n",
-                "CODE", "NAME", "FAMILY", "SEVERITY", "FIXABLE"
-            ));
-            for r in &listing {
-                out.push_str(&format!(
-                    "{:<7} {:<name_width$} {:<13} {:<8} {:<7} {}\n",
-                    r.code,
-                    r.name,
-                    r.family,
-                    r.severity,
-                    if r.fixable { "yes" } else { "no" },
-                    r.summary
-                ));
-            }
-        }
-    }
-    write_stdout(out.as_bytes())?;
-    Ok(0)
-}
-
-fn show_rule(code: &str) -> Result<u8, ConfigError> {
-    let meta = rules::meta(&code.to_ascii_uppercase()).ok_or_else(|| {
-        ConfigError(format!(
-            "error: unknown rule `{code}` (see `fortress rules`)"
-        ))
-    })?;
-    write_stdout(meta.doc.as_bytes())?;
-    Ok(0)
-}
-
 fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
     let Target {
         cwd,
@@ -566,7 +521,9 @@ fn show_layers(args: LayersArgs) -> Result<u8, ConfigError> {
         root,
     } = Target::resolve(&args.paths, args.config.as_deref(), args.isolated)?;
     // Only the architecture facts are needed: no rule runs.
-    let mut settings = Settings::resolve(file.as_ref(), &Overrides::default(), root)?;
+    let mut overrides = Overrides::default();
+    cache::apply_env(&mut overrides, args.no_cache, &cwd);
+    let mut settings = Settings::resolve(file.as_ref(), &overrides, root)?;
     settings.enabled.iter_mut().for_each(|on| *on = false);
     let result = engine::run_with_facts(
         &settings,

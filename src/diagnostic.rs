@@ -4,10 +4,10 @@
 use std::fmt;
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How much a finding weighs in the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -43,7 +43,7 @@ impl fmt::Display for Severity {
 }
 
 /// Whether `--fix` applies a fix on its own or only with `--unsafe-fixes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Applicability {
     /// The meaning of the code stays the same (`--fix`).
     Safe,
@@ -52,14 +52,14 @@ pub enum Applicability {
 }
 
 /// One replacement: `range` (bytes of the decoded source) becomes `content`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edit {
     pub range: Range<usize>,
     pub content: String,
 }
 
 /// How to fix a finding: edits that apply together, never overlapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     pub applicability: Applicability,
     /// Sorted by start, disjoint.
@@ -128,17 +128,21 @@ pub fn cap_message(mut message: String) -> String {
 }
 
 /// A 1-based line and a 1-based column counted in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Position {
     pub line: u32,
     pub column: u32,
 }
 
 /// A finding placed in a file, ready for the gate and the reporters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
-    pub code: &'static str,
-    pub name: &'static str,
+    #[serde(with = "interned")]
+    pub code: interned::Static,
+    #[serde(with = "interned")]
+    pub name: interned::Static,
     pub severity: Severity,
     /// Index of the file in the run's file table.
     pub file: usize,
@@ -269,6 +273,86 @@ impl LineIndex {
         Position {
             line: line as u32 + 1,
             column: column as u32 + 1,
+        }
+    }
+}
+
+/// `&'static str` fields (rule codes and names, route methods) through
+/// serde: written as strings, read back as the one static string of that
+/// text registered with [`interned::register`]. A string nobody registered
+/// is an error, so a cache entry naming a rule this binary does not know is
+/// rejected (and recomputed), never turned into a new rule code.
+pub mod interned {
+    use std::collections::HashSet;
+    use std::sync::RwLock;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// `&'static str` under another name: serde's derive would take a field
+    /// written `&'static str` as borrowed from the input (and then only
+    /// deserialize from `'static` data); through this alias it does not.
+    pub type Static = &'static str;
+
+    static KNOWN: RwLock<Option<HashSet<&'static str>>> = RwLock::new(None);
+
+    /// Makes `words` readable back as themselves.
+    pub fn register(words: impl IntoIterator<Item = &'static str>) {
+        let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
+        known.get_or_insert_with(HashSet::new).extend(words);
+    }
+
+    /// The registered static string equal to `text`.
+    pub fn lookup(text: &str) -> Option<&'static str> {
+        let known = KNOWN.read().unwrap_or_else(|e| e.into_inner());
+        known.as_ref()?.get(text).copied()
+    }
+
+    fn known<E: serde::de::Error>(text: &str) -> Result<&'static str, E> {
+        lookup(text).ok_or_else(|| E::custom(format_args!("unknown name `{text}`")))
+    }
+
+    pub fn serialize<S: Serializer>(value: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        known(&text)
+    }
+
+    /// A list of them (`#[serde(with = "interned::list")]`).
+    pub mod list {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(values: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(values.iter())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+            let texts = <Vec<std::borrow::Cow<'de, str>>>::deserialize(d)?;
+            texts.iter().map(|t| known(t)).collect()
+        }
+    }
+
+    /// A `(String, &'static str)` pair list (`#[serde(with = "interned::pairs")]`).
+    pub mod pairs {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            values: &[(String, &'static str)],
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.collect_seq(values.iter())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Vec<(String, &'static str)>, D::Error> {
+            let texts = <Vec<(String, std::borrow::Cow<'de, str>)>>::deserialize(d)?;
+            texts
+                .into_iter()
+                .map(|(a, b)| Ok((a, known(&b)?)))
+                .collect()
         }
     }
 }

@@ -1,6 +1,7 @@
 //! fortress: a quality-gate linter for Python backends.
 
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

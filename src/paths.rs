@@ -65,11 +65,20 @@ pub fn escaped(path: &Path) -> String {
 /// Glob patterns matched against project-relative paths. A pattern without a
 /// `/` matches any path component (`.venv`, `*_pb2.py`); one with a `/`
 /// matches the path from the project root or any directory prefix of it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PathMatcher {
     names: GlobSet,
     paths: GlobSet,
     patterns: Vec<String>,
+}
+
+/// The patterns, which decide the matcher: the compiled sets' internals
+/// would make the result cache's settings fingerprint (`src/cache/key.rs`)
+/// depend on globset's version and layout.
+impl std::fmt::Debug for PathMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PathMatcher").field(&self.patterns).finish()
+    }
 }
 
 impl PathMatcher {

@@ -24,6 +24,22 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
     decode_raw(bytes).map(normalize_newlines)
 }
 
+/// [`decode`] of bytes the caller owns: plain UTF-8 (no BOM, no NUL, no
+/// cookie naming another encoding) becomes the text without a copy.
+pub fn decode_vec(bytes: Vec<u8>) -> Result<String, DecodeError> {
+    let plain = !bytes.starts_with(UTF8_BOM)
+        && wide_unicode_bom(&bytes).is_none()
+        && memchr::memchr(0, &bytes).is_none()
+        && coding_cookie(&bytes).is_none_or(|c| is_utf8_name(&normalize_encoding(&c)));
+    if !plain {
+        return decode(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(normalize_newlines(text)),
+        Err(err) => decode(err.as_bytes()),
+    }
+}
+
 fn decode_raw(bytes: &[u8]) -> Result<String, DecodeError> {
     if let Some(name) = wide_unicode_bom(bytes) {
         return Err(utf8_display_error(
@@ -346,6 +362,24 @@ fn is_latin1_name(enc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_vec_reads_like_decode() {
+        let cases: &[&[u8]] = &[
+            b"x = 1\n",
+            b"x = 1\r\ny = 2\rz = 3\n",
+            b"\xEF\xBB\xBFx = 1\n",
+            b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+            b"# coding: utf-8\nx = '\xc3\xa9'\n",
+            b"x = '\xff'\n",
+            b"x = 1\0\n",
+            b"\xFF\xFEx\x00",
+            b"",
+        ];
+        for bytes in cases {
+            assert_eq!(decode_vec(bytes.to_vec()), decode(bytes), "{bytes:?}");
+        }
+    }
 
     #[test]
     fn honours_latin1_cookie() {

@@ -34,6 +34,11 @@ const LAYERS: &[(&str, u32, &str)] = &[
     ),
     ("rules", 30, "L3 rule traits, registry, families"),
     ("config", 40, "L4 configuration"),
+    (
+        "cache",
+        45,
+        "L4 the result cache: keys, packs, the cache directory",
+    ),
     ("engine", 50, "L5 discovery, run, walk, suppressions"),
     (
         "baseline",

@@ -8,7 +8,7 @@ fn layers_lists_modules_layers_and_reasons() {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/layers_domain_packages");
     let out = Command::new(env!("CARGO_BIN_EXE_fortress"))
-        .arg("layers")
+        .args(["layers", "--no-cache"])
         .current_dir(&dir)
         .output()
         .expect("run fortress layers");
@@ -37,7 +37,7 @@ fn layers_lists_modules_layers_and_reasons() {
         .contains("Layer order, top to bottom: endpoint > service (closed) > repository > model"));
 
     let json = Command::new(env!("CARGO_BIN_EXE_fortress"))
-        .args(["layers", "--format", "json"])
+        .args(["layers", "--no-cache", "--format", "json"])
         .current_dir(&dir)
         .output()
         .expect("run fortress layers --format json");

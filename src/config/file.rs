@@ -52,6 +52,8 @@ pub struct RawConfig {
     pub fixable: Option<Vec<Spanned<String>>>,
     /// Rules whose fixes `--fix` never applies.
     pub unfixable: Option<Vec<Spanned<String>>>,
+    /// Where the result cache lives (relative to the configuration's directory).
+    pub cache_dir: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,10 @@ pub use file::*;
 pub use required::check_required_version;
 pub use settings::*;
 
+/// The result cache's directory in the project root, unless `cache-dir`
+/// or `FORTRESS_CACHE_DIR` name another.
+pub const CACHE_DIR: &str = ".fortress_cache";
+
 pub const DEFAULT_EXCLUDE: &[&str] = &[
     ".git",
     ".hg",
@@ -88,6 +92,12 @@ pub struct Overrides {
     /// `--fixable`, `--unfixable`.
     pub fixable: Option<Vec<String>>,
     pub unfixable: Option<Vec<String>>,
+    /// `FORTRESS_CACHE_DIR` (absolute): the result cache's directory.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// `--no-cache`: neither read nor write the result cache.
+    pub no_cache: bool,
+    /// `FORTRESS_CACHE_STATS`: say on stderr what the cache served.
+    pub cache_stats: bool,
 }
 
 #[cfg(test)]

@@ -74,6 +74,10 @@ pub struct Settings {
     pub force_exclude: bool,
     /// Rules whose fixes `--fix` may apply, indexed like `rules::registry()`.
     pub fixable: Vec<bool>,
+    /// The result cache's directory (absolute); `None`: no cache (`--no-cache`).
+    pub cache_dir: Option<PathBuf>,
+    /// Say on stderr what the cache served (`FORTRESS_CACHE_STATS`).
+    pub cache_stats: bool,
 }
 
 impl Settings {
@@ -317,6 +321,15 @@ impl Settings {
             (None, _) => None,
         };
         let (target, target_source) = resolve_target(file, cli, raw, &root)?;
+        let cache_dir = match (&raw.cache_dir, file) {
+            _ if cli.no_cache => None,
+            _ if cli.cache_dir.is_some() => cli.cache_dir.clone(),
+            (Some(d), Some(f)) if d.get_ref().trim().is_empty() => {
+                return Err(Origin::File(f, d.span(), "cache-dir").error("the path is empty"))
+            }
+            (Some(d), _) => Some(crate::paths::absolutize(Path::new(d.get_ref()), &root)),
+            (None, _) => Some(root.join(CACHE_DIR)),
+        };
 
         let mut fixable = vec![true; registry.len()];
         if let Some((values, origin)) = pick(&cli.fixable, &raw.fixable, "fixable", "--fixable") {
@@ -357,6 +370,8 @@ impl Settings {
             per_file_ignores,
             fail_on,
             max_file_size,
+            cache_dir,
+            cache_stats: cli.cache_stats,
         })
     }
 

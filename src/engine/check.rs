@@ -60,27 +60,34 @@ pub(super) fn push_engine_finding(
 pub fn check_file(info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
     match crate::files::read_bounded(&info.path, plan.settings.max_file_size) {
         Ok(bytes) => check_bytes(&bytes, info, plan),
-        Err(why) => {
-            // A regular file nobody could check is a blocker (SYN003): the
-            // gate never passes over code it did not see. What is not a
-            // regular file (a pipe, a dangling link) stays SYN002.
-            let code = if why.is_unchecked_regular_file() {
-                crate::rules::syntax::UNCHECKED_FILE.code
-            } else {
-                crate::rules::syntax::IO_ERROR.code
-            };
-            let why = match why {
-                crate::files::ReadError::TooLarge { .. } => {
-                    format!("{why} (`max-file-size`)")
-                }
-                crate::files::ReadError::Missing => {
-                    "file disappeared or is a dangling symbolic link".to_owned()
-                }
-                other => other.to_string(),
-            };
-            unreadable(info, plan, &why, code)
-        }
+        Err(why) => read_failed(info, plan, why),
     }
+}
+
+/// The outcome of a file that could not be read.
+pub(super) fn read_failed(
+    info: &FileInfo,
+    plan: &Plan<'_>,
+    why: crate::files::ReadError,
+) -> FileOutcome {
+    // A regular file nobody could check is a blocker (SYN003): the gate
+    // never passes over code it did not see. What is not a regular file (a
+    // pipe, a dangling link) stays SYN002.
+    let code = if why.is_unchecked_regular_file() {
+        crate::rules::syntax::UNCHECKED_FILE.code
+    } else {
+        crate::rules::syntax::IO_ERROR.code
+    };
+    let why = match why {
+        crate::files::ReadError::TooLarge { .. } => {
+            format!("{why} (`max-file-size`)")
+        }
+        crate::files::ReadError::Missing => {
+            "file disappeared or is a dangling symbolic link".to_owned()
+        }
+        other => other.to_string(),
+    };
+    unreadable(info, plan, &why, code)
 }
 
 /// Decode, parse and walk the bytes of `info`'s file (already read).

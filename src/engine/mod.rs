@@ -2,10 +2,12 @@
 //! dispatched by node kind), then project rules on the collected facts, then
 //! suppressions, then a deterministic order.
 
+mod cached;
 mod check;
 pub mod discover;
 pub mod fix;
 mod plan;
+pub mod sources;
 pub mod suppress;
 pub mod syntax;
 mod syntax_guard;
@@ -14,7 +16,7 @@ mod walk;
 
 use check::unreadable;
 pub use check::{check_bytes, check_file, check_source};
-pub use plan::Plan;
+pub use plan::{needed_facts, Plan};
 
 use std::path::{Path, PathBuf};
 
@@ -41,8 +43,11 @@ pub struct FileOutcome {
     pub enabled: Vec<bool>,
     /// Set when the file could not be read, decoded or parsed cleanly.
     pub problem: Option<String>,
-    /// `source` and `lines` were dropped by [`release_text`].
+    /// `source` and `lines` were dropped by [`release_text`] (or never
+    /// loaded: a result from the cache).
     pub text_released: bool,
+    /// With `text_released`: the length `source` had.
+    pub text_len: usize,
 }
 
 /// Most files end the walk with no finding and no suppression, and then
@@ -51,7 +56,11 @@ pub struct FileOutcome {
 /// rule that later reports in such a file gets the text back from
 /// [`reload_text`].
 pub(super) fn release_text(outcome: &mut FileOutcome) {
-    if outcome.diagnostics.is_empty() && outcome.suppressions.items.is_empty() {
+    if !outcome.text_released
+        && outcome.diagnostics.is_empty()
+        && outcome.suppressions.items.is_empty()
+    {
+        outcome.text_len = outcome.source.len();
         outcome.source = String::new();
         outcome.lines = LineIndex::default();
         outcome.text_released = true;
@@ -60,8 +69,12 @@ pub(super) fn release_text(outcome: &mut FileOutcome) {
 
 /// The text of a file whose outcome released it, for the reporters' snippets.
 pub(super) fn reload_text(info: &FileInfo, cap: u64) -> String {
-    match crate::files::read_bounded(&info.path, cap) {
-        Ok(bytes) => crate::source::decode(&bytes).unwrap_or_else(|err| err.display),
+    read_text(&info.path, cap)
+}
+
+fn read_text(path: &Path, cap: u64) -> String {
+    match crate::files::read_bounded(path, cap) {
+        Ok(bytes) => crate::source::decode_vec(bytes).unwrap_or_else(|err| err.display),
         Err(_) => String::new(),
     }
 }
@@ -73,7 +86,8 @@ pub struct RunResult {
     /// non-Python files project rules reported in (manifests).
     pub files: Vec<FileInfo>,
     pub python_files: usize,
-    pub sources: Vec<String>,
+    /// Indexed like `files` (read on first use where the run did not keep them).
+    pub sources: sources::Sources,
     /// Sorted by (path, line, column, code).
     pub diagnostics: Vec<Diagnostic>,
     /// Files that could not be read or parsed, with why: SARIF notifications.
@@ -252,11 +266,24 @@ fn run_full(
     // Biggest files first so no thread is left alone with the giants at the end.
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
 
-    let check = || -> Vec<(usize, FileOutcome)> {
-        order
-            .par_iter()
+    let mut cache = cached::RunCache::open(settings, needed_facts(settings).union(extra));
+    // Each file's recorded entry, taken out of the cache: (name, entry).
+    let mut jobs: Vec<(usize, Option<cached::Slot>)> = order
+        .iter()
+        .map(|&(_, i)| {
+            let slot = cache.as_mut().filter(|_| i < broken_start).map(|c| {
+                let name = c.name(&files[i]);
+                let entry = c.take(&name);
+                (name, entry)
+            });
+            (i, slot)
+        })
+        .collect();
+    let check = || -> Vec<(usize, FileOutcome, Option<cached::Seen>)> {
+        jobs.par_drain(..)
             .with_max_len(1)
-            .map(|&(_, i)| {
+            .map(|(i, slot)| {
+                let mut seen = None;
                 let mut outcome = if i >= broken_start {
                     unreadable(
                         &files[i],
@@ -264,18 +291,27 @@ fn run_full(
                         &broken_reasons[i - broken_start],
                         crate::rules::syntax::IO_ERROR.code,
                     )
+                } else if let (Some(c), Some((name, recorded))) = (&cache, slot) {
+                    let (outcome, entry, served) = c.check(&files[i], &plan, recorded);
+                    seen = Some((name, entry, served));
+                    outcome
                 } else {
                     check_file(&files[i], &plan)
                 };
                 release_text(&mut outcome);
-                (i, outcome)
+                (i, outcome, seen)
             })
             .collect()
     };
     let results = in_pool(threads, check)?;
     let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
-    for (i, outcome) in results {
+    let mut seen = Vec::new();
+    for (i, outcome, entry) in results {
         outcomes[i] = outcome;
+        seen.extend(entry);
+    }
+    if let Some(cache) = cache {
+        cache.save(seen);
     }
     let kept = if keeping {
         outcomes.clone()
@@ -366,13 +402,16 @@ pub fn finish(
         if let Some(problem) = outcome.problem {
             result.file_problems.push((file, problem));
         }
-        let source = if outcome.text_released && !outcome.diagnostics.is_empty() {
-            reload_text(&files[file], settings.max_file_size)
+        if outcome.text_released {
+            result.sources.push_lazy(
+                files[file].path.clone(),
+                settings.max_file_size,
+                outcome.text_len,
+            );
         } else {
-            outcome.source
-        };
+            result.sources.push(outcome.source);
+        }
         result.diagnostics.extend(outcome.diagnostics);
-        result.sources.push(source);
     }
     // Unreadable files were appended after the readable ones: order by path, not by index.
     let rank = sort_diagnostics(&files, &mut result.diagnostics);

@@ -11,19 +11,20 @@ use crate::diagnostic::{Diagnostic, Edit, Fix, LineIndex};
 use crate::rules;
 pub use crate::rules::suppression::{INVALID_SUPPRESSION, UNUSED_SUPPRESSION};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     pub file_level: bool,
     /// 0-based line of the comment.
     pub row: u32,
     /// Span of the directive in the source.
     pub span: Range<usize>,
-    pub codes: Vec<&'static str>,
+    #[serde(with = "crate::diagnostic::interned::list")]
+    pub codes: Vec<crate::diagnostic::interned::Static>,
 }
 
 /// The suppressions of one file and the multi-line statements a line
 /// suppression on their first line covers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileSuppressions {
     pub items: Vec<Suppression>,
     /// (first row, last row) of multi-line simple statements and compound statement headers.

@@ -68,10 +68,15 @@ impl FactSet {
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// The set as bits (the result cache keys its entries by them).
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
 }
 
 /// Everything a file contributes to project-wide rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub imports: Vec<Import>,
     /// Routes, dependency aliases and providers, HTTP exception raises.

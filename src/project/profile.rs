@@ -36,6 +36,10 @@ impl Library {
     }
 }
 
+/// The libraries whose versions file rules read ([`Profile::library`]):
+/// TYP003 gives no Pydantic 2 advice to a project on Pydantic 1.
+pub const FILE_RULE_LIBRARIES: &[&str] = &["pydantic"];
+
 /// Library versions by normalised distribution name.
 pub type Libraries = BTreeMap<String, Library>;
 
@@ -47,6 +51,8 @@ pub struct Profile {
     libraries: Vec<Libraries>,
     /// Scope directory -> scope index.
     scope_of_dir: HashMap<PathBuf, usize>,
+    /// Per scope: [`Profile::file_key`].
+    file_keys: Vec<String>,
 }
 
 impl Profile {
@@ -67,8 +73,17 @@ impl Profile {
             .iter()
             .map(|s| sdist_requirements(&*reader, &s.dir, boundary))
             .collect();
-        let libraries = (0..model.scopes.len())
+        let libraries: Vec<Libraries> = (0..model.scopes.len())
             .map(|s| libraries_of(&model, &metadata, s))
+            .collect();
+        let file_keys = libraries
+            .iter()
+            .map(|libraries| {
+                FILE_RULE_LIBRARIES
+                    .iter()
+                    .map(|dist| format!("{dist}={:?};", libraries.get(*dist)))
+                    .collect()
+            })
             .collect();
         let scope_of_dir = model
             .scopes
@@ -80,16 +95,36 @@ impl Profile {
             deps: Some(Arc::new(model)),
             libraries,
             scope_of_dir,
+            file_keys,
         }
     }
 
     /// The version of `dist` (normalised) that the file at `path` runs with.
+    /// File rules may ask only for the libraries of [`FILE_RULE_LIBRARIES`].
     pub fn library(&self, path: &Path, dist: &str) -> Option<&Library> {
-        let scope = path
-            .ancestors()
+        debug_assert!(
+            FILE_RULE_LIBRARIES.contains(&dist),
+            "add `{dist}` to FILE_RULE_LIBRARIES: the result cache keys each file by those versions"
+        );
+        self.libraries.get(self.scope(path)?)?.get(dist)
+    }
+
+    /// What file rules can learn from the profile about the file at `path`:
+    /// the versions of [`FILE_RULE_LIBRARIES`] it sees. The result cache keys
+    /// the file's entry by it, so a lockfile bump of Pydantic re-checks the
+    /// files that depend on it and nothing else.
+    pub fn file_key(&self, path: &Path) -> &str {
+        match self.scope(path) {
+            Some(scope) => self.file_keys.get(scope).map_or("", String::as_str),
+            None => "",
+        }
+    }
+
+    fn scope(&self, path: &Path) -> Option<usize> {
+        path.ancestors()
             .skip(1)
-            .find_map(|a| self.scope_of_dir.get(a))?;
-        self.libraries.get(*scope)?.get(dist)
+            .find_map(|a| self.scope_of_dir.get(a))
+            .copied()
     }
 
     /// The major version of `dist` for the file at `path`, when known.

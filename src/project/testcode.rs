@@ -37,10 +37,20 @@ pub struct RawTests {
 
 /// pytest's rule for `python_classes` / `python_functions`: a pattern with a
 /// glob character is a glob, anything else a prefix.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum NamePattern {
     Prefix(String),
     Glob(GlobMatcher),
+}
+
+/// The pattern as written (the result cache fingerprints settings by `Debug`).
+impl std::fmt::Debug for NamePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NamePattern::Prefix(p) => f.debug_tuple("Prefix").field(p).finish(),
+            NamePattern::Glob(g) => f.debug_tuple("Glob").field(&g.glob().glob()).finish(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

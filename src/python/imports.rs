@@ -12,21 +12,21 @@ use std::ops::Range;
 
 /// Where an import statement sits, which decides whether it counts for
 /// layering and cycles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ImportScope {
     Module,
     Function,
     TypeChecking,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportedName {
     pub name: String,
     pub alias: Option<String>,
 }
 
 /// One imported module: `import a.b as c` or `from ..a import b, c`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// Dotted module path as written, without the leading dots.
     pub module: String,

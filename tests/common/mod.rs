@@ -53,8 +53,15 @@ impl Run {
     }
 }
 
+/// The result cache of the tests' runs: under cargo's scratch directory,
+/// never in the repository's fixtures (`git status` stays clean).
+pub fn test_cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fortress-test-cache")
+}
+
 /// A command for the binary run in `cwd`, with the colour environment and an
-/// activated virtualenv cleared so the caller's shell cannot leak into the assertions.
+/// activated virtualenv cleared so the caller's shell cannot leak into the
+/// assertions, and the result cache in [`test_cache_dir`].
 pub fn command(cwd: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(cwd)
@@ -62,7 +69,9 @@ pub fn command(cwd: &Path, args: &[&str]) -> Command {
         .env_remove("NO_COLOR")
         .env_remove("FORCE_COLOR")
         .env_remove("CLICOLOR_FORCE")
-        .env_remove("VIRTUAL_ENV");
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("FORTRESS_CACHE_STATS")
+        .env("FORTRESS_CACHE_DIR", test_cache_dir());
     cmd
 }
 

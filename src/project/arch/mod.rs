@@ -43,7 +43,7 @@ pub const ARCH_KINDS: &[&str] = &[
 ];
 
 /// A place in the file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spot {
     pub span: Range<usize>,
     pub start: Position,
@@ -52,7 +52,7 @@ pub struct Spot {
 
 /// The names a type annotation mentions, and the providers of any
 /// `Depends(provider)` in it (or in a parameter's default).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDigest {
     /// Dotted names outside `Depends(...)`, e.g. `Annotated`, `AsyncSession`, `deps.SessionDep`.
     pub names: Vec<String>,
@@ -60,7 +60,7 @@ pub struct TypeDigest {
     pub providers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub name: String,
     pub annotation: TypeDigest,
@@ -71,14 +71,16 @@ pub struct Param {
 }
 
 /// A function decorated `@<receiver>.<method>(...)` with a route method.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Handler {
     pub name: String,
     pub is_async: bool,
     pub receiver: String,
-    pub method: &'static str,
+    #[serde(with = "crate::diagnostic::interned")]
+    pub method: crate::diagnostic::interned::Static,
     /// Other route-like decorators of the same function, outermost first.
-    pub also: Vec<(String, &'static str)>,
+    #[serde(with = "crate::diagnostic::interned::pairs")]
+    pub also: Vec<(String, crate::diagnostic::interned::Static)>,
     /// The function's name.
     pub spot: Spot,
     pub params: Vec<Param>,
@@ -100,14 +102,14 @@ pub struct Handler {
 }
 
 /// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Alias {
     pub name: String,
     pub digest: TypeDigest,
 }
 
 /// A module-level function: a possible dependency provider.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSig {
     pub name: String,
     /// Names in the return annotation; `None` without one.
@@ -115,13 +117,13 @@ pub struct FunctionSig {
 }
 
 /// `raise X(...)` / `raise X`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Raise {
     pub exception: String,
     pub spot: Spot,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ArchFacts {
     /// Names bound (anywhere in the module) to `APIRouter(...)`/`FastAPI(...)`.
     pub routers: Vec<String>,

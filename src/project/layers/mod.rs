@@ -77,12 +77,24 @@ enum PatternKind {
     Path,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Pattern {
     kind: PatternKind,
     glob: GlobMatcher,
     /// The pattern itself when it has no glob syntax: compared directly (the defaults).
     literal: Option<String>,
+}
+
+/// The glob as written, not the compiled matcher (the result cache
+/// fingerprints the settings from their `Debug` form).
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pattern")
+            .field("kind", &self.kind)
+            .field("glob", &self.glob.glob().glob())
+            .field("literal", &self.literal)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]

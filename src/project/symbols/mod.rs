@@ -15,13 +15,13 @@ pub use collect::{At, Collector, SYMBOL_KINDS};
 
 /// A dotted name as written and, when it comes from an import, the
 /// qualified name it stands for (relative imports keep their dots).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameRef {
     pub written: String,
     pub qualified: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldFact {
     pub name: String,
     pub spot: Spot,
@@ -31,7 +31,7 @@ pub struct FieldFact {
 }
 
 /// A class defined at module level (or inside another class).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClassFact {
     pub name: String,
     /// The class's name in its `class` statement.
@@ -42,7 +42,7 @@ pub struct ClassFact {
 }
 
 /// A route's `response_model=` and return annotation: the names in them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseUse {
     pub names: Vec<NameRef>,
     /// The handler.
@@ -50,7 +50,7 @@ pub struct ResponseUse {
 }
 
 /// What one file contributes to the symbol table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SymbolFacts {
     pub classes: Vec<ClassFact>,
     pub responses: Vec<ResponseUse>,
@@ -59,21 +59,19 @@ pub struct SymbolFacts {
 /// A question a file rule cannot answer from its own file, asked while
 /// the file is walked and answered once the project symbol table exists
 /// ([`Deferred`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Question {
     /// Does the class `class` (as used in the asking file) derive, through
     /// project classes in any module, from one of the qualified names
     /// `bases` (`pydantic.BaseModel`)?
-    DerivesFrom {
-        class: NameRef,
-        bases: &'static [&'static str],
-    },
+    DerivesFrom { class: NameRef, bases: Vec<String> },
 }
 
 /// A file rule's finding that stands only if its question holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Deferred {
-    pub code: &'static str,
+    #[serde(with = "crate::diagnostic::interned")]
+    pub code: crate::diagnostic::interned::Static,
     pub spot: Spot,
     pub message: String,
     pub question: Question,
@@ -102,7 +100,10 @@ impl Question {
                             .qualified
                             .as_deref()
                             .and_then(|q| absolute(project, id.0, q));
-                        if qualified.as_deref().is_some_and(|q| bases.contains(&q)) {
+                        if qualified
+                            .as_deref()
+                            .is_some_and(|q| bases.iter().any(|b| b == q))
+                        {
                             return true;
                         }
                         let Some(next) = table.resolve(project, id.0, base) else {

@@ -91,7 +91,7 @@ fn type_only(project: &Project<'_>, edge: &model::Edge) -> bool {
             written: name.clone(),
             qualified: Some(format!("{}.{name}", module.primary())),
         },
-        bases: TYPE_BASES,
+        bases: TYPE_BASES.iter().map(|b| (*b).to_owned()).collect(),
     }
     .holds(project, edge.from)
 }

@@ -316,7 +316,7 @@ fn report_or_ask(
             written: class.to_owned(),
             qualified,
         },
-        bases: MODEL_BASES,
+        bases: MODEL_BASES.iter().map(|b| (*b).to_owned()).collect(),
     };
     cx.defer(span, message, question);
 }
