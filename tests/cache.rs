@@ -659,3 +659,27 @@ fn fix_runs_leave_a_cache_that_matches_the_fixed_files() {
         after.stdout
     );
 }
+
+/// The library writes no cache unless its caller asks (the command line does).
+#[test]
+fn library_runs_write_no_cache_unless_asked() {
+    let p = project(Some("demo_shop"));
+    let overrides = fortress::config::Overrides::default();
+    let settings =
+        fortress::config::Settings::resolve(None, &overrides, p.dir.clone()).expect("settings");
+    assert_eq!(settings.cache_dir, None);
+    let result = fortress::engine::run(&settings, std::slice::from_ref(&p.dir), &p.dir, Some(1))
+        .expect("run");
+    assert!(result.python_files > 0);
+    assert!(!p.dir.join(".fortress_cache").exists());
+
+    let asked = fortress::config::Overrides {
+        cache: true,
+        ..fortress::config::Overrides::default()
+    };
+    let settings =
+        fortress::config::Settings::resolve(None, &asked, p.dir.clone()).expect("settings");
+    assert_eq!(settings.cache_dir, Some(p.dir.join(".fortress_cache")));
+    fortress::engine::run(&settings, std::slice::from_ref(&p.dir), &p.dir, Some(1)).expect("run");
+    assert!(p.dir.join(".fortress_cache/CACHEDIR.TAG").is_file());
+}

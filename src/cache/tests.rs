@@ -180,7 +180,10 @@ fn the_settings_fingerprint_is_the_same_in_any_place_and_follows_the_settings() 
     let settings = |root: &Path, overrides: &Overrides| {
         Settings::resolve(None, overrides, root.to_path_buf()).expect("settings")
     };
-    let plain = Overrides::default();
+    let plain = Overrides {
+        cache: true,
+        ..Overrides::default()
+    };
     let at_a = key::settings_fingerprint(&settings(a.path(), &plain));
     assert_eq!(at_a, key::settings_fingerprint(&settings(a.path(), &plain)));
     assert_eq!(at_a, key::settings_fingerprint(&settings(b.path(), &plain)));
@@ -189,6 +192,7 @@ fn the_settings_fingerprint_is_the_same_in_any_place_and_follows_the_settings() 
     assert!(at_a.len() < 20_000, "{} bytes", at_a.len());
     let target = Overrides {
         target_version: Some("3.12".to_owned()),
+        cache: true,
         ..Overrides::default()
     };
     assert_ne!(
@@ -202,6 +206,7 @@ fn the_settings_fingerprint_is_the_same_in_any_place_and_follows_the_settings() 
     // What only decides which files are checked is not in it.
     let excluded = Overrides {
         extend_exclude: Some(vec!["legacy".to_owned()]),
+        cache: true,
         ..Overrides::default()
     };
     assert_eq!(

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use super::{write_stdout, Target};
 use crate::config::{ConfigError, Overrides, Settings};
 
-/// The environment's say on the cache, into `overrides` (`--no-cache` wins).
+/// The command line's say on the cache, into `overrides`: on unless
+/// `--no-cache`, in `FORTRESS_CACHE_DIR` when set.
 pub(super) fn apply_env(overrides: &mut Overrides, no_cache: bool, cwd: &Path) {
-    overrides.no_cache = no_cache;
+    overrides.cache = !no_cache;
     overrides.cache_dir = std::env::var_os("FORTRESS_CACHE_DIR")
         .filter(|v| !v.is_empty())
         .map(|v| crate::paths::absolutize(Path::new(&v), cwd));

@@ -94,8 +94,10 @@ pub struct Overrides {
     pub unfixable: Option<Vec<String>>,
     /// `FORTRESS_CACHE_DIR` (absolute): the result cache's directory.
     pub cache_dir: Option<std::path::PathBuf>,
-    /// `--no-cache`: neither read nor write the result cache.
-    pub no_cache: bool,
+    /// Use the result cache (the command line's default; `--no-cache` turns
+    /// it off). Off by default for library callers: nothing is written
+    /// unless asked.
+    pub cache: bool,
     /// `FORTRESS_CACHE_STATS`: say on stderr what the cache served.
     pub cache_stats: bool,
 }

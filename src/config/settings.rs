@@ -322,7 +322,7 @@ impl Settings {
         };
         let (target, target_source) = resolve_target(file, cli, raw, &root)?;
         let cache_dir = match (&raw.cache_dir, file) {
-            _ if cli.no_cache => None,
+            _ if !cli.cache => None,
             _ if cli.cache_dir.is_some() => cli.cache_dir.clone(),
             (Some(d), Some(f)) if d.get_ref().trim().is_empty() => {
                 return Err(Origin::File(f, d.span(), "cache-dir").error("the path is empty"))
