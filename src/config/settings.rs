@@ -309,6 +309,8 @@ impl Settings {
         let coverage =
             crate::rules::coverage::options::CoverageSettings::resolve(raw.coverage.as_ref())
                 .map_err(|e| option_error(file, e))?;
+        let errors = crate::rules::errors::options::ErrorSettings::resolve(raw.errors.as_ref())
+            .map_err(|e| option_error(file, e))?;
         let baseline = match (&raw.baseline, file) {
             (Some(b), Some(f)) if b.get_ref().trim().is_empty() => {
                 return Err(Origin::File(f, b.span(), "baseline").error("the path is empty"))
@@ -349,6 +351,7 @@ impl Settings {
                 },
                 security,
                 coverage,
+                errors,
             },
             config_path: file.map(|f| f.path.clone()),
             enabled,

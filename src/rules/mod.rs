@@ -19,6 +19,7 @@ pub struct Options {
     pub project: crate::project::Options,
     pub security: security::options::SecuritySettings,
     pub coverage: coverage::options::CoverageSettings,
+    pub errors: errors::options::ErrorSettings,
 }
 
 pub mod architecture;
@@ -27,6 +28,7 @@ pub mod config;
 pub mod coverage;
 pub mod database;
 pub mod dependencies;
+pub mod errors;
 pub mod security;
 pub mod suppression;
 pub mod syntax;
@@ -51,6 +53,12 @@ pub enum Family {
     Coverage,
     /// What a task (fix, feature, refactor) owes the tests (TSK).
     Task,
+    /// Error handling: which exceptions the layers raise (ERR).
+    Errors,
+    /// Naming conventions of the layers' classes and files (NAM).
+    Naming,
+    /// The API contract routes keep: the response envelope (API).
+    Api,
 }
 
 impl Family {
@@ -68,6 +76,9 @@ impl Family {
             Family::Config => "configuration",
             Family::Coverage => "coverage",
             Family::Task => "task",
+            Family::Errors => "errors",
+            Family::Naming => "naming",
+            Family::Api => "api",
         }
     }
 
@@ -96,6 +107,9 @@ impl Family {
             Family::Config => "CFG",
             Family::Coverage => "COV",
             Family::Task => "TSK",
+            Family::Errors => "ERR",
+            Family::Naming => "NAM",
+            Family::Api => "API",
         }
     }
 }
@@ -160,6 +174,8 @@ impl<R: Rule> FileChecker for R {
 /// What a project rule sees: the project and where its findings go.
 pub struct ProjectCx<'c> {
     pub project: &'c Project<'c>,
+    /// The rule options of the run (each family's table).
+    pub options: &'c Options,
     pub findings: &'c mut Vec<ProjectFinding>,
     /// Non-Python files (manifests) the rule reports in, and problems reading them.
     pub other: &'c mut OtherFiles,
@@ -296,6 +312,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         report_rule::<coverage::tasks::RefactorDropsTests>(),
         report_rule::<coverage::tasks::FeatureWithoutTests>(),
         report_rule::<tests::failing_test::FailingTest>(),
+        project_rule::<errors::generic_exception_in_service::GenericExceptionInService>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
