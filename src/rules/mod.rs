@@ -291,6 +291,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
         file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
         file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
+        file_rule::<tests::patched_db_in_api_test::PatchedDbInApiTest>(),
         project_rule::<dependencies::hallucinated_import::HallucinatedImport>(),
         project_rule::<dependencies::transitive_import::TransitiveImport>(),
         project_rule::<dependencies::unused_dependency::UnusedDependency>(),
