@@ -20,8 +20,10 @@ pub struct Options {
     pub security: security::options::SecuritySettings,
     pub coverage: coverage::options::CoverageSettings,
     pub errors: errors::options::ErrorSettings,
+    pub api: api::options::ApiSettings,
 }
 
+pub mod api;
 pub mod architecture;
 pub mod asyncio;
 pub mod config;
@@ -314,6 +316,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         report_rule::<coverage::tasks::FeatureWithoutTests>(),
         report_rule::<tests::failing_test::FailingTest>(),
         project_rule::<errors::generic_exception_in_service::GenericExceptionInService>(),
+        project_rule::<api::response_envelope::ResponseEnvelope>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
