@@ -69,12 +69,15 @@ const OVERSIZED: &[(&str, &str)] = &[(
 )];
 
 const FAMILIES: &[&str] = &[
+    "api",
     "architecture",
     "asyncio",
     "config",
     "coverage",
     "database",
     "dependencies",
+    "errors",
+    "naming",
     "security",
     "suppression",
     "tests",

@@ -42,6 +42,10 @@ pub struct RawConfig {
     pub security: Option<RawSecurity>,
     /// `[tool.fortress.coverage]`: the COV and TSK rules.
     pub coverage: Option<crate::rules::coverage::options::RawCoverage>,
+    /// `[tool.fortress.errors]`: the ERR rules.
+    pub errors: Option<crate::rules::errors::options::RawErrors>,
+    /// `[tool.fortress.api]`: the API rules.
+    pub api: Option<crate::rules::api::options::RawApi>,
     /// The baseline file `check` compares with (relative to the configuration's directory).
     pub baseline: Option<Spanned<String>>,
     /// The fortress versions this project accepts (a PEP 440 specifier, `">=0.2"`).

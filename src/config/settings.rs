@@ -313,6 +313,10 @@ impl Settings {
         let coverage =
             crate::rules::coverage::options::CoverageSettings::resolve(raw.coverage.as_ref())
                 .map_err(|e| option_error(file, e))?;
+        let errors = crate::rules::errors::options::ErrorSettings::resolve(raw.errors.as_ref())
+            .map_err(|e| option_error(file, e))?;
+        let api = crate::rules::api::options::ApiSettings::resolve(raw.api.as_ref())
+            .map_err(|e| option_error(file, e))?;
         let baseline = match (&raw.baseline, file) {
             (Some(b), Some(f)) if b.get_ref().trim().is_empty() => {
                 return Err(Origin::File(f, b.span(), "baseline").error("the path is empty"))
@@ -362,6 +366,8 @@ impl Settings {
                 },
                 security,
                 coverage,
+                errors,
+                api,
             },
             config_path: file.map(|f| f.path.clone()),
             enabled,

@@ -484,6 +484,7 @@ fn run_project_rules(
     for rule in enabled {
         rule.check(&mut rules::ProjectCx {
             project: &project,
+            options: &settings.options,
             findings: &mut findings,
             other: &mut other,
         });

@@ -35,6 +35,7 @@ pub mod fid {
         ARGUMENTS = "arguments",
         ATTRIBUTE = "attribute",
         BODY = "body",
+        CAUSE = "cause",
         CONDITION = "condition",
         CONSEQUENCE = "consequence",
         DEFINITION = "definition",

@@ -54,9 +54,12 @@ impl Permalinks {
 
 /// The reviewer areas, in report order, with the rule prefixes they hold.
 pub const AREAS: &[(&str, &[&str])] = &[
-    ("Code quality & dependencies", &["DEP", "SUP", "SYN", "CFG"]),
-    ("Python patterns", &["TYP", "ASY", "DB"]),
-    ("Architecture", &["LAY"]),
+    (
+        "Code quality & dependencies",
+        &["DEP", "SUP", "SYN", "CFG", "NAM"],
+    ),
+    ("Python patterns", &["TYP", "ASY", "DB", "ERR"]),
+    ("Architecture", &["LAY", "API"]),
     ("Security", &["SEC"]),
     ("Test enforcement", &["TST", "TSK", "COV"]),
 ];

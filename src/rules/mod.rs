@@ -19,14 +19,18 @@ pub struct Options {
     pub project: crate::project::Options,
     pub security: security::options::SecuritySettings,
     pub coverage: coverage::options::CoverageSettings,
+    pub errors: errors::options::ErrorSettings,
+    pub api: api::options::ApiSettings,
 }
 
+pub mod api;
 pub mod architecture;
 pub mod asyncio;
 pub mod config;
 pub mod coverage;
 pub mod database;
 pub mod dependencies;
+pub mod errors;
 pub mod security;
 pub mod suppression;
 pub mod syntax;
@@ -51,6 +55,12 @@ pub enum Family {
     Coverage,
     /// What a task (fix, feature, refactor) owes the tests (TSK).
     Task,
+    /// Error handling: which exceptions the layers raise (ERR).
+    Errors,
+    /// Naming conventions of the layers' classes and files (NAM).
+    Naming,
+    /// The API contract routes keep: the response envelope (API).
+    Api,
 }
 
 impl Family {
@@ -68,6 +78,9 @@ impl Family {
             Family::Config => "configuration",
             Family::Coverage => "coverage",
             Family::Task => "task",
+            Family::Errors => "errors",
+            Family::Naming => "naming",
+            Family::Api => "api",
         }
     }
 
@@ -96,6 +109,9 @@ impl Family {
             Family::Config => "CFG",
             Family::Coverage => "COV",
             Family::Task => "TSK",
+            Family::Errors => "ERR",
+            Family::Naming => "NAM",
+            Family::Api => "API",
         }
     }
 }
@@ -160,6 +176,8 @@ impl<R: Rule> FileChecker for R {
 /// What a project rule sees: the project and where its findings go.
 pub struct ProjectCx<'c> {
     pub project: &'c Project<'c>,
+    /// The rule options of the run (each family's table).
+    pub options: &'c Options,
     pub findings: &'c mut Vec<ProjectFinding>,
     /// Non-Python files (manifests) the rule reports in, and problems reading them.
     pub other: &'c mut OtherFiles,
@@ -275,6 +293,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<tests::test_without_assertion::TestWithoutAssertion>(),
         file_rule::<tests::skip_without_reason::SkipWithoutReason>(),
         file_rule::<tests::mock_echo_assertion::MockEchoAssertion>(),
+        file_rule::<tests::patched_db_in_api_test::PatchedDbInApiTest>(),
         project_rule::<dependencies::hallucinated_import::HallucinatedImport>(),
         project_rule::<dependencies::transitive_import::TransitiveImport>(),
         project_rule::<dependencies::unused_dependency::UnusedDependency>(),
@@ -296,6 +315,8 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         report_rule::<coverage::tasks::RefactorDropsTests>(),
         report_rule::<coverage::tasks::FeatureWithoutTests>(),
         report_rule::<tests::failing_test::FailingTest>(),
+        project_rule::<errors::generic_exception_in_service::GenericExceptionInService>(),
+        project_rule::<api::response_envelope::ResponseEnvelope>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

@@ -69,6 +69,13 @@ impl Collector {
                 }
             }
             "raise_statement" => {
+                if let Some(name) = super::raises::builtin_raise(node, ancestors, source, semantic)
+                {
+                    self.facts.builtin_raises.push(Raise {
+                        exception: name.to_owned(),
+                        spot: spot(node, source, lines),
+                    });
+                }
                 let Some(mut exc) = node.named_child(0) else {
                     return;
                 };

@@ -9,6 +9,7 @@ use crate::diagnostic::Position;
 
 mod cbv;
 mod collect;
+mod raises;
 mod signature;
 
 pub use collect::Collector;
@@ -136,6 +137,10 @@ pub struct ArchFacts {
     /// class deriving from an imported one; may be a first-party subclass of
     /// `HTTPException` (resolved project-wide).
     pub imported_raises: Vec<Raise>,
+    /// Raises of a builtin exception class (`raise Exception("...")`), by
+    /// its name, except re-raises and translations of a caught exception
+    /// (`raise ... from e`); see `raises.rs`.
+    pub builtin_raises: Vec<Raise>,
     /// Classes defined here that derive from `HTTPException` (directly or via an imported class).
     pub http_exception_classes: Vec<(String, Vec<String>)>,
     /// Byte ranges of module-level `if __name__ == "__main__":` bodies.

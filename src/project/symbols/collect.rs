@@ -69,6 +69,11 @@ impl Collector {
         let bases = pyast::superclasses(node)
             .into_iter()
             .filter(|b| b.kind_str() != "keyword_argument")
+            // `Envelope[User]`, `Generic[T]`: the class subscripted.
+            .map(|b| match b.kind_str() {
+                "subscript" => b.child_by_field_id(*fid::VALUE).unwrap_or(b),
+                _ => b,
+            })
             .filter_map(|b| name_ref(b, node.start_byte(), at))
             .collect();
         let mut fields = Vec::new();
@@ -123,30 +128,47 @@ impl Collector {
             return;
         };
         let mut names = Vec::new();
-        let model = route
-            .call
-            .and_then(pyast::call_arguments)
-            .and_then(|args| pyast::keyword_arg(args, "response_model", at.source));
-        match model {
-            Some(model) => collect_names(model, node.start_byte(), at, &mut names),
+        let args = route.call.and_then(pyast::call_arguments);
+        let model = args.and_then(|args| pyast::keyword_arg(args, "response_model", at.source));
+        let offset = node.start_byte();
+        let returns_annotation = node.child_by_field_id(*fid::RETURN_TYPE);
+        let declared = match model {
+            Some(model) => {
+                collect_names(model, offset, at, &mut names);
+                Some(model)
+            }
             // FastAPI serialises through `response_model=` when it is given;
             // the return annotation (often the ORM object) then says nothing.
             None => {
-                if let Some(returns) = node.child_by_field_id(*fid::RETURN_TYPE) {
-                    collect_names(returns, node.start_byte(), at, &mut names);
+                if let Some(returns) = returns_annotation {
+                    collect_names(returns, offset, at, &mut names);
                 }
+                returns_annotation
             }
-        }
-        if !names.is_empty() {
-            self.facts.responses.push(ResponseUse {
-                names,
-                spot: spot(node, at),
+        };
+        // No JSON model body: `response_class=`, `response_model=None`,
+        // 204 No Content, websockets.
+        let raw = route.method == "websocket"
+            || args.is_some_and(|args| {
+                pyast::keyword_arg(args, "response_class", at.source).is_some()
+                    || model.is_some_and(|m| m.kind_str() == "none")
+                    || pyast::keyword_arg(args, "status_code", at.source).is_some_and(|c| {
+                        let code = pyast::text(c, at.source);
+                        code == "204" || code.ends_with("HTTP_204_NO_CONTENT")
+                    })
             });
-        }
+        self.facts.responses.push(ResponseUse {
+            names,
+            spot: spot(node, at),
+            head: declared.and_then(|d| super::returns::head(d, offset, at)),
+            declared: declared.is_some(),
+            raw,
+            returns: super::returns::returns(node, at),
+        });
     }
 }
 
-fn spot(node: Node<'_>, at: &At<'_, '_>) -> Spot {
+pub(super) fn spot(node: Node<'_>, at: &At<'_, '_>) -> Spot {
     Spot {
         span: node.byte_range(),
         start: at.lines.position(node.start_byte(), at.source),
@@ -156,7 +178,7 @@ fn spot(node: Node<'_>, at: &At<'_, '_>) -> Spot {
 
 /// A dotted name as written and what it resolves to through the file's
 /// imports at `offset` (module scope: classes and routes are looked up there).
-fn name_ref(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option<NameRef> {
+pub(super) fn name_ref(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option<NameRef> {
     let written = pyast::dotted_name(node, at.source)?;
     let scope = at.semantic.scope_of(at.ancestors, node);
     let qualified = at.semantic.qualified_name(&written, scope, offset);

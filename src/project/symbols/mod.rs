@@ -10,6 +10,7 @@ use crate::project::arch::Spot;
 use crate::project::{ImportedName, Project};
 
 mod collect;
+mod returns;
 
 pub use collect::{At, Collector, SYMBOL_KINDS};
 
@@ -47,6 +48,35 @@ pub struct ResponseUse {
     pub names: Vec<NameRef>,
     /// The handler.
     pub spot: Spot,
+    /// The outermost name of the declared type (`Envelope` for
+    /// `response_model=Envelope[User]`), when it is a name or a subscript.
+    pub head: Option<NameRef>,
+    /// A `response_model=` or a return annotation is written.
+    pub declared: bool,
+    /// The route sends no JSON model: `response_class=`,
+    /// `response_model=None`, `status_code=204`, a websocket.
+    pub raw: bool,
+    /// The handler's `return`s whose value has a shape worth judging.
+    pub returns: Vec<ReturnFact>,
+}
+
+/// One `return` of a route handler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnFact {
+    pub shape: ReturnShape,
+    /// The `return` statement.
+    pub spot: Spot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReturnShape {
+    /// `return Name(...)` (`Name[T](...)` too): the class or function called.
+    Call(NameRef),
+    /// `return {"code": 0, ...}`: its constant string keys; `complete` is
+    /// false when some key is not a constant string or `**` is spread in.
+    Dict { keys: Vec<String>, complete: bool },
+    /// A list, tuple, set, string, number or boolean literal (its kind).
+    Literal(String),
 }
 
 /// What one file contributes to the symbol table.
@@ -154,15 +184,65 @@ impl SymbolTable {
 
     /// The project class `name`, used in file `file`, refers to.
     pub fn resolve(&self, project: &Project<'_>, file: usize, name: &NameRef) -> Option<ClassId> {
-        let qualified = match &name.qualified {
-            Some(q) => absolute(project, file, q)?,
-            // Not imported: a class of the same module.
-            None => {
-                let module = project.modules.modules.get(file)?.primary();
-                format!("{module}.{}", name.written)
-            }
-        };
+        let qualified = qualified_name(project, file, name)?;
         self.lookup(project, &qualified, 0)
+    }
+
+    /// A class by its qualified name (`app.schemas.common.Envelope`),
+    /// through the re-exports of the packages on the way.
+    pub fn class_named(&self, project: &Project<'_>, qualified: &str) -> Option<ClassId> {
+        self.lookup(project, qualified, 0)
+    }
+
+    /// Is class `id` the class `target` or derived from it through
+    /// project classes (`class UserEnvelope(Envelope[User])`)?
+    pub fn derives_from(&self, project: &Project<'_>, id: ClassId, target: ClassId) -> bool {
+        let mut seen = vec![id];
+        let mut queue = vec![id];
+        while let Some(at) = queue.pop() {
+            if at == target {
+                return true;
+            }
+            let Some(fact) = self.class(project, at) else {
+                continue;
+            };
+            for base in &fact.bases {
+                if let Some(next) = self.resolve(project, at.0, base) {
+                    if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
+                        seen.push(next);
+                        queue.push(next);
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// The fields of class `id` and of its project base classes, serialised
+    /// ones only, each name once.
+    pub fn serialised_fields(&self, project: &Project<'_>, id: ClassId) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen = vec![id];
+        let mut queue = vec![id];
+        while let Some(at) = queue.pop() {
+            let Some(fact) = self.class(project, at) else {
+                continue;
+            };
+            for f in fact.fields.iter().filter(|f| f.serialised) {
+                if !out.contains(&f.name) {
+                    out.push(f.name.clone());
+                }
+            }
+            for base in &fact.bases {
+                if let Some(next) = self.resolve(project, at.0, base) {
+                    if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
+                        seen.push(next);
+                        queue.push(next);
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn class<'p>(&self, project: &'p Project<'_>, id: ClassId) -> Option<&'p ClassFact> {
@@ -198,6 +278,18 @@ impl SymbolTable {
             }
         }
         None
+    }
+}
+
+/// The absolute qualified name `name`, used in `file`, stands for: its
+/// import made absolute, or a name of the file's own module.
+pub fn qualified_name(project: &Project<'_>, file: usize, name: &NameRef) -> Option<String> {
+    match &name.qualified {
+        Some(q) => absolute(project, file, q),
+        None => {
+            let module = project.modules.modules.get(file)?.primary();
+            Some(format!("{module}.{}", name.written))
+        }
     }
 }
 

@@ -22,6 +22,7 @@ pub const SEMANTIC_KINDS: &[&str] = &[
     "for_statement",
     "with_item",
     "named_expression",
+    "except_clause",
 ];
 
 /// Targets of one unpacking assignment bound at most: a literal with
@@ -165,6 +166,34 @@ impl<'a> Semantic<'a> {
                         unpacked: false,
                     },
                     node.end_byte(),
+                    false,
+                );
+            }
+            "except_clause" => {
+                // `except E as e:` / `except* E as e:`: `e` is the caught
+                // exception inside the clause (Python unbinds it after).
+                // The grammar writes it `value: as_pattern(types, alias:
+                // as_pattern_target(identifier))`.
+                let Some(pattern) = node
+                    .child_by_field_id(*fid::VALUE)
+                    .filter(|v| v.kind_str() == "as_pattern")
+                else {
+                    return;
+                };
+                let Some(alias) = pattern
+                    .child_by_field_id(*fid::ALIAS)
+                    .and_then(|a| a.named_child(0))
+                    .filter(|a| a.kind_str() == "identifier")
+                else {
+                    return;
+                };
+                let types = pattern.named_child(0).filter(|t| t.id() != alias.id());
+                let scope = self.scope_of(ancestors, node);
+                self.bind(
+                    scope,
+                    alias,
+                    BindingKind::Except { types, clause: node },
+                    alias.end_byte(),
                     false,
                 );
             }

@@ -10,8 +10,13 @@
 //! `finish` it holds the whole file. Bindings refer to the file's nodes and
 //! text (lifetime `'a`); nothing is copied but the qualified names of imports.
 //!
-//! Limits (documented, deliberate): comprehension variables and `except ...
-//! as e` names are not bound (a use falls through to the enclosing scope),
+//! `except E as e:` binds `e` in the enclosing scope ([`BindingKind::Except`]);
+//! Python unbinds it when the clause ends, which the model does not (a use
+//! after the clause still finds the binding: ask [`Semantic::caught_at`]
+//! whether a name is the exception being handled).
+//!
+//! Limits (documented, deliberate): comprehension variables are not bound
+//! (a use falls through to the enclosing scope),
 //! `global`/`nonlocal` are not followed, and a name is resolved to the
 //! latest binding before the use in straight-line order (branches are not
 //! joined here; [`Semantic::bindings_before`] lets a rule join them).
@@ -84,6 +89,13 @@ pub enum BindingKind<'a> {
     With {
         value: Node<'a>,
         is_async: bool,
+    },
+    /// `except types as name:` (`types` is `None` only in broken code);
+    /// `clause` is the `except_clause`, whose range is where the name holds
+    /// the caught exception.
+    Except {
+        types: Option<Node<'a>>,
+        clause: Node<'a>,
     },
     Class {
         node: Node<'a>,
@@ -296,6 +308,16 @@ impl<'a> Semantic<'a> {
             return false;
         };
         matches!(block.kind_str(), "block" | "module") && block.byte_range().contains(&at)
+    }
+
+    /// Is `name`, used at `at` in `scope`, the exception an enclosing
+    /// `except ... as name:` clause is handling (the binding the use sees is
+    /// that clause's, and the use is inside it)?
+    pub fn caught_at(&self, scope: ScopeId, name: &str, at: usize) -> bool {
+        self.lookup(scope, name, at).is_some_and(|b| match b.kind {
+            BindingKind::Except { clause, .. } => clause.byte_range().contains(&at),
+            _ => false,
+        })
     }
 
     /// The members of class scope `class` (class attributes, methods and

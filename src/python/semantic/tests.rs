@@ -223,3 +223,38 @@ fn broken_imports_bind_nothing_and_end() {
         assert!(m.bindings().iter().all(|b| !b.name.is_empty()));
     });
 }
+
+#[test]
+fn except_as_binds_the_caught_exception_inside_its_clause() {
+    let src = "def f():\n    try:\n        g()\n    except (KeyError, ValueError) as err:\n        raise err\n    err\n    try:\n        g()\n    except* OSError as group:\n        group\n";
+    with_model(src, |m, root| {
+        let (node, ancestors) = find(root, src, "err", 1);
+        let scope = m.scope_of(&ancestors, node);
+        let b = m.lookup(scope, "err", node.start_byte()).expect("err");
+        let BindingKind::Except { types, .. } = b.kind else {
+            panic!("expected an except binding, got {:?}", b.kind);
+        };
+        assert_eq!(
+            types.map(|t| crate::python::ast::text(t, src)),
+            Some("(KeyError, ValueError)")
+        );
+        assert!(m.caught_at(scope, "err", node.start_byte()));
+        // After the clause Python unbinds the name: it is not being handled.
+        let (after, ancestors) = find(root, src, "err", 2);
+        let scope = m.scope_of(&ancestors, after);
+        assert!(!m.caught_at(scope, "err", after.start_byte()));
+        let (node, ancestors) = find(root, src, "group", 1);
+        let scope = m.scope_of(&ancestors, node);
+        assert!(m.caught_at(scope, "group", node.start_byte()));
+    });
+}
+
+#[test]
+fn a_name_assigned_inside_the_clause_is_no_longer_the_caught_exception() {
+    let src = "try:\n    g()\nexcept Exception as e:\n    e = Exception('x')\n    raise e\n";
+    with_model(src, |m, root| {
+        let (node, ancestors) = find(root, src, "raise e", 0);
+        let scope = m.scope_of(&ancestors, node);
+        assert!(!m.caught_at(scope, "e", node.end_byte()));
+    });
+}

@@ -19,6 +19,7 @@ use crate::rules::context::Cx;
 
 pub mod failing_test;
 pub mod mock_echo_assertion;
+pub mod patched_db_in_api_test;
 pub mod skip_without_reason;
 pub mod tautological_assertion;
 pub mod test_name_format;

@@ -1,0 +1,3 @@
+//! The API contract (API): what every route responds with.
+pub mod options;
+pub mod response_envelope;
