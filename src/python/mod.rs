@@ -8,4 +8,5 @@ pub mod fastapi;
 pub mod imports;
 pub mod semantic;
 pub mod sqlalchemy;
+pub mod transaction;
 pub mod vocab;

@@ -55,7 +55,9 @@ fn builtin_class<'s>(
         "identifier" => {
             let name = text(callee, source);
             match semantic.lookup(scope, name, at) {
-                None => name.starts_with(|c: char| c.is_ascii_uppercase()).then_some(name),
+                None => name
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+                    .then_some(name),
                 // `err = Exception("x")` ... `raise err`
                 Some(binding) if follow && !is_call => match binding.kind {
                     BindingKind::Assignment {

@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::{ClassFact, FieldFact, NameRef, ResponseUse, SymbolFacts};
+use super::{AliasFact, ClassFact, FieldFact, NameRef, ResponseUse, SymbolFacts};
 use crate::diagnostic::LineIndex;
 use crate::parse::NodeKind;
 use crate::project::arch::Spot;
@@ -13,7 +13,13 @@ use crate::python::imports::Import;
 use crate::python::semantic::Semantic;
 
 /// Node kinds the collector wants to see.
-pub const SYMBOL_KINDS: &[&str] = &["assignment", "class_definition", "function_definition"];
+pub const SYMBOL_KINDS: &[&str] = &[
+    "assignment",
+    "class_definition",
+    "function_definition",
+    "call",
+    "return_statement",
+];
 
 /// Names of one type expression collected at most.
 const MAX_NAMES: usize = 64;
@@ -22,6 +28,9 @@ const MAX_NAMES: usize = 64;
 pub struct Collector {
     routers: Routers,
     facts: SymbolFacts,
+    /// Open functions: (end byte, a route handler whose result no
+    /// response model filters).
+    functions: Vec<(usize, bool)>,
 }
 
 /// What the collector reads while the walk visits a node.
@@ -35,17 +44,90 @@ pub struct At<'c, 'a> {
 
 impl Collector {
     pub fn visit(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+        let start = node.start_byte();
+        while self.functions.last().is_some_and(|(end, _)| *end <= start) {
+            self.functions.pop();
+        }
         match node.kind_str() {
+            "call" => super::routes::call(node, at, &mut self.facts),
+            "return_statement" => {
+                if self
+                    .functions
+                    .last()
+                    .is_some_and(|(_, unfiltered)| *unfiltered)
+                {
+                    if let Some(d) = super::routes::dump(node, at) {
+                        self.facts.dumps.push(d);
+                    }
+                }
+            }
             "assignment" => {
+                super::routes::assignment(node, at, &mut self.facts);
                 if node
                     .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|r| r.kind_str() == "call")
                 {
                     self.routers.observe(node, at.source);
                 }
+                self.alias(node, at);
             }
             "class_definition" => self.class(node, at),
-            _ => self.route(node, at),
+            _ => {
+                self.provider(node, at);
+                if is_module_level(at.ancestors) {
+                    super::routes::function(node, at, &mut self.facts);
+                }
+                let unfiltered = self.route(node, at);
+                self.functions.push((node.end_byte(), unfiltered));
+            }
+        }
+    }
+
+    /// `Name = Annotated[T, Depends(provider)]` at module level.
+    fn alias(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+        if !is_module_level(at.ancestors) {
+            return;
+        }
+        let (Some(left), Some(right)) = (
+            node.child_by_field_id(*fid::LEFT),
+            node.child_by_field_id(*fid::RIGHT),
+        ) else {
+            return;
+        };
+        if left.kind_str() != "identifier" || right.kind_str() != "subscript" {
+            return;
+        }
+        let is_annotated = right
+            .child_by_field_id(*fid::VALUE)
+            .and_then(|v| pyast::dotted_name(v, at.source))
+            .is_some_and(|v| pyast::last_segment(&v) == "Annotated");
+        if !is_annotated {
+            return;
+        }
+        let providers = dependency_providers(right, node.start_byte(), at);
+        if !providers.is_empty() {
+            self.facts.aliases.push(AliasFact {
+                name: pyast::text(left, at.source).to_owned(),
+                providers,
+            });
+        }
+    }
+
+    /// A module-level function that yields only inside a transaction.
+    fn provider(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+        if !is_module_level(at.ancestors) {
+            return;
+        }
+        let yields = node
+            .child_by_field_id(*fid::BODY)
+            .is_some_and(|b| pyast::text(b, at.source).contains("yield"));
+        if !yields || !crate::python::transaction::yields_managed(node, at.source) {
+            return;
+        }
+        if let Some(name) = node.child_by_field_id(*fid::NAME) {
+            self.facts
+                .managed_providers
+                .push(pyast::text(name, at.source).to_owned());
         }
     }
 
@@ -77,6 +159,20 @@ impl Collector {
             .filter_map(|b| name_ref(b, node.start_byte(), at))
             .collect();
         let mut fields = Vec::new();
+        // SQLModel's `class User(UserBase, table=True)`.
+        let mut table = node
+            .child_by_field_id(*fid::SUPERCLASSES)
+            .is_some_and(|args| {
+                let mut cursor = args.walk();
+                let found = args.named_children(&mut cursor).any(|b| {
+                    b.kind_str() == "keyword_argument"
+                        && b.child_by_field_id(*fid::NAME)
+                            .is_some_and(|n| pyast::text(n, at.source) == "table")
+                        && b.child_by_field_id(*fid::VALUE)
+                            .is_some_and(|v| pyast::text(v, at.source) == "True")
+                });
+                found
+            });
         if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let mut cursor = body.walk();
             for stmt in body.named_children(&mut cursor) {
@@ -87,6 +183,7 @@ impl Collector {
                 else {
                     continue;
                 };
+                table = table || is_mapping(assignment, at.source);
                 let (Some(left), Some(annotation)) = (
                     assignment.child_by_field_id(*fid::LEFT),
                     assignment.child_by_field_id(*fid::TYPE),
@@ -116,22 +213,48 @@ impl Collector {
             spot: spot(name, at),
             bases,
             fields,
+            table,
         });
     }
 
     /// `response_model=` of a route decorator and a route handler's return
-    /// annotation.
-    fn route(&mut self, node: Node<'_>, at: &At<'_, '_>) {
+    /// annotation. Whether it is a route handler whose result no response
+    /// model filters.
+    fn route(&mut self, node: Node<'_>, at: &At<'_, '_>) -> bool {
         let parent = at.ancestors.last().copied();
         let Some(route) = fastapi::route_of(node, parent, at.source, &self.routers, at.imports)
         else {
-            return;
+            return false;
         };
+        super::routes::route(node, route.call, at, &mut self.facts);
         let mut names = Vec::new();
         let args = route.call.and_then(pyast::call_arguments);
         let model = args.and_then(|args| pyast::keyword_arg(args, "response_model", at.source));
         let offset = node.start_byte();
         let returns_annotation = node.child_by_field_id(*fid::RETURN_TYPE);
+        let unfiltered = match (model, returns_annotation) {
+            (Some(m), _) => pyast::text(m, at.source) == "None",
+            (None, None) => true,
+            (None, Some(r)) => {
+                let mut n = Vec::new();
+                collect_names(r, offset, at, &mut n);
+                n.iter().all(|n| {
+                    matches!(
+                        pyast::last_segment(&n.written),
+                        "dict"
+                            | "Dict"
+                            | "Any"
+                            | "list"
+                            | "List"
+                            | "object"
+                            | "JSONResponse"
+                            | "Response"
+                            | "ORJSONResponse"
+                            | "UJSONResponse"
+                    )
+                })
+            }
+        };
         let declared = match model {
             Some(model) => {
                 collect_names(model, offset, at, &mut names);
@@ -164,7 +287,9 @@ impl Collector {
             declared: declared.is_some(),
             raw,
             returns: super::returns::returns(node, at),
+            via_annotation: model.is_none(),
         });
+        unfiltered
     }
 }
 
@@ -188,6 +313,75 @@ pub(super) fn name_ref(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option
     })
 }
 
+/// A class-body assignment that makes the class a mapped table:
+/// `__tablename__ = ...`, `__table__ = ...`, `x: Mapped[...]`,
+/// `x = Column(...)`/`mapped_column(...)`.
+fn is_mapping(assignment: Node<'_>, source: &str) -> bool {
+    let Some(left) = assignment.child_by_field_id(*fid::LEFT) else {
+        return false;
+    };
+    if matches!(pyast::text(left, source), "__tablename__" | "__table__") {
+        return true;
+    }
+    let mapped = assignment.child_by_field_id(*fid::TYPE).is_some_and(|t| {
+        let t = pyast::text(t, source);
+        t.starts_with("Mapped[") || t.contains(".Mapped[")
+    });
+    mapped
+        || assignment
+            .child_by_field_id(*fid::RIGHT)
+            .filter(|v| v.kind_str() == "call")
+            .and_then(|v| pyast::callee_name(v, source))
+            .is_some_and(|c| matches!(c, "Column" | "mapped_column"))
+}
+
+/// Not inside a function or class body.
+fn is_module_level(ancestors: &[Node<'_>]) -> bool {
+    !ancestors
+        .iter()
+        .any(|a| matches!(a.kind_str(), "function_definition" | "class_definition"))
+}
+
+/// The providers of the `Depends(p)`/`Security(p)` calls in `node`.
+pub(super) fn dependency_providers(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Vec<NameRef> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    let mut budget = 512usize;
+    while let Some(n) = stack.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 || out.len() >= MAX_NAMES {
+            break;
+        }
+        if n.kind_str() == "call" {
+            let marker = n
+                .child_by_field_id(*fid::FUNCTION)
+                .and_then(|f| pyast::dotted_name(f, at.source))
+                .is_some_and(|c| fastapi::is_dependency_marker(&c));
+            if marker {
+                if let Some(provider) = pyast::call_arguments(n).and_then(|a| {
+                    pyast::positional_arg(a, 0)
+                        .or_else(|| pyast::keyword_arg(a, "dependency", at.source))
+                }) {
+                    // `Depends(JWTBearer())`, `Depends(require_role("admin"))`: the callee.
+                    let provider = match provider.kind_str() {
+                        "call" => provider
+                            .child_by_field_id(*fid::FUNCTION)
+                            .unwrap_or(provider),
+                        _ => provider,
+                    };
+                    if let Some(r) = name_ref(provider, offset, at) {
+                        out.push(r);
+                    }
+                }
+                continue;
+            }
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    out
+}
+
 /// `Field(..., exclude=True)`: never serialised.
 fn is_excluded(value: Node<'_>, source: &str) -> bool {
     value.kind_str() == "call"
@@ -201,7 +395,12 @@ fn is_excluded(value: Node<'_>, source: &str) -> bool {
 
 /// The dotted names of a type expression (`list[schemas.UserOut] | None`
 /// -> `list`, `schemas.UserOut`, `None`); a string annotation's words.
-fn collect_names(node: Node<'_>, offset: usize, at: &At<'_, '_>, out: &mut Vec<NameRef>) {
+pub(super) fn collect_names(
+    node: Node<'_>,
+    offset: usize,
+    at: &At<'_, '_>,
+    out: &mut Vec<NameRef>,
+) {
     let mut stack = vec![node];
     let mut budget = 512usize;
     while let Some(n) = stack.pop() {

@@ -11,8 +11,12 @@ use crate::project::{ImportedName, Project};
 
 mod collect;
 mod returns;
+pub mod routes;
 
 pub use collect::{At, Collector, SYMBOL_KINDS};
+pub use routes::{
+    DependencyList, DumpUse, FunctionFact, IncludeFact, InstanceFact, RouteFact, RouterDef,
+};
 
 /// A dotted name as written and, when it comes from an import, the
 /// qualified name it stands for (relative imports keep their dots).
@@ -40,6 +44,9 @@ pub struct ClassFact {
     pub bases: Vec<NameRef>,
     /// Annotated class-body assignments (`name: T [= value]`).
     pub fields: Vec<FieldFact>,
+    /// A mapped table: SQLModel `table=True`, or a body with
+    /// `__tablename__`/`__table__`, `Mapped[...]` fields or `Column(...)`.
+    pub table: bool,
 }
 
 /// A route's `response_model=` and return annotation: the names in them.
@@ -58,17 +65,19 @@ pub struct ResponseUse {
     pub raw: bool,
     /// The handler's `return`s whose value has a shape worth judging.
     pub returns: Vec<ReturnFact>,
+    /// From the return annotation (no `response_model=`).
+    pub via_annotation: bool,
 }
 
 /// One `return` of a route handler.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnFact {
     pub shape: ReturnShape,
     /// The `return` statement.
     pub spot: Spot,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ReturnShape {
     /// `return Name(...)` (`Name[T](...)` too): the class or function called.
     Call(NameRef),
@@ -84,6 +93,31 @@ pub enum ReturnShape {
 pub struct SymbolFacts {
     pub classes: Vec<ClassFact>,
     pub responses: Vec<ResponseUse>,
+    /// Module-level functions that `yield` only inside a transaction block
+    /// or a `try` that rolls back: session providers that manage the
+    /// request's transaction ([`crate::python::transaction`]).
+    pub managed_providers: Vec<String>,
+    /// Module-level `Name = Annotated[T, Depends(provider), ...]`.
+    pub aliases: Vec<AliasFact>,
+    /// `APIRouter(...)`/`FastAPI(...)` creations, anywhere in the file.
+    pub routers: Vec<RouterDef>,
+    /// `include_router(...)` calls, anywhere in the file.
+    pub includes: Vec<IncludeFact>,
+    /// Route handlers.
+    pub routes: Vec<RouteFact>,
+    /// Module-level functions with a return annotation or dependencies.
+    pub functions: Vec<FunctionFact>,
+    /// Module-level `name = Callee(...)`.
+    pub instances: Vec<InstanceFact>,
+    /// Route handlers returning an object dumped by hand.
+    pub dumps: Vec<DumpUse>,
+}
+
+/// `Name = Annotated[T, Depends(provider)]`: the providers of its metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AliasFact {
+    pub name: String,
+    pub providers: Vec<NameRef>,
 }
 
 /// A question a file rule cannot answer from its own file, asked while
@@ -95,6 +129,10 @@ pub enum Question {
     /// project classes in any module, from one of the qualified names
     /// `bases` (`pydantic.BaseModel`)?
     DerivesFrom { class: NameRef, bases: Vec<String> },
+    /// Is none of these dependency providers (or `Annotated` aliases of
+    /// one), as named in the asking file, a provider that manages the
+    /// session's transaction (`SymbolFacts::managed_providers`)?
+    UnmanagedSession { providers: Vec<NameRef> },
 }
 
 /// A file rule's finding that stands only if its question holds.
@@ -147,15 +185,91 @@ impl Question {
                 }
                 false
             }
+            Question::UnmanagedSession { providers } => !providers
+                .iter()
+                .any(|p| is_managed_provider(project, file, p, 0)),
         }
     }
+}
+
+/// Aliases of aliases followed at most.
+const MAX_ALIAS_DEPTH: usize = 4;
+
+/// Does `name` (used in `file`) resolve to a managed session provider, or
+/// to an `Annotated` alias whose provider is one?
+fn is_managed_provider(project: &Project<'_>, file: usize, name: &NameRef, depth: usize) -> bool {
+    if depth > MAX_ALIAS_DEPTH {
+        return false;
+    }
+    let Some((at, defined)) = locate(project, file, name) else {
+        return false;
+    };
+    let Some(facts) = project.facts.get(at) else {
+        return false;
+    };
+    if facts
+        .symbols
+        .managed_providers
+        .iter()
+        .any(|p| *p == defined)
+    {
+        return true;
+    }
+    facts
+        .symbols
+        .aliases
+        .iter()
+        .filter(|a| a.name == defined)
+        .flat_map(|a| &a.providers)
+        .any(|p| is_managed_provider(project, at, p, depth + 1))
+}
+
+/// The module-level name `name` (used in `file`) stands for: the file
+/// defining it and its name there, through imports, relative imports and
+/// package re-exports. A name not imported is looked for in `file` itself.
+pub fn locate(project: &Project<'_>, file: usize, name: &NameRef) -> Option<(usize, String)> {
+    let qualified = match &name.qualified {
+        Some(q) => absolute(project, file, q)?,
+        None if !name.written.contains('.') => return Some((file, name.written.clone())),
+        None => return None,
+    };
+    locate_qualified(project, &qualified, 0)
+}
+
+fn locate_qualified(
+    project: &Project<'_>,
+    qualified: &str,
+    depth: usize,
+) -> Option<(usize, String)> {
+    let (module, name) = qualified.rsplit_once('.')?;
+    let file = project.modules.resolve(module)?;
+    let facts = project.facts.get(file)?;
+    if depth < MAX_REEXPORTS {
+        for import in facts.imports.iter().filter(|i| i.is_from) {
+            let Some(found) = import
+                .names
+                .iter()
+                .find(|n: &&ImportedName| n.alias.as_deref().unwrap_or(&n.name) == name)
+            else {
+                continue;
+            };
+            let Some(base) = project.modules.absolute_module(file, import) else {
+                continue;
+            };
+            let target = format!("{base}.{}", found.name);
+            if let Some(found) = locate_qualified(project, &target, depth + 1) {
+                return Some(found);
+            }
+        }
+    }
+    Some((file, name.to_owned()))
 }
 
 /// A class in the project: (file index, index in that file's classes).
 pub type ClassId = (usize, usize);
 
 /// Classes by qualified name, built once per run from every file's facts.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SymbolTable {
     by_qualified: HashMap<String, ClassId>,
 }

@@ -37,11 +37,9 @@ pub fn head(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option<NameRef> {
                 if word.is_empty() {
                     return None;
                 }
-                let qualified = at.semantic.qualified_name(
-                    &word,
-                    crate::python::semantic::MODULE,
-                    offset,
-                );
+                let qualified =
+                    at.semantic
+                        .qualified_name(&word, crate::python::semantic::MODULE, offset);
                 return Some(NameRef {
                     written: word,
                     qualified,
@@ -116,8 +114,17 @@ fn shape(value: Node<'_>, at: &At<'_, '_>) -> Option<ReturnShape> {
             }
             Some(ReturnShape::Dict { keys, complete })
         }
-        "list" | "list_comprehension" | "tuple" | "string" | "concatenated_string"
-        | "integer" | "float" | "true" | "false" | "set" | "dictionary_comprehension" => {
+        "list"
+        | "list_comprehension"
+        | "tuple"
+        | "string"
+        | "concatenated_string"
+        | "integer"
+        | "float"
+        | "true"
+        | "false"
+        | "set"
+        | "dictionary_comprehension" => {
             Some(ReturnShape::Literal(value.kind_str().replace('_', " ")))
         }
         _ => None,

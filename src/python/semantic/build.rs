@@ -192,7 +192,10 @@ impl<'a> Semantic<'a> {
                 self.bind(
                     scope,
                     alias,
-                    BindingKind::Except { types, clause: node },
+                    BindingKind::Except {
+                        types,
+                        clause: node,
+                    },
                     alias.end_byte(),
                     false,
                 );

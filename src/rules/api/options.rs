@@ -52,7 +52,10 @@ mod tests {
     fn the_envelope_is_a_qualified_name() {
         let raw: RawApi = toml::from_str("envelope = \"app.schemas.Envelope\"").expect("toml");
         assert_eq!(
-            ApiSettings::resolve(Some(&raw)).expect("valid").envelope.as_deref(),
+            ApiSettings::resolve(Some(&raw))
+                .expect("valid")
+                .envelope
+                .as_deref(),
             Some("app.schemas.Envelope")
         );
         assert_eq!(ApiSettings::resolve(None).expect("off").envelope, None);

@@ -76,7 +76,12 @@ impl ProjectRule for ResponseEnvelope {
                 continue;
             }
             for route in &project.facts[file].symbols.responses {
-                if route.raw || route.head.as_ref().is_some_and(|h| is_response_class(project, file, h)) {
+                if route.raw
+                    || route
+                        .head
+                        .as_ref()
+                        .is_some_and(|h| is_response_class(project, file, h))
+                {
                     continue;
                 }
                 check_route(project, file, route, &envelope, cx.findings);
@@ -154,7 +159,9 @@ fn is_response_class(project: &Project<'_>, file: usize, head: &NameRef) -> bool
         return false;
     };
     (q.starts_with("fastapi.") || q.starts_with("starlette."))
-        && q.rsplit('.').next().is_some_and(|last| last.ends_with("Response"))
+        && q.rsplit('.')
+            .next()
+            .is_some_and(|last| last.ends_with("Response"))
 }
 
 fn list(keys: &[String]) -> String {

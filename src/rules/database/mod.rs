@@ -1,2 +1,3 @@
 //! Database access patterns.
+pub mod multi_write;
 pub mod query_in_loop;

@@ -68,7 +68,9 @@ mod tests {
             .expect("valid");
         assert_eq!(s.generic_exceptions, vec!["RuntimeError".to_owned()]);
         assert_eq!(
-            ErrorSettings::resolve(None).expect("default").generic_exceptions,
+            ErrorSettings::resolve(None)
+                .expect("default")
+                .generic_exceptions,
             vec!["Exception".to_owned(), "BaseException".to_owned()]
         );
         let e = ErrorSettings::resolve(Some(&raw("generic-exceptions = [\"app.Err\"]")))

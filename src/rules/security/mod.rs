@@ -3,6 +3,7 @@ pub mod dangerous_call;
 pub mod hardcoded_secret;
 pub mod http_error_detail_leak;
 pub mod options;
+pub mod orm_model_in_response;
 pub mod pass_phrase;
 pub mod secret_in_response_model;
 pub mod sql_string_building;

@@ -112,7 +112,9 @@ impl Rule for PatchedDbInApiTest {
                 i += 1;
             }
             let class = enclosing_class(test);
-            let api = defs.iter().any(|d| uses_client(*d, cx.source, &module_clients))
+            let api = defs
+                .iter()
+                .any(|d| uses_client(*d, cx.source, &module_clients))
                 || class.is_some_and(|c| class_builds_client(c, cx.source));
             if !api {
                 continue;
@@ -234,9 +236,7 @@ fn uses_client(def: Node<'_>, source: &str, module_clients: &[&str]) -> bool {
             return false;
         }
         match n.kind_str() {
-            "call" if is_client_construction(n, source) || requests_path(n, source) => {
-                return true
-            }
+            "call" if is_client_construction(n, source) || requests_path(n, source) => return true,
             "identifier" if module_clients.contains(&pyast::text(n, source)) => return true,
             _ => {}
         }
@@ -414,9 +414,7 @@ fn patcher(callee: &str, node: Node<'_>, cx: &Cx<'_>) -> Option<Patcher> {
         return Some(kind);
     }
     let scope = cx.semantic.scope_containing(node.start_byte());
-    let qualified = cx
-        .semantic
-        .qualified_name(head, scope, node.start_byte())?;
+    let qualified = cx.semantic.qualified_name(head, scope, node.start_byte())?;
     matches!(qualified.as_str(), "unittest.mock.patch" | "mock.patch").then_some(kind)
 }
 
@@ -499,7 +497,9 @@ pub fn names_database(target: &str) -> bool {
         if SESSION_SEGMENTS.contains(&squashed.as_str()) {
             return true;
         }
-        words(segment).iter().any(|w| DATABASE_WORDS.contains(&w.as_str()))
+        words(segment)
+            .iter()
+            .any(|w| DATABASE_WORDS.contains(&w.as_str()))
     })
 }
 
