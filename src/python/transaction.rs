@@ -147,7 +147,7 @@ fn call_event<'t>(call: Node<'t>, source: &str, managed: &[String]) -> Option<Ev
     } else {
         return None;
     };
-    let is_managed = managed.iter().any(|m| *m == receiver);
+    let is_managed = managed.contains(&receiver);
     Some(Event {
         kind,
         receiver,

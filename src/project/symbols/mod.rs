@@ -207,12 +207,7 @@ fn is_managed_provider(project: &Project<'_>, file: usize, name: &NameRef, depth
     let Some(facts) = project.facts.get(at) else {
         return false;
     };
-    if facts
-        .symbols
-        .managed_providers
-        .iter()
-        .any(|p| *p == defined)
-    {
+    if facts.symbols.managed_providers.contains(&defined) {
         return true;
     }
     facts
