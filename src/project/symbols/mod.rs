@@ -238,20 +238,9 @@ fn locate_qualified(
 ) -> Option<(usize, String)> {
     let (module, name) = qualified.rsplit_once('.')?;
     let file = project.modules.resolve(module)?;
-    let facts = project.facts.get(file)?;
+    project.facts.get(file)?;
     if depth < MAX_REEXPORTS {
-        for import in facts.imports.iter().filter(|i| i.is_from) {
-            let Some(found) = import
-                .names
-                .iter()
-                .find(|n: &&ImportedName| n.alias.as_deref().unwrap_or(&n.name) == name)
-            else {
-                continue;
-            };
-            let Some(base) = project.modules.absolute_module(file, import) else {
-                continue;
-            };
-            let target = format!("{base}.{}", found.name);
+        for target in reexports(project, file, name) {
             if let Some(found) = locate_qualified(project, &target, depth + 1) {
                 return Some(found);
             }
@@ -369,24 +358,9 @@ impl SymbolTable {
         }
         let (module, name) = qualified.rsplit_once('.')?;
         let file = project.modules.resolve(module)?;
-        let facts = project.facts.get(file)?;
-        for import in facts.imports.iter().filter(|i| i.is_from) {
-            let Some(found) = import
-                .names
-                .iter()
-                .find(|n: &&ImportedName| n.alias.as_deref().unwrap_or(&n.name) == name)
-            else {
-                continue;
-            };
-            let Some(base) = project.modules.absolute_module(file, import) else {
-                continue;
-            };
-            let target = format!("{base}.{}", found.name);
-            if let Some(id) = self.lookup(project, &target, depth + 1) {
-                return Some(id);
-            }
-        }
-        None
+        reexports(project, file, name)
+            .into_iter()
+            .find_map(|target| self.lookup(project, &target, depth + 1))
     }
 }
 
@@ -417,4 +391,25 @@ fn absolute(project: &Project<'_>, file: usize, qualified: &str) -> Option<Strin
         .modules
         .absolute_dotted(file, level as u32, &module)?;
     Some(format!("{base}.{name}"))
+}
+
+/// Where `from m import x [as name]` statements of module `file` say
+/// `name` comes from (`m.x`, absolute), in statement order.
+fn reexports(project: &Project<'_>, file: usize, name: &str) -> Vec<String> {
+    let Some(facts) = project.facts.get(file) else {
+        return Vec::new();
+    };
+    facts
+        .imports
+        .iter()
+        .filter(|i| i.is_from)
+        .filter_map(|import| {
+            let found = import
+                .names
+                .iter()
+                .find(|n: &&ImportedName| n.alias.as_deref().unwrap_or(&n.name) == name)?;
+            let base = project.modules.absolute_module(file, import)?;
+            Some(format!("{base}.{}", found.name))
+        })
+        .collect()
 }
