@@ -228,22 +228,11 @@ fn uses_client(def: Node<'_>, source: &str, module_clients: &[&str]) -> bool {
     let Some(body) = def.child_by_field_id(*fid::BODY) else {
         return false;
     };
-    let mut stack = vec![body];
-    let mut budget = MAX_NODES;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 {
-            return false;
-        }
-        match n.kind_str() {
-            "call" if is_client_construction(n, source) || requests_path(n, source) => return true,
-            "identifier" if module_clients.contains(&pyast::text(n, source)) => return true,
-            _ => {}
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    false
+    find_bounded(body, |n| match n.kind_str() {
+        "call" => is_client_construction(n, source) || requests_path(n, source),
+        "identifier" => module_clients.contains(&pyast::text(n, source)),
+        _ => false,
+    })
 }
 
 /// `client.get("/users")`, `await ac.post(f"/orders/{id}", json=...)`.
@@ -286,20 +275,7 @@ fn class_builds_client(class: Node<'_>, source: &str) -> bool {
     let Some(body) = class.child_by_field_id(*fid::BODY) else {
         return false;
     };
-    let mut stack = vec![body];
-    let mut budget = MAX_NODES;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 {
-            return false;
-        }
-        if is_client_construction(n, source) {
-            return true;
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    false
+    find_bounded(body, |n| is_client_construction(n, source))
 }
 
 /// The decorator expressions of a `def` or `class`.
@@ -318,21 +294,33 @@ fn patch_sites<'t>(def: Node<'t>, cx: &Cx<'_>, out: &mut Vec<(Node<'t>, String)>
     let Some(body) = def.child_by_field_id(*fid::BODY) else {
         return;
     };
-    let mut stack = vec![body];
-    let mut budget = MAX_NODES;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 {
-            return;
-        }
+    find_bounded(body, |n| {
         if n.kind_str() == "call" {
             if let Some(site) = patch_site(n, cx) {
                 out.push(site);
             }
         }
+        false
+    });
+}
+
+/// Visit `root` and the nodes below it, depth first, until `stop` says so
+/// (true) or [`MAX_NODES`] nodes were seen (false: a huge body is not judged).
+fn find_bounded<'t>(root: Node<'t>, mut stop: impl FnMut(Node<'t>) -> bool) -> bool {
+    let mut stack = vec![root];
+    let mut budget = MAX_NODES;
+    while let Some(n) = stack.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            return false;
+        }
+        if stop(n) {
+            return true;
+        }
         let mut cursor = n.walk();
         stack.extend(n.named_children(&mut cursor));
     }
+    false
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
