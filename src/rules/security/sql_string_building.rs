@@ -216,6 +216,18 @@ impl Rule for SqlStringBuilding {
                     format!("`{}()`", c.callee)
                 }
             };
+            if c.how == How::FStringNames {
+                let at = c
+                    .sink_at
+                    .map(|at| format!(" on line {}", line_of(cx.source, at)))
+                    .unwrap_or_default();
+                reported.push(c.span.clone());
+                cx.report_span(
+                    c.span,
+                    format!("SQL built with an f-string that formats a name (table, column, schema or keyword) into the statement reaches {sink}{at}; no bound parameter can carry a name: check it against an allowlist of known names, or quote it as an identifier (`sqlalchemy.sql.quoted_name`, psycopg's `sql.Identifier`)"),
+                );
+                continue;
+            }
             let message = match c.sink_at {
                 Some(at) => format!(
                     "SQL built with {} reaches {sink} on line {}; pass values as bound parameters instead of formatting them into the statement",

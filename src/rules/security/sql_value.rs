@@ -14,6 +14,9 @@ use crate::rules::context::Cx;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum How {
     FString,
+    /// An f-string whose runtime placeholders all stand where SQL has a
+    /// name (table, column, schema, keyword), which no driver can bind.
+    FStringNames,
     Concat,
     Percent,
     Format,
@@ -22,7 +25,7 @@ pub(super) enum How {
 impl How {
     pub(super) fn describe(self) -> &'static str {
         match self {
-            How::FString => "an f-string",
+            How::FString | How::FStringNames => "an f-string",
             How::Concat => "`+` concatenation",
             How::Percent => "`%` formatting",
             How::Format => "`.format()`",
@@ -42,6 +45,54 @@ fn names_bound_parameter(source: &str, at: usize) -> bool {
     };
     let name_start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
     name_start.ends_with(':') && !name_start.ends_with("::")
+}
+
+/// SQL words after which a name follows (`FROM {table}`, `DROP SCHEMA
+/// {schema}`, `ORDER BY {column}`, `BEGIN {mode}`, `NOTIFY {channel}`).
+const NAME_KEYWORDS: &[&str] = &[
+    "FROM", "JOIN", "INTO", "UPDATE", "TABLE", "EXISTS", "SCHEMA", "INDEX", "VIEW", "DATABASE",
+    "SEQUENCE", "TRUNCATE", "BEGIN", "NOTIFY", "LISTEN", "TRIGGER", "COLUMN", "BY", "AS",
+];
+
+/// Does the placeholder (its expression `e`, inside an f-string) stand
+/// where SQL has a name rather than a value: after a name keyword, before
+/// `(` (a function), after `schema.`, and not inside a quoted literal?
+fn in_name_position(e: Node<'_>, source: &str) -> bool {
+    let Some(interpolation) = e.parent() else {
+        return false;
+    };
+    // The literal text of this string part before the placeholder.
+    let mut before = String::new();
+    let mut at = interpolation.prev_sibling();
+    while let Some(n) = at {
+        match n.kind_str() {
+            "string_content" => before.insert_str(0, pyast::text(n, source)),
+            "interpolation" => before.insert_str(0, "{}"),
+            _ => break,
+        }
+        at = n.prev_sibling();
+    }
+    if before.matches('\'').count() % 2 == 1 {
+        return false;
+    }
+    let after = interpolation
+        .next_sibling()
+        .filter(|n| n.kind_str() == "string_content")
+        .map(|n| pyast::text(n, source))
+        .unwrap_or("");
+    if after.starts_with('(') {
+        return true;
+    }
+    let trimmed = before.trim_end_matches(['"', '`', '[']);
+    if trimmed.ends_with('.') && !trimmed.ends_with("..") {
+        return true;
+    }
+    let word = trimmed
+        .trim_end()
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    NAME_KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
 }
 
 /// What is known about an expression's value.
@@ -154,6 +205,7 @@ impl Values {
                     dynamic: None,
                     sql,
                 };
+                let mut values = false;
                 for e in pyast::interpolations(node) {
                     // `:tag_id_{i}`, `= :{param}`: the name of a bound
                     // parameter, which is the cure, not the injection.
@@ -162,7 +214,13 @@ impl Values {
                     }
                     if !self.eval(e, env, depth + 1).constant {
                         value.constant = false;
-                        value.dynamic = Some((How::FString, node.start_byte(), node.end_byte()));
+                        values |= !in_name_position(e, source);
+                        let how = if values {
+                            How::FString
+                        } else {
+                            How::FStringNames
+                        };
+                        value.dynamic = Some((how, node.start_byte(), node.end_byte()));
                     }
                 }
                 value
