@@ -21,6 +21,7 @@ pub struct Options {
     pub coverage: coverage::options::CoverageSettings,
     pub errors: errors::options::ErrorSettings,
     pub api: api::options::ApiSettings,
+    pub naming: naming::options::NamingSettings,
 }
 
 pub mod api;
@@ -31,6 +32,7 @@ pub mod coverage;
 pub mod database;
 pub mod dependencies;
 pub mod errors;
+pub mod naming;
 pub mod security;
 pub mod suppression;
 pub mod syntax;
@@ -319,6 +321,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         report_rule::<tests::failing_test::FailingTest>(),
         project_rule::<errors::generic_exception_in_service::GenericExceptionInService>(),
         project_rule::<api::response_envelope::ResponseEnvelope>(),
+        project_rule::<naming::layer_naming::LayerNaming>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules
