@@ -300,6 +300,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         project_rule::<dependencies::transitive_import::TransitiveImport>(),
         project_rule::<dependencies::unused_dependency::UnusedDependency>(),
         project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(),
+        report_rule::<dependencies::new_dependency::NewDependency>(),
         file_rule::<asyncio::blocking_call::BlockingCall>(),
         file_rule::<asyncio::sync_file_io::SyncFileIo>(),
         file_rule::<security::sql_string_building::SqlStringBuilding>(),
