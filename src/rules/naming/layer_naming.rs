@@ -27,7 +27,7 @@ pub const META: RuleMeta = RuleMeta {
     family: Family::Naming,
     severity: Severity::Warning,
     fixable: false,
-    summary: "A repository, service or schema class (or, when configured, file) is not named like its layer's classes (`{Entity}Repository`, `{Entity}Service`, `{Entity}Create`)",
+    summary: "A repository or service class the layers above use is not named like its layer's classes (`{Entity}Repository`, `{Entity}Service`)",
     help: "rename the class after the entity and the layer (`OrderRepository`, `OrderService`, `OrderCreate`), move it to the module it belongs to, or set the patterns in `[tool.fortress.naming]`",
     doc: include_str!("../../../rules/NAM001.md"),
     security_severity: None,
