@@ -1241,7 +1241,14 @@ fn since_reports_the_dependencies_a_change_adds() {
     let since = || {
         fortress(
             root,
-            &["check", "--select=DEP005", "--since", "HEAD", "--format", "json"],
+            &[
+                "check",
+                "--select=DEP005",
+                "--since",
+                "HEAD",
+                "--format",
+                "json",
+            ],
         )
     };
 
@@ -1264,7 +1271,9 @@ fn since_reports_the_dependencies_a_change_adds() {
     write(
         root,
         "pyproject.toml",
-        &pyproject("\"fastapi\", \"jinja2\", \"email_validator\", \"orjson\", \"reqeusts-toolbeltz\""),
+        &pyproject(
+            "\"fastapi\", \"jinja2\", \"email_validator\", \"orjson\", \"reqeusts-toolbeltz\"",
+        ),
     );
     write(root, "requirements-dev.txt", "pytest\nmypy==1.11\n");
     let run = since();
@@ -1284,7 +1293,11 @@ fn since_reports_the_dependencies_a_change_adds() {
         run.stdout
     );
     assert!(found[1].3.contains("well known"), "{}", found[1].3);
-    assert!(found[1].3.contains("new runtime dependency"), "{}", found[1].3);
+    assert!(
+        found[1].3.contains("new runtime dependency"),
+        "{}",
+        found[1].3
+    );
     assert!(!found[2].3.contains("well known"), "{}", found[2].3);
     assert!(found[0].3.contains("development"), "{}", found[0].3);
     assert!(
@@ -1320,8 +1333,20 @@ fn since_reports_the_dependencies_a_change_adds() {
         .into_owned();
     let run = fortress(
         root,
-        &["check", "--select=DEP005", "--baseline", &kept, "--format", "json"],
+        &[
+            "check",
+            "--select=DEP005",
+            "--baseline",
+            &kept,
+            "--format",
+            "json",
+        ],
     );
     let names: Vec<String> = new_dependencies(&run).into_iter().map(|f| f.0).collect();
-    assert_eq!(names, ["mypy", "orjson", "reqeusts-toolbeltz"], "{}", run.stdout);
+    assert_eq!(
+        names,
+        ["mypy", "orjson", "reqeusts-toolbeltz"],
+        "{}",
+        run.stdout
+    );
 }

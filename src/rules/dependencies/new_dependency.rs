@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn the_standing_comes_from_the_offline_tables() {
-        assert!(standing("requests").starts_with("well known: #"));
+        assert!(standing("requests").starts_with("well known (#"));
         assert!(!standing("reqeusts").starts_with("well known"));
         assert!(standing("zz-no-such-dist-fortress-test").contains("misspelt"));
     }

@@ -229,7 +229,10 @@ impl NamingSettings {
         }
         for (layer, list) in raw.extend_classes.iter().flatten() {
             let patterns = parse_list("extend-classes", layer, list, false)?;
-            out.classes.entry(layer.clone()).or_default().extend(patterns);
+            out.classes
+                .entry(layer.clone())
+                .or_default()
+                .extend(patterns);
         }
         for (layer, list) in raw.files.iter().flatten() {
             let patterns = parse_list("files", layer, list, true)?;
