@@ -14,7 +14,7 @@ use crate::diagnostic::{Position, Severity};
 use crate::project::arch::Spot;
 use std::collections::{HashMap, HashSet};
 
-use crate::project::layers::{model, SCHEMA, WIRING};
+use crate::project::layers::{model, Reason, SCHEMA, WIRING};
 use crate::project::symbols::{ClassFact, ClassId};
 use crate::project::{FactSet, Project};
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
@@ -268,7 +268,17 @@ impl ProjectRule for LayerNaming {
             if let Some(patterns) = settings.files.get(layer).filter(|p| !p.is_empty()) {
                 let rel = &project.files[file].rel;
                 let name = rel.rsplit('/').next().unwrap_or(rel);
-                if name != "__init__.py" && !patterns.iter().any(|p| p.matches(name)) {
+                // `services.py`, `crud.py`: a module named after the layer
+                // is the layer itself, not one of its entity modules.
+                let stem = name.strip_suffix(".py").unwrap_or(name);
+                let named_as_layer = matches!(
+                    model.layers[file].as_ref(),
+                    Some((_, Reason::Pattern(p))) if p == stem
+                );
+                if name != "__init__.py"
+                    && !named_as_layer
+                    && !patterns.iter().any(|p| p.matches(name))
+                {
                     let start = Position { line: 1, column: 1 };
                     let spot = Spot {
                         span: 0..0,
@@ -313,7 +323,8 @@ impl ProjectRule for LayerNaming {
                                 || matches!((layers[l].rank, rank), (Some(a), Some(b)) if a < b)
                         })
                     });
-                if rank.is_some() && !used_above {
+                // The top layer (endpoints) has nothing above it: all judged.
+                if rank.is_some_and(|r| r > 0) && !used_above {
                     continue;
                 }
                 if exempt(class, &ancestry(project, (file, i)), schema) {
