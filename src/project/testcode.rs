@@ -15,7 +15,25 @@ pub const DEFAULT_FILES: &[&str] = &["test_*.py", "*_test.py"];
 pub const DEFAULT_CLASSES: &[&str] = &["Test"];
 pub const DEFAULT_FUNCTIONS: &[&str] = &["test"];
 pub const DEFAULT_NAME_PATTERN: &str = r"^test__[a-z0-9]+(_[a-z0-9]+)*__[a-z0-9]+(_[a-z0-9]+)*$";
-pub const DEFAULT_ASSERTION_HELPERS: &[&str] = &["assert", "check", "verify", "expect"];
+pub const DEFAULT_ASSERTION_HELPERS: &[&str] = &["assert", "check", "verify", "expect", "validate"];
+/// Words of a test name that say its check is that nothing raises
+/// (`test_config_with_groups_allowed`, `test_poll_missing_file_raises_no_error`).
+pub const DEFAULT_NO_RAISE_WORDS: &[&str] = &[
+    "accepted",
+    "accepts",
+    "allowed",
+    "allows",
+    "does_nothing",
+    "idempotent",
+    "ignores",
+    "no_error",
+    "no_errors",
+    "no_exception",
+    "not_raise",
+    "not_fail",
+    "doesnt_raise",
+    "without_error",
+];
 
 /// The keys of `[tool.fortress.tests]`, as written.
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +51,9 @@ pub struct RawTests {
     pub name_pattern: Option<Spanned<String>>,
     /// Name prefixes of calls that count as checks (TST003).
     pub assertion_helpers: Option<Vec<Spanned<String>>>,
+    /// Words (or `_`-joined word runs) of a test name that say the test only
+    /// checks that nothing raises (TST003).
+    pub no_raise_words: Option<Vec<Spanned<String>>>,
 }
 
 /// pytest's rule for `python_classes` / `python_functions`: a pattern with a
@@ -104,6 +125,8 @@ pub struct TestSettings {
     /// convention is a team's choice, not a defect).
     pub name_pattern_configured: bool,
     pub assertion_helpers: Vec<String>,
+    /// Lower-case word runs, e.g. `no_error`.
+    pub no_raise_words: Vec<String>,
 }
 
 impl Default for TestSettings {
@@ -215,6 +238,20 @@ impl TestSettings {
             assertion_helpers.push(h.to_owned());
         }
 
+        let words = list(raw.no_raise_words.as_ref(), DEFAULT_NO_RAISE_WORDS);
+        let mut no_raise_words = Vec::new();
+        for (w, span) in words {
+            let w = w.trim().trim_matches('_').to_ascii_lowercase();
+            if w.is_empty() || !w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(error(
+                    span,
+                    "no-raise-words",
+                    format!("`{w}` is not a word of a test name (letters, digits and `_` only)"),
+                ));
+            }
+            no_raise_words.push(w);
+        }
+
         Ok(TestSettings {
             paths: paths_matcher,
             files: files_matcher,
@@ -225,6 +262,7 @@ impl TestSettings {
             name_pattern_configured: raw.name_pattern.is_some(),
             name_pattern,
             assertion_helpers,
+            no_raise_words,
         })
     }
 
@@ -263,20 +301,76 @@ impl TestSettings {
         self.classes.matches(name)
     }
 
-    /// Does a called name count as a check (`assert_valid(...)`, `self._check(...)`)?
+    /// Does a called name count as a check (`assert_valid(...)`, `self._check(...)`,
+    /// `checkRow(...)`)? The prefix is a whole word of the name: `checkout()`
+    /// and `expected_total()` are not checks.
     pub fn is_assertion_helper(&self, name: &str) -> bool {
         let name = name.trim_start_matches('_');
         self.assertion_helpers.iter().any(|p| {
             name.len() >= p.len()
                 && name.is_char_boundary(p.len())
                 && name[..p.len()].eq_ignore_ascii_case(p)
+                && (p.ends_with('_')
+                    || name[p.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| c == '_' || c.is_ascii_digit() || c.is_uppercase()))
         })
+    }
+
+    /// Does the test's name say that its check is that nothing raises
+    /// (`test_replica_group_allowed`, `test_delete_is_idempotent`)?
+    pub fn says_no_raise(&self, test_name: &str) -> bool {
+        let name = test_name.to_ascii_lowercase();
+        let padded = format!("_{}_", name.trim_matches('_'));
+        self.no_raise_words
+            .iter()
+            .any(|w| padded.contains(&format!("_{w}_")))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assertion_helper_prefixes_are_whole_words() {
+        let t = defaults();
+        for yes in [
+            "check",
+            "check_row",
+            "_check_row",
+            "checkRow",
+            "validate_config",
+            "verify2",
+        ] {
+            assert!(t.is_assertion_helper(yes), "{yes}");
+        }
+        for no in ["checkout", "expected_total", "validated_data", "verifying"] {
+            assert!(!t.is_assertion_helper(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn no_raise_words_are_matched_as_words() {
+        let t = defaults();
+        for yes in [
+            "test_config_with_groups_allowed",
+            "test_accepts_valid_ref",
+            "test_poll_logs_file_not_found_raises_no_error",
+            "test_delete_server_is_idempotent",
+            "test_parse_does_not_raise",
+        ] {
+            assert!(t.says_no_raise(yes), "{yes}");
+        }
+        for no in [
+            "test_create_order_returns_201",
+            "test_disallowed_gpu",
+            "test_unallowed",
+        ] {
+            assert!(!t.says_no_raise(no), "{no}");
+        }
+    }
 
     #[test]
     fn test_paths() {

@@ -140,6 +140,10 @@ pub enum Question {
     /// one), as named in the asking file, a provider that manages the
     /// session's transaction (`SymbolFacts::managed_providers`)?
     UnmanagedSession { providers: Vec<NameRef> },
+    /// Is one of these classes (as named in the asking file) not a class
+    /// the project defines (a builtin or a library's)? An exception class
+    /// of the project carries messages the project wrote.
+    ForeignClass { classes: Vec<NameRef> },
 }
 
 /// A file rule's finding that stands only if its question holds.
@@ -195,6 +199,12 @@ impl Question {
             Question::UnmanagedSession { providers } => !providers
                 .iter()
                 .any(|p| is_managed_provider(project, file, p, 0)),
+            Question::ForeignClass { classes } => {
+                let table = project.symbols();
+                classes
+                    .iter()
+                    .any(|c| table.resolve(project, file, c).is_none())
+            }
         }
     }
 }
