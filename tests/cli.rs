@@ -1175,3 +1175,24 @@ fn unreadable_files_are_reported_in_path_order() {
     );
     assert_eq!(json["errors"][0]["path"], "b.py");
 }
+
+#[test]
+fn external_suppressions_follow_the_configuration() {
+    let code = "def purge(db, clause):\n    db.execute(f\"DELETE FROM audit WHERE {clause}\")  # noqa: S608\n";
+    let dir = project(&[("app/crud.py", code)]);
+    let sec001 = |run: &Run| run.codes().iter().filter(|c| *c == "SEC001").count();
+    let honoured = check_json(dir.path(), &["--select", "SEC001,SUP004"]);
+    assert_eq!(sec001(&honoured), 0, "{}", honoured.stdout);
+    assert!(
+        honoured.codes().is_empty(),
+        "an external directive is never unused: {}",
+        honoured.stdout
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.fortress]\nexternal-suppressions = false\n",
+    );
+    let ignored = check_json(dir.path(), &["--select", "SEC001,SUP004"]);
+    assert_eq!(sec001(&ignored), 1, "{}", ignored.stdout);
+}

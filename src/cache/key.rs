@@ -38,11 +38,12 @@ pub fn settings_fingerprint(settings: &Settings) -> String {
     // How the report names the target's origin; the target itself stays.
     options.project.target_source = Default::default();
     let text = format!(
-        "enabled={:?}\nseverity={:?}\nper-file-ignores={:?}\nmax-file-size={}\noptions={:?}",
+        "enabled={:?}\nseverity={:?}\nper-file-ignores={:?}\nmax-file-size={}\nexternal-suppressions={}\noptions={:?}",
         settings.enabled,
         settings.severity,
         settings.per_file_ignores,
         settings.max_file_size,
+        settings.external_suppressions,
         options,
     );
     let root = format!("{:?}", settings.project().root);

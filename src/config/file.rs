@@ -54,6 +54,8 @@ pub struct RawConfig {
     pub required_version: Option<Spanned<String>>,
     /// Exclusions apply to paths named on the command line too (pre-commit passes file names).
     pub force_exclude: Option<bool>,
+    /// Honour other tools' directives for the same checks (`# noqa: S608`, `# nosec`); default true.
+    pub external_suppressions: Option<bool>,
     /// Rules whose fixes `--fix` may apply (codes or prefixes; default: all).
     pub fixable: Option<Vec<Spanned<String>>>,
     /// Rules whose fixes `--fix` never applies.

@@ -72,6 +72,8 @@ pub struct Settings {
     pub baseline: Option<PathBuf>,
     /// Exclusions apply to paths named on the command line too.
     pub force_exclude: bool,
+    /// `# noqa: S608` / `# nosec` silence the fortress rule of the same check.
+    pub external_suppressions: bool,
     /// Rules whose fixes `--fix` may apply, indexed like `rules::registry()`.
     pub fixable: Vec<bool>,
     /// The result cache's directory (absolute); `None`: no cache (`--no-cache`).
@@ -355,6 +357,7 @@ impl Settings {
         Ok(Settings {
             baseline,
             force_exclude: cli.force_exclude || raw.force_exclude.unwrap_or(false),
+            external_suppressions: raw.external_suppressions.unwrap_or(true),
             fixable,
             options: rules::Options {
                 project: crate::project::Options {

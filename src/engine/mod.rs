@@ -573,6 +573,7 @@ mod tests {
             row: 0,
             span: 7..40,
             codes: vec!["TYP001"],
+            external: false,
         });
         release_text(&mut outcome);
         assert!(!outcome.text_released && !outcome.source.is_empty());

@@ -20,6 +20,86 @@ pub struct Suppression {
     pub span: Range<usize>,
     #[serde(with = "crate::diagnostic::interned::list")]
     pub codes: Vec<crate::diagnostic::interned::Static>,
+    /// Another tool's directive for the same check (`# noqa: S608`,
+    /// `# nosec B608`): it covers a finding on any of the finding's lines,
+    /// and is never reported as unused (it is that tool's).
+    #[serde(default)]
+    pub external: bool,
+}
+
+/// Other tools' codes for the checks of fortress rules: ruff's
+/// flake8-bandit (`S...`) and bandit's own (`B...`). A team that reviewed a
+/// line for that tool has reviewed it for the fortress rule too.
+const EXTERNAL_CODES: &[(&str, &str)] = &[
+    ("S608", "SEC001"),
+    ("B608", "SEC001"),
+    ("S105", "SEC004"),
+    ("S106", "SEC004"),
+    ("S107", "SEC004"),
+    ("B105", "SEC004"),
+    ("B106", "SEC004"),
+    ("B107", "SEC004"),
+];
+
+/// Does the file hold a directive [`parse_external`] may read?
+pub fn may_hold_external(source: &str) -> bool {
+    source.contains("noqa") || source.contains("nosec")
+}
+
+/// `# noqa: S608` / `# nosec` / `# nosec B608`: the fortress rules the
+/// directive covers, if any. A blanket `# noqa` covers nothing here (SUP002
+/// reports it); a blanket `# nosec` covers every rule with a bandit code.
+pub fn parse_external(comment: &str, comment_start: usize, row: u32) -> Option<Suppression> {
+    let mut codes: Vec<crate::diagnostic::interned::Static> = Vec::new();
+    let mut add = |code: &str| {
+        let upper = code.trim().to_ascii_uppercase();
+        for (external, ours) in EXTERNAL_CODES {
+            if *external == upper {
+                if let Some(meta) = rules::meta(ours) {
+                    if !codes.contains(&meta.code) {
+                        codes.push(meta.code);
+                    }
+                }
+            }
+        }
+    };
+    let lower = comment.to_ascii_lowercase();
+    let mut span_start = None;
+    if let Some(at) = lower.find("noqa:") {
+        span_start = Some(at);
+        comment[at + "noqa:".len()..]
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .take_while(|c| c.is_empty() || c.chars().all(|c| c.is_ascii_alphanumeric()))
+            .filter(|c| !c.is_empty())
+            .for_each(&mut add);
+    }
+    if let Some(at) = lower.find("nosec") {
+        span_start = Some(span_start.map_or(at, |s: usize| s.min(at)));
+        let named: Vec<&str> = comment[at + "nosec".len()..]
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .take_while(|c| c.is_empty() || c.chars().all(|c| c.is_ascii_alphanumeric()))
+            .filter(|c| !c.is_empty())
+            .collect();
+        if named.is_empty() {
+            for (external, _) in EXTERNAL_CODES.iter().filter(|(e, _)| e.starts_with('B')) {
+                add(external);
+            }
+        } else {
+            named.into_iter().for_each(&mut add);
+        }
+    }
+    let start = span_start?;
+    let start = comment[..start].rfind('#').unwrap_or(start);
+    if codes.is_empty() {
+        return None;
+    }
+    Some(Suppression {
+        file_level: false,
+        row,
+        span: comment_start + start..comment_start + comment.len(),
+        codes,
+        external: true,
+    })
 }
 
 /// The suppressions of one file and the multi-line statements a line
@@ -113,6 +193,7 @@ pub fn parse_comment(
         row,
         span,
         codes,
+        external: false,
     }))
 }
 
@@ -132,10 +213,12 @@ pub fn apply(diagnostics: &mut Vec<Diagnostic>, sup: &FileSuppressions) -> Vec<V
             return true;
         }
         let row = d.start.line.saturating_sub(1);
+        let last_row = d.end.line.saturating_sub(1);
         let mut suppressed = false;
         for (i, s) in sup.items.iter().enumerate() {
             let covers = s.file_level
                 || s.row == row
+                || (s.external && row <= s.row && s.row <= last_row)
                 || sup
                     .statements
                     .iter()
@@ -208,6 +291,9 @@ pub fn unused(
         return out;
     }
     for (s, flags) in sup.items.iter().zip(used) {
+        if s.external {
+            continue;
+        }
         let unused: Vec<&str> = s
             .codes
             .iter()
@@ -371,6 +457,21 @@ mod tests {
 
     fn parse(c: &str) -> Option<Result<Suppression, (Range<usize>, String)>> {
         parse_comment(c, 0, 0)
+    }
+
+    #[test]
+    fn external_directives_map_to_the_same_checks() {
+        let codes = |c: &str| parse_external(c, 0, 0).map(|s| s.codes);
+        assert_eq!(codes("# noqa: S608"), Some(vec!["SEC001"]));
+        assert_eq!(codes("# noqa: E501, S608  # why"), Some(vec!["SEC001"]));
+        assert_eq!(codes("# NOQA:S105"), Some(vec!["SEC004"]));
+        assert_eq!(codes("# nosec B608"), Some(vec!["SEC001"]));
+        assert_eq!(codes("# nosec"), Some(vec!["SEC001", "SEC004"]));
+        assert_eq!(codes("# noqa: E501"), None);
+        assert_eq!(codes("# noqa"), None);
+        assert_eq!(codes("# nosecurity here"), None);
+        let s = parse_external("x  # noqa: S608", 10, 3).expect("directive");
+        assert!(s.external && !s.file_level && s.row == 3 && s.span == (13..25));
     }
 
     #[test]

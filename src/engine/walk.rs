@@ -44,7 +44,8 @@ pub(super) fn walk_tree(
     let mut deferred = Vec::new();
     let mut suppressions = FileSuppressions::default();
     let mut invalid_suppressions = Vec::new();
-    let wants_suppressions = source.contains("fortress:");
+    let wants_external = plan.settings.external_suppressions && suppress::may_hold_external(source);
+    let wants_suppressions = source.contains("fortress:") || wants_external;
     let root = tree.root_node();
     let has_error = root.has_error();
     let migration = crate::project::migrations::is_migration(&info.rel, root, source);
@@ -132,6 +133,11 @@ pub(super) fn walk_tree(
                     Some(Ok(s)) => suppressions.items.push(s),
                     Some(Err(invalid)) => invalid_suppressions.push(invalid),
                     None => {}
+                }
+                if wants_external {
+                    if let Some(s) = suppress::parse_external(text, node.start_byte(), row) {
+                        suppressions.items.push(s);
+                    }
                 }
             } else if has(&plan.is_statement, kind) {
                 if let Some(range) = statement_rows(node) {

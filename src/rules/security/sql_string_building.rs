@@ -67,8 +67,9 @@ struct Candidate {
     callee: String,
     sink: SinkKind,
     how: How,
-    /// Where the SQL was built when the sink gets a variable.
-    built_at: Option<usize>,
+    /// Where the sink is when the SQL was built elsewhere (the finding is
+    /// reported where the SQL is built, as ruff's S608 is).
+    sink_at: Option<usize>,
     sql: bool,
     /// Where the sink call is (its callee is resolved there).
     scope: ScopeId,
@@ -170,7 +171,11 @@ impl Rule for SqlStringBuilding {
                     How::Percent
                 };
                 let dynamic = old.dynamic.or(right_value.dynamic).or_else(|| {
-                    (stringish && !right_value.constant).then_some((how, node.start_byte()))
+                    (stringish && !right_value.constant).then_some((
+                        how,
+                        node.start_byte(),
+                        node.end_byte(),
+                    ))
                 });
                 let value = Value {
                     stringish,
@@ -184,7 +189,12 @@ impl Rule for SqlStringBuilding {
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
+        // One finding per place the SQL is built, whatever number of sinks it reaches.
+        let mut reported: Vec<Range<usize>> = Vec::new();
         for c in std::mem::take(&mut self.candidates) {
+            if reported.contains(&c.span) {
+                continue;
+            }
             let sink = match &c.sink {
                 SinkKind::Text => {
                     let resolved = cx
@@ -206,9 +216,9 @@ impl Rule for SqlStringBuilding {
                     format!("`{}()`", c.callee)
                 }
             };
-            let message = match c.built_at {
+            let message = match c.sink_at {
                 Some(at) => format!(
-                    "SQL built with {} on line {} reaches {sink}; pass values as bound parameters instead of formatting them into the statement",
+                    "SQL built with {} reaches {sink} on line {}; pass values as bound parameters instead of formatting them into the statement",
                     c.how.describe(),
                     line_of(cx.source, at)
                 ),
@@ -217,6 +227,7 @@ impl Rule for SqlStringBuilding {
                     c.how.describe()
                 ),
             };
+            reported.push(c.span.clone());
             cx.report_span(c.span, message);
         }
     }
@@ -258,7 +269,7 @@ impl SqlStringBuilding {
             return;
         };
         let value = self.values.eval(arg, Env::of(cx, node), 0);
-        let Some((how, at)) = value.dynamic else {
+        let Some((how, start, end)) = value.dynamic else {
             return;
         };
         let callee = pyast::dotted_name(function, cx.source)
@@ -275,13 +286,17 @@ impl SqlStringBuilding {
             }
         };
         let arg = pyast::unparenthesize(arg);
-        let built_at = (arg.kind_str() == "identifier").then_some(at);
+        let (span, sink_at) = if arg.kind_str() == "identifier" {
+            (start..end, Some(arg.start_byte()))
+        } else {
+            (arg.byte_range(), None)
+        };
         self.candidates.push(Candidate {
-            span: arg.byte_range(),
+            span,
             callee,
             sink,
             how,
-            built_at,
+            sink_at,
             sql: value.sql,
             scope,
             at: at_call,

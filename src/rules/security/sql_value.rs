@@ -30,6 +30,20 @@ impl How {
     }
 }
 
+/// Does the f-string placeholder whose expression starts at `at` build the
+/// name of a bound parameter (`:{param}`, `:tag_id_{i}`)? Not a cast
+/// (`x::{type}`), not a slice or dict inside the expression.
+fn names_bound_parameter(source: &str, at: usize) -> bool {
+    let Some(before) = source.get(..at) else {
+        return false;
+    };
+    let Some(before) = before.trim_end().strip_suffix('{') else {
+        return false;
+    };
+    let name_start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    name_start.ends_with(':') && !name_start.ends_with("::")
+}
+
 /// What is known about an expression's value.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Value {
@@ -38,7 +52,8 @@ pub(super) struct Value {
     /// Built only from literals and constants.
     pub(super) constant: bool,
     /// Built by formatting with something non-constant: how, and where.
-    pub(super) dynamic: Option<(How, usize)>,
+    /// How and where (start and end byte) the value was built at runtime.
+    pub(super) dynamic: Option<(How, usize, usize)>,
     /// A literal part looks like SQL.
     pub(super) sql: bool,
 }
@@ -140,9 +155,14 @@ impl Values {
                     sql,
                 };
                 for e in pyast::interpolations(node) {
+                    // `:tag_id_{i}`, `= :{param}`: the name of a bound
+                    // parameter, which is the cure, not the injection.
+                    if names_bound_parameter(source, e.start_byte()) {
+                        continue;
+                    }
                     if !self.eval(e, env, depth + 1).constant {
                         value.constant = false;
-                        value.dynamic = Some((How::FString, node.start_byte()));
+                        value.dynamic = Some((How::FString, node.start_byte(), node.end_byte()));
                     }
                 }
                 value
@@ -251,7 +271,7 @@ impl Values {
                     value.dynamic = value.dynamic.or(v.dynamic);
                 }
                 if value.stringish && !value.constant && value.dynamic.is_none() {
-                    value.dynamic = Some((How::Concat, node.start_byte()));
+                    value.dynamic = Some((How::Concat, node.start_byte(), node.end_byte()));
                 }
                 value
             }
@@ -268,9 +288,9 @@ impl Values {
                 Value {
                     stringish: true,
                     constant,
-                    dynamic: l
-                        .dynamic
-                        .or_else(|| (!r.constant).then_some((How::Percent, node.start_byte()))),
+                    dynamic: l.dynamic.or_else(|| {
+                        (!r.constant).then_some((How::Percent, node.start_byte(), node.end_byte()))
+                    }),
                     sql: l.sql,
                 }
             }
@@ -327,7 +347,11 @@ impl Values {
                             stringish: true,
                             constant,
                             dynamic: receiver.dynamic.or_else(|| {
-                                (!constant).then_some((How::Format, node.start_byte()))
+                                (!constant).then_some((
+                                    How::Format,
+                                    node.start_byte(),
+                                    node.end_byte(),
+                                ))
                             }),
                             sql: receiver.sql,
                         }
