@@ -992,7 +992,8 @@ fn since_and_dependency_findings() {
             root,
             &[
                 "check",
-                "--select=DEP",
+                // DEP005 (a new dependency) has its own test below.
+                "--select=DEP001,DEP002,DEP003,DEP004",
                 "--since",
                 "HEAD",
                 "--format",
@@ -1200,4 +1201,152 @@ fn since_follows_a_renamed_importer() {
         3
     )));
     assert_eq!(json["verdict"], "PASS");
+}
+
+/// DEP005's findings of a run: (distribution, manifest path, line, message).
+fn new_dependencies(run: &common::Run) -> Vec<(String, String, u64, String)> {
+    let mut out: Vec<(String, String, u64, String)> = findings_of(&run.json(), "DEP005")
+        .into_iter()
+        .map(|d| {
+            let message = d["message"].as_str().unwrap_or("").to_owned();
+            (
+                message.split('`').nth(1).unwrap_or("").to_owned(),
+                d["path"].as_str().unwrap_or("").to_owned(),
+                d["line"].as_u64().unwrap_or(0),
+                message,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn since_reports_the_dependencies_a_change_adds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let pyproject = |deps: &str| {
+        format!("[project]\nname = \"svc\"\nversion = \"1\"\ndependencies = [{deps}]\n\n[project.optional-dependencies]\ndev = [\"pytest\"]\n")
+    };
+    write(
+        root,
+        "pyproject.toml",
+        &pyproject("\"fastapi\", \"Jinja2\", \"email_validator\", \"loguru\""),
+    );
+    write(root, "svc/__init__.py", "");
+    write(root, "svc/m.py", "import fastapi\n");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "base"]);
+    let since = || {
+        fortress(
+            root,
+            &[
+                "check",
+                "--select=DEP005",
+                "--since",
+                "HEAD",
+                "--format",
+                "json",
+            ],
+        )
+    };
+
+    // Unchanged: nothing.
+    let run = since();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(new_dependencies(&run).is_empty(), "{}", run.stdout);
+
+    // Renamed by case or separator, a version added, one removed: nothing new.
+    write(
+        root,
+        "pyproject.toml",
+        &pyproject("\"fastapi>=0.115\", \"jinja2\", \"Email-Validator\""),
+    );
+    let run = since();
+    assert!(new_dependencies(&run).is_empty(), "{}", run.stdout);
+
+    // Added: one well known runtime dependency, one unknown name, one dev
+    // requirement in a new requirements file.
+    write(
+        root,
+        "pyproject.toml",
+        &pyproject(
+            "\"fastapi\", \"jinja2\", \"email_validator\", \"orjson\", \"reqeusts-toolbeltz\"",
+        ),
+    );
+    write(root, "requirements-dev.txt", "pytest\nmypy==1.11\n");
+    let run = since();
+    let found = new_dependencies(&run);
+    let names: Vec<(&str, &str, u64)> = found
+        .iter()
+        .map(|(n, p, l, _)| (n.as_str(), p.as_str(), *l))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("mypy", "requirements-dev.txt", 2),
+            ("orjson", "pyproject.toml", 4),
+            ("reqeusts-toolbeltz", "pyproject.toml", 4),
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(found[1].3.contains("well known"), "{}", found[1].3);
+    assert!(
+        found[1].3.contains("new runtime dependency"),
+        "{}",
+        found[1].3
+    );
+    assert!(!found[2].3.contains("well known"), "{}", found[2].3);
+    assert!(found[0].3.contains("development"), "{}", found[0].3);
+    assert!(
+        run.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .all(|d| d["baseline_state"] == "new"),
+        "{}",
+        run.stdout
+    );
+
+    // No base: silent.
+    let run = fortress(root, &["check", "--select=DEP005", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(new_dependencies(&run).is_empty(), "{}", run.stdout);
+
+    // A baseline written at the base commit is a base too.
+    git(root, &["stash", "-u", "-q"]);
+    let wrote = fortress(root, &["baseline", "write", "--select=DEP005"]);
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    std::fs::rename(
+        root.join("fortress-baseline.json"),
+        root.join("../dep005-baseline.json"),
+    )
+    .expect("move the baseline");
+    git(root, &["stash", "pop", "-q"]);
+    let kept = root
+        .parent()
+        .expect("parent")
+        .join("dep005-baseline.json")
+        .to_string_lossy()
+        .into_owned();
+    let run = fortress(
+        root,
+        &[
+            "check",
+            "--select=DEP005",
+            "--baseline",
+            &kept,
+            "--format",
+            "json",
+        ],
+    );
+    let names: Vec<String> = new_dependencies(&run).into_iter().map(|f| f.0).collect();
+    assert_eq!(
+        names,
+        ["mypy", "orjson", "reqeusts-toolbeltz"],
+        "{}",
+        run.stdout
+    );
 }

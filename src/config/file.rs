@@ -46,6 +46,8 @@ pub struct RawConfig {
     pub errors: Option<crate::rules::errors::options::RawErrors>,
     /// `[tool.fortress.api]`: the API rules.
     pub api: Option<crate::rules::api::options::RawApi>,
+    /// `[tool.fortress.naming]`: the NAM rules.
+    pub naming: Option<crate::rules::naming::options::RawNaming>,
     /// The baseline file `check` compares with (relative to the configuration's directory).
     pub baseline: Option<Spanned<String>>,
     /// The fortress versions this project accepts (a PEP 440 specifier, `">=0.2"`).

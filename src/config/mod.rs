@@ -240,7 +240,7 @@ mod tests {
                 "pyproject.toml",
                 "[tool.fortress.tests]\nname_pattern = \"x\"\n"
             ),
-            "pyproject.toml:2:1: error: unknown key `name_pattern` in [tool.fortress.tests]; expected one of `paths`, `python-files`, `python-classes`, `python-functions`, `name-pattern`, `assertion-helpers`"
+            "pyproject.toml:2:1: error: unknown key `name_pattern` in [tool.fortress.tests]; expected one of `paths`, `python-files`, `python-classes`, `python-functions`, `name-pattern`, `assertion-helpers`, `no-raise-words`"
         );
             assert_eq!(
             error_of("fortress.toml", "[tests]\npython-files = [\"test_[.py\"]\n"),

@@ -319,6 +319,8 @@ impl Settings {
             .map_err(|e| option_error(file, e))?;
         let api = crate::rules::api::options::ApiSettings::resolve(raw.api.as_ref())
             .map_err(|e| option_error(file, e))?;
+        let naming = crate::rules::naming::options::NamingSettings::resolve(raw.naming.as_ref())
+            .map_err(|e| option_error(file, e))?;
         let baseline = match (&raw.baseline, file) {
             (Some(b), Some(f)) if b.get_ref().trim().is_empty() => {
                 return Err(Origin::File(f, b.span(), "baseline").error("the path is empty"))
@@ -371,6 +373,7 @@ impl Settings {
                 coverage,
                 errors,
                 api,
+                naming,
             },
             config_path: file.map(|f| f.path.clone()),
             enabled,

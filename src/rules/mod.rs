@@ -21,6 +21,7 @@ pub struct Options {
     pub coverage: coverage::options::CoverageSettings,
     pub errors: errors::options::ErrorSettings,
     pub api: api::options::ApiSettings,
+    pub naming: naming::options::NamingSettings,
 }
 
 pub mod api;
@@ -31,6 +32,7 @@ pub mod coverage;
 pub mod database;
 pub mod dependencies;
 pub mod errors;
+pub mod naming;
 pub mod security;
 pub mod suppression;
 pub mod syntax;
@@ -298,6 +300,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         project_rule::<dependencies::transitive_import::TransitiveImport>(),
         project_rule::<dependencies::unused_dependency::UnusedDependency>(),
         project_rule::<dependencies::dev_dependency_in_app::DevDependencyInApp>(),
+        report_rule::<dependencies::new_dependency::NewDependency>(),
         file_rule::<asyncio::blocking_call::BlockingCall>(),
         file_rule::<asyncio::sync_file_io::SyncFileIo>(),
         file_rule::<security::sql_string_building::SqlStringBuilding>(),
@@ -319,6 +322,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         report_rule::<tests::failing_test::FailingTest>(),
         project_rule::<errors::generic_exception_in_service::GenericExceptionInService>(),
         project_rule::<api::response_envelope::ResponseEnvelope>(),
+        project_rule::<naming::layer_naming::LayerNaming>(),
     ];
     rules.sort_by(|a, b| a.meta.code.cmp(b.meta.code));
     rules

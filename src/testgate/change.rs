@@ -115,10 +115,20 @@ pub fn build(
             }
         }
     }
+    // DEP005's input: only read when the rule runs.
+    let dep005 = crate::rules::index_of(crate::rules::dependencies::new_dependency::META.code)
+        .and_then(|i| settings.enabled.get(i).copied())
+        .unwrap_or(false);
+    let added_dependencies = if dep005 {
+        super::dependencies::added(settings, result, &repo, &tree)?
+    } else {
+        Vec::new()
+    };
     Ok(ChangeSet {
         base: since.commit.to_owned(),
         files,
         base_tests,
         base_sources,
+        added_dependencies,
     })
 }

@@ -6,6 +6,7 @@
 
 pub mod change;
 pub mod conditions;
+pub mod dependencies;
 pub mod place;
 
 use std::path::{Path, PathBuf};

@@ -151,6 +151,25 @@ pub struct ChangeSet {
     /// The base text of every touched head file that existed at the base
     /// (renames followed), by head project-relative path.
     pub base_sources: BTreeMap<String, String>,
+    /// Distributions the head's manifests declare and the base's did not
+    /// (computed when DEP005 runs).
+    pub added_dependencies: Vec<AddedDependency>,
+}
+
+/// A distribution a change added to a manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedDependency {
+    /// PEP 503-normalised.
+    pub name: String,
+    /// As the manifest writes the requirement (`Requests[socks]>=2`).
+    pub written: String,
+    /// `runtime`, `optional (extra `pg`)`, `development (`dev`)`.
+    pub group: String,
+    /// The manifest, absolute, and as shown (relative to the project).
+    pub manifest: std::path::PathBuf,
+    pub shown: String,
+    /// 1-based line of the declaration.
+    pub line: u32,
 }
 
 /// Everything the test-enforcement rules judge.

@@ -173,9 +173,17 @@ impl Collector {
                 });
                 found
             });
+        let mut methods = 0u32;
         if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let mut cursor = body.walk();
             for stmt in body.named_children(&mut cursor) {
+                let def = match stmt.kind_str() {
+                    "decorated_definition" => stmt.child_by_field_id(*fid::DEFINITION),
+                    _ => Some(stmt),
+                };
+                if def.is_some_and(|d| d.kind_str() == "function_definition") {
+                    methods = methods.saturating_add(1);
+                }
                 let Some(assignment) = (stmt.kind_str() == "expression_statement")
                     .then(|| stmt.named_child(0))
                     .flatten()
@@ -208,12 +216,24 @@ impl Collector {
                 });
             }
         }
+        let nested = at
+            .ancestors
+            .iter()
+            .any(|a| a.kind_str() == "class_definition");
+        let decorators = pyast::decorators(node, at.ancestors.last().copied())
+            .into_iter()
+            .filter_map(|d| pyast::dotted_name(pyast::decorator_callee(d), at.source))
+            .map(|d| d.into_owned())
+            .collect();
         self.facts.classes.push(ClassFact {
             name: pyast::text(name, at.source).to_owned(),
             spot: spot(name, at),
             bases,
             fields,
             table,
+            nested,
+            decorators,
+            methods,
         });
     }
 

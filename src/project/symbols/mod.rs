@@ -47,6 +47,13 @@ pub struct ClassFact {
     /// A mapped table: SQLModel `table=True`, or a body with
     /// `__tablename__`/`__table__`, `Mapped[...]` fields or `Column(...)`.
     pub table: bool,
+    /// Defined inside another class (`class Config:` of a model).
+    pub nested: bool,
+    /// Its decorators' callees as written (`dataclass`, `dataclasses.dataclass`
+    /// for `@dataclass(frozen=True)`), when they are dotted names.
+    pub decorators: Vec<String>,
+    /// How many functions its body defines (methods, decorated or not).
+    pub methods: u32,
 }
 
 /// A route's `response_model=` and return annotation: the names in them.
