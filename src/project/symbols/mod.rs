@@ -15,7 +15,8 @@ pub mod routes;
 
 pub use collect::{At, Collector, SYMBOL_KINDS};
 pub use routes::{
-    DependencyList, DumpUse, FunctionFact, IncludeFact, InstanceFact, RouteFact, RouterDef,
+    auth_like, DependencyList, DumpUse, FunctionFact, IncludeFact, InstanceFact, RouteFact,
+    RouterDef,
 };
 
 /// A dotted name as written and, when it comes from an import, the
@@ -111,6 +112,9 @@ pub struct SymbolFacts {
     pub instances: Vec<InstanceFact>,
     /// Route handlers returning an object dumped by hand.
     pub dumps: Vec<DumpUse>,
+    /// Authentication middlewares installed (`add_middleware(AuthMiddleware)`,
+    /// an `@app.middleware("http")` function that checks a credential).
+    pub auth_middleware: Vec<String>,
 }
 
 /// `Name = Annotated[T, Depends(provider)]`: the providers of its metadata.
