@@ -51,7 +51,7 @@ impl Collector {
         match node.kind_str() {
             "call" => {
                 super::routes::call(node, at, &mut self.facts);
-                super::routes::middleware_entry(node, at, &mut self.facts);
+                super::auth::middleware_entry(node, at, &mut self.facts);
             }
             "return_statement" => {
                 if self
@@ -77,7 +77,7 @@ impl Collector {
             "class_definition" => self.class(node, at),
             _ => {
                 self.provider(node, at);
-                super::routes::middleware_function(node, at, &mut self.facts);
+                super::auth::middleware_function(node, at, &mut self.facts);
                 if is_module_level(at.ancestors) {
                     super::routes::function(node, at, &mut self.facts);
                 } else {

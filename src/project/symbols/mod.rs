@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use crate::project::arch::Spot;
 use crate::project::{ImportedName, Project};
 
+mod auth;
 mod collect;
 mod returns;
 pub mod routes;
 
+pub use auth::auth_like;
 pub use collect::{At, Collector, SYMBOL_KINDS};
 pub use routes::{
-    auth_like, DependencyList, DumpUse, FunctionFact, IncludeFact, InstanceFact, RouteFact,
-    RouterDef,
+    DependencyList, DumpUse, FunctionFact, IncludeFact, InstanceFact, RouteFact, RouterDef,
 };
 
 /// A dotted name as written and, when it comes from an import, the
