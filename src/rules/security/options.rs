@@ -65,8 +65,9 @@ pub struct RawSecurity {
     pub public_routes: Option<SpannedList>,
 }
 
-/// The security rules' settings, resolved.
-#[derive(Debug, Clone)]
+/// The security rules' settings, resolved. `Debug` (which the cache key
+/// fingerprints) shows the globs as written, not the compiled matcher.
+#[derive(Clone)]
 pub struct SecuritySettings {
     pub check_test_files: bool,
     /// SEC006: extra authentication providers, as written.
@@ -74,6 +75,16 @@ pub struct SecuritySettings {
     /// SEC006: the public route globs, as written.
     pub public_routes: Vec<String>,
     public_set: GlobSet,
+}
+
+impl std::fmt::Debug for SecuritySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecuritySettings")
+            .field("check_test_files", &self.check_test_files)
+            .field("auth_dependencies", &self.auth_dependencies)
+            .field("public_routes", &self.public_routes)
+            .finish()
+    }
 }
 
 impl Default for SecuritySettings {
