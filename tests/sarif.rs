@@ -197,7 +197,7 @@ fn demo_shop_sarif_is_valid_and_github_ready() {
     let sarif = demo_sarif();
     assert_valid(&sarif);
     assert_github_shape(&sarif, &[]);
-    assert_eq!(results(&sarif).len(), 6);
+    assert_eq!(results(&sarif).len(), 10);
     // Every enabled rule is described, in registry order.
     let ids: Vec<&str> = run0(&sarif)["tool"]["driver"]["rules"]
         .as_array()

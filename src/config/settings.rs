@@ -311,7 +311,8 @@ impl Settings {
                 .map_err(|e| option_error(file, e))?,
             None => LayerSettings::default(),
         };
-        let security = SecuritySettings::resolve(raw.security.as_ref());
+        let security =
+            SecuritySettings::resolve(raw.security.as_ref()).map_err(|e| option_error(file, e))?;
         let coverage =
             crate::rules::coverage::options::CoverageSettings::resolve(raw.coverage.as_ref())
                 .map_err(|e| option_error(file, e))?;

@@ -51,6 +51,20 @@ pub struct Event<'t> {
 /// The session events of a function body in document order, nested
 /// functions, lambdas and classes left out.
 pub fn events<'t>(body: Node<'t>, source: &str) -> Vec<Event<'t>> {
+    events_in(body, source, None)
+}
+
+/// [`events`], where a session the function opens itself counts as
+/// managed inside its block: `with Session(engine) as session:`,
+/// `async with get_db() as db:` — a context manager called without any of
+/// the function's `parameters` (an outer session it might hand back). When
+/// an error leaves the block the session is closed and its transaction
+/// rolled back, and nothing outside the function can commit it later.
+pub fn events_in<'t>(
+    body: Node<'t>,
+    source: &str,
+    parameters: Option<&[String]>,
+) -> Vec<Event<'t>> {
     let mut out = Vec::new();
     // (node, index into `contexts` of the receivers managed around it)
     let mut contexts: Vec<Vec<String>> = vec![Vec::new()];
@@ -74,7 +88,7 @@ pub fn events<'t>(body: Node<'t>, source: &str) -> Vec<Event<'t>> {
         let mut cursor = node.walk();
         match kind {
             "with_statement" => {
-                let managed = with_managed(node, source);
+                let managed = with_managed(node, source, parameters);
                 let inner = if managed.is_empty() {
                     ctx
                 } else {
@@ -158,7 +172,11 @@ fn call_event<'t>(call: Node<'t>, source: &str, managed: &[String]) -> Option<Ev
 
 /// The receivers a `with` statement puts in a transaction: `X.begin()`,
 /// `X.begin_nested()` (X, and the `as` name of the item).
-fn with_managed(with_statement: Node<'_>, source: &str) -> Vec<String> {
+fn with_managed(
+    with_statement: Node<'_>,
+    source: &str,
+    parameters: Option<&[String]>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut cursor = with_statement.walk();
     let Some(clause) = with_statement
@@ -184,8 +202,21 @@ fn with_managed(with_statement: Node<'_>, source: &str) -> Vec<String> {
             }
         }
         let value = pyast::unparenthesize(value);
+        let value = match value.kind_str() {
+            "await" => match value.named_child(0) {
+                Some(v) => pyast::unparenthesize(v),
+                None => continue,
+            },
+            _ => value,
+        };
         if value.kind_str() != "call" {
             continue;
+        }
+        if let (Some(parameters), Some(alias)) = (parameters, alias.as_deref()) {
+            if opens_own_session(value, source, parameters) {
+                out.push(alias.to_owned());
+                continue;
+            }
         }
         let Some((object, method)) = pyast::method_call(value) else {
             continue;
@@ -201,6 +232,41 @@ fn with_managed(with_statement: Node<'_>, source: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `Session(engine)`, `get_db()`, `maker()`: a class called (a new
+/// session), or a call whose arguments name none of the function's
+/// parameters, so it cannot be handing back a session the caller owns
+/// (`get_db_context(db)`); not a `begin()` (judged as a transaction block).
+fn opens_own_session(call: Node<'_>, source: &str, parameters: &[String]) -> bool {
+    if pyast::method_call(call)
+        .is_some_and(|(_, m)| matches!(pyast::text(m, source), "begin" | "begin_nested"))
+    {
+        return false;
+    }
+    // A constructor (`Session(engine)`, `SessionLocal()`) always makes a new one.
+    if pyast::callee_name(call, source)
+        .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+    {
+        return true;
+    }
+    let Some(args) = pyast::call_arguments(call) else {
+        return true;
+    };
+    let mut stack = vec![args];
+    let mut budget = 256usize;
+    while let Some(n) = stack.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            return false;
+        }
+        if n.kind_str() == "identifier" && parameters.iter().any(|p| p == pyast::text(n, source)) {
+            return false;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    true
 }
 
 /// Receivers of `X.rollback()` calls in the `except` clauses of a `try`.

@@ -307,6 +307,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         file_rule::<security::hardcoded_secret::HardcodedSecret>(),
         project_rule::<security::secret_in_response_model::SecretInResponseModel>(),
         project_rule::<security::orm_model_in_response::OrmModelInResponse>(),
+        project_rule::<security::unauthenticated_write_route::UnauthenticatedWriteRoute>(),
         file_rule::<security::dangerous_call::DangerousCall>(),
         file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),

@@ -49,7 +49,10 @@ impl Collector {
             self.functions.pop();
         }
         match node.kind_str() {
-            "call" => super::routes::call(node, at, &mut self.facts),
+            "call" => {
+                super::routes::call(node, at, &mut self.facts);
+                super::auth::middleware_entry(node, at, &mut self.facts);
+            }
             "return_statement" => {
                 if self
                     .functions
@@ -74,8 +77,11 @@ impl Collector {
             "class_definition" => self.class(node, at),
             _ => {
                 self.provider(node, at);
+                super::auth::middleware_function(node, at, &mut self.facts);
                 if is_module_level(at.ancestors) {
                     super::routes::function(node, at, &mut self.facts);
+                } else {
+                    super::routes::dependency_method(node, at, &mut self.facts);
                 }
                 let unfiltered = self.route(node, at);
                 self.functions.push((node.end_byte(), unfiltered));

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use crate::project::arch::Spot;
 use crate::project::{ImportedName, Project};
 
+mod auth;
 mod collect;
 mod returns;
 pub mod routes;
 
+pub use auth::auth_like;
 pub use collect::{At, Collector, SYMBOL_KINDS};
 pub use routes::{
     DependencyList, DumpUse, FunctionFact, IncludeFact, InstanceFact, RouteFact, RouterDef,
@@ -118,6 +120,9 @@ pub struct SymbolFacts {
     pub instances: Vec<InstanceFact>,
     /// Route handlers returning an object dumped by hand.
     pub dumps: Vec<DumpUse>,
+    /// Authentication middlewares installed (`add_middleware(AuthMiddleware)`,
+    /// an `@app.middleware("http")` function that checks a credential).
+    pub auth_middleware: Vec<String>,
 }
 
 /// `Name = Annotated[T, Depends(provider)]`: the providers of its metadata.

@@ -41,6 +41,8 @@ pub struct RouterDef {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IncludeFact {
     pub receiver: String,
+    /// The receiver resolved through the file's imports (`app`, `api.router`).
+    pub receiver_ref: Option<NameRef>,
     pub router: NameRef,
     pub prefix: String,
     pub dependencies: DependencyList,
@@ -53,6 +55,9 @@ pub struct RouteFact {
     /// The handler's name.
     pub spot: Spot,
     pub receiver: String,
+    /// The receiver resolved through the file's imports (a router imported
+    /// from another module).
+    pub router: Option<NameRef>,
     /// `GET`, `POST`, ... (`api_route` with several: the first write one).
     pub method: String,
     /// The path as written (`""` when not a literal).
@@ -65,6 +70,11 @@ pub struct RouteFact {
     /// Last names of the other decorators and of the calls in the body
     /// (`login_required`, `verify_token`), at most [`MAX_CALLS`].
     pub calls: Vec<String>,
+    /// A parameter is a `Security(...)` dependency.
+    pub security: bool,
+    /// The body reads the request's identity set by a middleware
+    /// (`request.user`, `request.state.user`, `request.auth`).
+    pub identity: bool,
 }
 
 /// A module-level function.
@@ -161,6 +171,10 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
     if right.kind_str() != "call" || left.kind_str() != "identifier" {
         return;
     }
+    let module_level = !at
+        .ancestors
+        .iter()
+        .any(|a| matches!(a.kind_str(), "function_definition" | "class_definition"));
     let Some(callee) = right
         .child_by_field_id(*fid::FUNCTION)
         .and_then(|f| pyast::dotted_name(f, at.source))
@@ -170,7 +184,8 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
     let name = pyast::text(left, at.source).to_owned();
     let args = pyast::call_arguments(right);
     let last = pyast::last_segment(&callee);
-    if fastapi::is_router_constructor(&callee) {
+    // `VersionedAPIRouter(...)`, `InferringRouter(...)`: router subclasses.
+    if fastapi::is_router_constructor(&callee) || last.ends_with("Router") {
         facts.routers.push(RouterDef {
             name,
             is_app: last == "FastAPI",
@@ -179,10 +194,19 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
         });
         return;
     }
-    let module_level = !at
-        .ancestors
-        .iter()
-        .any(|a| matches!(a.kind_str(), "function_definition" | "class_definition"));
+    if module_level && fastapi::is_dependency_marker(&callee) {
+        // `CurrentToken = Depends(require_auth)`: the instance stands for its provider.
+        if let Some(provider) = dependency_providers(right, node.start_byte(), at)
+            .into_iter()
+            .next()
+        {
+            facts.instances.push(InstanceFact {
+                name,
+                callee: provider,
+            });
+        }
+        return;
+    }
     if module_level {
         if let Some(callee) = right
             .child_by_field_id(*fid::FUNCTION)
@@ -198,8 +222,13 @@ pub(super) fn call(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFac
     let Some((object, method)) = pyast::method_call(node) else {
         return;
     };
-    if pyast::text(method, at.source) != "include_router" {
-        return;
+    match pyast::text(method, at.source) {
+        "include_router" => {}
+        "add_middleware" => {
+            super::auth::middleware_class(node, at, facts);
+            return;
+        }
+        _ => return,
     }
     let Some(receiver) = pyast::dotted_name(object, at.source) else {
         return;
@@ -215,6 +244,7 @@ pub(super) fn call(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFac
     };
     facts.includes.push(IncludeFact {
         receiver: receiver.into_owned(),
+        receiver_ref: name_ref(object, node.start_byte(), at),
         router,
         prefix: prefix_of(args, at.source),
         dependencies: dependency_list(args, node.start_byte(), at),
@@ -236,6 +266,10 @@ fn parameters(def: Node<'_>, at: &At<'_, '_>) -> (Vec<NameRef>, Vec<NameRef>) {
         }
         if let Some(default) = p.child_by_field_id(*fid::VALUE) {
             providers.extend(dependency_providers(default, offset, at));
+            // `token=CurrentToken`, a module-level `CurrentToken = Depends(...)`.
+            if matches!(default.kind_str(), "identifier" | "attribute") {
+                providers.extend(name_ref(default, offset, at));
+            }
         }
     }
     (providers, types)
@@ -246,6 +280,45 @@ pub(super) fn function(def: Node<'_>, at: &At<'_, '_>, facts: &mut super::Symbol
     let Some(name) = def.child_by_field_id(*fid::NAME) else {
         return;
     };
+    function_named(def, pyast::text(name, at.source), at, facts);
+}
+
+/// `__call__`/`__init__` of a module-level class: a class used as a
+/// dependency (`Depends(ProjectMember())`) depends on what they do, so
+/// their providers are recorded under the class's name.
+pub(super) fn dependency_method(def: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFacts) {
+    let is_entry = def
+        .child_by_field_id(*fid::NAME)
+        .is_some_and(|n| matches!(pyast::text(n, at.source), "__call__" | "__init__"));
+    if !is_entry
+        || at
+            .ancestors
+            .iter()
+            .any(|a| a.kind_str() == "function_definition")
+    {
+        return;
+    }
+    let mut classes = at
+        .ancestors
+        .iter()
+        .filter(|a| a.kind_str() == "class_definition");
+    let (Some(class), None) = (classes.next(), classes.next()) else {
+        return;
+    };
+    if let Some(name) = class.child_by_field_id(*fid::NAME) {
+        let (providers, param_types) = parameters(def, at);
+        if !providers.is_empty() || !param_types.is_empty() {
+            facts.functions.push(FunctionFact {
+                name: pyast::text(name, at.source).to_owned(),
+                returns: Vec::new(),
+                providers,
+                param_types,
+            });
+        }
+    }
+}
+
+fn function_named(def: Node<'_>, name: &str, at: &At<'_, '_>, facts: &mut super::SymbolFacts) {
     let mut returns = Vec::new();
     if let Some(r) = def.child_by_field_id(*fid::RETURN_TYPE) {
         collect_names(r, def.start_byte(), at, &mut returns);
@@ -255,7 +328,7 @@ pub(super) fn function(def: Node<'_>, at: &At<'_, '_>, facts: &mut super::Symbol
         return;
     }
     facts.functions.push(FunctionFact {
-        name: pyast::text(name, at.source).to_owned(),
+        name: name.to_owned(),
         returns,
         providers,
         param_types,
@@ -271,13 +344,15 @@ pub(super) fn route(
 ) {
     let parent = at.ancestors.last().copied();
     let decorators = pyast::decorators(def, parent);
-    let Some((receiver, method)) = decorators
+    let Some((decorator, receiver, method)) = decorators
         .iter()
-        .find_map(|d| fastapi::route_decorator(*d, at.source))
-        .map(|(o, m, _)| (o, m))
+        .find_map(|d| fastapi::route_decorator(*d, at.source).map(|(o, m, _)| (*d, o, m)))
     else {
         return;
     };
+    let router = pyast::decorator_callee(decorator)
+        .child_by_field_id(*fid::OBJECT)
+        .and_then(|o| name_ref(o, def.start_byte(), at));
     let args = route_call.and_then(pyast::call_arguments);
     let method = if method == "api_route" {
         let methods = args
@@ -303,9 +378,15 @@ pub(super) fn route(
         .filter_map(|d| pyast::dotted_name(pyast::decorator_callee(*d), at.source))
         .map(|n| pyast::last_segment(&n).to_owned())
         .collect();
+    let mut identity = false;
     if let Some(body) = def.child_by_field_id(*fid::BODY) {
         body_calls(body, at.source, &mut calls);
+        let text = pyast::text(body, at.source);
+        identity = super::auth::IDENTITY_READS.iter().any(|r| text.contains(r));
     }
+    let security = def
+        .child_by_field_id(*fid::PARAMETERS)
+        .is_some_and(|p| pyast::text(p, at.source).contains("Security("));
     let Some(name) = def.child_by_field_id(*fid::NAME) else {
         return;
     };
@@ -313,12 +394,15 @@ pub(super) fn route(
         name: pyast::text(name, at.source).to_owned(),
         spot: spot(name, at),
         receiver,
+        router,
         method: method.to_ascii_uppercase(),
         path,
         dependencies: dependency_list(args, def.start_byte(), at),
         providers,
         param_types,
         calls,
+        security,
+        identity,
     });
 }
 

@@ -61,7 +61,8 @@ impl Rule for MultiWriteWithoutTransaction {
             let Some(body) = def.child_by_field_id(*fid::BODY) else {
                 continue;
             };
-            let events = transaction::events(body, cx.source);
+            let parameters = parameter_names(def, cx.source);
+            let events = transaction::events_in(body, cx.source, Some(&parameters));
             if !events.iter().any(|e| e.kind == EventKind::Commit) {
                 continue;
             }
@@ -85,6 +86,8 @@ impl Rule for MultiWriteWithoutTransaction {
                             report(cx, scope, receiver, &writes, e.node);
                             break;
                         }
+                        // A commit ends the unit of work: the writes after it are a new one.
+                        EventKind::Commit => writes.clear(),
                         _ => {}
                     }
                 }
@@ -112,6 +115,28 @@ fn report(cx: &mut Cx<'_>, scope: usize, receiver: &str, writes: &[&str], commit
             Question::UnmanagedSession { providers },
         );
     }
+}
+
+/// The names of a function's parameters (`self`, `db`, `*args`).
+fn parameter_names(def: Node<'_>, source: &str) -> Vec<String> {
+    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut cursor = params.walk();
+    for p in params.named_children(&mut cursor) {
+        let name = match p.kind_str() {
+            "identifier" => Some(p),
+            _ => p
+                .child_by_field_id(*fid::NAME)
+                .or_else(|| p.named_child(0))
+                .filter(|n| n.kind_str() == "identifier"),
+        };
+        if let Some(n) = name {
+            out.push(pyast::text(n, source).to_owned());
+        }
+    }
+    out
 }
 
 /// `@transactional`, `@atomic`, `@db.transaction()`.

@@ -5,6 +5,8 @@ pub mod http_error_detail_leak;
 pub mod options;
 pub mod orm_model_in_response;
 pub mod pass_phrase;
+mod route_auth;
 pub mod secret_in_response_model;
 pub mod sql_string_building;
 mod sql_value;
+pub mod unauthenticated_write_route;
