@@ -235,3 +235,44 @@ fn every_project_rule_declares_the_facts_it_reads() {
         }
     }
 }
+
+/// README's rule table lists every rule with its name and default severity,
+/// and nothing else.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let header = "| code | name | default | what it reports |";
+    let start = readme.find(header).expect("rule table in README.md");
+    let rows: Vec<(String, String, String)> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (
+                cells[1].to_owned(),
+                cells[2].to_owned(),
+                cells[3].to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = {
+        let mut v: Vec<_> = rules::registry()
+            .iter()
+            .map(|r| {
+                (
+                    r.meta.code.to_owned(),
+                    r.meta.name.to_owned(),
+                    r.meta.severity.as_str().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        rows, expected,
+        "README.md's rule table (sorted by code) differs from the registry"
+    );
+}
