@@ -86,6 +86,11 @@ impl UnvalidatedRequestBody {
             if name.starts_with('*') {
                 continue;
             }
+            // `valves = Valves(**form_data)`: a model chosen at runtime
+            // validates the body in the handler.
+            if handed_to_validator(def, name, cx.source) {
+                continue;
+            }
             cx.report(
                 p,
                 format!("route handler `{handler}` takes `{name}: {}`, a request body nobody validates; declare a Pydantic model for it", squash(written)),
@@ -168,7 +173,12 @@ fn validated_after(read: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool
     let (Some(name), Some(def)) = (assigned, ancestors.first()) else {
         return false;
     };
-    let name = pyast::text(name, source);
+    handed_to_validator(*def, pyast::text(name, source), source)
+}
+
+/// Is `name` handed to a validator somewhere in the handler `def`
+/// (`Valves(**form_data)`, `Model.model_validate(data)`)?
+fn handed_to_validator(def: Node<'_>, name: &str, source: &str) -> bool {
     let Some(body) = def.child_by_field_id(*fid::BODY) else {
         return false;
     };
