@@ -96,6 +96,22 @@ impl Rule for HttpErrorDetailLeak {
 
 /// Does the expression name `name` itself (not only a generic `e`)?
 fn mentions_name(node: Node<'_>, source: &str, name: &str) -> bool {
+    any_below(node, |n, below| {
+        if n.kind_str() == "identifier" && pyast::text(n, source) == name {
+            return true;
+        }
+        let mut cursor = n.walk();
+        below.extend(n.named_children(&mut cursor));
+        false
+    })
+}
+
+/// Visits `node` and the nodes `step` pushes (its own choice of children),
+/// at most 256, until `step` says it found what it looks for.
+fn any_below<'t>(
+    node: Node<'t>,
+    mut step: impl FnMut(Node<'t>, &mut Vec<Node<'t>>) -> bool,
+) -> bool {
     let mut stack = vec![node];
     let mut seen = 0usize;
     while let Some(n) = stack.pop() {
@@ -103,11 +119,9 @@ fn mentions_name(node: Node<'_>, source: &str, name: &str) -> bool {
         if seen > 256 {
             return false;
         }
-        if n.kind_str() == "identifier" && pyast::text(n, source) == name {
+        if step(n, &mut stack) {
             return true;
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     false
 }
@@ -460,44 +474,31 @@ const ERROR_WORDS: &[&str] = &[
 /// `error_msg`, an attribute `.stderr`, a key `["error"]`, a call
 /// `traceback.format_exc()`)?
 fn carries_error_text(node: Node<'_>, source: &str) -> bool {
-    let mut stack = vec![node];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 256 {
-            return false;
-        }
+    any_below(node, |n, below| {
         let word = match n.kind_str() {
-            "identifier" => Some(pyast::text(n, source)),
+            "identifier" => pyast::text(n, source),
             // A key (`resp["error"]`, `body.get("error", "")`): its text;
             // any other string: only what it interpolates.
             "string" => {
                 let key = n
                     .parent()
                     .is_some_and(|p| matches!(p.kind_str(), "subscript" | "argument_list"));
-                if key {
-                    Some(pyast::text(n, source))
-                } else {
-                    stack.extend(pyast::interpolations(n));
-                    continue;
+                if !key {
+                    below.extend(pyast::interpolations(n));
+                    return false;
                 }
+                pyast::text(n, source)
             }
-            _ => None,
+            _ => {
+                let mut cursor = n.walk();
+                below.extend(n.named_children(&mut cursor));
+                return false;
+            }
         };
-        if let Some(word) = word {
-            let lower = word.to_ascii_lowercase();
-            if lower
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| ERROR_WORDS.contains(&w))
-            {
-                return true;
-            }
-            continue;
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    false
+        word.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| ERROR_WORDS.contains(&w))
+    })
 }
 
 fn is_str_call(call: Node<'_>, source: &str) -> bool {
@@ -507,30 +508,16 @@ fn is_str_call(call: Node<'_>, source: &str) -> bool {
 
 /// Does the expression read an exception (`e`, `exc.args`, `str(err)`)?
 fn mentions_exception(node: Node<'_>, source: &str, caught: &[&str]) -> bool {
-    let mut stack = vec![node];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 256 {
-            return false;
-        }
-        if n.kind_str() == "identifier" {
-            if is_exception_name(pyast::text(n, source), caught) {
-                return true;
-            }
-            continue;
-        }
-        if n.kind_str() == "attribute" {
+    any_below(node, |n, below| {
+        match n.kind_str() {
+            "identifier" => return is_exception_name(pyast::text(n, source), caught),
             // Only the object side names a variable.
-            if let Some(object) = n.child_by_field_id(*fid::OBJECT) {
-                stack.push(object);
+            "attribute" => below.extend(n.child_by_field_id(*fid::OBJECT)),
+            _ => {
+                let mut cursor = n.walk();
+                below.extend(n.named_children(&mut cursor));
             }
-            continue;
         }
-        let mut cursor = n.walk();
-        for c in n.named_children(&mut cursor) {
-            stack.push(c);
-        }
-    }
-    false
+        false
+    })
 }
