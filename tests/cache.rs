@@ -13,22 +13,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::{command, repo_root, run_cmd, Run};
+use common::{command, copy_tree, repo_root, run_cmd, Run};
 
 const FORMATS: &[&str] = &["text", "json", "sarif", "github", "markdown"];
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read dir").flatten() {
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            fs::copy(&path, &target).expect("copy file");
-        }
-    }
-}
 
 /// Every file under `dir` last changed an hour ago (so the cache may record
 /// its stat: a file changed in the last two seconds is hashed every run).
@@ -103,7 +90,7 @@ fn project(fixture: Option<&str>) -> Project {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("project");
     match fixture {
-        Some(name) => copy_tree(&repo_root().join("fixtures/projects").join(name), &dir),
+        Some(name) => copy_tree(&repo_root().join("fixtures/projects").join(name), &dir, &[]),
         None => edge_project(&dir),
     }
     age(&dir);

@@ -142,11 +142,14 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 
 /// Copy the tree at `from` into `to` (created), skipping the names in `skip`
 /// at its top level.
+/// Copies a fixture tree, without `skip` at its top and without any result
+/// cache an earlier run left in the checkout (`.fortress_cache`, ignored by
+/// git): a copy is the fixture as committed.
 pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read dir").flatten() {
         let name = entry.file_name();
-        if skip.iter().any(|s| name == *s) {
+        if skip.iter().any(|s| name == *s) || name == ".fortress_cache" {
             continue;
         }
         let path = entry.path();
