@@ -1178,7 +1178,7 @@ fn unreadable_files_are_reported_in_path_order() {
 
 #[test]
 fn external_suppressions_follow_the_configuration() {
-    let code = "def purge(db, clause):\n    db.execute(f\"DELETE FROM audit WHERE {clause}\")  # noqa: S608\n";
+    let code = "def purge(db, clause):\n    db.execute(f\"DELETE FROM audit WHERE id = {clause}\")  # noqa: S608\n";
     let dir = project(&[("app/crud.py", code)]);
     let sec001 = |run: &Run| run.codes().iter().filter(|c| *c == "SEC001").count();
     let honoured = check_json(dir.path(), &["--select", "SEC001,SUP004"]);

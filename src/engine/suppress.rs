@@ -32,7 +32,9 @@ pub struct Suppression {
 /// line for that tool has reviewed it for the fortress rule too.
 const EXTERNAL_CODES: &[(&str, &str)] = &[
     ("S608", "SEC001"),
+    ("S608", "SEC008"),
     ("B608", "SEC001"),
+    ("B608", "SEC008"),
     ("S105", "SEC004"),
     ("S106", "SEC004"),
     ("S107", "SEC004"),
@@ -462,11 +464,14 @@ mod tests {
     #[test]
     fn external_directives_map_to_the_same_checks() {
         let codes = |c: &str| parse_external(c, 0, 0).map(|s| s.codes);
-        assert_eq!(codes("# noqa: S608"), Some(vec!["SEC001"]));
-        assert_eq!(codes("# noqa: E501, S608  # why"), Some(vec!["SEC001"]));
+        assert_eq!(codes("# noqa: S608"), Some(vec!["SEC001", "SEC008"]));
+        assert_eq!(
+            codes("# noqa: E501, S608  # why"),
+            Some(vec!["SEC001", "SEC008"])
+        );
         assert_eq!(codes("# NOQA:S105"), Some(vec!["SEC004"]));
-        assert_eq!(codes("# nosec B608"), Some(vec!["SEC001"]));
-        assert_eq!(codes("# nosec"), Some(vec!["SEC001", "SEC004"]));
+        assert_eq!(codes("# nosec B608"), Some(vec!["SEC001", "SEC008"]));
+        assert_eq!(codes("# nosec"), Some(vec!["SEC001", "SEC008", "SEC004"]));
         assert_eq!(codes("# noqa: E501"), None);
         assert_eq!(codes("# noqa"), None);
         assert_eq!(codes("# nosecurity here"), None);

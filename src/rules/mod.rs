@@ -310,6 +310,7 @@ static REGISTRY: LazyLock<Vec<RuleEntry>> = LazyLock::new(|| {
         project_rule::<security::unauthenticated_write_route::UnauthenticatedWriteRoute>(),
         file_rule::<security::dangerous_call::DangerousCall>(),
         file_rule::<security::http_error_detail_leak::HttpErrorDetailLeak>(),
+        file_rule::<security::sql_composition::SqlComposition>(),
         file_rule::<database::query_in_loop::QueryInLoop>(),
         file_rule::<database::multi_write::MultiWriteWithoutTransaction>(),
         file_rule::<typing::missing_type_hints::MissingTypeHints>(),

@@ -7,6 +7,8 @@ pub mod orm_model_in_response;
 pub mod pass_phrase;
 mod route_auth;
 pub mod secret_in_response_model;
+pub mod sql_composition;
+mod sql_slot;
 pub mod sql_string_building;
 mod sql_value;
 pub mod unauthenticated_write_route;

@@ -10,7 +10,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use super::sql_value::{Env, How, Value, Values};
+use super::sql_value::{Dynamic, Env, How, Slot, Value, Values};
 use crate::diagnostic::Severity;
 use crate::python::ast::{self as pyast, fid};
 use crate::python::semantic::ScopeId;
@@ -67,6 +67,7 @@ struct Candidate {
     callee: String,
     sink: SinkKind,
     how: How,
+    slot: Slot,
     /// Where the sink is when the SQL was built elsewhere (the finding is
     /// reported where the SQL is built, as ruff's S608 is).
     sink_at: Option<usize>,
@@ -76,15 +77,46 @@ struct Candidate {
     at: usize,
 }
 
+/// What SEC001 and SEC008 share: the values of the file's bindings as far as
+/// SQL building goes, and the formatted SQL that reached a sink, each with
+/// the slot its runtime pieces fill. Each rule reports its own harm.
 #[derive(Default)]
-pub struct SqlStringBuilding {
+pub(super) struct SqlSinks {
     /// What the bindings of the semantic model this rule evaluated hold.
     values: Values,
     candidates: Vec<Candidate>,
-    /// Whether the file is a migration, decided on the first visit (the path
-    /// test is not free and this rule sees every call and assignment).
-    migration: Option<bool>,
+    /// Whether the file is skipped: a migration, or no sink name appears in
+    /// its text (decided on the first visit, once per file).
+    skip: Option<bool>,
 }
+
+/// Which findings of [`SqlSinks`] a rule reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Harm {
+    /// A runtime value formatted where SQL has a value (SEC001).
+    Values,
+    /// Names and fragments the code composes into SQL (SEC008).
+    Composed,
+}
+
+/// Node kinds [`SqlSinks`] visits.
+pub(super) const SQL_KINDS: &[&str] = &[
+    "call",
+    "assignment",
+    "augmented_assignment",
+    "for_statement",
+];
+
+/// Text one of the sinks' names leaves in a file (`text(`, `sa_text(`,
+/// `execute`, `exec_driver_sql`, `.raw(`, `read_sql`, `fetch*`).
+fn may_hold_sink(source: &str) -> bool {
+    ["exec", "text(", "fetch", "read_sql", "raw("]
+        .iter()
+        .any(|needle| source.contains(needle))
+}
+
+#[derive(Default)]
+pub struct SqlStringBuilding(SqlSinks);
 
 impl Rule for SqlStringBuilding {
     const META: RuleMeta = RuleMeta {
@@ -98,18 +130,22 @@ impl Rule for SqlStringBuilding {
         doc: include_str!("../../../rules/SEC001.md"),
         security_severity: Some("8.8"),
     };
-    const KINDS: &'static [&'static str] = &[
-        "call",
-        "assignment",
-        "augmented_assignment",
-        "for_statement",
-    ];
+    const KINDS: &'static [&'static str] = SQL_KINDS;
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if *self
-            .migration
-            .get_or_insert_with(|| pyast::is_migration_path(&cx.file.rel))
-        {
+        self.0.visit(node, cx);
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        self.0.finish(cx, Harm::Values);
+    }
+}
+
+impl SqlSinks {
+    pub(super) fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+        if *self.skip.get_or_insert_with(|| {
+            pyast::is_migration_path(&cx.file.rel) || !may_hold_sink(cx.source)
+        }) {
             return;
         }
         match node.kind_str() {
@@ -170,29 +206,39 @@ impl Rule for SqlStringBuilding {
                 } else {
                     How::Percent
                 };
-                let dynamic = old.dynamic.or(right_value.dynamic).or_else(|| {
-                    (stringish && !right_value.constant).then_some((
+                let piece = right_value.dynamic.or_else(|| {
+                    (stringish && !right_value.constant).then_some(Dynamic {
                         how,
-                        node.start_byte(),
-                        node.end_byte(),
-                    ))
+                        start: node.start_byte(),
+                        end: node.end_byte(),
+                        slot: old.tail_slot.unwrap_or(Slot::Fragment),
+                    })
                 });
+                let dynamic = match (old.dynamic, piece) {
+                    (Some(d), Some(p)) if p.slot > d.slot => Some(p),
+                    (d, p) => d.or(p),
+                };
                 let value = Value {
                     stringish,
                     constant,
                     dynamic,
                     sql: old.sql || right_value.sql,
+                    ..Value::default()
                 };
                 self.record(cx, env.scope, left, node.end_byte(), value);
             }
         }
     }
 
-    fn finish(&mut self, cx: &mut Cx<'_>) {
+    pub(super) fn finish(&mut self, cx: &mut Cx<'_>, harm: Harm) {
         // One finding per place the SQL is built, whatever number of sinks it reaches.
         let mut reported: Vec<Range<usize>> = Vec::new();
         for c in std::mem::take(&mut self.candidates) {
-            if reported.contains(&c.span) {
+            let mine = match harm {
+                Harm::Values => c.slot == Slot::Value,
+                Harm::Composed => c.slot != Slot::Value,
+            };
+            if !mine || reported.contains(&c.span) {
                 continue;
             }
             let sink = match &c.sink {
@@ -216,36 +262,27 @@ impl Rule for SqlStringBuilding {
                     format!("`{}()`", c.callee)
                 }
             };
-            if c.how == How::FStringNames {
-                let at = c
-                    .sink_at
-                    .map(|at| format!(" on line {}", line_of(cx.source, at)))
-                    .unwrap_or_default();
-                reported.push(c.span.clone());
-                cx.report_span(
-                    c.span,
-                    format!("SQL built with an f-string that formats a name (table, column, schema or keyword) into the statement reaches {sink}{at}; no bound parameter can carry a name: check it against an allowlist of known names, or quote it as an identifier (`sqlalchemy.sql.quoted_name`, psycopg's `sql.Identifier`)"),
-                );
-                continue;
-            }
-            let message = match c.sink_at {
-                Some(at) => format!(
-                    "SQL built with {} reaches {sink} on line {}; pass values as bound parameters instead of formatting them into the statement",
-                    c.how.describe(),
-                    line_of(cx.source, at)
+            let at = c
+                .sink_at
+                .map(|at| format!(" on line {}", line_of(cx.source, at)))
+                .unwrap_or_default();
+            let how = c.how.describe();
+            let message = match c.slot {
+                Slot::Value => format!(
+                    "SQL built with {how} reaches {sink}{at}; pass values as bound parameters instead of formatting them into the statement"
                 ),
-                None => format!(
-                    "SQL built with {} reaches {sink}; pass values as bound parameters instead of formatting them into the statement",
-                    c.how.describe()
+                Slot::Name => format!(
+                    "SQL built with {how} that formats a name (table, column, schema or keyword) into the statement reaches {sink}{at}; no bound parameter can carry a name: check it against an allowlist of known names, or quote it as an identifier (`sqlalchemy.sql.quoted_name`, psycopg's `sql.Identifier`)"
+                ),
+                Slot::Fragment => format!(
+                    "SQL built with {how} from a fragment composed at runtime reaches {sink}{at}; make sure every fragment is constant SQL with bound parameters for its values, or compose the statement with SQLAlchemy Core (`select(...).where(...)`) or psycopg's `sql.SQL(...).format(...)`"
                 ),
             };
             reported.push(c.span.clone());
             cx.report_span(c.span, message);
         }
     }
-}
 
-impl SqlStringBuilding {
     fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return;
@@ -281,7 +318,13 @@ impl SqlStringBuilding {
             return;
         };
         let value = self.values.eval(arg, Env::of(cx, node), 0);
-        let Some((how, start, end)) = value.dynamic else {
+        let Some(Dynamic {
+            how,
+            start,
+            end,
+            slot,
+        }) = value.dynamic
+        else {
             return;
         };
         let callee = pyast::dotted_name(function, cx.source)
@@ -308,6 +351,7 @@ impl SqlStringBuilding {
             callee,
             sink,
             how,
+            slot,
             sink_at,
             sql: value.sql,
             scope,

@@ -11,12 +11,12 @@ use crate::python::ast::{self as pyast, fid};
 use crate::python::semantic::{BindingId, ScopeId, Semantic};
 use crate::rules::context::Cx;
 
+pub(super) use super::sql_slot::Slot;
+use super::sql_slot::{fstring_slot, slot_of, template_slot};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum How {
     FString,
-    /// An f-string whose runtime placeholders all stand where SQL has a
-    /// name (table, column, schema, keyword), which no driver can bind.
-    FStringNames,
     Concat,
     Percent,
     Format,
@@ -25,10 +25,31 @@ pub(super) enum How {
 impl How {
     pub(super) fn describe(self) -> &'static str {
         match self {
-            How::FString | How::FStringNames => "an f-string",
+            How::FString => "an f-string",
             How::Concat => "`+` concatenation",
             How::Percent => "`%` formatting",
             How::Format => "`.format()`",
+        }
+    }
+}
+
+/// A string built at runtime: how, where (start and end byte), and the
+/// worst slot a runtime piece fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Dynamic {
+    pub(super) how: How,
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) slot: Slot,
+}
+
+impl Dynamic {
+    /// Of two builds that reach one value, the one that formats a value
+    /// (the injection) counts; else the first.
+    fn join(a: Option<Dynamic>, b: Option<Dynamic>) -> Option<Dynamic> {
+        match (a, b) {
+            (Some(a), Some(b)) if b.slot > a.slot => Some(b),
+            (a, b) => a.or(b),
         }
     }
 }
@@ -47,54 +68,6 @@ fn names_bound_parameter(source: &str, at: usize) -> bool {
     name_start.ends_with(':') && !name_start.ends_with("::")
 }
 
-/// SQL words after which a name follows (`FROM {table}`, `DROP SCHEMA
-/// {schema}`, `ORDER BY {column}`, `BEGIN {mode}`, `NOTIFY {channel}`).
-const NAME_KEYWORDS: &[&str] = &[
-    "FROM", "JOIN", "INTO", "UPDATE", "TABLE", "EXISTS", "SCHEMA", "INDEX", "VIEW", "DATABASE",
-    "SEQUENCE", "TRUNCATE", "BEGIN", "NOTIFY", "LISTEN", "TRIGGER", "COLUMN", "BY", "AS",
-];
-
-/// Does the placeholder (its expression `e`, inside an f-string) stand
-/// where SQL has a name rather than a value: after a name keyword, before
-/// `(` (a function), after `schema.`, and not inside a quoted literal?
-fn in_name_position(e: Node<'_>, source: &str) -> bool {
-    let Some(interpolation) = e.parent() else {
-        return false;
-    };
-    // The literal text of this string part before the placeholder.
-    let mut before = String::new();
-    let mut at = interpolation.prev_sibling();
-    while let Some(n) = at {
-        match n.kind_str() {
-            "string_content" => before.insert_str(0, pyast::text(n, source)),
-            "interpolation" => before.insert_str(0, "{}"),
-            _ => break,
-        }
-        at = n.prev_sibling();
-    }
-    if before.matches('\'').count() % 2 == 1 {
-        return false;
-    }
-    let after = interpolation
-        .next_sibling()
-        .filter(|n| n.kind_str() == "string_content")
-        .map(|n| pyast::text(n, source))
-        .unwrap_or("");
-    if after.starts_with('(') {
-        return true;
-    }
-    let trimmed = before.trim_end_matches(['"', '`', '[']);
-    if trimmed.ends_with('.') && !trimmed.ends_with("..") {
-        return true;
-    }
-    let word = trimmed
-        .trim_end()
-        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .next()
-        .unwrap_or("");
-    NAME_KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
-}
-
 /// What is known about an expression's value.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Value {
@@ -102,11 +75,18 @@ pub(super) struct Value {
     pub(super) stringish: bool,
     /// Built only from literals and constants.
     pub(super) constant: bool,
-    /// Built by formatting with something non-constant: how, and where.
-    /// How and where (start and end byte) the value was built at runtime.
-    pub(super) dynamic: Option<(How, usize, usize)>,
+    /// Built by formatting with something non-constant: how, where, and
+    /// the slot the runtime piece fills.
+    pub(super) dynamic: Option<Dynamic>,
     /// A literal part looks like SQL.
     pub(super) sql: bool,
+    /// For a constant SQL-looking template: the worst slot of its
+    /// `.format()` fields and of its `%` fields.
+    pub(super) format_slot: Option<Slot>,
+    pub(super) percent_slot: Option<Slot>,
+    /// For a constant SQL-looking string: the slot a piece appended to it
+    /// fills (`"... WHERE id = " + x`).
+    pub(super) tail_slot: Option<Slot>,
 }
 
 impl Value {
@@ -115,6 +95,20 @@ impl Value {
             stringish,
             constant: true,
             ..Value::default()
+        }
+    }
+
+    /// What either of two values (branches, bindings that both reach a use)
+    /// may hold.
+    pub(super) fn join(self, other: Value) -> Value {
+        Value {
+            stringish: self.stringish || other.stringish,
+            constant: self.constant && other.constant,
+            dynamic: Dynamic::join(self.dynamic, other.dynamic),
+            sql: self.sql || other.sql,
+            format_slot: self.format_slot.max(other.format_slot),
+            percent_slot: self.percent_slot.max(other.percent_slot),
+            tail_slot: self.tail_slot.max(other.tail_slot),
         }
     }
 }
@@ -171,12 +165,7 @@ impl Values {
             let value = self.0.get(&id).copied().unwrap_or_default();
             joined = Some(match joined {
                 None => value,
-                Some(old) => Value {
-                    stringish: old.stringish || value.stringish,
-                    constant: old.constant && value.constant,
-                    dynamic: old.dynamic.or(value.dynamic),
-                    sql: old.sql || value.sql,
-                },
+                Some(old) => old.join(value),
             });
         }
         if let Some(value) = joined {
@@ -202,26 +191,44 @@ impl Values {
                 let mut value = Value {
                     stringish: true,
                     constant: true,
-                    dynamic: None,
                     sql,
+                    ..Value::default()
                 };
-                let mut values = false;
-                for e in pyast::interpolations(node) {
+                let pieces = pyast::interpolations(node);
+                for &e in &pieces {
                     // `:tag_id_{i}`, `= :{param}`: the name of a bound
                     // parameter, which is the cure, not the injection.
                     if names_bound_parameter(source, e.start_byte()) {
                         continue;
                     }
-                    if !self.eval(e, env, depth + 1).constant {
+                    let inner = self.eval(e, env, depth + 1);
+                    if !inner.constant {
                         value.constant = false;
-                        values |= !in_name_position(e, source);
-                        let how = if values {
-                            How::FString
-                        } else {
-                            How::FStringNames
+                        // A piece that itself formats a value keeps that harm.
+                        let slot = match inner.dynamic {
+                            Some(d) if d.slot == Slot::Value => Slot::Value,
+                            _ => fstring_slot(e, source),
                         };
-                        value.dynamic = Some((how, node.start_byte(), node.end_byte()));
+                        let here = Dynamic {
+                            how: How::FString,
+                            start: node.start_byte(),
+                            end: node.end_byte(),
+                            slot,
+                        };
+                        value.dynamic = Some(match value.dynamic {
+                            Some(d) => Dynamic {
+                                slot: d.slot.max(slot),
+                                ..d
+                            },
+                            None => here,
+                        });
                     }
+                }
+                if sql && value.constant && pieces.is_empty() {
+                    let literal = pyast::string_text(node, source);
+                    value.format_slot = template_slot(&literal, false);
+                    value.percent_slot = template_slot(&literal, true);
+                    value.tail_slot = Some(slot_of(&literal, ""));
                 }
                 value
             }
@@ -276,12 +283,7 @@ impl Values {
                     return Value::default();
                 };
                 let (a, b) = (self.eval(*a, env, depth + 1), self.eval(*b, env, depth + 1));
-                Value {
-                    stringish: a.stringish || b.stringish,
-                    constant: a.constant && b.constant,
-                    dynamic: a.dynamic.or(b.dynamic),
-                    sql: a.sql || b.sql,
-                }
+                a.join(b)
             }
             "binary_operator" => self.eval_binary(node, env, depth),
             "call" => self.eval_call(node, env, depth),
@@ -317,19 +319,54 @@ impl Values {
                         None => break,
                     }
                 }
+                operands.reverse();
                 let mut value = Value {
                     constant: true,
                     ..Value::default()
                 };
-                for operand in operands.iter().rev() {
+                // The literal SQL so far (runtime pieces as `{}`), to tell
+                // the slot each runtime operand fills.
+                let mut before = String::new();
+                let mut tail: Option<Slot> = None;
+                for (i, operand) in operands.iter().enumerate() {
                     let v = self.eval(*operand, env, depth + 1);
                     value.stringish |= v.stringish;
                     value.constant &= v.constant;
                     value.sql |= v.sql;
-                    value.dynamic = value.dynamic.or(v.dynamic);
+                    let literal = pyast::is_constant_string(*operand);
+                    if !v.constant && v.dynamic.is_none() {
+                        let after = operands
+                            .get(i + 1)
+                            .filter(|n| pyast::is_constant_string(**n))
+                            .map(|n| pyast::string_text(*n, source))
+                            .unwrap_or_default();
+                        let slot = match tail {
+                            Some(slot) if before.is_empty() => slot,
+                            _ => slot_of(&before, &after),
+                        };
+                        value.dynamic = Dynamic::join(
+                            value.dynamic,
+                            Some(Dynamic {
+                                how: How::Concat,
+                                start: node.start_byte(),
+                                end: node.end_byte(),
+                                slot,
+                            }),
+                        );
+                    } else {
+                        value.dynamic = Dynamic::join(value.dynamic, v.dynamic);
+                    }
+                    if literal {
+                        before.push_str(&pyast::string_text(*operand, source));
+                    } else {
+                        tail = v.tail_slot.filter(|_| i == 0);
+                        if !before.is_empty() || i > 0 {
+                            before.push_str("{}");
+                        }
+                    }
                 }
-                if value.stringish && !value.constant && value.dynamic.is_none() {
-                    value.dynamic = Some((How::Concat, node.start_byte(), node.end_byte()));
+                if !value.stringish {
+                    value.dynamic = None;
                 }
                 value
             }
@@ -347,9 +384,15 @@ impl Values {
                     stringish: true,
                     constant,
                     dynamic: l.dynamic.or_else(|| {
-                        (!r.constant).then_some((How::Percent, node.start_byte(), node.end_byte()))
+                        (!r.constant).then_some(Dynamic {
+                            how: How::Percent,
+                            start: node.start_byte(),
+                            end: node.end_byte(),
+                            slot: l.percent_slot.unwrap_or(Slot::Value),
+                        })
                     }),
                     sql: l.sql,
+                    ..Value::default()
                 }
             }
             _ => Value::default(),
@@ -405,13 +448,15 @@ impl Values {
                             stringish: true,
                             constant,
                             dynamic: receiver.dynamic.or_else(|| {
-                                (!constant).then_some((
-                                    How::Format,
-                                    node.start_byte(),
-                                    node.end_byte(),
-                                ))
+                                (!constant).then_some(Dynamic {
+                                    how: How::Format,
+                                    start: node.start_byte(),
+                                    end: node.end_byte(),
+                                    slot: receiver.format_slot.unwrap_or(Slot::Value),
+                                })
                             }),
                             sql: receiver.sql,
+                            ..Value::default()
                         }
                     }
                     "join" if pyast::is_constant_string(object) => {
