@@ -262,3 +262,43 @@ fn the_scanner_sees_grouped_paths() {
     let flat: Vec<String> = found.iter().map(|(_, p)| p.join("::")).collect();
     assert_eq!(flat, ["paths::absolutize", "files", "rules::Cx"]);
 }
+
+/// `"ABC123"` string literals in a module's code: rule codes.
+fn code_literals(body: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (n, line) in body.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        let bytes = code.as_bytes();
+        for (at, _) in code.match_indices('"') {
+            let lit = &bytes[at + 1..];
+            if lit.len() >= 7
+                && lit[..3].iter().all(u8::is_ascii_uppercase)
+                && lit[3..6].iter().all(u8::is_ascii_digit)
+                && lit[6] == b'"'
+            {
+                out.push((n + 1, code[at..at + 8].to_owned()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_lower_layers_never_name_a_rule_code() {
+    let mut violations = Vec::new();
+    for (rel, body) in sources() {
+        let top = rel.split('/').next().unwrap_or("").trim_end_matches(".rs");
+        if rank(top).is_some_and(|r| r < 30) {
+            for (line, lit) in code_literals(&body) {
+                violations.push(format!(
+                    "src/{rel}:{line}: {lit} is a rule code; the rule's own file owns it"
+                ));
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    assert_eq!(
+        code_literals("let c = \"DEP001\"; // \"DEP002\"\nlet d = \"DEP0011\";"),
+        [(1, "\"DEP001\"".to_owned())]
+    );
+}

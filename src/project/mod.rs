@@ -101,9 +101,10 @@ pub struct Project<'a> {
     pub boundary: &'a crate::files::Boundary,
     /// Layers, routes and import edges, built once by the first rule that needs them.
     pub arch: std::sync::OnceLock<crate::project::layers::model::Model>,
-    /// Manifests, lockfiles and environment, read once for the four DEP
-    /// rules (taken from the run's profile when it was read before the walk).
-    pub deps: std::sync::OnceLock<std::sync::Arc<crate::project::deps::Model>>,
+    /// Manifests, lockfiles and environment (taken from the run's profile
+    /// when it was read before the walk) and every import resolved against
+    /// them, built once by the first rule that needs them.
+    pub deps: std::sync::OnceLock<deps::facts::Facts>,
     /// What was known before the walk (library versions, manifests).
     pub profile: std::sync::Arc<profile::Profile>,
     /// Classes across modules, built once by the first rule that needs them.
@@ -115,6 +116,13 @@ impl Project<'_> {
     pub fn symbols(&self) -> &symbols::SymbolTable {
         self.symbols
             .get_or_init(|| symbols::SymbolTable::build(self))
+    }
+
+    /// The dependency facts (built on first use; problems reading the
+    /// manifests are reported to `other` then).
+    pub fn dependencies(&self, other: &mut OtherFiles) -> &deps::facts::Facts {
+        self.deps
+            .get_or_init(|| deps::facts::Facts::build(self, other))
     }
 
     /// Is file `file` a migration ([`migrations`])? Project rules about how

@@ -1,4 +1,4 @@
-//! Dependency checks (DEP001-DEP004), offline: manifests say what is
+//! Dependency facts (what the DEP rules read), offline: manifests say what is
 //! declared, lockfiles and a local virtualenv say what is installed, built-in
 //! tables say which distribution provides an import and which packages exist.
 //!
@@ -8,11 +8,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use crate::project::Import;
-
-pub mod check;
+pub mod facts;
 pub mod lockfiles;
 pub mod manifest;
 pub mod names;
@@ -32,7 +29,7 @@ pub mod venv;
 pub mod versions;
 mod view;
 
-pub use resolve::Checker;
+pub use resolve::Resolver;
 
 use manifest::{Declarations, Sources};
 
@@ -56,11 +53,6 @@ pub struct Model {
     /// resort before calling an import unknown (scripts that put their own
     /// directory on `sys.path`, apps run from a subdirectory).
     pub loose: HashSet<String>,
-    /// Resolutions by (module, scope, application code, type checking),
-    /// shared by the DEP rules: each import is resolved once per run.
-    resolved: Mutex<HashMap<(String, usize, bool, bool), Resolution>>,
-    /// Unmatched imports and declarations that pair up, computed once.
-    pub pairing: std::sync::OnceLock<check::Pairing>,
 }
 
 /// Is this directory entry a requirements file?
@@ -324,18 +316,6 @@ pub fn is_app_code(info: &crate::files::FileInfo) -> bool {
     let mut parts: Vec<&str> = info.rel.split('/').collect();
     let name = parts.pop().unwrap_or("");
     !(TOOL_FILES.contains(&name) || parts.iter().any(|p| TOOL_DIRS.contains(p)))
-}
-
-/// The imports a check looks at in one file: absolute, static ones.
-pub fn checked_imports(imports: &[Import]) -> impl Iterator<Item = &Import> {
-    imports
-        .iter()
-        .filter(|i| i.level == 0 && !i.module.is_empty())
-}
-
-/// `__future__` and friends need no distribution.
-pub fn module_of(i: &Import) -> &str {
-    &i.module
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::view::{fuzzy_key, suggest, Candidates, Hits, View};
 use super::{options, stdlib, tables, Model, Resolution};
 use crate::project::{ImportScope, Project};
 
-pub struct Checker<'m> {
+pub struct Resolver<'m> {
     pub model: &'m Model,
     pub settings: &'m options::DependencySettings,
     first_party: &'m crate::project::modules::ModuleMap,
@@ -19,17 +19,20 @@ pub struct Checker<'m> {
     views: HashMap<usize, Rc<View<'m>>>,
     /// The Python the project is checked against: its standard library.
     target: crate::version::PythonVersion,
+    /// Resolutions by (module, scope, application code, type checking).
+    resolved: HashMap<(String, usize, bool, bool), Resolution>,
 }
 
-impl<'m> Checker<'m> {
-    pub fn new(model: &'m Model, project: &'m Project<'m>) -> Checker<'m> {
-        Checker {
+impl<'m> Resolver<'m> {
+    pub fn new(model: &'m Model, project: &'m Project<'m>) -> Resolver<'m> {
+        Resolver {
             model,
             settings: &project.options.dependencies,
             first_party: project.modules,
             cache: HashMap::new(),
             views: HashMap::new(),
             target: project.options.target,
+            resolved: HashMap::new(),
         }
     }
 
@@ -166,19 +169,11 @@ impl<'m> Checker<'m> {
             app_code,
             how == ImportScope::TypeChecking,
         );
-        let cached = self
-            .model
-            .resolved
-            .lock()
-            .ok()
-            .and_then(|c| c.get(&key).cloned());
-        if let Some(r) = cached {
-            return r;
+        if let Some(r) = self.resolved.get(&key) {
+            return r.clone();
         }
         let r = self.resolve_uncached(module, scope, app_code, how);
-        if let Ok(mut c) = self.model.resolved.lock() {
-            c.insert(key, r.clone());
-        }
+        self.resolved.insert(key, r.clone());
         r
     }
 
@@ -341,7 +336,7 @@ impl<'m> Checker<'m> {
     /// Add to `used` the declared distributions (normalised) an import of
     /// `module` uses: the ones providing it, else the ones named like it.
     /// The ones named like it are added once per scope and name: one
-    /// checker accumulates into one set.
+    /// resolver accumulates into one set.
     pub fn add_used(&mut self, module: &str, scope: usize, used: &mut BTreeSet<String>) {
         let providers = self.providers(module, scope);
         let view = self.view(scope);

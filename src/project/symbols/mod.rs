@@ -5,6 +5,7 @@
 //! `response_model=` in a third.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use crate::project::arch::Spot;
 use crate::project::{ImportedName, Project};
@@ -125,6 +126,36 @@ pub struct SymbolFacts {
     pub auth_middleware: Vec<String>,
 }
 
+impl SymbolFacts {
+    /// Does `f` hold for a provider of a module-level `Annotated` alias named `name`?
+    pub fn any_alias_provider(&self, name: &str, f: impl FnMut(&NameRef) -> bool) -> bool {
+        self.aliases
+            .iter()
+            .filter(|a| a.name == name)
+            .flat_map(|a| &a.providers)
+            .any(f)
+    }
+
+    /// Does `f` hold for the callee of a module-level instance named `name`
+    /// (`name = Callee(...)`)?
+    pub fn any_instance_callee(&self, name: &str, f: impl FnMut(&NameRef) -> bool) -> bool {
+        self.instances
+            .iter()
+            .filter(|i| i.name == name)
+            .map(|i| &i.callee)
+            .any(f)
+    }
+
+    /// Does `f` hold for a base of a class named `name`?
+    pub fn any_class_base(&self, name: &str, f: impl FnMut(&NameRef) -> bool) -> bool {
+        self.classes
+            .iter()
+            .filter(|c| c.name == name)
+            .flat_map(|c| &c.bases)
+            .any(f)
+    }
+}
+
 /// `Name = Annotated[T, Depends(provider)]`: the providers of its metadata.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AliasFact {
@@ -173,33 +204,21 @@ impl Question {
                 let Some(start) = table.resolve(project, file, class) else {
                     return false;
                 };
-                let mut seen = vec![start];
-                let mut queue = vec![start];
-                while let Some(id) = queue.pop() {
-                    let Some(fact) = table.class(project, id) else {
-                        continue;
-                    };
-                    for base in &fact.bases {
-                        let qualified = base
-                            .qualified
-                            .as_deref()
-                            .and_then(|q| absolute(project, id.0, q));
-                        if qualified
-                            .as_deref()
-                            .is_some_and(|q| bases.iter().any(|b| b == q))
-                        {
-                            return true;
+                table
+                    .walk_ancestry(project, start, MAX_ANCESTORS, |at, fact, _| {
+                        let derives = fact.bases.iter().any(|base| {
+                            base.qualified
+                                .as_deref()
+                                .and_then(|q| absolute(project, at.0, q))
+                                .is_some_and(|q| bases.contains(&q))
+                        });
+                        if derives {
+                            ControlFlow::Break(())
+                        } else {
+                            ControlFlow::Continue(())
                         }
-                        let Some(next) = table.resolve(project, id.0, base) else {
-                            continue;
-                        };
-                        if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
-                            seen.push(next);
-                            queue.push(next);
-                        }
-                    }
-                }
-                false
+                    })
+                    .is_some()
             }
             Question::UnmanagedSession { providers } => !providers
                 .iter()
@@ -234,11 +253,7 @@ fn is_managed_provider(project: &Project<'_>, file: usize, name: &NameRef, depth
     }
     facts
         .symbols
-        .aliases
-        .iter()
-        .filter(|a| a.name == defined)
-        .flat_map(|a| &a.providers)
-        .any(|p| is_managed_provider(project, at, p, depth + 1))
+        .any_alias_provider(&defined, |p| is_managed_provider(project, at, p, depth + 1))
 }
 
 /// The module-level name `name` (used in `file`) stands for: the file
@@ -314,54 +329,63 @@ impl SymbolTable {
         self.lookup(project, qualified, 0)
     }
 
-    /// Is class `id` the class `target` or derived from it through
-    /// project classes (`class UserEnvelope(Envelope[User])`)?
-    pub fn derives_from(&self, project: &Project<'_>, id: ClassId, target: ClassId) -> bool {
+    /// Class `id` and its project base classes, each once and at most
+    /// `limit` of them, depth first: `visit` gets each class with its bases
+    /// resolved (`None`: not a project class), and breaks off the walk.
+    pub fn walk_ancestry<'p, B>(
+        &self,
+        project: &'p Project<'_>,
+        id: ClassId,
+        limit: usize,
+        mut visit: impl FnMut(ClassId, &'p ClassFact, &[Option<ClassId>]) -> ControlFlow<B>,
+    ) -> Option<B> {
         let mut seen = vec![id];
         let mut queue = vec![id];
+        let mut bases: Vec<Option<ClassId>> = Vec::new();
         while let Some(at) = queue.pop() {
-            if at == target {
-                return true;
-            }
             let Some(fact) = self.class(project, at) else {
                 continue;
             };
-            for base in &fact.bases {
-                if let Some(next) = self.resolve(project, at.0, base) {
-                    if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
-                        seen.push(next);
-                        queue.push(next);
-                    }
+            bases.clear();
+            bases.extend(fact.bases.iter().map(|b| self.resolve(project, at.0, b)));
+            if let ControlFlow::Break(b) = visit(at, fact, &bases) {
+                return Some(b);
+            }
+            for next in bases.iter().flatten() {
+                if !seen.contains(next) && seen.len() < limit {
+                    seen.push(*next);
+                    queue.push(*next);
                 }
             }
         }
-        false
+        None
+    }
+
+    /// Is class `id` the class `target` or derived from it through
+    /// project classes (`class UserEnvelope(Envelope[User])`)?
+    pub fn derives_from(&self, project: &Project<'_>, id: ClassId, target: ClassId) -> bool {
+        self.walk_ancestry(project, id, MAX_ANCESTORS, |at, _, _| {
+            if at == target {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .is_some()
     }
 
     /// The fields of class `id` and of its project base classes, serialised
     /// ones only, each name once.
     pub fn serialised_fields(&self, project: &Project<'_>, id: ClassId) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let mut seen = vec![id];
-        let mut queue = vec![id];
-        while let Some(at) = queue.pop() {
-            let Some(fact) = self.class(project, at) else {
-                continue;
-            };
+        self.walk_ancestry(project, id, MAX_ANCESTORS, |_, fact, _| {
             for f in fact.fields.iter().filter(|f| f.serialised) {
                 if !out.contains(&f.name) {
                     out.push(f.name.clone());
                 }
             }
-            for base in &fact.bases {
-                if let Some(next) = self.resolve(project, at.0, base) {
-                    if !seen.contains(&next) && seen.len() < MAX_ANCESTORS {
-                        seen.push(next);
-                        queue.push(next);
-                    }
-                }
-            }
-        }
+            ControlFlow::<()>::Continue(())
+        });
         out
     }
 

@@ -1,8 +1,10 @@
 //! DEP003 unused-dependency: see `rules/DEP003.md`.
 
 use crate::diagnostic::Severity;
-use crate::project::deps::check;
-use crate::project::FactSet;
+use std::collections::HashMap;
+
+use crate::diagnostic::LineIndex;
+use crate::project::{FactSet, ProjectFinding};
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -27,7 +29,26 @@ impl ProjectRule for UnusedDependency {
         .union(FactSet::MANIFESTS);
 
     fn check(&self, cx: &mut ProjectCx<'_>) {
-        let (project, out, other) = (cx.project, &mut *cx.findings, &mut *cx.other);
-        check::run(project, check::UNUSED, out, other);
+        let facts = cx.project.dependencies(cx.other);
+        let mut lines: HashMap<usize, LineIndex> = HashMap::new();
+        for d in &facts.unused {
+            let f = facts.manifest(d.file);
+            let file = cx.other.add(&f.path, &f.source);
+            let lines = lines
+                .entry(d.file)
+                .or_insert_with(|| LineIndex::new(&f.source));
+            cx.findings.push(ProjectFinding {
+                code: META.code,
+                file,
+                span: d.span.clone(),
+                start: lines.position(d.span.start, &f.source),
+                end: lines.position(d.span.end, &f.source),
+                message: format!(
+                    "`{}` is declared as a dependency in {}, but no module imports it",
+                    d.written,
+                    facts.manifest_name(d.file)
+                ),
+            });
+        }
     }
 }

@@ -13,6 +13,7 @@
 use crate::diagnostic::{Position, Severity};
 use crate::project::arch::Spot;
 use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
 
 use crate::project::layers::{model, Reason, SCHEMA, WIRING};
 use crate::project::symbols::{ClassFact, ClassId};
@@ -113,32 +114,20 @@ fn last_word(name: &str) -> &str {
 }
 
 fn ancestry(project: &Project<'_>, id: ClassId) -> Ancestry {
-    let table = project.symbols();
     let mut out = Ancestry::default();
-    let mut seen = vec![id];
-    let mut queue = vec![id];
-    while let Some(at) = queue.pop() {
-        let Some(fact) = table.class(project, at) else {
-            continue;
-        };
-        out.table |= fact.table;
-        if at != id {
-            out.names.push(fact.name.clone());
-        }
-        for base in &fact.bases {
-            match table.resolve(project, at.0, base) {
-                Some(next) if !seen.contains(&next) && seen.len() < MAX_ANCESTORS => {
-                    seen.push(next);
-                    queue.push(next);
-                }
-                Some(_) => {}
-                None => {
-                    let written = base.qualified.as_deref().unwrap_or(&base.written);
-                    out.external.push(last_part(written).to_owned());
-                }
+    project
+        .symbols()
+        .walk_ancestry(project, id, MAX_ANCESTORS, |at, fact, resolved| {
+            out.table |= fact.table;
+            if at != id {
+                out.names.push(fact.name.clone());
             }
-        }
-    }
+            for (base, _) in fact.bases.iter().zip(resolved).filter(|(_, r)| r.is_none()) {
+                let written = base.qualified.as_deref().unwrap_or(&base.written);
+                out.external.push(last_part(written).to_owned());
+            }
+            ControlFlow::<()>::Continue(())
+        });
     out
 }
 

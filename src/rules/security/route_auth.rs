@@ -173,34 +173,13 @@ impl<'p, 'c> Auth<'p, 'c> {
         };
         let symbols = &facts.symbols;
         // `oauth2 = OAuth2PasswordBearer(...)`, `auth = ProjectBearer()`.
-        let instance_callees: Vec<&NameRef> = symbols
-            .instances
-            .iter()
-            .filter(|i| i.name == defined)
-            .map(|i| &i.callee)
-            .collect();
-        for callee in instance_callees {
-            if self.provider(at, callee, depth + 1) {
-                return true;
-            }
+        if symbols.any_instance_callee(&defined, |callee| self.provider(at, callee, depth + 1)) {
+            return true;
         }
-        let alias_providers: Vec<&NameRef> = symbols
-            .aliases
-            .iter()
-            .filter(|a| a.name == defined)
-            .flat_map(|a| &a.providers)
-            .collect();
-        for p in alias_providers {
-            if self.provider(at, p, depth + 1) {
-                return true;
-            }
+        if symbols.any_alias_provider(&defined, |p| self.provider(at, p, depth + 1)) {
+            return true;
         }
-        let functions: Vec<_> = symbols
-            .functions
-            .iter()
-            .filter(|f| f.name == defined)
-            .collect();
-        for f in functions {
+        for f in symbols.functions.iter().filter(|f| f.name == defined) {
             if f.providers.iter().any(|p| self.provider(at, p, depth + 1))
                 || f.param_types
                     .iter()
@@ -210,18 +189,7 @@ impl<'p, 'c> Auth<'p, 'c> {
             }
         }
         // `class TokenBearer(HTTPBearer)`: a scheme subclass used as a dependency.
-        let bases: Vec<&NameRef> = symbols
-            .classes
-            .iter()
-            .filter(|c| c.name == defined)
-            .flat_map(|c| &c.bases)
-            .collect();
-        for base in bases {
-            if self.provider(at, base, depth + 1) {
-                return true;
-            }
-        }
-        false
+        symbols.any_class_base(&defined, |base| self.provider(at, base, depth + 1))
     }
 
     /// Is one of these annotation names a security scheme, or an
@@ -242,19 +210,13 @@ impl<'p, 'c> Auth<'p, 'c> {
         let Some((at, defined)) = locate(self.project, file, name) else {
             return false;
         };
-        let Some(facts) = self.project.facts.get(at) else {
+        let project = self.project;
+        let Some(facts) = project.facts.get(at) else {
             return false;
         };
-        let providers: Vec<&NameRef> = facts
+        facts
             .symbols
-            .aliases
-            .iter()
-            .filter(|a| a.name == defined)
-            .flat_map(|a| &a.providers)
-            .collect();
-        providers
-            .into_iter()
-            .any(|p| self.provider(at, p, depth + 1))
+            .any_alias_provider(&defined, |p| self.provider(at, p, depth + 1))
     }
 
     /// Listed in `auth-dependencies` (by name, or by qualified name).
