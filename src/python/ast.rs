@@ -31,6 +31,7 @@ pub mod fid {
 
     fields! {
         ALIAS = "alias",
+        ALTERNATIVE = "alternative",
         ARGUMENT = "argument",
         ARGUMENTS = "arguments",
         ATTRIBUTE = "attribute",

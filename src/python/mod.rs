@@ -7,6 +7,7 @@ pub mod ast;
 pub mod fastapi;
 pub mod imports;
 pub mod semantic;
+pub mod shape;
 pub mod sqlalchemy;
 pub mod transaction;
 pub mod vocab;

@@ -11,6 +11,7 @@ use crate::python::ast::{fid, text};
 use crate::python::fastapi::{self, is_http_exception};
 use crate::python::imports::{imported_from, Import};
 use crate::python::semantic::Semantic;
+use crate::python::shape;
 use crate::python::sqlalchemy::{
     is_sql_module_alias, is_sql_name, provider_name_says_session, SESSION_METHODS,
 };
@@ -107,9 +108,13 @@ impl Collector {
         let handler = &mut self.facts.handlers[h];
         match kind {
             "for_statement" | "while_statement" => {
-                handler
-                    .loops
-                    .push(lines.position(node.start_byte(), source));
+                // A comprehension written out (`for m in ms: out.append(...)`)
+                // shapes the response, as a comprehension does.
+                if !shape::is_collection_building_loop(node, source) {
+                    handler
+                        .loops
+                        .push(lines.position(node.start_byte(), source));
+                }
                 handler.statements += 1;
             }
             "call" => {
