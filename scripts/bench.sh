@@ -12,6 +12,7 @@
 # into a throw-away venv under a temporary directory, removed on exit.
 #
 #   scripts/bench.sh [--rounds N] [--stdlib DIR] [--no-ruff] [--ruff-all] [--scaling]
+#   scripts/bench.sh --scale [--rounds N] [--domains D]
 #
 #   --rounds N     rounds of the alternating loop (default 7; env ROUNDS)
 #   --stdlib DIR   tree to check instead of this python3's standard library
@@ -19,6 +20,10 @@
 #   --no-ruff      skip ruff (no PyPI access needed)
 #   --ruff-all     also time ruff with --select ALL, for context
 #   --scaling      also time fortress and the bare parse with --threads 1
+#   --scale        only this: a generated backend (notes/gen_layered_backend.py,
+#                  D domains, default 72: 1,807 files) once and 10 times over
+#                  in one project; prints wall, CPU and peak RSS of each and
+#                  the ratios (issue 14: time linear within 10%, memory < 2x)
 #
 # Each round runs every command once, in turn, so that drifting machine load
 # hits them all alike. Reported: median and minimum wall time, median CPU time
@@ -31,6 +36,8 @@ stdlib=""
 with_ruff=1
 ruff_all=0
 scaling=0
+scale=0
+domains=72
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -40,7 +47,10 @@ while [ $# -gt 0 ]; do
     --no-ruff) with_ruff=0; shift ;;
     --ruff-all) ruff_all=1; shift ;;
     --scaling) scaling=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --scale) scale=1; shift ;;
+    --domains) domains="$2"; shift 2 ;;
+    --domains=*) domains="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +62,50 @@ cd "$(dirname "$0")/.."
 repo="$(pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/fortress-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+
+if [ "$scale" = 1 ]; then
+  case "$domains" in
+    ''|*[!0-9]*|0) echo "bench.sh: --domains needs a positive number" >&2; exit 2 ;;
+  esac
+  echo "== building fortress (release)"
+  cargo build --release --quiet --bin fortress
+  fortress="$repo/target/release/fortress"
+  python3 notes/gen_layered_backend.py "$tmp/one" --copies 1 --domains "$domains"
+  python3 notes/gen_layered_backend.py "$tmp/ten" --copies 10 --domains "$domains"
+  "$fortress" check "$tmp/one" --no-cache | tail -n 1 || true
+  "$fortress" check "$tmp/ten" --no-cache | tail -n 1 || true
+  : >"$tmp/scale"
+  for round in $(seq 0 "$rounds"); do
+    for tree in one ten; do
+      # Round 0 warms the page cache and is not counted. GNU time: wall,
+      # user, sys, peak RSS (KB).
+      /usr/bin/time -o "$tmp/one-run" -f '%e %U %S %M' \
+        "$fortress" check "$tmp/$tree" --quiet --no-cache >/dev/null 2>&1 || true
+      [ "$round" = 0 ] || echo "$tree $(tail -n 1 "$tmp/one-run")" >>"$tmp/scale"
+    done
+    [ "$round" = 0 ] || echo "round $round: $(tail -n 2 "$tmp/scale" | tr '\n' ' ')"
+  done
+  python3 - "$tmp/scale" "$(find "$tmp/one" -name '*.py' | wc -l)" "$(find "$tmp/ten" -name '*.py' | wc -l)" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    tree, wall, user, sys_, kb = line.split()
+    runs.setdefault(tree, []).append((float(wall), float(user) + float(sys_), int(kb)))
+files = {"one": int(sys.argv[2]), "ten": int(sys.argv[3])}
+med = {t: [statistics.median(r[k] for r in rs) for k in range(3)] for t, rs in runs.items()}
+print()
+print(f"{'tree':<5} {'files':>7} {'wall med':>9} {'cpu med':>8} {'RSS med':>8}")
+for t in ("one", "ten"):
+    w, c, kb = med[t]
+    print(f"{t:<5} {files[t]:>7} {w:>8.2f}s {c:>7.2f}s {kb / 1024:>6.0f} MB")
+size = files["ten"] / files["one"]
+print()
+print(f"size ratio {size:.2f}x; wall {med['ten'][0] / med['one'][0]:.2f}x, cpu {med['ten'][1] / med['one'][1]:.2f}x "
+      f"(per file: {med['ten'][0] / med['one'][0] / size:.3f}x wall, {med['ten'][1] / med['one'][1] / size:.3f}x cpu; target <= 1.10x)")
+print(f"peak RSS {med['ten'][2] / med['one'][2]:.2f}x one copy (target < 2x)")
+PY
+  exit 0
+fi
 
 if [ -z "$stdlib" ]; then
   stdlib="$(python3 -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")"

@@ -103,8 +103,14 @@ pub fn prints_reusing(
     known: &Known<'_>,
 ) -> Vec<Print> {
     let mut out = Vec::with_capacity(result.diagnostics.len());
-    // (file, its tree once parsed; None inside when it does not parse)
-    let mut tree: Option<(usize, Option<Option<tree_sitter::Tree>>)> = None;
+    // (file, its text, its tree once parsed; None inside when it does not
+    // parse): one file at a time, its text read again if the run released it.
+    type Current<'r> = (
+        usize,
+        std::borrow::Cow<'r, str>,
+        Option<Option<tree_sitter::Tree>>,
+    );
+    let mut current: Option<Current<'_>> = None;
     for d in &result.diagnostics {
         let path = path_of(d.file);
         if let Some(p) = known.get(&(
@@ -117,22 +123,26 @@ pub fn prints_reusing(
             out.push((*p).clone());
             continue;
         }
-        let source = result.sources.get(d.file).map_or("", String::as_str);
         // Diagnostics are grouped by file: one parse per file with findings.
-        if tree.as_ref().is_none_or(|(f, _)| *f != d.file) {
-            tree = Some((d.file, None));
+        if current.as_ref().is_none_or(|(f, _, _)| *f != d.file) {
+            let text = result.sources.load(d.file).unwrap_or_default();
+            current = Some((d.file, text, None));
         }
-        let parsed = match &mut tree {
-            Some((_, slot)) => slot
-                .get_or_insert_with(|| {
-                    if d.file < result.python_files && !source.is_empty() {
-                        crate::parse::parse(source)
-                    } else {
-                        None
-                    }
-                })
-                .as_ref(),
-            None => None,
+        let (source, parsed): (&str, Option<&tree_sitter::Tree>) = match &mut current {
+            Some((_, text, slot)) => {
+                let source: &str = text;
+                let parsed = slot
+                    .get_or_insert_with(|| {
+                        if d.file < result.python_files && !source.is_empty() {
+                            crate::parse::parse(source)
+                        } else {
+                            None
+                        }
+                    })
+                    .as_ref();
+                (source, parsed)
+            }
+            None => ("", None),
         };
         let span = clamp(source, &d.span);
         let (symbol, text) = match parsed {

@@ -284,7 +284,7 @@ fn restore(
     if !within(record.text_len) {
         return None;
     }
-    if outcome.suppressions.items.is_empty() {
+    if !super::needs_text(&outcome.suppressions) {
         // The text is read again only if a report asks for it.
         outcome.text_released = true;
         outcome.text_len = record.text_len;

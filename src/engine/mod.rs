@@ -50,21 +50,26 @@ pub struct FileOutcome {
     pub text_len: usize,
 }
 
-/// Most files end the walk with no finding and no suppression, and then
-/// nothing needs their text again: drop it now rather than hold every source
-/// of the run until the end (that roughly doubled the peak memory). A project
-/// rule that later reports in such a file gets the text back from
-/// [`reload_text`].
+/// After its walk a file's text is needed again only by the suppression
+/// pass, and only for fortress's own directives (SUP004 positions and fixes;
+/// `# noqa`-style ones are never judged unused): drop it at once otherwise,
+/// findings or not, rather than hold the sources of the run until the end
+/// (most files of a large tree have findings; that held ~25 MB of text and
+/// line tables on the stdlib). The reporters read a released text again one
+/// file at a time ([`sources::Sources::load`]), only when they show a snippet.
 pub(super) fn release_text(outcome: &mut FileOutcome) {
-    if !outcome.text_released
-        && outcome.diagnostics.is_empty()
-        && outcome.suppressions.items.is_empty()
-    {
+    if !outcome.text_released && !needs_text(&outcome.suppressions) {
         outcome.text_len = outcome.source.len();
         outcome.source = String::new();
         outcome.lines = LineIndex::default();
         outcome.text_released = true;
     }
+}
+
+/// Does the suppression pass need the file's text (a fortress directive
+/// that may be reported unused)?
+pub(super) fn needs_text(suppressions: &FileSuppressions) -> bool {
+    suppressions.items.iter().any(|s| !s.external)
 }
 
 /// The text of a file whose outcome released it, for the reporters' snippets.
@@ -577,6 +582,18 @@ mod tests {
         });
         release_text(&mut outcome);
         assert!(!outcome.text_released && !outcome.source.is_empty());
+
+        // An external directive (`# noqa`) is never judged unused: released.
+        let mut outcome = clean("x = 1  # noqa: S608\n");
+        outcome.suppressions.items.push(suppress::Suppression {
+            file_level: false,
+            row: 0,
+            span: 7..19,
+            codes: vec!["SEC001"],
+            external: true,
+        });
+        release_text(&mut outcome);
+        assert!(outcome.text_released && outcome.text_len == 20);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! came from the cache) is read again only when something asks for it: a
 //! `--quiet`, JSON or GitHub report of a warm run reads no source at all.
 
+use std::borrow::Cow;
 use std::ops::{Index, IndexMut};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -24,7 +25,12 @@ struct Slot {
 
 impl Slot {
     fn text(&self) -> &String {
-        self.text.get_or_init(|| match &self.lazy {
+        self.text.get_or_init(|| self.read())
+    }
+
+    /// The text from disk, without keeping it (empty if it changed since).
+    fn read(&self) -> String {
+        match &self.lazy {
             Some((path, cap, len)) => {
                 let text = super::read_text(path, *cap);
                 if text.len() == *len {
@@ -34,7 +40,7 @@ impl Slot {
                 }
             }
             None => String::new(),
-        })
+        }
     }
 }
 
@@ -56,8 +62,26 @@ impl Sources {
         });
     }
 
+    /// The text of `file`, kept for the rest of the run (see [`Sources::load`]).
     pub fn get(&self, file: usize) -> Option<&String> {
         self.slots.get(file).map(Slot::text)
+    }
+
+    /// The text of `file` for one use: borrowed if it is in memory, else
+    /// read from disk and handed over, not kept. Reporters that go through
+    /// the findings file by file call this, so that a report holds one
+    /// file's text at a time, not the text of every file with a finding.
+    pub fn load(&self, file: usize) -> Option<Cow<'_, str>> {
+        let slot = self.slots.get(file)?;
+        Some(match slot.text.get() {
+            Some(text) => Cow::Borrowed(text.as_str()),
+            None => Cow::Owned(slot.read()),
+        })
+    }
+
+    /// Is the text of `file` in memory (kept by the run, or loaded by [`Sources::get`])?
+    pub fn is_loaded(&self, file: usize) -> bool {
+        self.slots.get(file).is_some_and(|s| s.text.get().is_some())
     }
 
     pub fn len(&self) -> usize {
@@ -123,6 +147,13 @@ mod tests {
         assert_eq!(&sources[2], "");
         assert_eq!(&sources[3], "");
         assert_eq!(sources.get(4), None);
+        // `load` reads without keeping; a text `get` kept is borrowed.
+        let mut fresh = Sources::default();
+        fresh.push_lazy(path.clone(), 1 << 20, 7);
+        assert!(matches!(fresh.load(0), Some(Cow::Owned(t)) if t == "x = 1\r\n"));
+        assert!(!fresh.is_loaded(0));
+        assert!(fresh.load(1).is_none());
+        assert!(matches!(sources.load(0), Some(Cow::Borrowed("kept"))));
         sources[1].push('#');
         assert_eq!(&sources[1], "x = 1\r\n#");
         std::fs::write(&path, "y = 22\n").expect("rewrite");

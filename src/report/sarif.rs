@@ -56,21 +56,26 @@ fn render_with_limit(report: &Report<'_>, max_results: usize) -> Vec<u8> {
     // Hashing is per line, not per finding: thousands of findings on one
     // 2 MB line must not rehash the line each time.
     let mut line_hashes: HashMap<(usize, u32, &str), u64> = HashMap::new();
-    let fingerprints: Vec<String> = result
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let line_hash = *line_hashes
-                .entry((d.file, d.start.line, d.code))
-                .or_insert_with(|| {
-                    let line_text = line_text(&result.sources[d.file], d.span.start);
-                    fnv1a64(format!("{}\0{}", d.code, normalize(line_text)).as_bytes())
-                });
-            let n = occurrences.entry((d.file, d.code, line_hash)).or_insert(0);
-            *n += 1;
-            format!("{line_hash:016x}:{n}")
-        })
-        .collect();
+    // Diagnostics come grouped by file: one file's text at a time (read
+    // again when the run released it), dropped when the next file starts.
+    let mut text: Option<(usize, std::borrow::Cow<'_, str>)> = None;
+    let mut fingerprints: Vec<String> = Vec::with_capacity(result.diagnostics.len());
+    for d in &result.diagnostics {
+        let line_hash = *line_hashes
+            .entry((d.file, d.start.line, d.code))
+            .or_insert_with(|| {
+                if text.as_ref().is_none_or(|(file, _)| *file != d.file) {
+                    text = Some((d.file, result.sources.load(d.file).unwrap_or_default()));
+                }
+                let source = text.as_ref().map_or("", |(_, t)| t.as_ref());
+                let line_text = line_text(source, d.span.start);
+                fnv1a64(format!("{}\0{}", d.code, normalize(line_text)).as_bytes())
+            });
+        let n = occurrences.entry((d.file, d.code, line_hash)).or_insert(0);
+        *n += 1;
+        fingerprints.push(format!("{line_hash:016x}:{n}"));
+    }
+    drop(text);
 
     let kept = keep(&result.diagnostics, max_results);
     let results: Vec<Value> = kept

@@ -46,64 +46,29 @@ const EXCERPT_MARK: usize = 120;
 
 fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
     let result = report.result;
-    let mut files: SimpleFiles<String, Cow<'_, str>> = SimpleFiles::new();
-    let mut ids: Vec<Option<usize>> = vec![None; result.files.len()];
     let config = Config::default();
-    for (i, d) in result.diagnostics.iter().enumerate() {
-        if !report.shown(i) {
-            continue;
-        }
-        let id = *ids[d.file].get_or_insert_with(|| {
-            files.add(
-                printable(&result.files[d.file].display).into_owned(),
-                printable_source(&result.sources[d.file]),
-            )
-        });
-        let severity = match d.severity {
-            Severity::Blocker => CsSeverity::Error,
-            Severity::Warning => CsSeverity::Warning,
-            Severity::Info => CsSeverity::Note,
-        };
-        let source = &result.sources[d.file];
-        let span = char_span(source, &d.span);
-        let mut notes = Vec::new();
-        if let Some(meta) = rules::meta(d.code) {
-            notes.push(format!("help: {}", meta.help));
-        }
-        let message = printable(&d.message);
-        let emitted = if has_long_line(&files, id, &span) {
-            let excerpt = Excerpt::new(
-                printable(&result.files[d.file].display).into_owned(),
-                source,
-                span,
-                d.start,
-            );
-            let diagnostic = CsDiagnostic::new(severity)
-                .with_code(d.code)
-                .with_message(message.as_ref())
-                .with_labels(vec![
-                    Label::primary((), excerpt.span.clone()).with_message(d.name)
-                ])
-                .with_notes(notes);
-            term::emit_to_write_style(buf, &config, &excerpt, &diagnostic)
-        } else {
-            let diagnostic = CsDiagnostic::new(severity)
-                .with_code(d.code)
-                .with_message(message.as_ref())
-                .with_labels(vec![Label::primary(id, span).with_message(d.name)])
-                .with_notes(notes);
-            term::emit_to_write_style(buf, &config, &files, &diagnostic)
-        };
-        if emitted.is_err() {
-            let _ = writeln!(
+    let shown: Vec<usize> = (0..result.diagnostics.len())
+        .filter(|&i| report.shown(i))
+        .collect();
+    // Diagnostics come grouped by file: one file's text at a time (read
+    // again from disk when the run released it), not every file's at once.
+    for group in shown.chunk_by(|&a, &b| result.diagnostics[a].file == result.diagnostics[b].file) {
+        let file = result.diagnostics[group[0]].file;
+        let source = result.sources.load(file).unwrap_or_default();
+        let mut files: SimpleFiles<String, Cow<'_, str>> = SimpleFiles::new();
+        let id = files.add(
+            printable(&result.files[file].display).into_owned(),
+            printable_source(&source),
+        );
+        for &i in group {
+            emit(
+                report,
+                &config,
+                &files,
+                id,
+                &source,
+                &result.diagnostics[i],
                 buf,
-                "{}:{}:{}: {} [{}] {}",
-                printable(&result.files[d.file].display),
-                d.start.line,
-                d.start.column,
-                d.severity,
-                d.code,
-                message
             );
         }
     }
@@ -112,6 +77,65 @@ fn diagnostics(report: &Report<'_>, buf: &mut Buffer) {
         let _ = write!(buf, "warning");
         let _ = buf.reset();
         let _ = writeln!(buf, ": {}: {}", printable(&e.path), printable(&e.message));
+    }
+}
+
+/// One diagnostic, its snippet from `files` (holding its file as `id`).
+fn emit(
+    report: &Report<'_>,
+    config: &Config,
+    files: &SimpleFiles<String, Cow<'_, str>>,
+    id: usize,
+    source: &str,
+    d: &crate::diagnostic::Diagnostic,
+    buf: &mut Buffer,
+) {
+    let result = report.result;
+    let severity = match d.severity {
+        Severity::Blocker => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+        Severity::Info => CsSeverity::Note,
+    };
+    let span = char_span(source, &d.span);
+    let mut notes = Vec::new();
+    if let Some(meta) = rules::meta(d.code) {
+        notes.push(format!("help: {}", meta.help));
+    }
+    let message = printable(&d.message);
+    let emitted = if has_long_line(files, id, &span) {
+        let excerpt = Excerpt::new(
+            printable(&result.files[d.file].display).into_owned(),
+            source,
+            span,
+            d.start,
+        );
+        let diagnostic = CsDiagnostic::new(severity)
+            .with_code(d.code)
+            .with_message(message.as_ref())
+            .with_labels(vec![
+                Label::primary((), excerpt.span.clone()).with_message(d.name)
+            ])
+            .with_notes(notes);
+        term::emit_to_write_style(buf, config, &excerpt, &diagnostic)
+    } else {
+        let diagnostic = CsDiagnostic::new(severity)
+            .with_code(d.code)
+            .with_message(message.as_ref())
+            .with_labels(vec![Label::primary(id, span).with_message(d.name)])
+            .with_notes(notes);
+        term::emit_to_write_style(buf, config, files, &diagnostic)
+    };
+    if emitted.is_err() {
+        let _ = writeln!(
+            buf,
+            "{}:{}:{}: {} [{}] {}",
+            printable(&result.files[d.file].display),
+            d.start.line,
+            d.start.column,
+            d.severity,
+            d.code,
+            message
+        );
     }
 }
 
