@@ -19,7 +19,7 @@
 //! the fixtures it requests. A site is reported when its target names the
 //! database ([`names_database`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use tree_sitter::Node;
@@ -92,6 +92,7 @@ impl Rule for PatchedDbInApiTest {
                 .filter(|n| n.kind_str() == "function_definition")
         };
         let mut reported: HashSet<usize> = HashSet::new();
+        let mut client_use: HashMap<usize, bool> = HashMap::new();
         for range in &self.test_defs {
             let Some(test) = find(range) else { continue };
             // The test and the fixtures it requests, transitively.
@@ -112,10 +113,17 @@ impl Rule for PatchedDbInApiTest {
                 i += 1;
             }
             let class = enclosing_class(test);
-            let api = defs
-                .iter()
-                .any(|d| uses_client(*d, cx.source, &module_clients))
-                || class.is_some_and(|c| class_builds_client(c, cx.source));
+            // Each fixture and class is judged once, however many tests
+            // request it (a unittest class of 500 tests is walked once).
+            let api = defs.iter().any(|d| {
+                *client_use
+                    .entry(d.start_byte())
+                    .or_insert_with(|| uses_client(*d, cx.source, &module_clients))
+            }) || class.is_some_and(|c| {
+                *client_use
+                    .entry(c.start_byte())
+                    .or_insert_with(|| class_builds_client(c, cx.source))
+            });
             if !api {
                 continue;
             }
