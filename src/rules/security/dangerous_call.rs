@@ -124,7 +124,9 @@ impl Rule for DangerousCall {
             let source = cx.source;
             if let Some(first) = pyast::positional_arg(args, 0) {
                 facts.has_args = true;
-                facts.first_constant = is_constant_command(first);
+                facts.first_constant = is_constant_command(first)
+                    || (matches!(last, "exec" | "eval")
+                        && reads_named_python_file(first, cx.ancestors, source));
             } else if pyast::has_kwargs_splat(args) {
                 facts.has_args = true;
                 facts.first_constant = false;
@@ -225,6 +227,83 @@ fn jwt_unverified(args: Node<'_>, source: &str) -> Option<&'static str> {
         return Some("no `algorithms=[...]` (the token's header picks the algorithm)");
     }
     None
+}
+
+/// `open("pkg/__version__.py").read()`, or `f.read()` inside
+/// `with open(os.path.join(here, "../__packaging__.py")) as f:`: the code run
+/// is a Python file of the project, named in the code (the `setup.py` idiom
+/// for a version file), not data.
+fn reads_named_python_file(arg: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool {
+    let opens_named_py = |call: Node<'_>| {
+        call.kind_str() == "call"
+            && call
+                .child_by_field_id(*fid::FUNCTION)
+                .is_some_and(|f| matches!(pyast::text(f, source), "open" | "io.open"))
+            && pyast::call_arguments(call)
+                .and_then(|a| pyast::positional_arg(a, 0))
+                .is_some_and(|path| names_py_file(path, source))
+    };
+    let Some(read) = (arg.kind_str() == "call")
+        .then(|| arg.child_by_field_id(*fid::FUNCTION))
+        .flatten()
+        .filter(|f| f.kind_str() == "attribute")
+        .filter(|f| {
+            f.child_by_field_id(*fid::ATTRIBUTE)
+                .is_some_and(|a| pyast::text(a, source) == "read")
+        })
+        .and_then(|f| f.child_by_field_id(*fid::OBJECT))
+    else {
+        return false;
+    };
+    if opens_named_py(read) {
+        return true;
+    }
+    if read.kind_str() != "identifier" {
+        return false;
+    }
+    let name = pyast::text(read, source);
+    // `with open(...) as name:` around the call.
+    ancestors.iter().rev().any(|a| {
+        a.kind_str() == "with_statement" && {
+            let mut found = false;
+            let mut stack = vec![*a];
+            while let Some(n) = stack.pop() {
+                if n.kind_str() == "block" {
+                    continue;
+                }
+                if n.kind_str() == "as_pattern" {
+                    let mut c = n.walk();
+                    let parts: Vec<Node<'_>> = n.named_children(&mut c).collect();
+                    if let [value, target] = parts.as_slice() {
+                        let bound = pyast::text(*target, source).trim() == name;
+                        found |= bound && opens_named_py(*value);
+                    }
+                    continue;
+                }
+                let mut c = n.walk();
+                stack.extend(n.named_children(&mut c));
+            }
+            found
+        }
+    })
+}
+
+/// A path expression with a string literal naming a `.py` file.
+fn names_py_file(path: Node<'_>, source: &str) -> bool {
+    let mut stack = vec![path];
+    let mut budget = 64;
+    while let Some(n) = stack.pop() {
+        budget -= 1;
+        if budget == 0 {
+            return false;
+        }
+        if n.kind_str() == "string" && pyast::string_text(n, source).ends_with(".py") {
+            return true;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    false
 }
 
 fn judge(c: &Candidate, imports: &[Import]) -> Option<String> {
