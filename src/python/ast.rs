@@ -58,6 +58,37 @@ pub mod fid {
     }
 }
 
+/// Does `node` or a node below it have the kind `kind`? `None` when more
+/// than `limit` nodes were looked at first (the caller decides what a huge
+/// subtree counts as).
+pub fn contains_kind(node: Node<'_>, kind: &str, limit: usize) -> Option<bool> {
+    let mut cursor = node.walk();
+    let mut seen = 0usize;
+    loop {
+        seen += 1;
+        if seen > limit {
+            return None;
+        }
+        if cursor.node().kind_str() == kind {
+            return Some(true);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return Some(false);
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return Some(false);
+            }
+        }
+    }
+}
+
 pub fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
     source.get(node.byte_range()).unwrap_or("")
 }

@@ -9,7 +9,7 @@
 use tree_sitter::Node;
 
 use crate::parse::NodeKind;
-use crate::python::ast::{fid, text};
+use crate::python::ast::{contains_kind, fid, text};
 
 /// Methods that add to a collection.
 const COLLECTING_METHODS: &[&str] = &["append", "extend", "add", "update", "setdefault"];
@@ -83,31 +83,9 @@ fn collecting_call(call: Node<'_>, source: &str) -> bool {
         && !contains_await(call)
 }
 
-/// Does the subtree hold an `await` (bounded: large subtrees count as yes)?
+/// Does the subtree hold an `await` (a huge subtree counts as yes)?
 fn contains_await(node: Node<'_>) -> bool {
-    let mut cursor = node.walk();
-    let mut seen = 0usize;
-    loop {
-        let n = cursor.node();
-        seen += 1;
-        if n.kind_str() == "await" || seen > 4096 {
-            return true;
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == node {
-                return false;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return false;
-            }
-        }
-    }
+    contains_kind(node, "await", 4096).unwrap_or(true)
 }
 
 #[cfg(test)]

@@ -351,26 +351,7 @@ fn arg_form(node: Node<'_>, source: &str) -> ArgForm {
 
 /// A comment anywhere inside `node`.
 fn has_comment(node: Node<'_>) -> bool {
-    let mut cursor = node.walk();
-    loop {
-        if cursor.node().kind_str() == "comment" {
-            return true;
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == node {
-                return false;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return false;
-            }
-        }
-    }
+    crate::python::ast::contains_kind(node, "comment", usize::MAX).unwrap_or(false)
 }
 
 fn shorten(text: &str) -> String {
