@@ -154,6 +154,20 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
 }
 
+/// `span` clamped to `source` and moved back onto character boundaries
+/// (a finding's span may come from another version of the text).
+pub fn char_span(source: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let floor = |mut at: usize| {
+        at = at.min(source.len());
+        while !source.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let start = floor(span.start);
+    start..floor(span.end).max(start)
+}
+
 /// Byte offset -> (line, character column) for one source text.
 #[derive(Debug, Clone)]
 pub struct LineIndex {

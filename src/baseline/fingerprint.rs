@@ -144,7 +144,7 @@ pub fn prints_reusing(
             }
             None => ("", None),
         };
-        let span = clamp(source, &d.span);
+        let span = crate::diagnostic::char_span(source, &d.span);
         let (symbol, text) = match parsed {
             Some(t) => (
                 symbol_at(t, source, span.start),
@@ -190,18 +190,6 @@ fn rule_key<'m>(code: &str, message: &'m str) -> Option<&'m str> {
         c if c.starts_with("DEP") => Some(message),
         _ => None,
     }
-}
-
-fn clamp(source: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let floor = |mut at: usize| {
-        at = at.min(source.len());
-        while !source.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
-    };
-    let start = floor(span.start);
-    start..floor(span.end).max(start)
 }
 
 /// `text` without whitespace, at most [`MAX_NODE_TEXT`] bytes of it.

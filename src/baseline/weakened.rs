@@ -152,16 +152,7 @@ pub fn report(
         )),
         fix: None,
     });
-    let files = &result.files;
-    result.diagnostics.sort_by(|a, b| {
-        (&files[a.file].display, a.start, a.code, a.end, &a.message).cmp(&(
-            &files[b.file].display,
-            b.start,
-            b.code,
-            b.end,
-            &b.message,
-        ))
-    });
+    crate::engine::sort_diagnostics(&result.files, &mut result.diagnostics);
     true
 }
 
@@ -230,16 +221,7 @@ pub fn report_ignore_files(
         added = true;
     }
     if added {
-        let files = &result.files;
-        result.diagnostics.sort_by(|a, b| {
-            (&files[a.file].display, a.start, a.code, a.end, &a.message).cmp(&(
-                &files[b.file].display,
-                b.start,
-                b.code,
-                b.end,
-                &b.message,
-            ))
-        });
+        crate::engine::sort_diagnostics(&result.files, &mut result.diagnostics);
     }
     added
 }

@@ -8,6 +8,7 @@ use tree_sitter::{Language, Node};
 
 use super::syntax_version::{self as version, Feature};
 use crate::parse::NodeKind;
+use crate::python::ast::text;
 use crate::version::PythonVersion;
 
 /// CPython's tokenizer refuses brackets nested deeper than this (`MAXLEVEL`).
@@ -376,10 +377,6 @@ pub(super) fn quote(text: &str) -> String {
         shown.push('…');
     }
     shown
-}
-
-fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
-    source.get(node.byte_range()).unwrap_or("")
 }
 
 fn problem(node: Node<'_>, message: String) -> Option<Problem> {

@@ -58,35 +58,40 @@ pub mod fid {
     }
 }
 
-/// Does `node` or a node below it have the kind `kind`? `None` when more
-/// than `limit` nodes were looked at first (the caller decides what a huge
-/// subtree counts as).
-pub fn contains_kind(node: Node<'_>, kind: &str, limit: usize) -> Option<bool> {
-    let mut cursor = node.walk();
-    let mut seen = 0usize;
-    loop {
-        seen += 1;
-        if seen > limit {
-            return None;
-        }
-        if cursor.node().kind_str() == kind {
-            return Some(true);
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == node {
-                return Some(false);
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return Some(false);
-            }
-        }
+pub use super::descent::{contains_kind, Descent};
+
+/// The identifier a parameter binds (`x`, `x: T`, `x=1`, `*args`, `**kw`).
+pub fn parameter_name(p: Node<'_>) -> Option<Node<'_>> {
+    match p.kind_str() {
+        "identifier" => Some(p),
+        "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => p
+            .named_child(0)
+            .filter(|n| n.kind_str() == "identifier")
+            .or_else(|| {
+                // `*args: T` is a typed_parameter around a splat pattern.
+                p.named_child(0)
+                    .and_then(|n| n.named_child(0))
+                    .filter(|n| n.kind_str() == "identifier")
+            }),
+        "default_parameter" | "typed_default_parameter" => p
+            .child_by_field_id(*fid::NAME)
+            .filter(|n| n.kind_str() == "identifier"),
+        _ => None,
     }
+}
+
+/// The names a `def` takes, in order (`self`, `db`, `args` of `*args`).
+pub fn parameter_names<'s>(def: Node<'_>, source: &'s str) -> Vec<&'s str> {
+    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
+        return Vec::new();
+    };
+    let mut cursor = params.walk();
+    let names = params
+        .named_children(&mut cursor)
+        .filter_map(parameter_name)
+        .map(|n| text(n, source))
+        .collect();
+    names
 }
 
 pub fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
@@ -311,16 +316,20 @@ pub fn left_right(node: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
     ))
 }
 
-/// The last name of a call's callee: `f` for `f(...)`, `m` for `a.b.m(...)`.
-pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
-    let function = call.child_by_field_id(*fid::FUNCTION)?;
-    match function.kind_str() {
-        "identifier" => Some(text(function, source)),
-        "attribute" => function
+/// `c` for `a.b.c` and for `c`; `None` for any other expression.
+pub fn last_name<'s>(node: Node<'_>, source: &'s str) -> Option<&'s str> {
+    match node.kind_str() {
+        "identifier" => Some(text(node, source)),
+        "attribute" => node
             .child_by_field_id(*fid::ATTRIBUTE)
             .map(|a| text(a, source)),
         _ => None,
     }
+}
+
+/// The last name of a call's callee: `f` for `f(...)`, `m` for `a.b.m(...)`.
+pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
+    last_name(call.child_by_field_id(*fid::FUNCTION)?, source)
 }
 
 /// `(receiver, method)` of a method call `receiver.method(...)`.
@@ -371,6 +380,11 @@ pub fn keyword_arg<'t>(args: Node<'t>, name: &str, source: &str) -> Option<Node<
         })
         .and_then(|c| c.child_by_field_id(*fid::VALUE));
     found
+}
+
+/// The value of keyword argument `name=` of the call `call`.
+pub fn call_keyword<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
+    call_arguments(call).and_then(|args| keyword_arg(args, name, source))
 }
 
 /// Has the call a `**kwargs` argument (which may hold any keyword)?
@@ -538,6 +552,61 @@ pub fn is_constant_name(name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::python::imports::ImportedName;
+
+    /// The identifiers a [`Descent`] of the first statement meets, with
+    /// `lambda` bodies skipped and only the object side of attributes.
+    fn descent(source: &str, limit: usize) -> (Vec<String>, bool) {
+        let tree = crate::parse::parse(source).expect("parses");
+        let root = tree.root_node();
+        let mut walk = Descent::new(root.named_child(0).expect("a statement"), limit);
+        let mut seen = Vec::new();
+        while let Some(n) = walk.next() {
+            match n.kind_str() {
+                "identifier" => seen.push(text(n, source).to_owned()),
+                "lambda" => walk.skip_children(),
+                "attribute" => walk.instead(n.child_by_field_id(*fid::OBJECT)),
+                _ => {}
+            }
+        }
+        (seen, walk.cut_short())
+    }
+
+    #[test]
+    fn descent_order_skips_and_limit() {
+        // Document order; a lambda's insides and attribute names left out.
+        let (seen, cut) = descent("f(a, b.c, lambda x: y, d)\n", 1_000);
+        assert_eq!(seen, ["f", "a", "b", "d"]);
+        assert!(!cut);
+        // expression_statement, call, identifier: the limit ends the walk.
+        let (seen, cut) = descent("f(a, b.c, lambda x: y, d)\n", 3);
+        assert_eq!(seen, ["f"]);
+        assert!(cut);
+        // Exactly as many nodes as the limit: not cut short.
+        let (seen, cut) = descent("x\n", 2);
+        assert_eq!(seen, ["x"]);
+        assert!(!cut);
+        assert_eq!(
+            contains_kind(
+                crate::parse::parse("f(await g())\n")
+                    .expect("parses")
+                    .root_node(),
+                "await",
+                100,
+            ),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn parameter_names_of_every_form() {
+        let source = "def f(self, a, b: int, c=1, d: str = '', *args, e, **kw): pass\n";
+        let tree = crate::parse::parse(source).expect("parses");
+        let def = tree.root_node().named_child(0).expect("a def");
+        assert_eq!(
+            parameter_names(def, source),
+            ["self", "a", "b", "c", "d", "args", "e", "kw"]
+        );
+    }
 
     fn import(module: &str, alias: Option<&str>, names: &[(&str, Option<&str>)]) -> Import {
         Import {

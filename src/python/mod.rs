@@ -4,6 +4,8 @@
 //! framework vocabularies (FastAPI).
 
 pub mod ast;
+pub mod constant;
+pub mod descent;
 pub mod fastapi;
 pub mod imports;
 pub mod semantic;

@@ -253,20 +253,14 @@ fn opens_own_session(call: Node<'_>, source: &str, parameters: &[String]) -> boo
     let Some(args) = pyast::call_arguments(call) else {
         return true;
     };
-    let mut stack = vec![args];
-    let mut budget = 256usize;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 {
-            return false;
-        }
+    let mut walk = pyast::Descent::new(args, 256);
+    while let Some(n) = walk.next() {
         if n.kind_str() == "identifier" && parameters.iter().any(|p| p == pyast::text(n, source)) {
             return false;
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
-    true
+    // A huge argument list is not judged: not a new session.
+    !walk.cut_short()
 }
 
 /// Receivers of `X.rollback()` calls in the `except` clauses of a `try`.
@@ -277,24 +271,18 @@ fn rollbacks(try_statement: Node<'_>, source: &str) -> Vec<String> {
         .named_children(&mut cursor)
         .filter(|c| c.kind_str() == "except_clause" || c.kind_str() == "except_group_clause")
     {
-        let mut stack = vec![clause];
-        let mut budget = 2_000usize;
-        while let Some(n) = stack.pop() {
-            budget = budget.saturating_sub(1);
-            if budget == 0 {
-                break;
+        let mut walk = pyast::Descent::new(clause, 2_000);
+        while let Some(n) = walk.next() {
+            if n.kind_str() != "call" {
+                continue;
             }
-            if n.kind_str() == "call" {
-                if let Some((object, method)) = pyast::method_call(n) {
-                    if pyast::text(method, source) == "rollback" {
-                        if let Some(o) = pyast::dotted_name(object, source) {
-                            out.push(o.into_owned());
-                        }
+            if let Some((object, method)) = pyast::method_call(n) {
+                if pyast::text(method, source) == "rollback" {
+                    if let Some(o) = pyast::dotted_name(object, source) {
+                        out.push(o.into_owned());
                     }
                 }
             }
-            let mut c = n.walk();
-            stack.extend(n.named_children(&mut c));
         }
     }
     out

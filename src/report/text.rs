@@ -96,7 +96,7 @@ fn emit(
         Severity::Warning => CsSeverity::Warning,
         Severity::Info => CsSeverity::Note,
     };
-    let span = char_span(source, &d.span);
+    let span = crate::diagnostic::char_span(source, &d.span);
     let mut notes = Vec::new();
     if let Some(meta) = rules::meta(d.code) {
         notes.push(format!("help: {}", meta.help));
@@ -137,19 +137,6 @@ fn emit(
             message
         );
     }
-}
-
-/// `span` clamped to the source and moved onto character boundaries.
-fn char_span(source: &str, span: &Range<usize>) -> Range<usize> {
-    let floor = |mut at: usize| {
-        at = at.min(source.len());
-        while !source.is_char_boundary(at) {
-            at -= 1;
-        }
-        at
-    };
-    let start = floor(span.start);
-    start..floor(span.end).max(start)
 }
 
 /// Whether codespan would print a line longer than [`LONG_LINE`] for this

@@ -9,27 +9,9 @@ use crate::parse::NodeKind;
 use crate::python::ast::{fid, text};
 use crate::python::fastapi::{self};
 
-/// `a`, `a.b.c` as written, without whitespace; `None` for anything else
-/// (and for chains too long to be a name anyone wrote on purpose).
+/// [`crate::python::ast::dotted_name`], owned: the facts keep it.
 pub fn dotted_name(node: Node<'_>, source: &str) -> Option<String> {
-    const MAX_SEGMENTS: usize = 64;
-    let mut parts: Vec<&str> = Vec::new();
-    let mut at = node;
-    loop {
-        match at.kind_str() {
-            "identifier" => {
-                parts.push(text(at, source));
-                break;
-            }
-            "attribute" if parts.len() < MAX_SEGMENTS => {
-                parts.push(text(at.child_by_field_id(*fid::ATTRIBUTE)?, source));
-                at = at.child_by_field_id(*fid::OBJECT)?;
-            }
-            _ => return None,
-        }
-    }
-    parts.reverse();
-    Some(parts.join("."))
+    crate::python::ast::dotted_name(node, source).map(std::borrow::Cow::into_owned)
 }
 
 /// Digest a type annotation (or a default value) without recursion.

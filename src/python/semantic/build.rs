@@ -23,6 +23,20 @@ pub const SEMANTIC_KINDS: &[&str] = &[
     "with_item",
     "named_expression",
     "except_clause",
+    "list_comprehension",
+    "set_comprehension",
+    "dictionary_comprehension",
+    "generator_expression",
+    "global_statement",
+    "nonlocal_statement",
+];
+
+/// The node kinds of comprehensions, each a scope of its own.
+pub(super) const COMPREHENSIONS: &[&str] = &[
+    "list_comprehension",
+    "set_comprehension",
+    "dictionary_comprehension",
+    "generator_expression",
 ];
 
 /// Targets of one unpacking assignment bound at most: a literal with
@@ -43,6 +57,7 @@ impl<'a> Semantic<'a> {
             bindings: Vec::new(),
             by_name: vec![HashMap::new()],
             stars: Vec::new(),
+            declared: Vec::new(),
         }
     }
 
@@ -83,6 +98,33 @@ impl<'a> Semantic<'a> {
                 });
                 if let Some(params) = node.child_by_field_id(*fid::PARAMETERS) {
                     self.bind_parameters(id, params);
+                }
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => self.visit_comprehension(node, ancestors),
+            "global_statement" | "nonlocal_statement" => {
+                let scope = self.scope_of(ancestors, node);
+                if !matches!(self.scopes[scope].kind, ScopeKind::Function { .. }) {
+                    return;
+                }
+                let global = node.kind_str() == "global_statement";
+                let mut cursor = node.walk();
+                let names: Vec<Node<'a>> = node
+                    .named_children(&mut cursor)
+                    .filter(|n| n.kind_str() == "identifier")
+                    .collect();
+                for n in names {
+                    let name = self.text(n);
+                    let target = if global {
+                        Some(super::MODULE)
+                    } else {
+                        self.nonlocal_target(scope, name)
+                    };
+                    if let Some(target) = target {
+                        self.declared.push((scope, name, target));
+                    }
                 }
             }
             "assignment" => self.visit_assignment(node, ancestors),
@@ -268,6 +310,54 @@ impl<'a> Semantic<'a> {
         self.index(scope, name, id);
     }
 
+    /// `[f(x) for x in xs if x]`: a scope whose `for` targets are bound
+    /// from its start (the element, written first, sees them); the first
+    /// iterable is evaluated outside ([`Semantic::scope_of`]).
+    fn visit_comprehension(&mut self, node: Node<'a>, ancestors: &[Node<'a>]) {
+        let parent = self.scope_of(ancestors, node);
+        let id = self.scopes.len();
+        self.scopes.push(Scope {
+            kind: ScopeKind::Comprehension,
+            node,
+            parent: Some(parent),
+            name: "",
+            receiver: None,
+        });
+        let mut cursor = node.walk();
+        let clauses: Vec<Node<'a>> = node
+            .named_children(&mut cursor)
+            .filter(|c| c.kind_str() == "for_in_clause")
+            .collect();
+        for clause in clauses {
+            let (Some(left), Some(right)) = (
+                clause.child_by_field_id(*fid::LEFT),
+                clause.child_by_field_id(*fid::RIGHT),
+            ) else {
+                continue;
+            };
+            self.bind_targets(id, left, node.start_byte(), &|_| BindingKind::For {
+                iterable: right,
+            });
+        }
+    }
+
+    /// The function scope a `nonlocal name` in `scope` refers to: the
+    /// nearest enclosing function that binds `name`, else the nearest one.
+    fn nonlocal_target(&self, scope: ScopeId, name: &str) -> Option<ScopeId> {
+        let mut nearest = None;
+        let mut current = self.scopes[scope].parent;
+        while let Some(s) = current {
+            if matches!(self.scopes[s].kind, ScopeKind::Function { .. }) {
+                if !self.ids(s, name).is_empty() {
+                    return Some(s);
+                }
+                nearest = nearest.or(Some(s));
+            }
+            current = self.scopes[s].parent;
+        }
+        nearest
+    }
+
     fn visit_def(&mut self, node: Node<'a>, ancestors: &[Node<'a>]) {
         let scope = self.scope_of(ancestors, node);
         let name = node.child_by_field_id(*fid::NAME);
@@ -285,7 +375,7 @@ impl<'a> Semantic<'a> {
         let receiver = if is_method && !is_static(ancestors.last().copied(), self.source) {
             params
                 .and_then(|p| p.named_child(0))
-                .and_then(|p| parameter_name(p))
+                .and_then(|p| pyast::parameter_name(p))
                 .map(|n| self.text(n))
         } else {
             None
@@ -309,7 +399,7 @@ impl<'a> Semantic<'a> {
         let mut cursor = params.walk();
         let children: Vec<Node<'a>> = params.named_children(&mut cursor).collect();
         for p in children {
-            let Some(name) = parameter_name(p) else {
+            let Some(name) = pyast::parameter_name(p) else {
                 continue;
             };
             let annotation = p.child_by_field_id(*fid::TYPE);
@@ -439,6 +529,12 @@ impl<'a> Semantic<'a> {
         if name.is_empty() {
             return;
         }
+        // `global x` / `nonlocal x`: the name is bound where it was declared to live.
+        let scope = if instance {
+            scope
+        } else {
+            self.declared_scope(scope, name)
+        };
         let id = self.bindings.len();
         self.bindings.push(Binding {
             name,
@@ -460,26 +556,6 @@ impl<'a> Semantic<'a> {
 
     fn text(&self, node: Node<'_>) -> &'a str {
         self.source.get(node.byte_range()).unwrap_or("")
-    }
-}
-
-/// The identifier a parameter binds (`x`, `x: T`, `x=1`, `*args`, `**kw`).
-fn parameter_name(p: Node<'_>) -> Option<Node<'_>> {
-    match p.kind_str() {
-        "identifier" => Some(p),
-        "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => p
-            .named_child(0)
-            .filter(|n| n.kind_str() == "identifier")
-            .or_else(|| {
-                // `*args: T` is a typed_parameter around a splat pattern.
-                p.named_child(0)
-                    .and_then(|n| n.named_child(0))
-                    .filter(|n| n.kind_str() == "identifier")
-            }),
-        "default_parameter" | "typed_default_parameter" => p
-            .child_by_field_id(*fid::NAME)
-            .filter(|n| n.kind_str() == "identifier"),
-        _ => None,
     }
 }
 

@@ -15,11 +15,14 @@
 //! after the clause still finds the binding: ask [`Semantic::caught_at`]
 //! whether a name is the exception being handled).
 //!
-//! Limits (documented, deliberate): comprehension variables are not bound
-//! (a use falls through to the enclosing scope),
-//! `global`/`nonlocal` are not followed, and a name is resolved to the
-//! latest binding before the use in straight-line order (branches are not
-//! joined here; [`Semantic::bindings_before`] lets a rule join them).
+//! Comprehensions are scopes ([`ScopeKind::Comprehension`]): their `for`
+//! targets are bound inside them, and the first iterable is evaluated in the
+//! scope around. `global x` / `nonlocal x` in a function send its bindings
+//! of `x`, and its uses, to the module / the enclosing function.
+//!
+//! Limits (documented, deliberate): a name is resolved to the latest
+//! binding before the use in straight-line order (branches are not joined
+//! here; [`Semantic::bindings_before`] lets a rule join them).
 
 mod build;
 
@@ -42,8 +45,12 @@ pub const MODULE: ScopeId = 0;
 pub enum ScopeKind {
     Module,
     Class,
-    Function { is_async: bool },
+    Function {
+        is_async: bool,
+    },
     Lambda,
+    /// A list, set or dict comprehension or a generator expression.
+    Comprehension,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -154,6 +161,9 @@ pub struct Semantic<'a> {
     by_name: Vec<HashMap<&'a str, Vec<BindingId>>>,
     /// Modules of `from m import *`, per scope, in document order.
     stars: Vec<(ScopeId, String)>,
+    /// `global x` / `nonlocal x`: (function scope, name) -> the scope that
+    /// binds the name.
+    declared: Vec<(ScopeId, &'a str, ScopeId)>,
 }
 
 impl<'a> Semantic<'a> {
@@ -186,17 +196,22 @@ impl<'a> Semantic<'a> {
     /// is in the scope around it.
     pub fn scope_of(&self, ancestors: &[Node<'_>], node: Node<'_>) -> ScopeId {
         for (i, a) in ancestors.iter().enumerate().rev() {
-            if !matches!(
-                a.kind_str(),
-                "function_definition" | "class_definition" | "lambda"
-            ) {
-                continue;
-            }
+            let kind = a.kind_str();
             let child = ancestors.get(i + 1).copied().unwrap_or(node);
-            let in_body = a
-                .child_by_field_id(*fid::BODY)
-                .is_some_and(|b| b.id() == child.id());
-            if in_body {
+            let inside = if matches!(kind, "function_definition" | "class_definition" | "lambda") {
+                a.child_by_field_id(*fid::BODY)
+                    .is_some_and(|b| b.id() == child.id())
+            } else if build::COMPREHENSIONS.contains(&kind) {
+                let below = if i + 2 < ancestors.len() {
+                    Some(ancestors[i + 2])
+                } else {
+                    (i + 1 < ancestors.len()).then_some(node)
+                };
+                !is_first_iterable(*a, child, below)
+            } else {
+                continue;
+            };
+            if inside {
                 if let Some(id) = self.scope_for_node(*a) {
                     return id;
                 }
@@ -245,25 +260,54 @@ impl<'a> Semantic<'a> {
         self.lookup_id(scope, name, at).map(|id| &self.bindings[id])
     }
 
+    ///
+    /// A comprehension runs where it is written: from one, the enclosing
+    /// scopes are searched like its own (the latest binding before `at`)
+    /// up to the first function or lambda, whose body runs later (its
+    /// enclosing scopes give their latest binding). A name declared
+    /// `global`/`nonlocal` is looked up where it lives.
     pub fn lookup_id(&self, scope: ScopeId, name: &str, at: usize) -> Option<BindingId> {
-        if let Some(id) = self
-            .ids(scope, name)
-            .iter()
-            .rev()
-            .find(|id| self.bindings[**id].at <= at)
-        {
-            return Some(*id);
+        let before = |s: ScopeId| {
+            self.ids(s, name)
+                .iter()
+                .rev()
+                .find(|id| self.bindings[**id].at <= at)
+                .copied()
+        };
+        let own = self.declared_scope(scope, name);
+        if own != scope {
+            return before(own).or_else(|| self.ids(own, name).last().copied());
         }
+        if let Some(id) = before(scope) {
+            return Some(id);
+        }
+        let mut immediate = self.scopes[scope].kind == ScopeKind::Comprehension;
         let mut current = self.scopes[scope].parent;
         while let Some(s) = current {
             if self.scopes[s].kind != ScopeKind::Class {
-                if let Some(id) = self.ids(s, name).last() {
-                    return Some(*id);
+                let s = self.declared_scope(s, name);
+                let found = if immediate {
+                    before(s)
+                } else {
+                    self.ids(s, name).last().copied()
+                };
+                if found.is_some() {
+                    return found;
                 }
             }
+            immediate = immediate && self.scopes[s].kind == ScopeKind::Comprehension;
             current = self.scopes[s].parent;
         }
         None
+    }
+
+    /// The scope `name` lives in when bound or used in `scope`: itself,
+    /// unless `scope` declared it `global` or `nonlocal`.
+    fn declared_scope(&self, scope: ScopeId, name: &str) -> ScopeId {
+        self.declared
+            .iter()
+            .find(|(s, n, _)| *s == scope && *n == name)
+            .map_or(scope, |(_, _, target)| *target)
     }
 
     /// Every binding of `name` in `scope` itself that takes effect before
@@ -475,6 +519,25 @@ impl<'a> Semantic<'a> {
             _ => false,
         }
     }
+}
+
+/// Is the path `child` (a child of the comprehension `comprehension`) then
+/// `below` (a child of `child`, `None` for `child` itself) the first `for`
+/// clause's iterable, which is evaluated in the scope around?
+fn is_first_iterable(comprehension: Node<'_>, child: Node<'_>, below: Option<Node<'_>>) -> bool {
+    if child.kind_str() != "for_in_clause" {
+        return false;
+    }
+    let mut cursor = comprehension.walk();
+    let first = comprehension
+        .named_children(&mut cursor)
+        .find(|c| c.kind_str() == "for_in_clause");
+    first.is_some_and(|f| f.id() == child.id())
+        && below.is_some_and(|b| {
+            child
+                .child_by_field_id(*fid::RIGHT)
+                .is_some_and(|r| r.id() == b.id())
+        })
 }
 
 fn head(dotted: &str) -> &str {

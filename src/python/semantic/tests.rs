@@ -258,3 +258,92 @@ fn a_name_assigned_inside_the_clause_is_no_longer_the_caught_exception() {
         assert!(!m.caught_at(scope, "e", node.end_byte()));
     });
 }
+
+/// The kind of binding the `nth` `needle` sees where it is written.
+fn seen_kind(source: &str, needle: &str, nth: usize) -> Option<&'static str> {
+    with_model(source, |m, root| {
+        let (node, ancestors) = find(root, source, needle, nth);
+        let scope = m.scope_of(&ancestors, node);
+        m.lookup(scope, needle, node.start_byte())
+            .map(|b| match &b.kind {
+                BindingKind::Import { .. } => "import",
+                BindingKind::Parameter { .. } => "parameter",
+                BindingKind::Assignment { .. } => "assignment",
+                BindingKind::For { .. } => "for",
+                BindingKind::Function { .. } => "function",
+                _ => "other",
+            })
+    })
+}
+
+#[test]
+fn comprehension_targets_are_bound_inside_only() {
+    // The element, written before its `for`, sees the target.
+    let source = "import row\ndef f(rows):\n    out = [row.id for row in rows]\n    return row\n";
+    // (needles match inside words: `rows` counts, so `[row.id` is the 3rd)
+    assert_eq!(seen_kind(source, "row", 2), Some("for"));
+    // After the comprehension, `row` is the import again.
+    assert_eq!(seen_kind(source, "row", 5), Some("import"));
+    // Nested clauses and conditions see every target.
+    let source = "def f(xs):\n    return {k: v for k, vs in xs if k for v in vs}\n";
+    assert_eq!(seen_kind(source, "k", 0), Some("for"));
+    assert_eq!(seen_kind(source, "v", 0), Some("for"));
+    // The first iterable is evaluated outside: `xs` there is the parameter,
+    // even when the target has the same name.
+    let source = "def f(xs):\n    return [xs for xs in xs]\n";
+    assert_eq!(seen_kind(source, "xs", 3), Some("parameter"));
+    assert_eq!(seen_kind(source, "xs", 1), Some("for"));
+    // A generator expression as the only argument is a scope too.
+    let source = "x = 1\nsum(x for x in range(3))\n";
+    assert_eq!(seen_kind(source, "x", 1), Some("for"));
+}
+
+#[test]
+fn comprehensions_see_the_binding_before_them() {
+    // A comprehension runs where it is written: the latest binding before
+    // it, not one made after (a function body would see the latter).
+    let source = "import s\ndef f():\n    a = [s.x for _ in y]\n    s = 1\n";
+    assert_eq!(seen_kind(source, "s", 1), Some("import"));
+    // A class body is not visible from its comprehensions.
+    let source = "n = 1\nclass C:\n    n = 2\n    xs = [n for _ in y]\n";
+    with_model(source, |m, root| {
+        let (node, ancestors) = find(root, source, "n", 2);
+        let scope = m.scope_of(&ancestors, node);
+        let b = m.lookup(scope, "n", node.start_byte()).expect("bound");
+        assert_eq!(b.scope, MODULE);
+    });
+}
+
+#[test]
+fn global_and_nonlocal_send_bindings_where_they_live() {
+    let source =
+        "import engine\ndef setup():\n    global engine\n    engine = make()\n    engine.run()\n";
+    with_model(source, |m, root| {
+        // The assignment in `setup` binds the module's `engine`.
+        let b = m
+            .bindings()
+            .iter()
+            .find(|b| b.name == "engine" && matches!(b.kind, BindingKind::Assignment { .. }))
+            .expect("bound");
+        assert_eq!(b.scope, MODULE);
+        let (node, ancestors) = find(root, source, "engine", 3);
+        let scope = m.scope_of(&ancestors, node);
+        let seen = m.lookup(scope, "engine", node.start_byte()).expect("seen");
+        assert!(matches!(seen.kind, BindingKind::Assignment { .. }));
+    });
+    let source = "def outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n = n + 1\n    return n\n";
+    with_model(source, |m, _| {
+        let outer = m
+            .scopes()
+            .iter()
+            .position(|s| s.name == "outer")
+            .expect("outer");
+        let assigned: Vec<ScopeId> = m
+            .bindings()
+            .iter()
+            .filter(|b| b.name == "n")
+            .map(|b| b.scope)
+            .collect();
+        assert_eq!(assigned, [outer, outer]);
+    });
+}

@@ -35,14 +35,8 @@ impl ProjectRule for EndpointImportsRepository {
         // across the closed layer, in the order the edges come.
         let mut statements: Vec<Statement<'_>> = Vec::new();
         let mut index: HashMap<(usize, usize), usize> = HashMap::new();
-        for model::RankedEdge {
-            edge,
-            from_layer,
-            to_layer,
-            from_rank: a,
-            to_rank: c,
-        } in model.ranked_edges(layers)
-        {
+        for ranked in model.ranked_edges(layers) {
+            let (edge, a, c) = (ranked.edge, ranked.from_rank, ranked.to_rank);
             if c < a + 2 {
                 continue;
             }
@@ -56,8 +50,8 @@ impl ProjectRule for EndpointImportsRepository {
                     index.insert((edge.from, edge.import), statements.len());
                     statements.push(Statement {
                         edges: vec![edge],
-                        from_layer,
-                        to_layer,
+                        from_layer: ranked.from_layer,
+                        to_layer: ranked.to_layer,
                         closed: &closed.name,
                     });
                 }

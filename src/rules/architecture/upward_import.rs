@@ -32,24 +32,18 @@ impl ProjectRule for UpwardImport {
         let model = model::get(project);
         let layers = &project.options.layers.layers;
         let mut seen = Seen::default();
-        for model::RankedEdge {
-            edge,
-            from_layer,
-            to_layer,
-            from_rank: a,
-            to_rank: c,
-        } in model.ranked_edges(layers)
-        {
+        for ranked in model.ranked_edges(layers) {
+            let (edge, a, c) = (ranked.edge, ranked.from_rank, ranked.to_rank);
             if c >= a || type_only(project, edge) || !seen.first(edge.from, edge.import, 0) {
                 continue;
             }
             let message = format!(
                 "`{}` ({}) imports {}, a higher layer; {} code must not depend on {} code",
                 model::module_name(project, edge.from),
-                layers[from_layer].name,
-                model::describe_target(project, edge, &layers[to_layer].name),
-                layers[from_layer].name,
-                layers[to_layer].name,
+                layers[ranked.from_layer].name,
+                model::describe_target(project, edge, &layers[ranked.to_layer].name),
+                layers[ranked.from_layer].name,
+                layers[ranked.to_layer].name,
             );
             out.push(model::finding(
                 META.code,

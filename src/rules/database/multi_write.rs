@@ -61,7 +61,10 @@ impl Rule for MultiWriteWithoutTransaction {
             let Some(body) = def.child_by_field_id(*fid::BODY) else {
                 continue;
             };
-            let parameters = parameter_names(def, cx.source);
+            let parameters: Vec<String> = pyast::parameter_names(def, cx.source)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             let events = transaction::events_in(body, cx.source, Some(&parameters));
             if !events.iter().any(|e| e.kind == EventKind::Commit) {
                 continue;
@@ -115,28 +118,6 @@ fn report(cx: &mut Cx<'_>, scope: usize, receiver: &str, writes: &[&str], commit
             Question::UnmanagedSession { providers },
         );
     }
-}
-
-/// The names of a function's parameters (`self`, `db`, `*args`).
-fn parameter_names(def: Node<'_>, source: &str) -> Vec<String> {
-    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut cursor = params.walk();
-    for p in params.named_children(&mut cursor) {
-        let name = match p.kind_str() {
-            "identifier" => Some(p),
-            _ => p
-                .child_by_field_id(*fid::NAME)
-                .or_else(|| p.named_child(0))
-                .filter(|n| n.kind_str() == "identifier"),
-        };
-        if let Some(n) = name {
-            out.push(pyast::text(n, source).to_owned());
-        }
-    }
-    out
 }
 
 /// `@transactional`, `@atomic`, `@db.transaction()`.

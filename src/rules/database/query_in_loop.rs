@@ -402,15 +402,13 @@ fn exempt_while(while_loop: Node<'_>, source: &str) -> bool {
 
 /// Does the loop body wait between iterations (`await asyncio.sleep(...)`)? Then it polls.
 fn calls_sleep(body: Node<'_>, source: &str) -> bool {
-    let mut stack = vec![body];
-    while let Some(n) = stack.pop() {
+    let mut walk = pyast::Descent::new(body, usize::MAX);
+    while let Some(n) = walk.next() {
         match n.kind_str() {
             "call" if pyast::callee_name(n, source) == Some("sleep") => return true,
-            "function_definition" | "lambda" | "class_definition" => continue,
+            "function_definition" | "lambda" | "class_definition" => walk.skip_children(),
             _ => {}
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     false
 }
@@ -418,33 +416,28 @@ fn calls_sleep(body: Node<'_>, source: &str) -> bool {
 /// Every identifier in `node` (a loop target or condition).
 fn identifiers<'s>(node: Node<'_>, source: &'s str) -> Vec<&'s str> {
     let mut out = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
+    let mut walk = pyast::Descent::new(node, usize::MAX);
+    while let Some(n) = walk.next() {
         if n.kind_str() == "identifier" {
             out.push(pyast::text(n, source));
-            continue;
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     out
 }
 
 /// Does the loop body `break` or `return` (outside nested loops and functions)?
 fn exits_early(body: Node<'_>) -> bool {
-    let mut stack = vec![body];
-    while let Some(n) = stack.pop() {
+    let mut walk = pyast::Descent::new(body, usize::MAX);
+    while let Some(n) = walk.next() {
         match n.kind_str() {
             "break_statement" | "return_statement" => return true,
             "function_definition"
             | "lambda"
             | "class_definition"
             | "for_statement"
-            | "while_statement" => continue,
+            | "while_statement" => walk.skip_children(),
             _ => {}
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     false
 }

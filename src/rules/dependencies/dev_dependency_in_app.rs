@@ -26,9 +26,7 @@ pub struct DevDependencyInApp;
 
 impl ProjectRule for DevDependencyInApp {
     const META: RuleMeta = META;
-    const NEEDS: FactSet = FactSet::IMPORTS
-        .union(FactSet::DYNAMIC_IMPORTS)
-        .union(FactSet::MANIFESTS);
+    const NEEDS: FactSet = super::RESOLUTION_FACTS;
 
     fn check(&self, cx: &mut ProjectCx<'_>) {
         let facts = cx.project.dependencies(cx.other);

@@ -23,9 +23,7 @@ pub struct HallucinatedImport;
 
 impl ProjectRule for HallucinatedImport {
     const META: RuleMeta = META;
-    const NEEDS: FactSet = FactSet::IMPORTS
-        .union(FactSet::DYNAMIC_IMPORTS)
-        .union(FactSet::MANIFESTS);
+    const NEEDS: FactSet = super::RESOLUTION_FACTS;
 
     fn check(&self, cx: &mut ProjectCx<'_>) {
         let target = cx.project.options.target;

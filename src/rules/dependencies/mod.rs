@@ -6,6 +6,14 @@ pub mod new_dependency;
 pub mod transitive_import;
 pub mod unused_dependency;
 
+use crate::project::FactSet;
+
+/// What the shared resolution (`Project::dependencies`) reads: every
+/// import, static and dynamic, and the manifests.
+const RESOLUTION_FACTS: FactSet = FactSet::IMPORTS
+    .union(FactSet::DYNAMIC_IMPORTS)
+    .union(FactSet::MANIFESTS);
+
 /// "; did you mean `x`?" for a suggestion, else nothing.
 fn did_you_mean(suggestion: Option<&str>) -> String {
     suggestion

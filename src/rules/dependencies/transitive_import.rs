@@ -25,9 +25,7 @@ pub struct TransitiveImport;
 
 impl ProjectRule for TransitiveImport {
     const META: RuleMeta = META;
-    const NEEDS: FactSet = FactSet::IMPORTS
-        .union(FactSet::DYNAMIC_IMPORTS)
-        .union(FactSet::MANIFESTS);
+    const NEEDS: FactSet = super::RESOLUTION_FACTS;
 
     fn check(&self, cx: &mut ProjectCx<'_>) {
         let project = cx.project;

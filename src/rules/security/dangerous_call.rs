@@ -266,22 +266,20 @@ fn reads_named_python_file(arg: Node<'_>, ancestors: &[Node<'_>], source: &str) 
     ancestors.iter().rev().any(|a| {
         a.kind_str() == "with_statement" && {
             let mut found = false;
-            let mut stack = vec![*a];
-            while let Some(n) = stack.pop() {
+            let mut walk = pyast::Descent::new(*a, usize::MAX);
+            while let Some(n) = walk.next() {
                 if n.kind_str() == "block" {
-                    continue;
+                    walk.skip_children();
                 }
                 if n.kind_str() == "as_pattern" {
+                    walk.skip_children();
                     let mut c = n.walk();
                     let parts: Vec<Node<'_>> = n.named_children(&mut c).collect();
                     if let [value, target] = parts.as_slice() {
                         let bound = pyast::text(*target, source).trim() == name;
                         found |= bound && opens_named_py(*value);
                     }
-                    continue;
                 }
-                let mut c = n.walk();
-                stack.extend(n.named_children(&mut c));
             }
             found
         }
@@ -290,18 +288,11 @@ fn reads_named_python_file(arg: Node<'_>, ancestors: &[Node<'_>], source: &str) 
 
 /// A path expression with a string literal naming a `.py` file.
 fn names_py_file(path: Node<'_>, source: &str) -> bool {
-    let mut stack = vec![path];
-    let mut budget = 64;
-    while let Some(n) = stack.pop() {
-        budget -= 1;
-        if budget == 0 {
-            return false;
-        }
+    let mut walk = pyast::Descent::new(path, 64);
+    while let Some(n) = walk.next() {
         if n.kind_str() == "string" && pyast::string_text(n, source).ends_with(".py") {
             return true;
         }
-        let mut c = n.walk();
-        stack.extend(n.named_children(&mut c));
     }
     false
 }

@@ -14,6 +14,9 @@ use crate::python::ast::{self as pyast, fid};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
+/// Nodes looked at below one expression; a bigger one is not judged.
+const MAX_BELOW: usize = 256;
+
 #[derive(Default)]
 pub struct HttpErrorDetailLeak;
 
@@ -96,30 +99,9 @@ impl Rule for HttpErrorDetailLeak {
 
 /// Does the expression name `name` itself (not only a generic `e`)?
 fn mentions_name(node: Node<'_>, source: &str, name: &str) -> bool {
-    any_below(node, |n, below| {
+    let mut walk = pyast::Descent::new(node, MAX_BELOW);
+    while let Some(n) = walk.next() {
         if n.kind_str() == "identifier" && pyast::text(n, source) == name {
-            return true;
-        }
-        let mut cursor = n.walk();
-        below.extend(n.named_children(&mut cursor));
-        false
-    })
-}
-
-/// Visits `node` and the nodes `step` pushes (its own choice of children),
-/// at most 256, until `step` says it found what it looks for.
-fn any_below<'t>(
-    node: Node<'t>,
-    mut step: impl FnMut(Node<'t>, &mut Vec<Node<'t>>) -> bool,
-) -> bool {
-    let mut stack = vec![node];
-    let mut seen = 0usize;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > 256 {
-            return false;
-        }
-        if step(n, &mut stack) {
             return true;
         }
     }
@@ -138,22 +120,10 @@ fn parameter_names<'s>(cx: &Cx<'s>) -> Vec<&'s str> {
     else {
         return Vec::new();
     };
-    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
-        return Vec::new();
-    };
-    let mut cursor = params.walk();
-    let names: Vec<&str> = params
-        .named_children(&mut cursor)
-        .filter_map(|p| match p.kind_str() {
-            "identifier" => Some(p),
-            "typed_parameter" => p.named_child(0).filter(|n| n.kind_str() == "identifier"),
-            "default_parameter" | "typed_default_parameter" => p.child_by_field_id(*fid::NAME),
-            _ => None,
-        })
-        .map(|n| cx.text(n))
+    pyast::parameter_names(*def, cx.source)
+        .into_iter()
         .filter(|n| !matches!(*n, "self" | "cls"))
-        .collect();
-    names
+        .collect()
 }
 
 /// Is the interpolated expression a parameter or an attribute of one
@@ -474,7 +444,8 @@ const ERROR_WORDS: &[&str] = &[
 /// `error_msg`, an attribute `.stderr`, a key `["error"]`, a call
 /// `traceback.format_exc()`)?
 fn carries_error_text(node: Node<'_>, source: &str) -> bool {
-    any_below(node, |n, below| {
+    let mut walk = pyast::Descent::new(node, MAX_BELOW);
+    while let Some(n) = walk.next() {
         let word = match n.kind_str() {
             "identifier" => pyast::text(n, source),
             // A key (`resp["error"]`, `body.get("error", "")`): its text;
@@ -484,21 +455,23 @@ fn carries_error_text(node: Node<'_>, source: &str) -> bool {
                     .parent()
                     .is_some_and(|p| matches!(p.kind_str(), "subscript" | "argument_list"));
                 if !key {
-                    below.extend(pyast::interpolations(n));
-                    return false;
+                    walk.instead(pyast::interpolations(n));
+                    continue;
                 }
                 pyast::text(n, source)
             }
-            _ => {
-                let mut cursor = n.walk();
-                below.extend(n.named_children(&mut cursor));
-                return false;
-            }
+            _ => continue,
         };
-        word.to_ascii_lowercase()
+        walk.skip_children();
+        if word
+            .to_ascii_lowercase()
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| ERROR_WORDS.contains(&w))
-    })
+        {
+            return true;
+        }
+    }
+    false
 }
 
 fn is_str_call(call: Node<'_>, source: &str) -> bool {
@@ -508,16 +481,14 @@ fn is_str_call(call: Node<'_>, source: &str) -> bool {
 
 /// Does the expression read an exception (`e`, `exc.args`, `str(err)`)?
 fn mentions_exception(node: Node<'_>, source: &str, caught: &[&str]) -> bool {
-    any_below(node, |n, below| {
+    let mut walk = pyast::Descent::new(node, MAX_BELOW);
+    while let Some(n) = walk.next() {
         match n.kind_str() {
-            "identifier" => return is_exception_name(pyast::text(n, source), caught),
+            "identifier" if is_exception_name(pyast::text(n, source), caught) => return true,
             // Only the object side names a variable.
-            "attribute" => below.extend(n.child_by_field_id(*fid::OBJECT)),
-            _ => {
-                let mut cursor = n.walk();
-                below.extend(n.named_children(&mut cursor));
-            }
+            "attribute" => walk.instead(n.child_by_field_id(*fid::OBJECT)),
+            _ => {}
         }
-        false
-    })
+    }
+    false
 }

@@ -14,9 +14,9 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid};
 
-use super::{decorators, flat, keyword_arg, last_name, positional_args, shown, unparen};
+use super::{decorators, flat, positional_args, shown};
 use crate::diagnostic::Severity;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
@@ -120,7 +120,7 @@ impl Rule for MockEchoAssertion {
                         .find(|c| c.kind_str() != "comment");
                     first
                 };
-                let Some(test) = test.map(unparen) else {
+                let Some(test) = test.map(pyast::unparenthesize) else {
                     return;
                 };
                 if test.kind_str() != "comparison_operator" {
@@ -150,7 +150,7 @@ impl Rule for MockEchoAssertion {
                 if function.kind_str() != "attribute" {
                     return;
                 }
-                let is_equality = last_name(function, cx.source)
+                let is_equality = pyast::last_name(function, cx.source)
                     .is_some_and(|m| EQUALITY_METHODS.binary_search(&m).is_ok());
                 if !is_equality {
                     return;
@@ -227,11 +227,13 @@ impl MockEchoAssertion {
         };
         let at = node.start_byte();
         // `m.get.return_value = V`
-        if left.kind_str() == "attribute" && last_name(left, cx.source) == Some("return_value") {
+        if left.kind_str() == "attribute"
+            && pyast::last_name(left, cx.source) == Some("return_value")
+        {
             self.store(left_key, flat(right, cx.source), at);
             return;
         }
-        let right_inner = unparen(right);
+        let right_inner = pyast::unparenthesize(right);
         // An echo bound to a name: `r = m.get()`.
         let echoed = self.evaluate(right_inner, cx.source);
         self.forget(&left_key);
@@ -328,7 +330,7 @@ impl MockEchoAssertion {
             let Some(found) = self.evaluate(echo, cx.source) else {
                 continue;
             };
-            let expected_text = flat(unparen(expected), cx.source);
+            let expected_text = flat(pyast::unparenthesize(expected), cx.source);
             if same_text(&found.value, &expected_text) {
                 let line = cx.source[..found.at.min(cx.source.len())]
                     .bytes()
@@ -358,7 +360,7 @@ fn same_text(a: &str, b: &str) -> bool {
 fn strip(mut node: Node<'_>) -> Node<'_> {
     loop {
         let next = match node.kind_str() {
-            "parenthesized_expression" => unparen(node),
+            "parenthesized_expression" => pyast::unparenthesize(node),
             "await" => match node.named_child(0) {
                 Some(inner) => inner,
                 None => return node,
@@ -408,21 +410,21 @@ fn chain_key(node: Node<'_>, source: &str) -> Option<String> {
 /// `return_value=` of a call that makes a mock.
 fn mock_return_value<'t>(call: Node<'t>, cx: &Cx<'_>) -> Option<Node<'t>> {
     let function = call.child_by_field_id(*fid::FUNCTION)?;
-    let name = last_name(function, cx.source)?;
+    let name = pyast::last_name(function, cx.source)?;
     let is_factory = MOCK_FACTORIES.contains(&name) || is_patch_object(function, cx);
     if !is_factory {
         return None;
     }
-    keyword_arg(call, "return_value", cx.source)
+    pyast::call_keyword(call, "return_value", cx.source)
 }
 
 /// `patch.object` / `mocker.patch.object`.
 fn is_patch_object(function: Node<'_>, cx: &Cx<'_>) -> bool {
     function.kind_str() == "attribute"
-        && last_name(function, cx.source) == Some("object")
+        && pyast::last_name(function, cx.source) == Some("object")
         && function
             .child_by_field_id(*fid::OBJECT)
-            .and_then(|o| last_name(o, cx.source))
+            .and_then(|o| pyast::last_name(o, cx.source))
             == Some("patch")
 }
 
@@ -432,7 +434,7 @@ fn patched_object<'t>(call: Node<'t>, cx: &Cx<'_>) -> Option<(String, Node<'t>)>
     if !is_patch_object(function, cx) {
         return None;
     }
-    let value = keyword_arg(call, "return_value", cx.source)?;
+    let value = pyast::call_keyword(call, "return_value", cx.source)?;
     let args = positional_args(call);
     let target = chain_key(*args.first()?, cx.source)?;
     let attribute = args.get(1)?;

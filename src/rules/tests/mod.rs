@@ -13,7 +13,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid};
 
 use crate::rules::context::Cx;
 
@@ -180,33 +180,7 @@ pub fn decorator_name<'s>(expr: Node<'_>, source: &'s str) -> &'s str {
     } else {
         expr
     };
-    last_name(target, source).unwrap_or("")
-}
-
-/// `c` for `a.b.c` and for `c`.
-pub fn last_name<'s>(node: Node<'_>, source: &'s str) -> Option<&'s str> {
-    let name = match node.kind_str() {
-        "identifier" => node,
-        "attribute" => node.child_by_field_id(*fid::ATTRIBUTE)?,
-        _ => return None,
-    };
-    source.get(name.byte_range())
-}
-
-/// The called name of a call: `get` for `self.repo.get(1)`, `check` for `check(x)`.
-pub fn callee_name<'s>(call: Node<'_>, source: &'s str) -> Option<&'s str> {
-    last_name(call.child_by_field_id(*fid::FUNCTION)?, source)
-}
-
-/// Skips parentheses: `((x))` -> `x`.
-pub fn unparen(mut node: Node<'_>) -> Node<'_> {
-    while node.kind_str() == "parenthesized_expression" {
-        match node.named_child(0) {
-            Some(inner) if inner.kind_str() != "comment" => node = inner,
-            _ => break,
-        }
-    }
-    node
+    pyast::last_name(target, source).unwrap_or("")
 }
 
 /// Positional (non-keyword) arguments of a call.
@@ -218,19 +192,6 @@ pub fn positional_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
     args.named_children(&mut cursor)
         .filter(|a| !matches!(a.kind_str(), "keyword_argument" | "comment"))
         .collect()
-}
-
-/// The value of keyword argument `name=` of a call.
-pub fn keyword_arg<'t>(call: Node<'t>, name: &str, source: &str) -> Option<Node<'t>> {
-    let args = call.child_by_field_id(*fid::ARGUMENTS)?;
-    let mut cursor = args.walk();
-    let found = args.named_children(&mut cursor).find(|a| {
-        a.kind_str() == "keyword_argument"
-            && a.child_by_field_id(*fid::NAME)
-                .and_then(|n| source.get(n.byte_range()))
-                == Some(name)
-    });
-    found.and_then(|a| a.child_by_field_id(*fid::VALUE))
 }
 
 /// Whitespace-normalised source text of a node, for messages and comparisons.

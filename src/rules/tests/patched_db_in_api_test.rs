@@ -100,7 +100,7 @@ impl Rule for PatchedDbInApiTest {
             let mut seen: HashSet<&str> = HashSet::new();
             let mut i = 0;
             while i < defs.len() && defs.len() < MAX_FIXTURES {
-                for param in parameter_names(defs[i], cx.source) {
+                for param in pyast::parameter_names(defs[i], cx.source) {
                     if !seen.insert(param) {
                         continue;
                     }
@@ -151,25 +151,6 @@ impl Rule for PatchedDbInApiTest {
             }
         }
     }
-}
-
-/// The names a `def` takes (its requested fixtures).
-fn parameter_names<'s>(def: Node<'_>, source: &'s str) -> Vec<&'s str> {
-    let Some(params) = def.child_by_field_id(*fid::PARAMETERS) else {
-        return Vec::new();
-    };
-    let mut cursor = params.walk();
-    let found = params
-        .named_children(&mut cursor)
-        .filter_map(|p| match p.kind_str() {
-            "identifier" => Some(p),
-            "typed_parameter" => p.named_child(0).filter(|n| n.kind_str() == "identifier"),
-            "default_parameter" | "typed_default_parameter" => p.child_by_field_id(*fid::NAME),
-            _ => None,
-        })
-        .map(|n| pyast::text(n, source))
-        .collect();
-    found
 }
 
 /// Names bound at module level to a test client (`client = TestClient(app)`).
@@ -315,18 +296,11 @@ fn patch_sites<'t>(def: Node<'t>, cx: &Cx<'_>, out: &mut Vec<(Node<'t>, String)>
 /// Visit `root` and the nodes below it, depth first, until `stop` says so
 /// (true) or [`MAX_NODES`] nodes were seen (false: a huge body is not judged).
 fn find_bounded<'t>(root: Node<'t>, mut stop: impl FnMut(Node<'t>) -> bool) -> bool {
-    let mut stack = vec![root];
-    let mut budget = MAX_NODES;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 {
-            return false;
-        }
+    let mut walk = pyast::Descent::new(root, MAX_NODES);
+    while let Some(n) = walk.next() {
         if stop(n) {
             return true;
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     false
 }

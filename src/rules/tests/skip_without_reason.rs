@@ -4,10 +4,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid};
 
-use super::{keyword_arg, positional_args, shown, tautological_assertion::truthiness};
+use super::{positional_args, shown};
 use crate::diagnostic::{Edit, Fix, Severity};
+use crate::python::constant::truthiness;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -158,7 +159,7 @@ fn classify(callee: Node<'_>, cx: &Cx<'_>) -> Option<Helper> {
 
 /// A reason that says something: anything but an empty string, `None`, `False`.
 fn says_something(node: Node<'_>, cx: &Cx<'_>) -> bool {
-    truthiness(super::unparen(node), cx.source, 0) != Some(false)
+    truthiness(pyast::unparenthesize(node), cx.source) != Some(false)
 }
 
 fn has_splat(call: Node<'_>) -> bool {
@@ -182,7 +183,7 @@ fn check_call(call: Node<'_>, cx: &mut Cx<'_>) {
         return;
     }
     let positional = positional_args(call);
-    let keyword = |name: &str| keyword_arg(call, name, cx.source);
+    let keyword = |name: &str| pyast::call_keyword(call, name, cx.source);
     let reason = match kind {
         Helper::MarkSkip | Helper::FirstArgument => {
             keyword("reason").or_else(|| positional.first().copied())

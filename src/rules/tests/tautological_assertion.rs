@@ -4,10 +4,11 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid, text};
 
-use super::{flat, positional_args, shown, unparen};
+use super::{flat, positional_args, shown};
 use crate::diagnostic::Severity;
+use crate::python::constant::truthiness;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -39,9 +40,6 @@ const EQUALITY_METHODS: &[&str] = &[
 const PURE_BUILTINS: &[&str] = &[
     "abs", "bool", "bytes", "float", "hash", "id", "int", "len", "repr", "str", "type",
 ];
-
-/// Truthiness is looked up through at most this many nested operators.
-const MAX_DEPTH: u32 = 64;
 
 impl Rule for TautologicalAssertion {
     const META: RuleMeta = RuleMeta {
@@ -81,8 +79,8 @@ fn check_assert(node: Node<'_>, cx: &mut Cx<'_>) {
     let Some(test) = first_expression(node) else {
         return;
     };
-    let inner = unparen(test);
-    if inner.kind_str() == "tuple" && truthiness(inner, cx.source, 0) == Some(true) {
+    let inner = pyast::unparenthesize(test);
+    if inner.kind_str() == "tuple" && truthiness(inner, cx.source) == Some(true) {
         let mut cursor = inner.walk();
         let items: Vec<Node<'_>> = inner
             .named_children(&mut cursor)
@@ -112,8 +110,8 @@ fn check_assert(node: Node<'_>, cx: &mut Cx<'_>) {
 
 /// Why `node` is always true, if it is.
 fn always_true(node: Node<'_>, source: &str) -> Option<String> {
-    let node = unparen(node);
-    if truthiness(node, source, 0) == Some(true) {
+    let node = pyast::unparenthesize(node);
+    if truthiness(node, source) == Some(true) {
         let text = shown(&flat(node, source));
         return Some(if node.kind_str() == "boolean_operator" {
             format!("`{text}` is always true whatever the other operands are")
@@ -136,10 +134,6 @@ fn always_true(node: Node<'_>, source: &str) -> Option<String> {
     None
 }
 
-fn text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
-    source.get(node.byte_range()).unwrap_or("")
-}
-
 /// `isinstance(x, object)`.
 fn is_isinstance_object(call: Node<'_>, source: &str) -> bool {
     let is_isinstance = call
@@ -151,7 +145,7 @@ fn is_isinstance_object(call: Node<'_>, source: &str) -> bool {
 }
 
 fn is_len_call(node: Node<'_>, source: &str) -> bool {
-    let node = unparen(node);
+    let node = pyast::unparenthesize(node);
     node.kind_str() == "call"
         && node
             .child_by_field_id(*fid::FUNCTION)
@@ -160,7 +154,7 @@ fn is_len_call(node: Node<'_>, source: &str) -> bool {
 }
 
 fn is_zero(node: Node<'_>, source: &str) -> bool {
-    let node = unparen(node);
+    let node = pyast::unparenthesize(node);
     node.kind_str() == "integer" && text(node, source) == "0"
 }
 
@@ -206,124 +200,10 @@ fn operator_between(left: Node<'_>, right: Node<'_>, source: &str) -> String {
         .join(" ")
 }
 
-/// Truth value of a constant expression, `None` when it depends on runtime values.
-pub fn truthiness(node: Node<'_>, source: &str, depth: u32) -> Option<bool> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    match node.kind_str() {
-        "true" | "ellipsis" | "lambda" => Some(true),
-        "false" | "none" => Some(false),
-        "integer" => {
-            let t = text(node, source).to_ascii_lowercase().replace('_', "");
-            let t = t.trim_end_matches(['j', 'l']);
-            let digits = t
-                .strip_prefix("0x")
-                .or_else(|| t.strip_prefix("0o"))
-                .or_else(|| t.strip_prefix("0b"))
-                .unwrap_or(t);
-            Some(!digits.chars().all(|c| c == '0'))
-        }
-        "float" => {
-            let t = text(node, source).to_ascii_lowercase().replace('_', "");
-            t.trim_end_matches('j')
-                .parse::<f64>()
-                .ok()
-                .map(|v| v != 0.0)
-        }
-        "string" => {
-            let mut has_content = false;
-            let mut has_interpolation = false;
-            for c in non_comment(node) {
-                match c.kind_str() {
-                    "string_content" | "escape_sequence" if c.start_byte() < c.end_byte() => {
-                        has_content = true
-                    }
-                    "interpolation" => has_interpolation = true,
-                    _ => {}
-                }
-            }
-            if has_content {
-                Some(true)
-            } else if has_interpolation {
-                None
-            } else {
-                Some(false)
-            }
-        }
-        "concatenated_string" => {
-            let parts: Vec<Option<bool>> = non_comment(node)
-                .into_iter()
-                .map(|p| truthiness(p, source, depth + 1))
-                .collect();
-            if parts.contains(&Some(true)) {
-                Some(true)
-            } else if parts.iter().all(|p| *p == Some(false)) {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        "tuple" | "list" | "set" | "dictionary" => {
-            let items = non_comment(node);
-            let splat = |k: &str| matches!(k, "list_splat" | "dictionary_splat");
-            if items.iter().any(|i| !splat(i.kind_str())) {
-                Some(true)
-            } else if items.is_empty() {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        "parenthesized_expression" => {
-            let inner = unparen(node);
-            if inner.id() == node.id() {
-                None
-            } else {
-                truthiness(inner, source, depth + 1)
-            }
-        }
-        "not_operator" => node
-            .child_by_field_id(*fid::ARGUMENT)
-            .and_then(|a| truthiness(a, source, depth + 1))
-            .map(|v| !v),
-        "boolean_operator" => {
-            let left = truthiness(node.child_by_field_id(*fid::LEFT)?, source, depth + 1);
-            let right = truthiness(node.child_by_field_id(*fid::RIGHT)?, source, depth + 1);
-            let op = node
-                .child_by_field_id(*fid::OPERATOR)
-                .map(|o| o.kind_str())?;
-            match op {
-                "or" => match (left, right) {
-                    (Some(true), _) | (_, Some(true)) => Some(true),
-                    (Some(false), Some(false)) => Some(false),
-                    _ => None,
-                },
-                "and" => match (left, right) {
-                    (Some(false), _) | (_, Some(false)) => Some(false),
-                    (Some(true), Some(true)) => Some(true),
-                    _ => None,
-                },
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-fn non_comment(n: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = n.walk();
-    let items: Vec<Node<'_>> = n
-        .named_children(&mut cursor)
-        .filter(|c| c.kind_str() != "comment")
-        .collect();
-    items
-}
-
 /// A literal that is never `None`.
 fn is_non_none_literal(node: Node<'_>) -> bool {
     matches!(
-        unparen(node).kind_str(),
+        pyast::unparenthesize(node).kind_str(),
         "integer"
             | "float"
             | "string"
@@ -369,7 +249,7 @@ fn check_unittest_call(call: Node<'_>, cx: &mut Cx<'_>) {
         "assertTrue" | "assert_" | "failUnless" => always_true(first, cx.source)
             .map(|why| format!("`{}` cannot fail: {why}", shown_call())),
         "assertFalse" | "failIf" => {
-            (truthiness(unparen(first), cx.source, 0) == Some(false)).then(|| {
+            (truthiness(pyast::unparenthesize(first), cx.source) == Some(false)).then(|| {
                 format!(
                     "`{}` cannot fail: `{}` is always false",
                     shown_call(),
@@ -384,9 +264,8 @@ fn check_unittest_call(call: Node<'_>, cx: &mut Cx<'_>) {
                 arg_text(first)
             )
         }),
-        "assertIsNone" => {
-            (unparen(first).kind_str() == "none").then(|| format!("`{}` cannot fail", shown_call()))
-        }
+        "assertIsNone" => (pyast::unparenthesize(first).kind_str() == "none")
+            .then(|| format!("`{}` cannot fail", shown_call())),
         "assertIsInstance" => matches!(args.get(1),
             Some(class) if class.kind_str() == "identifier" && text(*class, cx.source) == "object")
         .then(|| format!("`{}` cannot fail: every value is an `object`", shown_call())),
@@ -509,7 +388,7 @@ fn check_self_comparison(node: Node<'_>, cx: &mut Cx<'_>) {
 /// and scalar literals qualify: two equal list displays or two calls of
 /// `id(x)` are distinct objects.
 pub fn same_value(a: Node<'_>, b: Node<'_>, identity: bool, source: &str) -> bool {
-    let (a, b) = (unparen(a), unparen(b));
+    let (a, b) = (pyast::unparenthesize(a), pyast::unparenthesize(b));
     if a.kind_str() != b.kind_str() || !is_pure(a, identity, source) {
         return false;
     }

@@ -12,9 +12,9 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid};
 
-use super::{callee_name, decorator_name, decorators, Collector};
+use super::{decorator_name, decorators, Collector};
 use crate::diagnostic::Severity;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
@@ -121,14 +121,14 @@ impl Rule for TestWithoutAssertion {
             "assignment" => {
                 let aliases_check = node
                     .child_by_field_id(*fid::RIGHT)
-                    .and_then(|r| super::last_name(r, cx.source))
+                    .and_then(|r| pyast::last_name(r, cx.source))
                     .is_some_and(|n| is_check_name(n, cx));
                 if aliases_check {
                     self.mark_checks(innermost);
                 }
             }
             "call" => {
-                let Some(name) = callee_name(node, cx.source) else {
+                let Some(name) = pyast::callee_name(node, cx.source) else {
                     return;
                 };
                 if is_check_call(node, name, cx) {

@@ -182,8 +182,8 @@ fn handed_to_validator(def: Node<'_>, name: &str, source: &str) -> bool {
     let Some(body) = def.child_by_field_id(*fid::BODY) else {
         return false;
     };
-    let mut stack = vec![body];
-    while let Some(n) = stack.pop() {
+    let mut walk = pyast::Descent::new(body, usize::MAX);
+    while let Some(n) = walk.next() {
         if n.kind_str() == "call" && validating_call(n, source) {
             let takes_it = pyast::call_arguments(n).is_some_and(|args| {
                 let mut cursor = args.walk();
@@ -204,8 +204,6 @@ fn handed_to_validator(def: Node<'_>, name: &str, source: &str) -> bool {
                 return true;
             }
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     false
 }
