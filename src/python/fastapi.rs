@@ -47,10 +47,7 @@ impl Routers {
         if assignment.kind_str() != "assignment" {
             return;
         }
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_id(*fid::LEFT),
-            assignment.child_by_field_id(*fid::RIGHT),
-        ) else {
+        let Some((left, right)) = pyast::left_right(assignment) else {
             return;
         };
         let is_router = right.kind_str() == "call"

@@ -144,10 +144,7 @@ impl<'a> Semantic<'a> {
                 }
             }
             "for_statement" => {
-                let (Some(left), Some(right)) = (
-                    node.child_by_field_id(*fid::LEFT),
-                    node.child_by_field_id(*fid::RIGHT),
-                ) else {
+                let Some((left, right)) = pyast::left_right(node) else {
                     return;
                 };
                 let scope = self.scope_of(ancestors, node);
@@ -329,10 +326,7 @@ impl<'a> Semantic<'a> {
             .filter(|c| c.kind_str() == "for_in_clause")
             .collect();
         for clause in clauses {
-            let (Some(left), Some(right)) = (
-                clause.child_by_field_id(*fid::LEFT),
-                clause.child_by_field_id(*fid::RIGHT),
-            ) else {
+            let Some((left, right)) = pyast::left_right(clause) else {
                 continue;
             };
             self.bind_targets(id, left, node.start_byte(), &|_| BindingKind::For {

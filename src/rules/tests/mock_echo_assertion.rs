@@ -216,10 +216,7 @@ impl MockEchoAssertion {
     }
 
     fn assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let (Some(left), Some(right)) = (
-            node.child_by_field_id(*fid::LEFT),
-            node.child_by_field_id(*fid::RIGHT),
-        ) else {
+        let Some((left, right)) = pyast::left_right(node) else {
             return;
         };
         let Some(left_key) = chain_key(left, cx.source) else {

@@ -165,10 +165,7 @@ fn module_clients<'s>(root: Node<'_>, source: &'s str) -> Vec<&'s str> {
         else {
             continue;
         };
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_id(*fid::LEFT),
-            assignment.child_by_field_id(*fid::RIGHT),
-        ) else {
+        let Some((left, right)) = pyast::left_right(assignment) else {
             continue;
         };
         if left.kind_str() == "identifier" && is_client_construction(right, source) {

@@ -405,10 +405,7 @@ impl PydanticV1Pattern {
 
     /// `model_config = ConfigDict(orm_mode=True)` / `= {"orm_mode": True}`.
     fn collect_model_config(&mut self, class: &str, assignment: Node<'_>, cx: &Cx<'_>) {
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_id(*fid::LEFT),
-            assignment.child_by_field_id(*fid::RIGHT),
-        ) else {
+        let Some((left, right)) = pyast::left_right(assignment) else {
             return;
         };
         if cx.text(left) != "model_config" {
