@@ -51,17 +51,14 @@ impl ProjectRule for DevDependencyInApp {
             by_file
                 .entry((i.file, normalize(dist)))
                 .or_default()
-                .push(ProjectFinding {
-                    code: META.code,
-                    file: i.file,
-                    span: i.span.clone(),
-                    start: i.start,
-                    end: i.start,
-                    message: format!(
+                .push(super::at_import(
+                    META.code,
+                    i,
+                    format!(
                         "application code imports `{}`, but `{dist}` is declared only as a development dependency{group} in {where_}; production installs will not have it",
                         i.module
                     ),
-                });
+                ));
         }
         for (_, mut findings) in by_file {
             findings.sort_by_key(|f| f.start);

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::Severity;
 use crate::project::deps::Resolution;
-use crate::project::{FactSet, ProjectFinding};
+use crate::project::FactSet;
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 use crate::version::PythonVersion;
 
@@ -44,14 +44,7 @@ impl ProjectRule for HallucinatedImport {
                 } => not_on_target(top, target, *newer, *version, *backport, *backport_import),
                 _ => continue,
             };
-            cx.findings.push(ProjectFinding {
-                code: META.code,
-                file: i.file,
-                span: i.span.clone(),
-                start: i.start,
-                end: i.start,
-                message,
-            });
+            cx.findings.push(super::at_import(META.code, i, message));
         }
     }
 }

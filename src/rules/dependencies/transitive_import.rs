@@ -61,14 +61,10 @@ impl ProjectRule for TransitiveImport {
                 )),
                 _ => continue,
             };
-            by_dist.entry(dist).or_default().push(ProjectFinding {
-                code: META.code,
-                file: i.file,
-                span: i.span.clone(),
-                start: i.start,
-                end: i.start,
-                message,
-            });
+            by_dist
+                .entry(dist)
+                .or_default()
+                .push(super::at_import(META.code, i, message));
         }
         for (_, mut findings) in by_dist {
             findings.sort_by(|a, b| {
