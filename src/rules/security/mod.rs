@@ -8,6 +8,7 @@ pub mod pass_phrase;
 mod route_auth;
 pub mod secret_in_response_model;
 pub mod sql_composition;
+mod sql_local_call;
 mod sql_slot;
 pub mod sql_string_building;
 mod sql_value;

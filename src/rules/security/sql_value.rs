@@ -120,6 +120,11 @@ pub(super) struct Env<'m, 'a> {
     pub(super) source: &'a str,
     pub(super) model: &'m Semantic<'a>,
     pub(super) scope: ScopeId,
+    /// Inside a same-file function called with constant arguments (see
+    /// [`Values::eval_local_call`]): that function's scope, whose
+    /// parameters hold constants, and how many such calls are open.
+    pub(super) assume: Option<ScopeId>,
+    pub(super) calls: usize,
 }
 
 impl<'m, 'a> Env<'m, 'a> {
@@ -128,9 +133,15 @@ impl<'m, 'a> Env<'m, 'a> {
             source: cx.source,
             model: cx.semantic,
             scope: cx.scope(node),
+            assume: None,
+            calls: 0,
         }
     }
 }
+
+/// How many calls to same-file functions an evaluation follows inside each
+/// other (`a()` returning `b()`...); recursion stops there.
+pub(super) const MAX_LOCAL_CALLS: usize = 3;
 
 /// What the rule learnt of the bindings it evaluated.
 #[derive(Default)]
@@ -233,7 +244,9 @@ impl Values {
                 value
             }
             "integer" | "float" | "true" | "false" | "none" => Value::constant(false),
-            "identifier" => self.lookup(env, node),
+            "identifier" => self
+                .assumed(env, node, depth)
+                .unwrap_or_else(|| self.lookup(env, node)),
             "parenthesized_expression" => match node.named_child(0) {
                 Some(inner) => self.eval(inner, env, depth + 1),
                 None => Value::default(),
@@ -427,6 +440,7 @@ impl Values {
                     constant: args_constant(self),
                     ..Value::default()
                 },
+                _ if args_constant(self) => self.eval_local_call(function, env, depth),
                 _ => Value::default(),
             },
             "attribute" => {

@@ -88,7 +88,7 @@ impl UnvalidatedRequestBody {
             }
             // `valves = Valves(**form_data)`: a model chosen at runtime
             // validates the body in the handler.
-            if handed_to_validator(def, name, cx.source) {
+            if handed_to_validator(def, name, cx.source) || needs_raw_body(def, cx.source) {
                 continue;
             }
             cx.report(
@@ -125,7 +125,9 @@ impl UnvalidatedRequestBody {
         if !is_request_parameter(def, receiver, cx.source) {
             return;
         }
-        if validated_after(call, &cx.ancestors[index..], cx.source) {
+        if validated_after(call, &cx.ancestors[index..], cx.source)
+            || needs_raw_body(def, cx.source)
+        {
             return;
         }
         let handler = def
@@ -174,6 +176,80 @@ fn validated_after(read: Node<'_>, ancestors: &[Node<'_>], source: &str) -> bool
         return false;
     };
     handed_to_validator(*def, pyast::text(name, source), source)
+}
+
+/// Nodes of a handler searched for the signs of [`needs_raw_body`].
+const MAX_HANDLER_NODES: usize = 20_000;
+
+/// Does the handler `def` need the body as it came: a signed webhook (it
+/// reads the bytes, `await request.body()`, to check a signature: `hmac`,
+/// `compare_digest`, a `*signature*` call or header name) or a proxy (it
+/// forwards the request to another service, `client.request(...)`,
+/// `send_request(...)`, and answers with what comes back: it returns that
+/// call or builds a `StreamingResponse`/`Response`)? Neither owns the body's schema.
+fn needs_raw_body(def: Node<'_>, source: &str) -> bool {
+    let Some(body) = def.child_by_field_id(*fid::BODY) else {
+        return false;
+    };
+    let (mut reads_bytes, mut signature, mut forwards, mut answers) = (false, false, false, false);
+    let mut stack = vec![body];
+    let mut budget = MAX_HANDLER_NODES;
+    while let Some(n) = stack.pop() {
+        budget = match budget.checked_sub(1) {
+            Some(b) => b,
+            None => return false,
+        };
+        match n.kind_str() {
+            "function_definition" | "lambda" | "class_definition" => continue,
+            "call" => {
+                let name = pyast::callee_name(n, source).unwrap_or("");
+                let callee = n
+                    .child_by_field_id(*fid::FUNCTION)
+                    .map(|f| pyast::text(f, source))
+                    .unwrap_or("");
+                let method = pyast::method_call(n).is_some();
+                reads_bytes |= method
+                    && name == "body"
+                    && pyast::call_arguments(n).is_none_or(|a| a.named_child_count() == 0);
+                signature |= name.to_ascii_lowercase().contains("signature")
+                    || name == "compare_digest"
+                    || callee.starts_with("hmac.");
+                let forward = is_forward(n, source);
+                forwards |= forward;
+                answers |= matches!(name, "StreamingResponse" | "Response");
+            }
+            "string" => {
+                signature |= pyast::string_text(n, source)
+                    .to_ascii_lowercase()
+                    .contains("signature");
+            }
+            "return_statement" => {
+                let mut value = n.named_child(0).map(pyast::unparenthesize);
+                if let Some(v) = value.filter(|v| v.kind_str() == "await") {
+                    value = v.named_child(0);
+                }
+                answers |= value.is_some_and(|v| v.kind_str() == "call" && is_forward(v, source));
+            }
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    (reads_bytes && signature) || (forwards && answers)
+}
+
+/// A call that sends a request on to another service: an HTTP client's
+/// `.request(...)`/`.stream(...)`/`.send(...)`, or a function named
+/// `send_request`, `*proxy*`, `forward*`.
+fn is_forward(call: Node<'_>, source: &str) -> bool {
+    let Some(name) = pyast::callee_name(call, source) else {
+        return false;
+    };
+    let method = pyast::method_call(call).is_some();
+    (method && matches!(name, "request" | "stream" | "send"))
+        || name == "send_request"
+        || name.contains("proxy")
+        || name.starts_with("forward")
 }
 
 /// Is `name` handed to a validator somewhere in the handler `def`
