@@ -6,7 +6,7 @@
 use tree_sitter::Node;
 
 use crate::parse::NodeKind;
-use crate::python::ast::{self as pyast, fid};
+use crate::python::ast::{self as pyast, fid, Descent};
 use crate::python::semantic::{BindingId, BindingKind, ScopeKind};
 
 use super::sql_value::{Env, Value, Values, MAX_LOCAL_CALLS};
@@ -121,13 +121,11 @@ impl Values {
             calls: env.calls + 1,
             ..env
         };
-        let mut stack = vec![def.child_by_field_id(*fid::BODY)?];
-        let mut budget = MAX_BODY_NODES;
+        let mut walk = Descent::new(def.child_by_field_id(*fid::BODY)?, MAX_BODY_NODES);
         let mut joined: Option<Value> = None;
-        while let Some(n) = stack.pop() {
-            budget = budget.checked_sub(1)?;
+        while let Some(n) = walk.next() {
             match n.kind_str() {
-                "function_definition" | "lambda" | "class_definition" => continue,
+                "function_definition" | "lambda" | "class_definition" => walk.skip_children(),
                 "yield" => return None,
                 "return_statement" => {
                     let value = match n.named_child(0) {
@@ -144,8 +142,10 @@ impl Values {
                 }
                 _ => {}
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
+        }
+        // A body too big to read whole is not judged constant.
+        if walk.cut_short() {
+            return None;
         }
         joined
     }
