@@ -87,15 +87,7 @@ impl<'a> Semantic<'a> {
                 });
             }
             "lambda" => {
-                let parent = self.scope_of(ancestors, node);
-                let id = self.scopes.len();
-                self.scopes.push(Scope {
-                    kind: ScopeKind::Lambda,
-                    node,
-                    parent: Some(parent),
-                    name: "",
-                    receiver: None,
-                });
+                let id = self.open_unnamed(ScopeKind::Lambda, node, ancestors);
                 if let Some(params) = node.child_by_field_id(*fid::PARAMETERS) {
                     self.bind_parameters(id, params);
                 }
@@ -311,15 +303,7 @@ impl<'a> Semantic<'a> {
     /// from its start (the element, written first, sees them); the first
     /// iterable is evaluated outside ([`Semantic::scope_of`]).
     fn visit_comprehension(&mut self, node: Node<'a>, ancestors: &[Node<'a>]) {
-        let parent = self.scope_of(ancestors, node);
-        let id = self.scopes.len();
-        self.scopes.push(Scope {
-            kind: ScopeKind::Comprehension,
-            node,
-            parent: Some(parent),
-            name: "",
-            receiver: None,
-        });
+        let id = self.open_unnamed(ScopeKind::Comprehension, node, ancestors);
         let mut cursor = node.walk();
         let clauses: Vec<Node<'a>> = node
             .named_children(&mut cursor)
@@ -333,6 +317,21 @@ impl<'a> Semantic<'a> {
                 iterable: right,
             });
         }
+    }
+
+    /// Opens the scope of a lambda or comprehension (no name, no receiver)
+    /// inside the scope `node` is evaluated in.
+    fn open_unnamed(&mut self, kind: ScopeKind, node: Node<'a>, ancestors: &[Node<'a>]) -> ScopeId {
+        let parent = self.scope_of(ancestors, node);
+        let id = self.scopes.len();
+        self.scopes.push(Scope {
+            kind,
+            node,
+            parent: Some(parent),
+            name: "",
+            receiver: None,
+        });
+        id
     }
 
     /// The function scope a `nonlocal name` in `scope` refers to: the
