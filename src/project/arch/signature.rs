@@ -7,6 +7,7 @@ use super::*;
 use crate::diagnostic::LineIndex;
 use crate::parse::NodeKind;
 use crate::python::ast::{fid, text};
+use crate::python::descent::Descent;
 use crate::python::fastapi::{self};
 
 /// [`crate::python::ast::dotted_name`], owned: the facts keep it.
@@ -17,14 +18,9 @@ pub fn dotted_name(node: Node<'_>, source: &str) -> Option<String> {
 /// Digest a type annotation (or a default value) without recursion.
 pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
     let mut out = TypeDigest::default();
-    let mut stack = vec![node];
     // Annotations are small; the cap only guards against pathological input.
-    let mut budget = 2_000usize;
-    while let Some(n) = stack.pop() {
-        if budget == 0 {
-            break;
-        }
-        budget -= 1;
+    let mut walk = Descent::new(node, 2_000);
+    while let Some(n) = walk.next() {
         match n.kind_str() {
             "identifier" | "attribute" => {
                 if let Some(name) = dotted_name(n, source) {
@@ -33,7 +29,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                     if !is_plain_type(&name) && !out.names.contains(&name) && out.names.len() < 32 {
                         out.names.push(name);
                     }
-                    continue;
+                    walk.skip_children();
                 }
             }
             "call" => {
@@ -44,7 +40,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                     if let Some(provider) = dependency_argument(n, source) {
                         out.providers.push(provider);
                     }
-                    continue;
+                    walk.skip_children();
                 }
             }
             "subscript" | "generic_type" => {
@@ -53,6 +49,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                 // `Callable[[], Session]` hold or make one and are something else.
                 let (head, args) = subscript_parts(n);
                 let Some(name) = head.and_then(|h| dotted_name(h, source)) else {
+                    walk.skip_children();
                     continue;
                 };
                 let wrapper = fastapi::last_segment(&name);
@@ -66,14 +63,13 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                             kept.push(marker);
                         }
                     }
-                    stack.extend(kept.into_iter().rev());
-                } else if !is_plain_type(&name)
-                    && !out.names.contains(&name)
-                    && out.names.len() < 32
-                {
-                    out.names.push(name);
+                    walk.instead(kept);
+                } else {
+                    if !is_plain_type(&name) && !out.names.contains(&name) && out.names.len() < 32 {
+                        out.names.push(name);
+                    }
+                    walk.skip_children();
                 }
-                continue;
             }
             "string" => {
                 // A forward reference: `"AsyncSession"`, `"AsyncSession | None"`.
@@ -89,13 +85,10 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                         out.names.push(part.to_owned());
                     }
                 }
-                continue;
+                walk.skip_children();
             }
             _ => {}
         }
-        let mut cursor = n.walk();
-        let children: Vec<Node<'_>> = n.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
     }
     out
 }

@@ -8,6 +8,7 @@ use crate::diagnostic::LineIndex;
 use crate::parse::NodeKind;
 use crate::project::arch::Spot;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::descent::Descent;
 use crate::python::fastapi::{self, Routers};
 use crate::python::imports::Import;
 use crate::python::semantic::Semantic;
@@ -371,11 +372,9 @@ fn is_module_level(ancestors: &[Node<'_>]) -> bool {
 /// The providers of the `Depends(p)`/`Security(p)` calls in `node`.
 pub(super) fn dependency_providers(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Vec<NameRef> {
     let mut out = Vec::new();
-    let mut stack = vec![node];
-    let mut budget = 512usize;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 || out.len() >= MAX_NAMES {
+    let mut walk = Descent::new(node, 512);
+    while let Some(n) = walk.next() {
+        if out.len() >= MAX_NAMES {
             break;
         }
         if n.kind_str() == "call" {
@@ -399,11 +398,9 @@ pub(super) fn dependency_providers(node: Node<'_>, offset: usize, at: &At<'_, '_
                         out.push(r);
                     }
                 }
-                continue;
+                walk.skip_children();
             }
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
     out
 }
@@ -427,11 +424,9 @@ pub(super) fn collect_names(
     at: &At<'_, '_>,
     out: &mut Vec<NameRef>,
 ) {
-    let mut stack = vec![node];
-    let mut budget = 512usize;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 || out.len() >= MAX_NAMES {
+    let mut walk = Descent::new(node, 512);
+    while let Some(n) = walk.next() {
+        if out.len() >= MAX_NAMES {
             return;
         }
         match n.kind_str() {
@@ -439,6 +434,7 @@ pub(super) fn collect_names(
                 if let Some(r) = name_ref(n, offset, at) {
                     out.push(r);
                 }
+                walk.skip_children();
             }
             "string" => {
                 let text = pyast::string_text(n, at.source);
@@ -454,13 +450,9 @@ pub(super) fn collect_names(
                         qualified,
                     });
                 }
+                walk.skip_children();
             }
-            _ => {
-                let mut cursor = n.walk();
-                for c in n.named_children(&mut cursor) {
-                    stack.push(c);
-                }
-            }
+            _ => {}
         }
     }
 }

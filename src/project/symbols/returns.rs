@@ -8,6 +8,7 @@ use super::collect::{name_ref, spot, At};
 use super::{NameRef, ReturnFact, ReturnShape};
 use crate::parse::NodeKind;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::descent::Descent;
 
 /// Returns of one handler kept at most.
 const MAX_RETURNS: usize = 64;
@@ -58,15 +59,13 @@ pub fn returns(def: Node<'_>, at: &At<'_, '_>) -> Vec<ReturnFact> {
     let Some(body) = def.child_by_field_id(*fid::BODY) else {
         return out;
     };
-    let mut stack = vec![body];
-    let mut budget = MAX_NODES;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 || out.len() >= MAX_RETURNS {
+    let mut walk = Descent::new(body, MAX_NODES);
+    while let Some(n) = walk.next() {
+        if out.len() >= MAX_RETURNS {
             break;
         }
         match n.kind_str() {
-            "function_definition" | "lambda" | "class_definition" => continue,
+            "function_definition" | "lambda" | "class_definition" => walk.skip_children(),
             "return_statement" => {
                 if let Some(shape) = n.named_child(0).and_then(|v| shape(v, at)) {
                     out.push(ReturnFact {
@@ -74,14 +73,11 @@ pub fn returns(def: Node<'_>, at: &At<'_, '_>) -> Vec<ReturnFact> {
                         spot: spot(n, at),
                     });
                 }
-                continue;
+                walk.skip_children();
             }
             _ => {}
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
-    out.sort_by_key(|r| r.spot.span.start);
     out
 }
 

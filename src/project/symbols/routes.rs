@@ -14,6 +14,7 @@ use super::{At, NameRef};
 use crate::parse::NodeKind;
 use crate::project::arch::Spot;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::descent::Descent;
 use crate::python::fastapi;
 
 /// A prefix part that is not a literal (`settings.API_V1_STR`).
@@ -408,15 +409,13 @@ pub(super) fn route(
 
 /// Last names of the calls in a body (nested functions left out).
 fn body_calls(body: Node<'_>, source: &str, out: &mut Vec<String>) {
-    let mut stack = vec![body];
-    let mut budget = 4_000usize;
-    while let Some(n) = stack.pop() {
-        budget = budget.saturating_sub(1);
-        if budget == 0 || out.len() >= MAX_CALLS {
+    let mut walk = Descent::new(body, 4_000);
+    while let Some(n) = walk.next() {
+        if out.len() >= MAX_CALLS {
             return;
         }
         match n.kind_str() {
-            "function_definition" | "lambda" | "class_definition" => continue,
+            "function_definition" | "lambda" | "class_definition" => walk.skip_children(),
             "call" => {
                 if let Some(name) = pyast::callee_name(n, source) {
                     if !out.iter().any(|c| c == name) {
@@ -426,8 +425,6 @@ fn body_calls(body: Node<'_>, source: &str, out: &mut Vec<String>) {
             }
             _ => {}
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
     }
 }
 
