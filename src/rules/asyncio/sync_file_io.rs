@@ -57,6 +57,11 @@ impl Rule for SyncFileIo {
         if !wanted || !pyast::in_async_function(cx.ancestors) {
             return;
         }
+        // An async CLI command (`@app.command()` of typer/click/cyclopts)
+        // runs on a loop of its own that serves nothing else.
+        if crate::python::cli::in_cli_command(cx.ancestors, cx.source, cx.imports) {
+            return;
+        }
         // Awaited means an async API with the same name (`anyio.Path`, `aiofiles`).
         if cx.parent().is_some_and(|p| p.kind_str() == "await") {
             return;
