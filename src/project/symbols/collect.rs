@@ -420,11 +420,7 @@ pub(super) fn dependency_providers(node: Node<'_>, offset: usize, at: &At<'_, '_
 /// `mask_secret`, `obfuscate_key`, `hide_token`). The value the client sees
 /// is the redacted one, not the secret.
 fn redacted_fields(body: Node<'_>, source: &str) -> Vec<String> {
-    const DECORATORS: &[&str] = &[
-        "field_validator",
-        "field_serializer",
-        "validator",
-    ];
+    const DECORATORS: &[&str] = &["field_validator", "field_serializer", "validator"];
     const VERBS: &[&str] = &["redact", "mask", "obfuscate", "hide", "censor", "scrub"];
     let mut out = Vec::new();
     let mut cursor = body.walk();

@@ -62,8 +62,15 @@ impl Rule for SyncFileIo {
         if crate::python::cli::in_cli_command(cx.ancestors, cx.source, cx.imports) {
             return;
         }
-        // Awaited means an async API with the same name (`anyio.Path`, `aiofiles`).
-        if cx.parent().is_some_and(|p| p.kind_str() == "await") {
+        // Awaited means an async API with the same name (`anyio.Path`, `aiofiles`),
+        // also when parenthesised (`await (anyio.Path(d).joinpath(k).write_bytes(b))`).
+        let awaited = cx
+            .ancestors
+            .iter()
+            .rev()
+            .find(|a| a.kind_str() != "parenthesized_expression")
+            .is_some_and(|p| p.kind_str() == "await");
+        if awaited {
             return;
         }
         if function.kind_str() == "attribute" && name == "open" {
