@@ -4,6 +4,7 @@
 //! framework vocabularies (FastAPI).
 
 pub mod ast;
+pub mod cli;
 pub mod constant;
 pub mod descent;
 pub mod fastapi;

@@ -223,6 +223,12 @@ impl Collector {
                 });
             }
         }
+        if let Some(body) = node.child_by_field_id(*fid::BODY) {
+            let redacted = redacted_fields(body, at.source);
+            for field in fields.iter_mut().filter(|f| redacted.contains(&f.name)) {
+                field.serialised = false;
+            }
+        }
         let nested = at
             .ancestors
             .iter()
@@ -399,6 +405,51 @@ pub(super) fn dependency_providers(node: Node<'_>, offset: usize, at: &At<'_, '_
                     }
                 }
                 walk.skip_children();
+            }
+        }
+    }
+    out
+}
+
+/// Fields a validator or serializer of the class masks on the way out:
+/// `@field_validator("password")` / `@field_serializer("password")` /
+/// `@validator("password")` on a method named for it (`redact_password`,
+/// `mask_secret`, `obfuscate_key`, `hide_token`). The value the client sees
+/// is the redacted one, not the secret.
+fn redacted_fields(body: Node<'_>, source: &str) -> Vec<String> {
+    const DECORATORS: &[&str] = &["field_validator", "field_serializer", "validator"];
+    const VERBS: &[&str] = &["redact", "mask", "obfuscate", "hide", "censor", "scrub"];
+    let mut out = Vec::new();
+    let mut cursor = body.walk();
+    for stmt in body.named_children(&mut cursor) {
+        if stmt.kind_str() != "decorated_definition" {
+            continue;
+        }
+        let Some(def) = stmt.child_by_field_id(*fid::DEFINITION) else {
+            continue;
+        };
+        let named_for_it = def
+            .child_by_field_id(*fid::NAME)
+            .map(|n| pyast::text(n, source).to_ascii_lowercase())
+            .is_some_and(|n| VERBS.iter().any(|v| n.contains(v)));
+        if !named_for_it {
+            continue;
+        }
+        for decorator in pyast::decorators(def, Some(stmt)) {
+            let callee = pyast::decorator_callee(decorator);
+            if decorator.kind_str() != "call"
+                || !DECORATORS.contains(&pyast::last_segment(pyast::text(callee, source)))
+            {
+                continue;
+            }
+            let Some(args) = pyast::call_arguments(decorator) else {
+                continue;
+            };
+            let mut walk = args.walk();
+            for arg in args.named_children(&mut walk) {
+                if pyast::is_constant_string(arg) {
+                    out.push(pyast::string_text(arg, source).into_owned());
+                }
             }
         }
     }

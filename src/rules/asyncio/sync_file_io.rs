@@ -57,8 +57,20 @@ impl Rule for SyncFileIo {
         if !wanted || !pyast::in_async_function(cx.ancestors) {
             return;
         }
-        // Awaited means an async API with the same name (`anyio.Path`, `aiofiles`).
-        if cx.parent().is_some_and(|p| p.kind_str() == "await") {
+        // An async CLI command (`@app.command()` of typer/click/cyclopts)
+        // runs on a loop of its own that serves nothing else.
+        if crate::python::cli::in_cli_command(cx.ancestors, cx.source, cx.imports) {
+            return;
+        }
+        // Awaited means an async API with the same name (`anyio.Path`, `aiofiles`),
+        // also when parenthesised (`await (anyio.Path(d).joinpath(k).write_bytes(b))`).
+        let awaited = cx
+            .ancestors
+            .iter()
+            .rev()
+            .find(|a| a.kind_str() != "parenthesized_expression")
+            .is_some_and(|p| p.kind_str() == "await");
+        if awaited {
             return;
         }
         if function.kind_str() == "attribute" && name == "open" {

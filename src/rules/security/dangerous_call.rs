@@ -12,6 +12,7 @@ use crate::parse::NodeKind;
 use crate::diagnostic::Severity;
 use crate::project::Import;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::semantic::{ScopeId, Semantic};
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
@@ -62,6 +63,11 @@ struct Facts {
 struct Candidate {
     span: Range<usize>,
     function: Option<Range<usize>>,
+    /// Where the call sits, for resolving its callee through the imports
+    /// visible there (a function-local `from yaml import dump as orig` does
+    /// not rename `orig` in another function).
+    scope: ScopeId,
+    at: usize,
     callee: String,
     facts: Facts,
 }
@@ -155,6 +161,8 @@ impl Rule for DangerousCall {
         self.candidates.push(Candidate {
             span: node.byte_range(),
             function: pyast::function_range(cx.ancestors),
+            scope: cx.scope(node),
+            at: node.start_byte(),
             callee: callee.into_owned(),
             facts,
         });
@@ -162,7 +170,7 @@ impl Rule for DangerousCall {
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
         for c in std::mem::take(&mut self.candidates) {
-            if let Some(message) = judge(&c, cx.imports) {
+            if let Some(message) = judge(&c, cx.imports, cx.semantic) {
                 cx.report_span(c.span, message);
             }
         }
@@ -297,7 +305,7 @@ fn names_py_file(path: Node<'_>, source: &str) -> bool {
     false
 }
 
-fn judge(c: &Candidate, imports: &[Import]) -> Option<String> {
+fn judge(c: &Candidate, imports: &[Import], model: &Semantic<'_>) -> Option<String> {
     let callee = c.callee.as_str();
     let f = &c.facts;
     if matches!(callee, "eval" | "exec")
@@ -307,7 +315,7 @@ fn judge(c: &Candidate, imports: &[Import]) -> Option<String> {
             format!("`{callee}()` on a value built at runtime executes arbitrary code; parse data with `json.loads()` or `ast.literal_eval()` instead")
         });
     }
-    let resolved = pyast::resolve_with(callee, imports, |q| {
+    let resolved = model.resolve_with(callee, c.scope, c.at, |q| {
         let (module, name) = q.rsplit_once('.')?;
         let hit = match (module, name) {
             ("builtins", "eval" | "exec") => true,

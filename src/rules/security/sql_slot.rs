@@ -15,6 +15,11 @@ pub(super) enum Slot {
     /// A table, column, schema, function or keyword (`FROM {table}`,
     /// `ORDER BY {column}`, `{fn}(...)`, `BEGIN {mode}`).
     Name,
+    /// A value in a statement that takes no bound parameters: `PRAGMA key =
+    /// '{key}'`, `SET LOCAL lock_timeout = '{n}s'`, `CREATE TABLE t (v
+    /// VECTOR({dim}))`. No driver can bind it, so the cure is validating it
+    /// (SEC008), not a bound parameter.
+    Setting,
     /// A piece of SQL (`WHERE {where}`, `{clause}`, a whole statement).
     Fragment,
     /// Where SQL has a value: inside a quoted literal, after a comparison
@@ -54,9 +59,37 @@ fn last_word(text: &str) -> &str {
         .unwrap_or("")
 }
 
+/// First words of statements that take no bound parameters (PostgreSQL's
+/// utility statements, SQLite's `PRAGMA`, DDL in every dialect).
+const UNBINDABLE_STATEMENTS: &[&str] = &["PRAGMA", "SET", "CREATE", "ALTER", "GRANT", "REVOKE"];
+
 /// The slot a runtime piece fills, from the literal SQL text `before` it
-/// (other runtime pieces written as `{}`) and the text `after` it.
+/// (other runtime pieces written as `{}`) and the text `after` it. A value
+/// in a statement that takes no bound parameters is a [`Slot::Setting`].
 pub(super) fn slot_of(before: &str, after: &str) -> Slot {
+    let slot = slot_in_statement(before, after);
+    if slot == Slot::Value && takes_no_parameters(before) {
+        return Slot::Setting;
+    }
+    slot
+}
+
+/// Does the statement `before` starts (its first word) take no bound
+/// parameters? `CREATE TABLE t AS SELECT ... WHERE x = {v}` does not count:
+/// a query inside it could bind.
+fn takes_no_parameters(before: &str) -> bool {
+    let text = before.trim_start().trim_start_matches('(');
+    let first = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("");
+    UNBINDABLE_STATEMENTS
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(first))
+        && !text.to_ascii_uppercase().contains("SELECT")
+}
+
+fn slot_in_statement(before: &str, after: &str) -> Slot {
     if before.matches('\'').count() % 2 == 1 {
         return Slot::Value;
     }
@@ -237,6 +270,25 @@ mod tests {
         );
         assert_eq!(slot_of("WITH m AS (", ") SELECT 1"), Slot::Fragment);
         assert_eq!(slot_of("DO $$ BEGIN ", " END $$"), Slot::Fragment);
+        assert_eq!(slot_of("PRAGMA key = '", "'"), Slot::Setting);
+        assert_eq!(slot_of("SET LOCAL lock_timeout = '", "s'"), Slot::Setting);
+        assert_eq!(
+            slot_of("\n  set session innodb_lock_wait_timeout = ", ""),
+            Slot::Setting
+        );
+        assert_eq!(
+            slot_of(
+                "CREATE TABLE IF NOT EXISTS t (embedding VECTOR(",
+                ") NOT NULL)"
+            ),
+            Slot::Setting
+        );
+        assert_eq!(
+            slot_of("CREATE TABLE t AS SELECT * FROM s WHERE id = ", ""),
+            Slot::Value
+        );
+        assert_eq!(slot_of("UPDATE t SET a = ", ""), Slot::Value);
+        assert_eq!(slot_of("ATTACH '", "' AS s"), Slot::Value);
     }
 
     #[test]

@@ -274,6 +274,9 @@ impl SqlSinks {
                 Slot::Name => format!(
                     "SQL built with {how} that formats a name (table, column, schema or keyword) into the statement reaches {sink}{at}; no bound parameter can carry a name: check it against an allowlist of known names, or quote it as an identifier (`sqlalchemy.sql.quoted_name`, psycopg's `sql.Identifier`)"
                 ),
+                Slot::Setting => format!(
+                    "SQL built with {how} formats a value into a statement that takes no bound parameters (`PRAGMA`, `SET`, DDL) and reaches {sink}{at}; validate the value before formatting it (`int(...)` for a number, an allowlist for a word), or use a function that takes parameters (PostgreSQL's `set_config(...)`)"
+                ),
                 Slot::Fragment => format!(
                     "SQL built with {how} from a fragment composed at runtime reaches {sink}{at}; make sure every fragment is constant SQL with bound parameters for its values, or compose the statement with SQLAlchemy Core (`select(...).where(...)`) or psycopg's `sql.SQL(...).format(...)`"
                 ),
