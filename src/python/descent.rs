@@ -53,10 +53,7 @@ impl<'t> Descent<'t> {
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Node<'t>> {
         if let Some(node) = self.pending.take() {
-            let at = self.stack.len();
-            let mut cursor = node.walk();
-            self.stack.extend(node.named_children(&mut cursor));
-            self.stack[at..].reverse();
+            push_named_children(&mut self.stack, node);
         }
         let node = self.stack.pop()?;
         if self.left == 0 {
@@ -86,6 +83,34 @@ impl<'t> Descent<'t> {
     /// Did the limit end the walk before every node was seen?
     pub fn cut_short(&self) -> bool {
         self.cut
+    }
+}
+
+/// Up to this many children, `Node::child(i)` (a short scan from the first
+/// child) costs fewer instructions than a `TreeCursor`, which allocates its
+/// stack and re-enters the grammar's hidden wrapper nodes at each step (the
+/// engine's walk makes the same choice); wider nodes use a cursor so the
+/// walk stays linear.
+const FEW_CHILDREN: u32 = 16;
+
+/// Push the named children of `node` on `stack` in reverse document order
+/// (so that they pop in document order).
+fn push_named_children<'t>(stack: &mut Vec<Node<'t>>, node: Node<'t>) {
+    let count = node.child_count();
+    if count == 0 {
+        return;
+    }
+    if count <= FEW_CHILDREN {
+        for i in (0..count).rev() {
+            if let Some(child) = node.child(i).filter(|c| c.is_named()) {
+                stack.push(child);
+            }
+        }
+    } else {
+        let at = stack.len();
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+        stack[at..].reverse();
     }
 }
 
