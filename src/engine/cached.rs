@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::cache::{self, key, Entry, Stat, Store};
 
+/// What a file without facts (unreadable, unparsable) records.
+static EMPTY_FACTS: std::sync::LazyLock<FileFacts> = std::sync::LazyLock::new(FileFacts::default);
+
 #[derive(Deserialize)]
 struct Record {
     diagnostics: Vec<Diagnostic>,
@@ -175,7 +178,7 @@ impl RunCache {
         let record = RecordRef {
             diagnostics: &outcome.diagnostics,
             suppressions: &outcome.suppressions,
-            facts: &outcome.facts,
+            facts: outcome.facts.as_deref().unwrap_or(&EMPTY_FACTS),
             problem: &outcome.problem,
             text_len: outcome.source.len(),
         };
@@ -267,7 +270,7 @@ fn restore(
     let mut outcome = FileOutcome {
         diagnostics: record.diagnostics,
         suppressions: record.suppressions,
-        facts: record.facts,
+        facts: Some(Box::new(record.facts)),
         problem: record.problem,
         enabled: plan.settings.enabled_for(&info.rel),
         ..FileOutcome::default()

@@ -154,7 +154,9 @@ pub fn check_source(
     };
     let walk = walk_tree(&tree, &source, info, plan, &outcome.enabled, &outcome.lines);
     outcome.suppressions = walk.suppressions;
-    outcome.facts = walk.facts;
+    // A deep clone has exact capacities: the walk's vectors grew by
+    // doubling, and the project pass holds every file's facts at once.
+    outcome.facts = Some(Box::new(walk.facts.clone()));
     outcome.source = source;
     if let Some((span, message)) = walk.syntax_error {
         syntax_problem(plan, &mut outcome, span, message);

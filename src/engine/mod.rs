@@ -38,7 +38,9 @@ pub struct FileOutcome {
     pub lines: LineIndex,
     pub diagnostics: Vec<Diagnostic>,
     pub suppressions: FileSuppressions,
-    pub facts: FileFacts,
+    /// Boxed, and taken out for the project pass: the outcomes of a large
+    /// tree then hold a pointer each rather than an empty `FileFacts`.
+    pub facts: Option<Box<FileFacts>>,
     /// Rules enabled for this file (per-file ignores applied), indexed like the registry.
     pub enabled: Vec<bool>,
     /// Set when the file could not be read, decoded or parsed cleanly.
@@ -356,7 +358,7 @@ pub fn finish(
     }
     let facts: Vec<FileFacts> = outcomes
         .iter_mut()
-        .map(|o| std::mem::take(&mut o.facts))
+        .map(|o| o.facts.take().map(|f| *f).unwrap_or_default())
         .collect();
     let python_files = files.len();
     let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary, profile);

@@ -60,3 +60,93 @@ pub fn is_http_client_name(dotted: &str, imports: &[crate::python::imports::Impo
 pub fn runs_a_command(name: &str) -> bool {
     SUBPROCESS_FUNCTIONS.contains(&name) || OS_SHELL_FUNCTIONS.contains(&name)
 }
+
+/// Builtins and string/collection methods that never block.
+const NON_BLOCKING: &[&str] = &[
+    "len",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "dict",
+    "list",
+    "set",
+    "tuple",
+    "frozenset",
+    "sorted",
+    "reversed",
+    "min",
+    "max",
+    "sum",
+    "any",
+    "all",
+    "abs",
+    "round",
+    "range",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "isinstance",
+    "issubclass",
+    "getattr",
+    "hasattr",
+    "setattr",
+    "repr",
+    "format",
+    "hash",
+    "id",
+    "iter",
+    "next",
+    "divmod",
+    "super",
+    "type",
+    "vars",
+    "cast",
+    "typing.cast",
+];
+const NON_BLOCKING_METHODS: &[&str] = &[
+    "join",
+    "split",
+    "rsplit",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "title",
+    "replace",
+    "startswith",
+    "endswith",
+    "format",
+    "encode",
+    "decode",
+    "isoformat",
+    "model_dump",
+    "model_dump_json",
+    "model_validate",
+    "model_copy",
+    "dict",
+    "json",
+    "items",
+    "keys",
+    "values",
+    "append",
+    "extend",
+    "copy",
+    "count",
+    "index",
+];
+
+/// A call that cannot block: a builtin, a class being built (a response
+/// model, `HTTPException`, `Depends`), or a string/collection/model method.
+pub fn non_blocking(callee: &str) -> bool {
+    if NON_BLOCKING.contains(&callee) {
+        return true;
+    }
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    if last.chars().next().is_some_and(char::is_uppercase) {
+        return true;
+    }
+    callee.contains('.') && NON_BLOCKING_METHODS.contains(&last)
+}

@@ -123,11 +123,9 @@ impl Collector {
                 };
                 passed_names(handler, node, function, source, lines);
                 let awaited = node.parent().is_some_and(|p| p.kind_str() == "await");
-                if !awaited && handler.sync_calls.len() < 64 {
+                if !awaited && !handler.may_block {
                     let callee = text(function, source);
-                    handler
-                        .sync_calls
-                        .push(callee.chars().take(80).collect::<String>());
+                    handler.may_block = !crate::python::vocab::non_blocking(callee);
                 }
                 match function.kind_str() {
                     "identifier" if text(function, source) == "select" => handler.queries.push((

@@ -97,9 +97,10 @@ pub struct Handler {
     pub param_passes: Vec<(String, Option<String>, Position)>,
     /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
     pub opened_sessions: Vec<(String, String, Spot)>,
-    /// Calls in the handler that are not awaited: the callee as written
-    /// (`service.get`, `len`, `"".join`), at most 64.
-    pub sync_calls: Vec<String>,
+    /// A call in the handler that is not awaited and may block: not a
+    /// builtin, a class being built or a string/collection/model method
+    /// ([`crate::python::vocab::non_blocking`]).
+    pub may_block: bool,
 }
 
 /// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).

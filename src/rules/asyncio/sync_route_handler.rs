@@ -20,96 +20,6 @@ pub const META: RuleMeta = RuleMeta {
 #[derive(Default)]
 pub struct SyncRouteHandler;
 
-/// Builtins and string/collection methods that never block.
-const NON_BLOCKING: &[&str] = &[
-    "len",
-    "str",
-    "int",
-    "float",
-    "bool",
-    "dict",
-    "list",
-    "set",
-    "tuple",
-    "frozenset",
-    "sorted",
-    "reversed",
-    "min",
-    "max",
-    "sum",
-    "any",
-    "all",
-    "abs",
-    "round",
-    "range",
-    "enumerate",
-    "zip",
-    "map",
-    "filter",
-    "isinstance",
-    "issubclass",
-    "getattr",
-    "hasattr",
-    "setattr",
-    "repr",
-    "format",
-    "hash",
-    "id",
-    "iter",
-    "next",
-    "divmod",
-    "super",
-    "type",
-    "vars",
-    "cast",
-    "typing.cast",
-];
-const NON_BLOCKING_METHODS: &[&str] = &[
-    "join",
-    "split",
-    "rsplit",
-    "strip",
-    "lstrip",
-    "rstrip",
-    "lower",
-    "upper",
-    "title",
-    "replace",
-    "startswith",
-    "endswith",
-    "format",
-    "encode",
-    "decode",
-    "isoformat",
-    "model_dump",
-    "model_dump_json",
-    "model_validate",
-    "model_copy",
-    "dict",
-    "json",
-    "items",
-    "keys",
-    "values",
-    "append",
-    "extend",
-    "copy",
-    "count",
-    "index",
-];
-
-/// A call that cannot block: a builtin, a class being built (a response
-/// model, `HTTPException`, `Depends`), or a string/collection/model method.
-fn non_blocking(callee: &str) -> bool {
-    if NON_BLOCKING.contains(&callee) {
-        return true;
-    }
-    let last = callee.rsplit('.').next().unwrap_or(callee);
-    if last.chars().next().is_some_and(char::is_uppercase) {
-        return true;
-    }
-    callee.contains('.') && NON_BLOCKING_METHODS.contains(&last)
-}
-
 impl ProjectRule for SyncRouteHandler {
     const META: RuleMeta = META;
     const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::ARCHITECTURE);
@@ -142,7 +52,7 @@ impl ProjectRule for SyncRouteHandler {
             if session_param {
                 continue;
             }
-            if handler.sync_calls.iter().any(|c| !non_blocking(c)) {
+            if handler.may_block {
                 continue;
             }
             let (receiver, method) = model::route_of(project, file, handler);
