@@ -293,6 +293,8 @@ impl LayerSettings {
         // Path prefixes deeper than the module name's root map to its segments.
         let offset = rel_parts.len().saturating_sub(segments.len());
         let mut best: Option<(usize, usize, String)> = None;
+        // Is `best` a side layer's package or file name (`schemas`, `dependencies`)?
+        let mut best_side_segment = false;
         let mut outer: Option<(usize, usize, String)> = None;
         for (index, layer) in self.layers.iter().enumerate() {
             for pattern in &layer.patterns {
@@ -339,18 +341,25 @@ impl LayerSettings {
                 if let Some(depth) = depth {
                     if best.as_ref().is_none_or(|(d, _, _)| depth > *d) {
                         best = Some((depth, index, pattern.glob.glob().to_string()));
+                        best_side_segment = matches!(pattern.kind, PatternKind::Segment);
                     }
                 }
             }
         }
         // Side layers, dotted and path patterns: the deepest match wins
         // (`app/api/schemas.py` is a schema); ties go to the layer listed first.
+        // A side layer's name wins over a ranked layer's name inside it as well:
+        // inside `schemas/` or `dependencies/` the file names describe the
+        // domain, so `server/schemas/repos.py` (request models) is a schema and
+        // `dependencies/repositories.py` (a `Depends` provider) is wiring.
         let best = match (best, outer) {
-            (Some(b), Some(o)) => Some(if o.0 > b.0 || (o.0 == b.0 && o.1 < b.1) {
-                o
-            } else {
-                b
-            }),
+            (Some(b), Some(o)) => Some(
+                if (o.0 > b.0 && !best_side_segment) || (o.0 == b.0 && o.1 < b.1) {
+                    o
+                } else {
+                    b
+                },
+            ),
             (b, o) => b.or(o),
         };
         best.map(|(depth, index, pattern)| (index, Reason::Pattern(pattern), depth, segments.len()))
@@ -406,6 +415,24 @@ mod tests {
         assert_eq!(
             layer_of(&s, "app.services.schemas", "app/services/schemas.py").as_deref(),
             Some("schema")
+        );
+        // A ranked layer's name inside a side layer's package names the domain.
+        assert_eq!(
+            layer_of(&s, "srv.schemas.repos", "srv/schemas/repos.py").as_deref(),
+            Some("schema")
+        );
+        assert_eq!(
+            layer_of(
+                &s,
+                "app.dependencies.repositories",
+                "app/dependencies/repositories.py"
+            )
+            .as_deref(),
+            Some("wiring")
+        );
+        assert_eq!(
+            layer_of(&s, "app.deps.services.users", "app/deps/services/users.py").as_deref(),
+            Some("wiring")
         );
     }
 
