@@ -17,7 +17,7 @@
 use tree_sitter::Node;
 
 use crate::parse::NodeKind;
-use crate::python::ast::fid;
+use crate::python::ast::{self as pyast, fid};
 
 /// Is the parsed file (`root` of `source`, at project-relative `rel`) a migration?
 pub fn is_migration(rel: &str, root: Node<'_>, source: &str) -> bool {
@@ -31,10 +31,7 @@ pub fn is_migration(rel: &str, root: Node<'_>, source: &str) -> bool {
     for child in root.named_children(&mut cursor) {
         match child.kind_str() {
             "expression_statement" => {
-                let Some(assign) = child
-                    .named_child(0)
-                    .filter(|a| a.kind_str() == "assignment")
-                else {
+                let Some(assign) = pyast::statement_assignment(child) else {
                     continue;
                 };
                 let Some(left) = assign.child_by_field_id(*fid::LEFT) else {

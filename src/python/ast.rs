@@ -517,6 +517,15 @@ pub fn decorator_callee(expr: Node<'_>) -> Node<'_> {
     }
 }
 
+/// The assignment a statement consists of (`x = 1`, `x: int = 1`, `x: int`),
+/// or `None` for any other statement.
+pub fn statement_assignment(stmt: Node<'_>) -> Option<Node<'_>> {
+    if stmt.kind_str() != "expression_statement" {
+        return None;
+    }
+    stmt.named_child(0).filter(|a| a.kind_str() == "assignment")
+}
+
 /// Base class expressions of a class definition (keyword arguments skipped).
 pub fn superclasses(class: Node<'_>) -> Vec<Node<'_>> {
     let Some(args) = class.child_by_field_id(*fid::SUPERCLASSES) else {

@@ -7,6 +7,9 @@ use std::path::Path;
 
 use tree_sitter::Node;
 
+use crate::parse::NodeKind;
+use crate::python::ast as pyast;
+
 use super::manifest::{Declarations, Declared, Group, Sources};
 use super::names::normalize;
 use super::requirement;
@@ -21,24 +24,7 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> bool 
         return false;
     };
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
-    let mut bindings: HashMap<&str, Node<'_>> = HashMap::new();
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    for stmt in root.named_children(&mut cursor) {
-        if stmt.kind() != "expression_statement" {
-            continue;
-        }
-        if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
-            if let (Some(left), Some(right)) = (
-                a.child_by_field_name("left"),
-                a.child_by_field_name("right"),
-            ) {
-                if left.kind() == "identifier" {
-                    bindings.insert(text(left), right);
-                }
-            }
-        }
-    }
+    let bindings = module_bindings(tree.root_node(), &source);
     let mut readable = true;
     let mut cursor = tree.walk();
     loop {
@@ -97,27 +83,28 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> bool 
 
 /// The literal `python_requires=` argument of setup.py (or the
 /// module-level name it is bound to), with its byte offset; parsed, never run.
+/// Module-level `NAME = value` bindings, so that `install_requires=REQS`
+/// can be followed to its list.
+fn module_bindings<'t, 's>(root: Node<'t>, source: &'s str) -> HashMap<&'s str, Node<'t>> {
+    let mut bindings = HashMap::new();
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor) {
+        let Some((left, right)) = pyast::statement_assignment(stmt).and_then(pyast::left_right)
+        else {
+            continue;
+        };
+        if left.kind_str() == "identifier" {
+            bindings.insert(source.get(left.byte_range()).unwrap_or(""), right);
+        }
+    }
+    bindings
+}
+
 pub fn python_requires(source: &str) -> Option<(String, usize)> {
     let tree = crate::parse::parse(source)?;
     let text = |n: Node<'_>| source.get(n.byte_range()).unwrap_or("");
     let root = tree.root_node();
-    let mut bindings: HashMap<&str, Node<'_>> = HashMap::new();
-    let mut c = root.walk();
-    for stmt in root.named_children(&mut c) {
-        let assignment = stmt
-            .named_child(0)
-            .filter(|a| stmt.kind() == "expression_statement" && a.kind() == "assignment");
-        if let Some(a) = assignment {
-            if let (Some(l), Some(r)) = (
-                a.child_by_field_name("left"),
-                a.child_by_field_name("right"),
-            ) {
-                if l.kind() == "identifier" {
-                    bindings.insert(text(l), r);
-                }
-            }
-        }
-    }
+    let bindings = module_bindings(root, source);
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.kind() == "keyword_argument"

@@ -191,11 +191,7 @@ impl Collector {
                 if def.is_some_and(|d| d.kind_str() == "function_definition") {
                     methods = methods.saturating_add(1);
                 }
-                let Some(assignment) = (stmt.kind_str() == "expression_statement")
-                    .then(|| stmt.named_child(0))
-                    .flatten()
-                    .filter(|a| a.kind_str() == "assignment")
-                else {
+                let Some(assignment) = pyast::statement_assignment(stmt) else {
                     continue;
                 };
                 table = table || is_mapping(assignment, at.source);

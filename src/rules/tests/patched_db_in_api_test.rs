@@ -162,11 +162,7 @@ fn module_clients<'s>(root: Node<'_>, source: &'s str) -> Vec<&'s str> {
     let mut out = Vec::new();
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
-        let Some(assignment) = (stmt.kind_str() == "expression_statement")
-            .then(|| stmt.named_child(0))
-            .flatten()
-            .filter(|a| a.kind_str() == "assignment")
-        else {
+        let Some(assignment) = pyast::statement_assignment(stmt) else {
             continue;
         };
         let Some((left, right)) = pyast::left_right(assignment) else {

@@ -390,9 +390,7 @@ impl PydanticV1Pattern {
                         }
                     }
                     "expression_statement" => {
-                        if let Some(assignment) =
-                            stmt.named_child(0).filter(|a| a.kind_str() == "assignment")
-                        {
+                        if let Some(assignment) = pyast::statement_assignment(stmt) {
                             self.collect_model_config(&class_name, assignment, cx);
                         }
                     }
@@ -538,7 +536,7 @@ fn class_body_names(class: Node<'_>, source: &str) -> Vec<String> {
     let mut cursor = body.walk();
     let names = body
         .named_children(&mut cursor)
-        .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind_str() == "assignment"))
+        .filter_map(pyast::statement_assignment)
         .filter_map(|a| a.child_by_field_id(*fid::LEFT))
         .map(|l| pyast::text(l, source).to_owned())
         .collect();
