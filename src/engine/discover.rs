@@ -1,7 +1,7 @@
 //! File discovery: gitignore-aware, honouring the exclusion globs, following
 //! symlinks (loops and dangling links are reported, never fatal).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -77,7 +77,7 @@ impl Walker<'_> {
     }
 
     pub fn discover(&self, paths: &[PathBuf]) -> Result<Discovered, ConfigError> {
-        let mut found: BTreeMap<PathBuf, FileInfo> = BTreeMap::new();
+        let mut found: HashMap<PathBuf, FileInfo> = HashMap::new();
         let mut broken = Vec::new();
         let mut errors = Vec::new();
         let mut roots = Vec::new();
@@ -166,7 +166,9 @@ impl Walker<'_> {
                 .git_exclude(true)
                 .require_git(in_repository)
                 .follow_links(true)
-                .sort_by_file_path(|a, b| a.cmp(b))
+                // Siblings share their parent: comparing names alone orders them
+                // as their paths would, without walking path components.
+                .sort_by_file_name(|a, b| a.cmp(b))
                 .filter_entry(move |entry| {
                     if entry.depth() == 0 {
                         return true;
@@ -265,7 +267,7 @@ impl Walker<'_> {
             }
         }
         let mut files: Vec<FileInfo> = found.into_values().collect();
-        files.sort_by(|a, b| a.display.cmp(&b.display));
+        files.sort_by(|a, b| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
         broken.sort_by(|a, b| a.0.display.cmp(&b.0.display));
         broken.dedup_by(|a, b| a.0.path == b.0.path);
         let unread: std::collections::HashSet<&Path> =

@@ -139,12 +139,17 @@ impl Model {
             ..Model::default()
         };
         let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-        let mut checked: HashMap<PathBuf, bool> = HashMap::new();
+        let mut checked: HashSet<PathBuf> = HashSet::new();
         // Directories above the root: inside the boundary or not, asked once.
         let mut above: HashMap<PathBuf, bool> = HashMap::new();
         for f in files {
             let mut dir = f.path.parent();
             while let Some(d) = dir {
+                // A directory seen before had its ancestors walked then: the
+                // files of one package share all but their first steps.
+                if checked.contains(d) {
+                    break;
+                }
                 if !d.starts_with(root)
                     && !*above
                         .entry(d.to_path_buf())
@@ -152,9 +157,8 @@ impl Model {
                 {
                     break;
                 }
-                let is_scope = *checked
-                    .entry(d.to_path_buf())
-                    .or_insert_with(|| has_manifest(&*reader, d, boundary));
+                let is_scope = has_manifest(&*reader, d, boundary);
+                checked.insert(d.to_path_buf());
                 if is_scope {
                     dirs.insert(d.to_path_buf());
                 }
