@@ -451,3 +451,45 @@ fn fix_with_since_also_fixes_old_findings_on_edited_lines() {
         "from typing import Optional\n\nkept: Optional[int] = None\nedited: int | None = 1\n"
     );
 }
+
+/// A string member: the message shows the fix's text (the union quoted as
+/// a whole), never `"User" | None`, which raises TypeError when evaluated.
+#[test]
+fn typ001_message_quotes_the_whole_union() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m.py",
+        "from typing import Optional\n\n\ndef f(user: Optional[\"User\"], n: Optional[int]) -> None:\n    pass\n",
+    );
+    let run = fortress(
+        dir.path(),
+        &[
+            "check",
+            "--isolated",
+            "--select",
+            "TYP001",
+            "--format",
+            "json",
+            "m.py",
+        ],
+    );
+    assert_ne!(run.code, 2, "{}", context(&run));
+    assert!(
+        run.stdout
+            .contains(r#"use `\"User | None\"` instead of `Optional[\"User\"]`"#),
+        "{}",
+        context(&run)
+    );
+    assert!(
+        !run.stdout.contains(r#"\"User\" | None"#),
+        "{}",
+        context(&run)
+    );
+    assert!(
+        run.stdout
+            .contains("use `int | None` instead of `Optional[int]`"),
+        "{}",
+        context(&run)
+    );
+}

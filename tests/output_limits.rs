@@ -97,7 +97,7 @@ fn control_characters_quoted_from_the_source_are_escaped_in_messages() {
     assert_eq!(github.code, 0, "{}", github.stderr);
     assert!(
         github.stdout.ends_with(
-            "::use `\"a%1B[2Jb%C2%9B\" | None` instead of `Optional[\"a%1B[2Jb%C2%9B\"]`\n"
+            "::use `\"a%1B[2Jb%C2%9B | None\"` instead of `Optional[\"a%1B[2Jb%C2%9B\"]`\n"
         ),
         "{:?}",
         github.stdout

@@ -11,5 +11,6 @@ pub mod sql_composition;
 mod sql_local_call;
 mod sql_slot;
 pub mod sql_string_building;
+mod sql_trusted;
 mod sql_value;
 pub mod unauthenticated_write_route;

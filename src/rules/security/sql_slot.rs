@@ -241,6 +241,41 @@ pub(super) fn fstring_slot(e: Node<'_>, source: &str) -> Slot {
     slot_of(&before, after)
 }
 
+/// Does this literal text look like (part of) an SQL statement?
+pub fn looks_like_sql(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "from",
+        "where",
+        "create",
+        "drop",
+        "alter",
+        "truncate",
+        "values",
+        "join",
+        "pragma",
+        "grant",
+        "revoke",
+        "vacuum",
+        "attach",
+        "explain",
+        "having",
+        "returning",
+        "limit",
+        "offset",
+    ];
+    if text.len() < 4 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| WORDS.contains(&w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{slot_of, template_slot, Slot};

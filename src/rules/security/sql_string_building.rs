@@ -411,7 +411,7 @@ fn line_of(source: &str, offset: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sql_value::looks_like_sql;
+    use super::super::sql_slot::looks_like_sql;
 
     #[test]
     fn sql_words() {

@@ -11,6 +11,7 @@ use crate::python::ast::{self as pyast, fid};
 use crate::python::semantic::{BindingId, ScopeId, Semantic};
 use crate::rules::context::Cx;
 
+use super::sql_slot::looks_like_sql;
 pub(super) use super::sql_slot::Slot;
 use super::sql_slot::{fstring_slot, slot_of, template_slot};
 
@@ -244,9 +245,25 @@ impl Values {
                 value
             }
             "integer" | "float" | "true" | "false" | "none" => Value::constant(false),
-            "identifier" => self
-                .assumed(env, node, depth)
-                .unwrap_or_else(|| self.lookup(env, node)),
+            "identifier" => {
+                if let Some(value) = self.comprehension_variable(env, node, depth) {
+                    return value;
+                }
+                let value = self
+                    .assumed(env, node, depth)
+                    .unwrap_or_else(|| self.lookup(env, node));
+                if !value.constant && self.trusted_name(env, node, depth) {
+                    Value {
+                        sql: value.sql,
+                        ..Value::constant(value.stringish)
+                    }
+                } else {
+                    value
+                }
+            }
+            "list_comprehension" | "set_comprehension" | "generator_expression" => {
+                self.eval_comprehension(node, env, depth)
+            }
             "parenthesized_expression" => match node.named_child(0) {
                 Some(inner) => self.eval(inner, env, depth + 1),
                 None => Value::default(),
@@ -256,7 +273,10 @@ impl Values {
                     .child_by_field_id(*fid::ATTRIBUTE)
                     .map(text)
                     .unwrap_or("");
-                if attr == "__tablename__" || pyast::is_constant_name(attr) {
+                if attr == "__tablename__"
+                    || pyast::is_constant_name(attr)
+                    || self.trusted_attribute(env, node, depth)
+                {
                     Value::constant(false)
                 } else {
                     Value::default()
@@ -417,6 +437,10 @@ impl Values {
         let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
             return Value::default();
         };
+        // A quoted identifier or a sanitised word.
+        if self.trusted_call(node, env) {
+            return Value::constant(true);
+        }
         let args = pyast::call_arguments(node);
         let args_constant = |this: &Self| {
             args.is_none_or(|a| {
@@ -553,39 +577,4 @@ fn is_placeholder_literal(node: Node<'_>, source: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Does this literal text look like (part of) an SQL statement?
-pub fn looks_like_sql(text: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "select",
-        "insert",
-        "update",
-        "delete",
-        "from",
-        "where",
-        "create",
-        "drop",
-        "alter",
-        "truncate",
-        "values",
-        "join",
-        "pragma",
-        "grant",
-        "revoke",
-        "vacuum",
-        "attach",
-        "explain",
-        "having",
-        "returning",
-        "limit",
-        "offset",
-    ];
-    if text.len() < 4 {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    lower
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|w| WORDS.contains(&w))
 }

@@ -181,8 +181,24 @@ impl Rule for OptionalAnnotation {
         }
         // The fix (safe: only what may be rewritten on this target is reported).
         let (nodes, messages): (Vec<_>, Vec<_>) = reported.into_iter().unzip();
-        for (at, message) in messages.into_iter().enumerate() {
+        for (at, mut message) in messages.into_iter().enumerate() {
             let fix = optional_fix::fix(&nodes, at, cx.source);
+            // A string member (`Optional["User"]`): `"User" | None` raises
+            // TypeError when evaluated, so the message shows the fix's text
+            // (`"User | None"`, the union quoted as a whole) or says so.
+            let quoted = nodes[at]
+                .args
+                .iter()
+                .any(|a| a.form != optional_fix::ArgForm::Expr);
+            if quoted {
+                let written = cx.source.get(nodes[at].span.clone()).unwrap_or("");
+                message = match fix.as_ref().and_then(|f| f.edits.first()) {
+                    Some(edit) => format!("use `{}` instead of `{written}`", edit.content),
+                    None => format!(
+                        "write `{written}` with `|`, quoting the whole union (`\"X | None\"`): a string member joined with `|` (`\"X\" | None`) raises TypeError when evaluated"
+                    ),
+                };
+            }
             cx.report_fix(nodes[at].span.clone(), message, fix);
         }
     }
