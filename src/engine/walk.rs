@@ -116,6 +116,7 @@ pub(super) fn walk_tree(
                         findings: &mut findings,
                         lines,
                         deferred: &mut deferred,
+                        enabled,
                     };
                     checker.visit(node, &mut cx);
                 }
@@ -182,6 +183,7 @@ pub(super) fn walk_tree(
                             findings: &mut cx_findings,
                             lines,
                             deferred: &mut deferred,
+                            enabled,
                         };
                         checker.finish(&mut cx);
                     }

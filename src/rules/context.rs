@@ -32,6 +32,8 @@ pub struct Cx<'a> {
     pub(crate) findings: &'a mut Vec<Finding>,
     pub(crate) lines: &'a LineIndex,
     pub(crate) deferred: &'a mut Vec<Deferred>,
+    /// The rules enabled for this file, by registry index.
+    pub(crate) enabled: &'a [bool],
 }
 
 impl<'a> Cx<'a> {
@@ -50,6 +52,15 @@ impl<'a> Cx<'a> {
     pub fn qualified_name(&self, dotted: &str, node: Node<'_>) -> Option<String> {
         self.semantic
             .qualified_name(dotted, self.scope(node), node.start_byte())
+    }
+
+    /// Whether the rule `code` runs on this file. Two rules computed from
+    /// one evaluation (SEC001 and SEC008) use it so that the evaluation is
+    /// made once, by one of them, for both.
+    pub fn is_enabled(&self, code: &str) -> bool {
+        crate::rules::index_of(code)
+            .and_then(|i| self.enabled.get(i).copied())
+            .unwrap_or(false)
     }
 
     pub fn parent(&self) -> Option<Node<'a>> {
@@ -76,6 +87,22 @@ impl<'a> Cx<'a> {
 
     pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.report_fix(span, message, None);
+    }
+
+    /// A finding of the enabled rule `code`, computed by the rule visiting
+    /// now on behalf of that one (see [`Cx::is_enabled`]).
+    pub fn report_span_as(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            code,
+            span,
+            message: message.into(),
+            fix: None,
+        });
     }
 
     /// A finding with the fix `--fix` may apply.
