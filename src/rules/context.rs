@@ -34,6 +34,9 @@ pub struct Cx<'a> {
     pub(crate) deferred: &'a mut Vec<Deferred>,
     /// The rules enabled for this file, by registry index.
     pub(crate) enabled: &'a [bool],
+    /// The callee of the call being visited, read once for every rule
+    /// that visits it ([`Cx::call_function`]).
+    pub(crate) function: Option<Node<'a>>,
 }
 
 impl<'a> Cx<'a> {
@@ -52,6 +55,13 @@ impl<'a> Cx<'a> {
     pub fn qualified_name(&self, dotted: &str, node: Node<'_>) -> Option<String> {
         self.semantic
             .qualified_name(dotted, self.scope(node), node.start_byte())
+    }
+
+    /// The callee (the `function` field) of the call being visited: the
+    /// engine reads it once per call for all the rules that visit calls.
+    /// `None` when the visited node is not a call (and in `finish`).
+    pub fn call_function(&self) -> Option<Node<'a>> {
+        self.function
     }
 
     /// Whether the rule `code` runs on this file. Two rules computed from

@@ -307,7 +307,7 @@ impl SqlSinks {
     }
 
     fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+        let Some(function) = cx.call_function() else {
             return;
         };
         let (name, receiver) = match function.kind_str() {
