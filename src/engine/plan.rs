@@ -60,6 +60,8 @@ pub struct Plan<'s> {
     /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
     pub(super) syntax: SyntaxKinds,
     pub(super) comment_kind: u16,
+    /// The kinds named `call` (whose callee the walk reads once for the rules).
+    pub(super) is_call_kind: Vec<bool>,
 }
 
 impl<'s> Plan<'s> {
@@ -128,6 +130,7 @@ impl<'s> Plan<'s> {
             is_statement: ids_of(STATEMENT_KINDS),
             syntax: SyntaxKinds::new(&language),
             comment_kind: language.id_for_node_kind("comment", true),
+            is_call_kind: ids_of(&["call"]),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::diagnostic::{Finding, LineIndex};
 use crate::engine::syntax::{Class, SyntaxTracker};
 use crate::files::FileInfo;
 use crate::project::{arch, symbols, FileFacts};
+use crate::python::ast::fid;
 use crate::python::imports;
 use crate::python::semantic::Semantic;
 use crate::rules::context::Cx;
@@ -97,11 +98,15 @@ pub(super) fn walk_tree(
                 };
                 symbol_facts.visit(node, &at);
             }
-            for &slot in plan
+            let slots = plan
                 .dispatch
                 .get(usize::from(kind))
-                .map_or(&[][..], Vec::as_slice)
-            {
+                .map_or(&[][..], Vec::as_slice);
+            // Every rule visiting a call reads its callee: once for all.
+            let function = (!slots.is_empty() && has(&plan.is_call_kind, kind))
+                .then(|| node.child_by_field_id(*fid::FUNCTION))
+                .flatten();
+            for &slot in slots {
                 if let Some(checker) = checkers[slot].as_mut() {
                     let mut cx = Cx {
                         source,
@@ -116,6 +121,8 @@ pub(super) fn walk_tree(
                         findings: &mut findings,
                         lines,
                         deferred: &mut deferred,
+                        enabled,
+                        function,
                     };
                     checker.visit(node, &mut cx);
                 }
@@ -182,6 +189,8 @@ pub(super) fn walk_tree(
                             findings: &mut cx_findings,
                             lines,
                             deferred: &mut deferred,
+                            enabled,
+                            function: None,
                         };
                         checker.finish(&mut cx);
                     }

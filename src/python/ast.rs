@@ -58,7 +58,7 @@ pub mod fid {
     }
 }
 
-pub use super::descent::{contains_kind, Descent};
+pub use super::descent::{contains_kind, named_children_of, Descent};
 
 /// The identifier a parameter binds (`x`, `x: T`, `x=1`, `*args`, `**kw`).
 pub fn parameter_name(p: Node<'_>) -> Option<Node<'_>> {

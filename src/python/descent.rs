@@ -114,6 +114,15 @@ fn push_named_children<'t>(stack: &mut Vec<Node<'t>>, node: Node<'t>) {
     }
 }
 
+/// The named children of `node` in document order, read as
+/// [`Descent`] reads them (`Node::child(i)` for a few, a cursor for many).
+pub fn named_children_of<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    push_named_children(&mut out, node);
+    out.reverse();
+    out
+}
+
 /// Does `node` or a named node below it have the kind `kind`? `None` when
 /// more than `limit` nodes were looked at first (the caller decides what a
 /// huge subtree counts as).

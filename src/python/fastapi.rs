@@ -47,14 +47,19 @@ impl Routers {
         if assignment.kind_str() != "assignment" {
             return;
         }
-        let Some((left, right)) = pyast::left_right(assignment) else {
+        // The right side and its callee are read once; the left side only
+        // for a router (an assignment without both sides is none).
+        let Some(right) = assignment.child_by_field_id(*fid::RIGHT) else {
             return;
         };
-        let is_router = right.kind_str() == "call"
-            && right.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
-                let callee = pyast::text(f, source);
-                ROUTER_FACTORIES.contains(&pyast::last_segment(callee.trim()))
-            });
+        let callee = if right.kind_str() == "call" {
+            right
+                .child_by_field_id(*fid::FUNCTION)
+                .map(|f| pyast::last_segment(pyast::text(f, source).trim()))
+        } else {
+            None
+        };
+        let is_router = callee.is_some_and(|c| ROUTER_FACTORIES.contains(&c));
         let annotated_router = assignment.child_by_field_id(*fid::TYPE).is_some_and(|t| {
             ROUTER_FACTORIES.contains(&pyast::last_segment(pyast::text(t, source).trim()))
         });
@@ -63,9 +68,7 @@ impl Routers {
         // (`app = create_app()`) do not tell.
         let other_class = !is_router
             && !annotated_router
-            && right.kind_str() == "call"
-            && right.child_by_field_id(*fid::FUNCTION).is_some_and(|f| {
-                let callee = pyast::last_segment(pyast::text(f, source).trim());
+            && callee.is_some_and(|callee| {
                 callee.starts_with(|c: char| c.is_ascii_uppercase())
                     && !callee.ends_with("Router")
                     && !callee.ends_with("FastAPI")
@@ -73,6 +76,9 @@ impl Routers {
         if !(is_router || annotated_router || other_class) {
             return;
         }
+        let Some(left) = assignment.child_by_field_id(*fid::LEFT) else {
+            return;
+        };
         if let Some(name) = pyast::dotted_name(left, source) {
             if !self.bound.iter().any(|(n, _)| *n == name) {
                 self.bound.push((name.into_owned(), !other_class));

@@ -32,6 +32,11 @@ pub struct Cx<'a> {
     pub(crate) findings: &'a mut Vec<Finding>,
     pub(crate) lines: &'a LineIndex,
     pub(crate) deferred: &'a mut Vec<Deferred>,
+    /// The rules enabled for this file, by registry index.
+    pub(crate) enabled: &'a [bool],
+    /// The callee of the call being visited, read once for every rule
+    /// that visits it ([`Cx::call_function`]).
+    pub(crate) function: Option<Node<'a>>,
 }
 
 impl<'a> Cx<'a> {
@@ -50,6 +55,22 @@ impl<'a> Cx<'a> {
     pub fn qualified_name(&self, dotted: &str, node: Node<'_>) -> Option<String> {
         self.semantic
             .qualified_name(dotted, self.scope(node), node.start_byte())
+    }
+
+    /// The callee (the `function` field) of the call being visited: the
+    /// engine reads it once per call for all the rules that visit calls.
+    /// `None` when the visited node is not a call (and in `finish`).
+    pub fn call_function(&self) -> Option<Node<'a>> {
+        self.function
+    }
+
+    /// Whether the rule `code` runs on this file. Two rules computed from
+    /// one evaluation (SEC001 and SEC008) use it so that the evaluation is
+    /// made once, by one of them, for both.
+    pub fn is_enabled(&self, code: &str) -> bool {
+        crate::rules::index_of(code)
+            .and_then(|i| self.enabled.get(i).copied())
+            .unwrap_or(false)
     }
 
     pub fn parent(&self) -> Option<Node<'a>> {
@@ -76,6 +97,22 @@ impl<'a> Cx<'a> {
 
     pub fn report_span(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.report_fix(span, message, None);
+    }
+
+    /// A finding of the enabled rule `code`, computed by the rule visiting
+    /// now on behalf of that one (see [`Cx::is_enabled`]).
+    pub fn report_span_as(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            code,
+            span,
+            message: message.into(),
+            fix: None,
+        });
     }
 
     /// A finding with the fix `--fix` may apply.

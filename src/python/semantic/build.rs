@@ -53,6 +53,7 @@ impl<'a> Semantic<'a> {
                 parent: None,
                 name: "",
                 receiver: None,
+                body: None,
             }],
             bindings: Vec::new(),
             by_name: vec![HashMap::new()],
@@ -84,6 +85,7 @@ impl<'a> Semantic<'a> {
                     parent: Some(scope),
                     name: name.map_or("", |n| self.text(n)),
                     receiver: None,
+                    body: node.child_by_field_id(*fid::BODY).map(|b| b.id()),
                 });
             }
             "lambda" => {
@@ -330,6 +332,9 @@ impl<'a> Semantic<'a> {
             parent: Some(parent),
             name: "",
             receiver: None,
+            body: (kind == ScopeKind::Lambda)
+                .then(|| node.child_by_field_id(*fid::BODY).map(|b| b.id()))
+                .flatten(),
         });
         id
     }
@@ -382,6 +387,7 @@ impl<'a> Semantic<'a> {
             parent: Some(scope),
             name: name.map_or("", |n| self.text(n)),
             receiver,
+            body: node.child_by_field_id(*fid::BODY).map(|b| b.id()),
         });
         if let Some(params) = params {
             self.bind_parameters(id, params);

@@ -64,6 +64,10 @@ pub struct Scope<'a> {
     /// A method's first parameter (`self`, `cls`); `None` for static
     /// methods and plain functions.
     pub receiver: Option<&'a str>,
+    /// The node id of the body of the `def`, `class` or `lambda` (read once
+    /// when the scope opens: [`Semantic::scope_of`] compares with it for
+    /// every query instead of looking the field up again).
+    pub body: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -199,8 +203,14 @@ impl<'a> Semantic<'a> {
             let kind = a.kind_str();
             let child = ancestors.get(i + 1).copied().unwrap_or(node);
             let inside = if matches!(kind, "function_definition" | "class_definition" | "lambda") {
-                a.child_by_field_id(*fid::BODY)
-                    .is_some_and(|b| b.id() == child.id())
+                // A node is in the scope only inside the body (the scope
+                // records the body's id when it opens).
+                if let Some(id) = self.scope_for_node(*a) {
+                    if self.scopes[id].body == Some(child.id()) {
+                        return id;
+                    }
+                }
+                continue;
             } else if build::COMPREHENSIONS.contains(&kind) {
                 let below = if i + 2 < ancestors.len() {
                     Some(ancestors[i + 2])

@@ -103,7 +103,7 @@ impl Rule for BlockingCall {
     const KINDS: &'static [&'static str] = &["call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+        let Some(function) = cx.call_function() else {
             return;
         };
         let last = match function.kind_str() {

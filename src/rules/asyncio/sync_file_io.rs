@@ -39,7 +39,7 @@ impl Rule for SyncFileIo {
         if cx.file.is_test {
             return;
         }
-        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+        let Some(function) = cx.call_function() else {
             return;
         };
         let name = match function.kind_str() {

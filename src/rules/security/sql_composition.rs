@@ -3,7 +3,9 @@
 //! reports runtime values formatted where SQL has a value (a bound parameter
 //! is the cure), this rule the rest: table, column and schema names, SQL
 //! keywords and whole clauses the code builds, which no driver can bind and
-//! whose safety depends on where the pieces come from.
+//! whose safety depends on where the pieces come from. When SEC001 runs
+//! on the file too, its checker evaluates once and reports for both; this
+//! rule's checker then skips the file.
 
 use tree_sitter::Node;
 
@@ -30,7 +32,7 @@ impl Rule for SqlComposition {
     const KINDS: &'static [&'static str] = SQL_KINDS;
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        self.0.visit(node, cx);
+        self.0.visit(node, cx, Harm::Composed);
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {

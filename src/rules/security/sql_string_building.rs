@@ -10,6 +10,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 
+use super::sql_composition::SqlComposition;
 use super::sql_value::{Dynamic, Env, How, Slot, Value, Values};
 use crate::diagnostic::Severity;
 use crate::python::ast::{self as pyast, fid};
@@ -86,7 +87,8 @@ pub(super) struct SqlSinks {
     values: Values,
     candidates: Vec<Candidate>,
     /// Whether the file is skipped: a migration, or no sink name appears in
-    /// its text (decided on the first visit, once per file).
+    /// its text, or this is SEC008 and SEC001 runs too (SEC001 then
+    /// evaluates once for both); decided on the first visit, once per file.
     skip: Option<bool>,
 }
 
@@ -133,7 +135,7 @@ impl Rule for SqlStringBuilding {
     const KINDS: &'static [&'static str] = SQL_KINDS;
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        self.0.visit(node, cx);
+        self.0.visit(node, cx, Harm::Values);
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
@@ -142,9 +144,12 @@ impl Rule for SqlStringBuilding {
 }
 
 impl SqlSinks {
-    pub(super) fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
+    /// Visits `node` for the rule that reports `owner`.
+    pub(super) fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>, owner: Harm) {
         if *self.skip.get_or_insert_with(|| {
-            pyast::is_migration_path(&cx.file.rel) || !may_hold_sink(cx.source)
+            (owner == Harm::Composed && cx.is_enabled(SqlStringBuilding::META.code))
+                || pyast::is_migration_path(&cx.file.rel)
+                || !may_hold_sink(cx.source)
         }) {
             return;
         }
@@ -230,10 +235,22 @@ impl SqlSinks {
         }
     }
 
-    pub(super) fn finish(&mut self, cx: &mut Cx<'_>, harm: Harm) {
+    /// Reports the findings of the rule that reports `owner`: SEC001's
+    /// checker also reports SEC008's when that rule is enabled (SEC008's
+    /// own checker then skipped the file).
+    pub(super) fn finish(&mut self, cx: &mut Cx<'_>, owner: Harm) {
+        let composed = SqlComposition::META.code;
+        if owner == Harm::Values && cx.is_enabled(composed) {
+            self.report(cx, Harm::Composed, Some(composed));
+        }
+        self.report(cx, owner, None);
+    }
+
+    /// Reports the findings of `harm`, under `code` (else the visiting rule's).
+    fn report(&self, cx: &mut Cx<'_>, harm: Harm, code: Option<&'static str>) {
         // One finding per place the SQL is built, whatever number of sinks it reaches.
         let mut reported: Vec<Range<usize>> = Vec::new();
-        for c in std::mem::take(&mut self.candidates) {
+        for c in &self.candidates {
             let mine = match harm {
                 Harm::Values => c.slot == Slot::Value,
                 Harm::Composed => c.slot != Slot::Value,
@@ -282,12 +299,15 @@ impl SqlSinks {
                 ),
             };
             reported.push(c.span.clone());
-            cx.report_span(c.span, message);
+            match code {
+                Some(code) => cx.report_span_as(code, c.span.clone(), message),
+                None => cx.report_span(c.span.clone(), message),
+            }
         }
     }
 
     fn visit_call(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+        let Some(function) = cx.call_function() else {
             return;
         };
         let (name, receiver) = match function.kind_str() {

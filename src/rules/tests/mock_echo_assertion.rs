@@ -144,7 +144,7 @@ impl Rule for MockEchoAssertion {
                 }
             }
             _ => {
-                let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+                let Some(function) = cx.call_function() else {
                     return;
                 };
                 if function.kind_str() != "attribute" {

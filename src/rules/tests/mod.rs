@@ -188,10 +188,9 @@ pub fn positional_args<'t>(call: Node<'t>) -> Vec<Node<'t>> {
     let Some(args) = call.child_by_field_id(*fid::ARGUMENTS) else {
         return Vec::new();
     };
-    let mut cursor = args.walk();
-    args.named_children(&mut cursor)
-        .filter(|a| !matches!(a.kind_str(), "keyword_argument" | "comment"))
-        .collect()
+    let mut out = pyast::named_children_of(args);
+    out.retain(|a| !matches!(a.kind_str(), "keyword_argument" | "comment"));
+    out
 }
 
 /// Whitespace-normalised source text of a node, for messages and comparisons.

@@ -40,6 +40,30 @@ pub struct PatchedDbInApiTest {
     test_defs: Vec<Range<usize>>,
     /// Fixtures of the file: (name, byte range of the `def`).
     fixtures: Vec<(String, Range<usize>)>,
+    /// The calls of the file met in the walk that build a test client and
+    /// that send a request to a path (start bytes, in document order), so
+    /// that `finish` need not walk each test again (see [`Seen`]).
+    seen: Seen,
+    /// Whether the file can have a finding: test code whose text holds
+    /// `patch` (decided on the first visit).
+    judged: Option<bool>,
+}
+
+/// What the walk saw of a file's calls: where they build a client and
+/// where they send a request to a path. In a file without syntax errors
+/// the walk visits every call, so a body holds such a call exactly when
+/// one starts inside its byte range.
+#[derive(Default)]
+struct Seen {
+    constructions: Vec<usize>,
+    requests: Vec<usize>,
+}
+
+impl Seen {
+    fn any_in(starts: &[usize], range: &Range<usize>) -> bool {
+        let i = starts.partition_point(|s| *s < range.start);
+        starts.get(i).is_some_and(|s| *s < range.end)
+    }
 }
 
 /// Fixtures followed from a test at most (requests of requests).
@@ -59,10 +83,22 @@ impl Rule for PatchedDbInApiTest {
         doc: include_str!("../../../rules/TST007.md"),
         security_severity: None,
     };
-    const KINDS: &'static [&'static str] = &["class_definition", "function_definition"];
+    const KINDS: &'static [&'static str] = &["class_definition", "function_definition", "call"];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        if !super::in_test_code(cx) {
+        if !*self
+            .judged
+            .get_or_insert_with(|| super::in_test_code(cx) && cx.source.contains("patch"))
+        {
+            return;
+        }
+        if node.kind_str() == "call" {
+            let function = cx.call_function();
+            if client_construction(node, function, cx.source) {
+                self.seen.constructions.push(node.start_byte());
+            } else if path_request(node, function, cx.source) {
+                self.seen.requests.push(node.start_byte());
+            }
             return;
         }
         if node.kind_str() == "class_definition" {
@@ -91,6 +127,10 @@ impl Rule for PatchedDbInApiTest {
         }
         let root = cx.semantic.scope(MODULE).node;
         let module_clients = module_clients(root, cx.source);
+        // What the walk saw stands for a walk of a body when it visited
+        // every call (no syntax error) and the uses of module-level
+        // clients need no search (there are none).
+        let walked = (!root.has_error() && module_clients.is_empty()).then_some(&self.seen);
         let find = |range: &Range<usize>| {
             root.descendant_for_byte_range(range.start, range.end)
                 .filter(|n| n.kind_str() == "function_definition")
@@ -122,11 +162,11 @@ impl Rule for PatchedDbInApiTest {
             let api = defs.iter().any(|d| {
                 *client_use
                     .entry(d.start_byte())
-                    .or_insert_with(|| uses_client(*d, cx.source, &module_clients))
+                    .or_insert_with(|| uses_client(*d, cx.source, &module_clients, walked))
             }) || class.is_some_and(|c| {
                 *client_use
                     .entry(c.start_byte())
-                    .or_insert_with(|| class_builds_client(c, cx.source))
+                    .or_insert_with(|| class_builds_client(c, cx.source, walked))
             });
             if !api {
                 continue;
@@ -178,13 +218,13 @@ fn module_clients<'s>(root: Node<'_>, source: &'s str) -> Vec<&'s str> {
 /// `TestClient(app)`, `AsyncClient(app=app)`, `httpx.AsyncClient(transport=...)`,
 /// `ASGITransport(app=app)`.
 fn is_client_construction(node: Node<'_>, source: &str) -> bool {
-    if node.kind_str() != "call" {
-        return false;
-    }
-    let Some(callee) = node
-        .child_by_field_id(*fid::FUNCTION)
-        .and_then(|f| pyast::dotted_name(f, source))
-    else {
+    node.kind_str() == "call"
+        && client_construction(node, node.child_by_field_id(*fid::FUNCTION), source)
+}
+
+/// [`is_client_construction`] of a call whose callee is `function`.
+fn client_construction(node: Node<'_>, function: Option<Node<'_>>, source: &str) -> bool {
+    let Some(callee) = function.and_then(|f| pyast::dotted_name(f, source)) else {
         return false;
     };
     match pyast::last_segment(&callee) {
@@ -199,7 +239,7 @@ fn is_client_construction(node: Node<'_>, source: &str) -> bool {
 
 /// Does `def` build a test client, use a module-level one, take one
 /// (annotated `TestClient`/`AsyncClient`), or request a path?
-fn uses_client(def: Node<'_>, source: &str, module_clients: &[&str]) -> bool {
+fn uses_client(def: Node<'_>, source: &str, module_clients: &[&str], seen: Option<&Seen>) -> bool {
     if let Some(params) = def.child_by_field_id(*fid::PARAMETERS) {
         let mut cursor = params.walk();
         let annotated = params.named_children(&mut cursor).any(|p| {
@@ -214,6 +254,12 @@ fn uses_client(def: Node<'_>, source: &str, module_clients: &[&str]) -> bool {
     let Some(body) = def.child_by_field_id(*fid::BODY) else {
         return false;
     };
+    // A body of at most MAX_NODES nodes is searched whole: what the walk
+    // saw of its calls answers.
+    if let Some(seen) = seen.filter(|_| body.descendant_count() <= MAX_NODES) {
+        let range = body.byte_range();
+        return Seen::any_in(&seen.constructions, &range) || Seen::any_in(&seen.requests, &range);
+    }
     find_bounded(body, |n| match n.kind_str() {
         "call" => is_client_construction(n, source) || requests_path(n, source),
         "identifier" => module_clients.contains(&pyast::text(n, source)),
@@ -223,10 +269,12 @@ fn uses_client(def: Node<'_>, source: &str, module_clients: &[&str]) -> bool {
 
 /// `client.get("/users")`, `await ac.post(f"/orders/{id}", json=...)`.
 fn requests_path(call: Node<'_>, source: &str) -> bool {
-    let Some(function) = call
-        .child_by_field_id(*fid::FUNCTION)
-        .filter(|f| f.kind_str() == "attribute")
-    else {
+    path_request(call, call.child_by_field_id(*fid::FUNCTION), source)
+}
+
+/// [`requests_path`] of a call whose callee is `function`.
+fn path_request(call: Node<'_>, function: Option<Node<'_>>, source: &str) -> bool {
+    let Some(function) = function.filter(|f| f.kind_str() == "attribute") else {
         return false;
     };
     let method = function
@@ -257,10 +305,13 @@ fn enclosing_class(def: Node<'_>) -> Option<Node<'_>> {
 }
 
 /// A unittest/pytest class whose `setUp` (or any method) builds a client.
-fn class_builds_client(class: Node<'_>, source: &str) -> bool {
+fn class_builds_client(class: Node<'_>, source: &str, seen: Option<&Seen>) -> bool {
     let Some(body) = class.child_by_field_id(*fid::BODY) else {
         return false;
     };
+    if let Some(seen) = seen.filter(|_| body.descendant_count() <= MAX_NODES) {
+        return Seen::any_in(&seen.constructions, &body.byte_range());
+    }
     find_bounded(body, |n| is_client_construction(n, source))
 }
 

@@ -172,8 +172,9 @@ fn has_splat(call: Node<'_>) -> bool {
     })
 }
 
+/// `call` is the call being visited (its callee is `cx.call_function()`).
 fn check_call(call: Node<'_>, cx: &mut Cx<'_>) {
-    let Some(function) = call.child_by_field_id(*fid::FUNCTION) else {
+    let Some(function) = cx.call_function() else {
         return;
     };
     let Some(kind) = classify(function, cx) else {

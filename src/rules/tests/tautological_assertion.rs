@@ -223,8 +223,9 @@ fn is_non_none_literal(node: Node<'_>) -> bool {
     )
 }
 
+/// `call` is the call being visited (its callee is `cx.call_function()`).
 fn check_unittest_call(call: Node<'_>, cx: &mut Cx<'_>) {
-    let Some(function) = call.child_by_field_id(*fid::FUNCTION) else {
+    let Some(function) = cx.call_function() else {
         return;
     };
     if function.kind_str() != "attribute" {

@@ -128,14 +128,17 @@ impl Rule for TestWithoutAssertion {
                 }
             }
             "call" => {
-                let Some(name) = pyast::callee_name(node, cx.source) else {
+                let Some(name) = cx
+                    .call_function()
+                    .and_then(|f| pyast::last_name(f, cx.source))
+                else {
                     return;
                 };
                 if is_check_call(node, name, cx) {
                     self.mark_checks(innermost);
                 } else {
-                    let range = node
-                        .child_by_field_id(*fid::FUNCTION)
+                    let range = cx
+                        .call_function()
                         .and_then(name_node)
                         .map(|n| n.byte_range());
                     if let (Some(f), Some(range)) = (innermost, range) {

@@ -490,21 +490,14 @@ impl PydanticV1Pattern {
     }
 
     fn visit_call(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let Some(function) = node
-            .child_by_field_id(*fid::FUNCTION)
-            .filter(|f| f.kind_str() == "attribute")
-        else {
+        // `receiver.method(...)`: the method name is judged before the
+        // receiver is read (most calls end there).
+        let Some(function) = cx.call_function().filter(|f| f.kind_str() == "attribute") else {
             return;
         };
-        let (Some(object), Some(attr)) = (
-            function.child_by_field_id(*fid::OBJECT),
-            function.child_by_field_id(*fid::ATTRIBUTE),
-        ) else {
+        let Some(attr) = function.child_by_field_id(*fid::ATTRIBUTE) else {
             return;
         };
-        if object.kind_str() != "identifier" {
-            return;
-        }
         let method = cx.text(attr);
         let (method, v2, instance) =
             if let Some((m, v2)) = CLASS_METHODS.iter().find(|(m, _)| *m == method) {
@@ -515,6 +508,12 @@ impl PydanticV1Pattern {
             } else {
                 return;
             };
+        let Some(object) = function
+            .child_by_field_id(*fid::OBJECT)
+            .filter(|o| o.kind_str() == "identifier")
+        else {
+            return;
+        };
         let receiver = cx.text(object);
         self.calls.push(MethodCall {
             receiver: receiver.to_owned(),

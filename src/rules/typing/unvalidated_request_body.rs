@@ -99,13 +99,24 @@ impl UnvalidatedRequestBody {
     }
 
     fn check_raw_read(&mut self, call: Node<'_>, cx: &mut Cx<'_>) {
-        let Some((object, method)) = pyast::method_call(call) else {
+        // `receiver.json()` / `receiver.form()` (the method name first: it
+        // rules out most calls before the receiver is read).
+        let Some(function) = cx.call_function().filter(|f| f.kind_str() == "attribute") else {
+            return;
+        };
+        let Some(method) = function.child_by_field_id(*fid::ATTRIBUTE) else {
             return;
         };
         let method = cx.text(method);
-        if !matches!(method, "json" | "form") || object.kind_str() != "identifier" {
+        if !matches!(method, "json" | "form") {
             return;
         }
+        let Some(object) = function
+            .child_by_field_id(*fid::OBJECT)
+            .filter(|o| o.kind_str() == "identifier")
+        else {
+            return;
+        };
         let receiver = cx.text(object);
         let Some(index) = cx
             .ancestors
@@ -192,15 +203,12 @@ fn needs_raw_body(def: Node<'_>, source: &str) -> bool {
         return false;
     };
     let (mut reads_bytes, mut signature, mut forwards, mut answers) = (false, false, false, false);
-    let mut stack = vec![body];
-    let mut budget = MAX_HANDLER_NODES;
-    while let Some(n) = stack.pop() {
-        budget = match budget.checked_sub(1) {
-            Some(b) => b,
-            None => return false,
-        };
+    // A handler of more nodes than the limit is not judged (the signs are
+    // joined with `|=`, so the order of the walk does not matter).
+    let mut walk = pyast::Descent::new(body, MAX_HANDLER_NODES);
+    while let Some(n) = walk.next() {
         match n.kind_str() {
-            "function_definition" | "lambda" | "class_definition" => continue,
+            "function_definition" | "lambda" | "class_definition" => walk.skip_children(),
             "call" => {
                 let name = pyast::callee_name(n, source).unwrap_or("");
                 let callee = n
@@ -232,8 +240,9 @@ fn needs_raw_body(def: Node<'_>, source: &str) -> bool {
             }
             _ => {}
         }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
+    }
+    if walk.cut_short() {
+        return false;
     }
     (reads_bytes && signature) || (forwards && answers)
 }
