@@ -503,7 +503,7 @@ fn run_project_rules(
                 findings.push(ProjectFinding {
                     code: d.code,
                     file,
-                    span: d.spot.span.clone(),
+                    span: d.spot.span(),
                     start: d.spot.start,
                     end: d.spot.end,
                     message: d.message.clone(),
