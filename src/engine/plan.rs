@@ -60,9 +60,24 @@ pub struct Plan<'s> {
     /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
     pub(super) syntax: SyntaxKinds,
     pub(super) comment_kind: u16,
+    /// The rules enabled where no per-file ignore applies, shared by every
+    /// such file's outcome.
+    pub(super) enabled: std::sync::Arc<[bool]>,
 }
 
 impl<'s> Plan<'s> {
+    /// The rules enabled for a file (per-file ignores applied): the shared
+    /// table when no ignore applies (a table a file would otherwise hold
+    /// for the whole run).
+    pub(super) fn enabled_for(&self, rel: &str) -> std::sync::Arc<[bool]> {
+        let enabled = self.settings.enabled_for(rel);
+        if *enabled == *self.enabled {
+            std::sync::Arc::clone(&self.enabled)
+        } else {
+            std::sync::Arc::from(enabled)
+        }
+    }
+
     pub fn new(settings: &'s Settings) -> Plan<'s> {
         Plan::with_facts(settings, FactSet::NONE)
     }
@@ -103,6 +118,7 @@ impl<'s> Plan<'s> {
             }
         }
         Plan {
+            enabled: std::sync::Arc::from(settings.enabled.as_slice()),
             settings,
             profile: Default::default(),
             file_rules,

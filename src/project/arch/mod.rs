@@ -83,7 +83,7 @@ pub struct TypeDigest {
     pub providers: Vec<Name>,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub name: Name,
     pub annotation: TypeDigest,
@@ -94,7 +94,7 @@ pub struct Param {
 }
 
 /// A function decorated `@<receiver>.<method>(...)` with a route method.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Handler {
     pub name: Name,
     pub is_async: bool,
@@ -126,14 +126,14 @@ pub struct Handler {
 }
 
 /// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Alias {
     pub name: Name,
     pub digest: TypeDigest,
 }
 
 /// A module-level function: a possible dependency provider.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSig {
     pub name: Name,
     /// Names in the return annotation; `None` without one.
@@ -141,13 +141,13 @@ pub struct FunctionSig {
 }
 
 /// `raise X(...)` / `raise X`.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Raise {
     pub exception: Name,
     pub spot: Spot,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchFacts {
     /// Names bound (anywhere in the module) to `APIRouter(...)`/`FastAPI(...)`.
     pub routers: Vec<Name>,
@@ -170,4 +170,22 @@ pub struct ArchFacts {
     pub main_blocks: Vec<Range<usize>>,
     /// Class definitions in the module (any depth).
     pub classes: usize,
+}
+
+impl crate::project::slim::EmptyFacts for ArchFacts {
+    fn empty() -> &'static ArchFacts {
+        static EMPTY: ArchFacts = ArchFacts {
+            routers: Vec::new(),
+            handlers: Vec::new(),
+            aliases: Vec::new(),
+            functions: Vec::new(),
+            http_raises: Vec::new(),
+            imported_raises: Vec::new(),
+            builtin_raises: Vec::new(),
+            http_exception_classes: Vec::new(),
+            main_blocks: Vec::new(),
+            classes: 0,
+        };
+        &EMPTY
+    }
 }

@@ -127,6 +127,25 @@ pub struct SymbolFacts {
     pub auth_middleware: Vec<Name>,
 }
 
+impl crate::project::slim::EmptyFacts for SymbolFacts {
+    fn empty() -> &'static SymbolFacts {
+        static EMPTY: SymbolFacts = SymbolFacts {
+            classes: Vec::new(),
+            responses: Vec::new(),
+            managed_providers: Vec::new(),
+            aliases: Vec::new(),
+            routers: Vec::new(),
+            includes: Vec::new(),
+            routes: Vec::new(),
+            functions: Vec::new(),
+            instances: Vec::new(),
+            dumps: Vec::new(),
+            auth_middleware: Vec::new(),
+        };
+        &EMPTY
+    }
+}
+
 impl SymbolFacts {
     /// Does `f` hold for a provider of a module-level `Annotated` alias named `name`?
     pub fn any_alias_provider(&self, name: &str, f: impl FnMut(&NameRef) -> bool) -> bool {
