@@ -272,7 +272,7 @@ fn restore(
         suppressions: record.suppressions,
         facts: Some(Box::new(record.facts)),
         problem: record.problem,
-        enabled: plan.settings.enabled_for(&info.rel),
+        enabled: plan.enabled_for(&info.rel),
         ..FileOutcome::default()
     };
     let within = |len: usize| {

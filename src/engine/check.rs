@@ -12,7 +12,7 @@ pub(super) fn unreadable(
     why: &str,
     code: &'static str,
 ) -> FileOutcome {
-    let enabled = plan.settings.enabled_for(&info.rel);
+    let enabled = plan.enabled_for(&info.rel);
     let mut outcome = FileOutcome {
         enabled,
         problem: Some(format!("cannot read file: {why}")),
@@ -92,7 +92,7 @@ pub(super) fn read_failed(
 
 /// Decode, parse and walk the bytes of `info`'s file (already read).
 pub fn check_bytes(bytes: &[u8], info: &FileInfo, plan: &Plan<'_>) -> FileOutcome {
-    let enabled = plan.settings.enabled_for(&info.rel);
+    let enabled = plan.enabled_for(&info.rel);
     match crate::source::decode(bytes) {
         Ok(source) => check_source(source, info, plan, enabled),
         Err(err) => {
@@ -129,12 +129,12 @@ pub fn check_source(
     source: String,
     info: &FileInfo,
     plan: &Plan<'_>,
-    enabled: Vec<bool>,
+    enabled: impl Into<std::sync::Arc<[bool]>>,
 ) -> FileOutcome {
     let lines = LineIndex::new(&source);
     let mut outcome = FileOutcome {
         lines,
-        enabled,
+        enabled: enabled.into(),
         ..FileOutcome::default()
     };
     if let Some((span, message)) = crate::engine::syntax::indentation_guard(&source) {

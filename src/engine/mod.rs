@@ -42,7 +42,7 @@ pub struct FileOutcome {
     /// tree then hold a pointer each rather than an empty `FileFacts`.
     pub facts: Option<Box<FileFacts>>,
     /// Rules enabled for this file (per-file ignores applied), indexed like the registry.
-    pub enabled: Vec<bool>,
+    pub enabled: std::sync::Arc<[bool]>,
     /// Set when the file could not be read, decoded or parsed cleanly.
     pub problem: Option<String>,
     /// `source` and `lines` were dropped by [`release_text`] (or never
@@ -310,13 +310,18 @@ fn run_full(
             })
             .collect()
     };
-    let results = in_pool(threads, check)?;
-    let mut outcomes: Vec<FileOutcome> = (0..files.len()).map(|_| FileOutcome::default()).collect();
+    let mut results = in_pool(threads, check)?;
+    // Every file has exactly one result: in file order they are the
+    // outcomes, without a second table of outcomes beside the results.
+    results.sort_unstable_by_key(|(i, _, _)| *i);
     let mut seen = Vec::new();
-    for (i, outcome, entry) in results {
-        outcomes[i] = outcome;
-        seen.extend(entry);
-    }
+    let outcomes: Vec<FileOutcome> = results
+        .into_iter()
+        .map(|(_, outcome, entry)| {
+            seen.extend(entry);
+            outcome
+        })
+        .collect();
     if let Some(cache) = cache {
         cache.save(seen);
     }
@@ -373,7 +378,7 @@ pub fn finish(
         let info = walker.file_info(path);
         outcomes.push(FileOutcome {
             lines: LineIndex::new(&source),
-            enabled: settings.enabled_for(&info.rel),
+            enabled: settings.enabled_for(&info.rel).into(),
             source,
             ..FileOutcome::default()
         });
@@ -503,7 +508,7 @@ fn run_project_rules(
                 findings.push(ProjectFinding {
                     code: d.code,
                     file,
-                    span: d.spot.span.clone(),
+                    span: d.spot.span(),
                     start: d.spot.start,
                     end: d.spot.end,
                     message: d.message.clone(),

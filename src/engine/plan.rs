@@ -62,9 +62,24 @@ pub struct Plan<'s> {
     pub(super) comment_kind: u16,
     /// The kinds named `call` (whose callee the walk reads once for the rules).
     pub(super) is_call_kind: Vec<bool>,
+    /// The rules enabled where no per-file ignore applies, shared by every
+    /// such file's outcome.
+    pub(super) enabled: std::sync::Arc<[bool]>,
 }
 
 impl<'s> Plan<'s> {
+    /// The rules enabled for a file (per-file ignores applied): the shared
+    /// table when no ignore applies (a table a file would otherwise hold
+    /// for the whole run).
+    pub(super) fn enabled_for(&self, rel: &str) -> std::sync::Arc<[bool]> {
+        let enabled = self.settings.enabled_for(rel);
+        if *enabled == *self.enabled {
+            std::sync::Arc::clone(&self.enabled)
+        } else {
+            std::sync::Arc::from(enabled)
+        }
+    }
+
     pub fn new(settings: &'s Settings) -> Plan<'s> {
         Plan::with_facts(settings, FactSet::NONE)
     }
@@ -105,6 +120,7 @@ impl<'s> Plan<'s> {
             }
         }
         Plan {
+            enabled: std::sync::Arc::from(settings.enabled.as_slice()),
             settings,
             profile: Default::default(),
             file_rules,

@@ -198,11 +198,11 @@ pub(super) fn walk_tree(
                 return WalkOutput {
                     findings: cx_findings,
                     facts: FileFacts {
-                        arch: arch_facts.finish(&import_facts),
+                        arch: crate::project::slim::Slim::new(arch_facts.finish(&import_facts)),
                         imports: import_facts,
                         dynamic_imports,
                         migration,
-                        symbols: symbol_facts.finish(),
+                        symbols: crate::project::slim::Slim::new(symbol_facts.finish()),
                         deferred,
                     },
                     suppressions,

@@ -14,6 +14,7 @@ pub mod layers;
 pub mod migrations;
 pub mod modules;
 pub mod profile;
+pub mod slim;
 pub mod symbols;
 pub mod target;
 pub mod testcode;
@@ -80,13 +81,13 @@ impl FactSet {
 pub struct FileFacts {
     pub imports: Vec<Import>,
     /// Routes, dependency aliases and providers, HTTP exception raises.
-    pub arch: arch::ArchFacts,
+    pub arch: slim::Slim<arch::ArchFacts>,
     /// `importlib.import_module("literal")` and `__import__("literal")` calls.
     pub dynamic_imports: Vec<Import>,
     /// An Alembic revision or a Django migration ([`migrations`]).
     pub migration: bool,
     /// Classes and response models, for the project symbol table.
-    pub symbols: symbols::SymbolFacts,
+    pub symbols: slim::Slim<symbols::SymbolFacts>,
     /// File rules' findings that wait for a project-wide answer.
     pub deferred: Vec<symbols::Deferred>,
 }

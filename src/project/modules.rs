@@ -253,7 +253,7 @@ impl ModuleMap {
                     out.push(ResolvedImport {
                         file: target,
                         module: base.clone(),
-                        name: Some(name.clone()),
+                        name: Some(name.to_string()),
                     });
                 }
             }
@@ -310,7 +310,7 @@ mod tests {
             names: names
                 .iter()
                 .map(|n| ImportedName {
-                    name: n.to_string(),
+                    name: crate::python::name::Name::new(n),
                     alias: None,
                 })
                 .collect(),

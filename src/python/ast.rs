@@ -269,7 +269,7 @@ impl AliasCache {
             for imp in &imports[self.seen..] {
                 if imp.is_from {
                     self.aliases
-                        .extend(imp.names.iter().filter_map(|n| n.alias.clone()));
+                        .extend(imp.names.iter().filter_map(|n| n.alias.map(String::from)));
                 }
             }
             self.seen = imports.len();
@@ -619,14 +619,14 @@ mod tests {
 
     fn import(module: &str, alias: Option<&str>, names: &[(&str, Option<&str>)]) -> Import {
         Import {
-            module: module.to_owned(),
+            module: crate::python::name::Name::new(module),
             level: 0,
-            alias: alias.map(str::to_owned),
+            alias: alias.map(crate::python::name::Name::new),
             names: names
                 .iter()
                 .map(|(n, a)| ImportedName {
-                    name: (*n).to_owned(),
-                    alias: a.map(str::to_owned),
+                    name: crate::python::name::Name::new(n),
+                    alias: a.map(crate::python::name::Name::new),
                 })
                 .collect(),
             is_from: !names.is_empty(),

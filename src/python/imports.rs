@@ -5,6 +5,7 @@ use tree_sitter::Node;
 use crate::parse::NodeKind;
 
 use crate::python::ast::fid;
+use crate::python::name::Name;
 
 use crate::diagnostic::LineIndex;
 use crate::diagnostic::Position;
@@ -21,19 +22,19 @@ pub enum ImportScope {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportedName {
-    pub name: String,
-    pub alias: Option<String>,
+    pub name: Name,
+    pub alias: Option<Name>,
 }
 
 /// One imported module: `import a.b as c` or `from ..a import b, c`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// Dotted module path as written, without the leading dots.
-    pub module: String,
+    pub module: Name,
     /// Number of leading dots of a relative import (0 = absolute).
     pub level: u32,
     /// `import a.b as c` binds `c`.
-    pub alias: Option<String>,
+    pub alias: Option<Name>,
     /// For `from m import ...`: the names imported (`*` for a star import). Empty for `import m`.
     pub names: Vec<ImportedName>,
     pub is_from: bool,
@@ -100,9 +101,9 @@ pub fn extract(
                 alias: Option<String>,
                 names: Vec<ImportedName>,
                 is_from: bool| Import {
-        module,
+        module: Name::from(module),
         level,
-        alias,
+        alias: alias.map(Name::from),
         names,
         is_from,
         scope,
@@ -132,7 +133,10 @@ pub fn extract(
                 .children_by_field_name("name", &mut cursor)
                 .map(|child| {
                     let (name, alias) = name_and_alias(child, &text);
-                    ImportedName { name, alias }
+                    ImportedName {
+                        name: Name::from(name),
+                        alias: alias.map(Name::from),
+                    }
                 })
                 .collect();
             let mut cursor = node.walk();
@@ -141,7 +145,7 @@ pub fn extract(
                 .any(|c| c.kind_str() == "wildcard_import")
             {
                 names.push(ImportedName {
-                    name: "*".to_owned(),
+                    name: Name::from("*".to_owned()),
                     alias: None,
                 });
             }
@@ -190,7 +194,7 @@ pub fn extract_dynamic(
         return;
     }
     out.push(Import {
-        module: module.to_owned(),
+        module: Name::from(module.to_owned()),
         level: 0,
         alias: None,
         names: Vec::new(),

@@ -9,6 +9,7 @@ pub mod constant;
 pub mod descent;
 pub mod fastapi;
 pub mod imports;
+pub mod name;
 pub mod semantic;
 pub mod shape;
 pub mod sqlalchemy;

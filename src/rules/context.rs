@@ -89,7 +89,7 @@ impl<'a> Cx<'a> {
         let end = self.lines.position(span.end, self.source);
         self.deferred.push(Deferred {
             code: self.code,
-            spot: Spot { span, start, end },
+            spot: Spot::new(span, start, end),
             message: message.into(),
             question,
         });

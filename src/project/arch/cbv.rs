@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use super::collect::spot;
-use super::{digest, Param};
+use super::{digest, Name, Param};
 use crate::diagnostic::LineIndex;
 use crate::parse::NodeKind;
 use crate::python::ast::text;
@@ -63,7 +63,7 @@ pub(super) fn class_members(
             continue;
         }
         out.push(Param {
-            name: format!("{receiver}.{}", member.name),
+            name: Name::from(format!("{receiver}.{}", member.name)),
             has_annotation: annotation.is_some(),
             annotation: digest_of,
             default_providers: providers,

@@ -1,5 +1,6 @@
 //! The collector: architecture facts from the nodes the walk hands it.
 
+use crate::python::name::Name;
 use std::collections::HashSet;
 
 use tree_sitter::Node;
@@ -73,7 +74,7 @@ impl Collector {
                 if let Some(name) = super::raises::builtin_raise(node, ancestors, source, semantic)
                 {
                     self.facts.builtin_raises.push(Raise {
-                        exception: name.to_owned(),
+                        exception: Name::new(name),
                         spot: spot(node, source, lines),
                     });
                 }
@@ -88,7 +89,7 @@ impl Collector {
                 }
                 if let Some(name) = dotted_name(exc, source) {
                     self.raises.push(Raise {
-                        exception: name,
+                        exception: Name::from(name),
                         spot: spot(node, source, lines),
                     });
                 }
@@ -129,7 +130,7 @@ impl Collector {
                 }
                 match function.kind_str() {
                     "identifier" if text(function, source) == "select" => handler.queries.push((
-                        "select".to_owned(),
+                        Name::new("select"),
                         lines.position(node.start_byte(), source),
                     )),
                     "attribute" => {
@@ -143,11 +144,15 @@ impl Collector {
                         let pos = || lines.position(attr_start(function), source);
                         match attr {
                             "where" | "filter" | "filter_by" => {
-                                handler.queries.push((format!(".{attr}"), pos()));
+                                handler
+                                    .queries
+                                    .push((Name::from(format!(".{attr}")), pos()));
                             }
                             "select" => {
                                 if let Some(base) = dotted_name(object, source) {
-                                    handler.queries.push((format!("{base}.select"), pos()));
+                                    handler
+                                        .queries
+                                        .push((Name::from(format!("{base}.select")), pos()));
                                 }
                             }
                             _ => {}
@@ -158,8 +163,8 @@ impl Collector {
                             if let Some(member) = dotted_name(object, source) {
                                 if handler.params.iter().any(|p| p.name == member) {
                                     handler.param_calls.push((
-                                        member,
-                                        attr.to_owned(),
+                                        Name::from(member),
+                                        Name::new(attr),
                                         lines.position(node.start_byte(), source),
                                     ));
                                 }
@@ -174,8 +179,8 @@ impl Collector {
                                     .any(|(n, _, _)| n == receiver)
                             {
                                 handler.param_calls.push((
-                                    receiver.to_owned(),
-                                    attr.to_owned(),
+                                    Name::new(receiver),
+                                    Name::new(attr),
                                     lines.position(node.start_byte(), source),
                                 ));
                             }
@@ -240,9 +245,9 @@ impl Collector {
                     node, ancestors, source, lines, semantic,
                 ));
                 self.facts.handlers.push(Handler {
-                    name: name.clone(),
+                    name: Name::new(&name),
                     is_async,
-                    receiver,
+                    receiver: Name::from(receiver),
                     method,
                     also,
                     spot: name_node
@@ -271,7 +276,10 @@ impl Collector {
                 None => false,
             };
             if may_matter {
-                self.facts.functions.push(FunctionSig { name, returns });
+                self.facts.functions.push(FunctionSig {
+                    name: Name::from(name),
+                    returns,
+                });
             }
         }
         self.functions.push((node.end_byte(), handler_index));
@@ -293,7 +301,10 @@ impl Collector {
             .filter_map(|b| dotted_name(b, source))
             .collect();
         if !bases.is_empty() {
-            self.facts.http_exception_classes.push((name, bases));
+            self.facts.http_exception_classes.push((
+                Name::from(name),
+                bases.into_iter().map(Name::from).collect(),
+            ));
         }
     }
 
@@ -315,7 +326,7 @@ impl Collector {
                 .as_deref()
                 .is_some_and(fastapi::is_router_constructor)
             {
-                self.facts.routers.push(name);
+                self.facts.routers.push(Name::from(name));
             }
             return;
         }
@@ -340,7 +351,10 @@ impl Collector {
     fn alias(&mut self, name: String, value: Node<'_>, source: &str) {
         let digest = digest(value, source);
         if !digest.names.is_empty() || !digest.providers.is_empty() {
-            self.facts.aliases.push(Alias { name, digest });
+            self.facts.aliases.push(Alias {
+                name: Name::from(name),
+                digest,
+            });
         }
     }
 
@@ -365,14 +379,14 @@ impl Collector {
                 candidates.insert(name);
             }
         }
-        let http_classes: HashSet<String> = http_classes.into_iter().map(str::to_owned).collect();
-        let candidates: HashSet<String> = candidates.into_iter().map(str::to_owned).collect();
+        let http_classes: HashSet<Name> = http_classes.into_iter().map(Name::new).collect();
+        let candidates: HashSet<Name> = candidates.into_iter().map(Name::new).collect();
         self.facts.http_exception_classes = classes
             .into_iter()
             .filter(|(name, _)| http_classes.contains(name) || candidates.contains(name))
             .map(|(name, bases)| {
                 if http_classes.contains(&name) {
-                    (name, vec!["HTTPException".to_owned()])
+                    (name, vec![Name::new("HTTPException")])
                 } else {
                     (name, bases)
                 }
@@ -391,11 +405,11 @@ impl Collector {
         }
         for handler in &mut self.facts.handlers {
             // `async with aiohttp.ClientSession() as session:` speaks HTTP.
-            let http: Vec<String> = handler
+            let http: Vec<Name> = handler
                 .opened_sessions
                 .iter()
                 .filter(|(_, opener, _)| is_http_client_name(opener, imports))
-                .map(|(name, _, _)| name.clone())
+                .map(|(name, _, _)| *name)
                 .collect();
             if !http.is_empty() {
                 handler
@@ -459,8 +473,8 @@ fn passed_names(
                 (written.len() <= 60).then_some(written)
             });
             handler.param_passes.push((
-                name.to_owned(),
-                callee,
+                Name::new(name),
+                callee.map(Name::from),
                 lines.position(call.start_byte(), source),
             ));
         }
@@ -468,11 +482,11 @@ fn passed_names(
 }
 
 pub(super) fn spot(node: Node<'_>, source: &str, lines: &LineIndex) -> Spot {
-    Spot {
-        span: node.byte_range(),
-        start: lines.position(node.start_byte(), source),
-        end: lines.position(node.end_byte(), source),
-    }
+    Spot::new(
+        node.byte_range(),
+        lines.position(node.start_byte(), source),
+        lines.position(node.end_byte(), source),
+    )
 }
 
 fn is_module_level(ancestors: &[Node<'_>]) -> bool {
@@ -502,7 +516,7 @@ fn opened_sessions(
     with_statement: Node<'_>,
     source: &str,
     lines: &LineIndex,
-    out: &mut Vec<(String, String, Spot)>,
+    out: &mut Vec<(Name, Name, Spot)>,
 ) {
     let mut cursor = with_statement.walk();
     let Some(clause) = with_statement
@@ -542,8 +556,8 @@ fn opened_sessions(
             continue;
         };
         out.push((
-            text(name, source).to_owned(),
-            opener,
+            Name::new(text(name, source)),
+            Name::from(opener),
             spot(item, source, lines),
         ));
     }

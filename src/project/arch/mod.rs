@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use crate::diagnostic::Position;
+pub use crate::python::name::Name;
 
 mod cbv;
 mod collect;
@@ -43,12 +44,33 @@ pub const ARCH_KINDS: &[&str] = &[
     "match_statement",
 ];
 
-/// A place in the file.
+/// A place in the file. Byte offsets are stored as `u32` (24 bytes a
+/// spot instead of 32: every field, parameter, raise and route holds one,
+/// for every file at once in the project pass); a source is at most
+/// [`crate::files::HARD_SOURCE_CAP`] bytes, far below `u32::MAX`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Spot {
-    pub span: Range<usize>,
+    span_start: u32,
+    span_end: u32,
     pub start: Position,
     pub end: Position,
+}
+
+impl Spot {
+    pub fn new(span: Range<usize>, start: Position, end: Position) -> Spot {
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        Spot {
+            span_start: offset(span.start),
+            span_end: offset(span.end),
+            start,
+            end,
+        }
+    }
+
+    /// The byte range of the place.
+    pub fn span(&self) -> Range<usize> {
+        self.span_start as usize..self.span_end as usize
+    }
 }
 
 /// The names a type annotation mentions, and the providers of any
@@ -56,27 +78,27 @@ pub struct Spot {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDigest {
     /// Dotted names outside `Depends(...)`, e.g. `Annotated`, `AsyncSession`, `deps.SessionDep`.
-    pub names: Vec<String>,
+    pub names: Vec<Name>,
     /// Dotted names passed to `Depends(...)`/`Security(...)`.
-    pub providers: Vec<String>,
+    pub providers: Vec<Name>,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Param {
-    pub name: String,
+    pub name: Name,
     pub annotation: TypeDigest,
     /// From the default value (`db = Depends(get_db)`).
-    pub default_providers: Vec<String>,
+    pub default_providers: Vec<Name>,
     pub has_annotation: bool,
     pub spot: Spot,
 }
 
 /// A function decorated `@<receiver>.<method>(...)` with a route method.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Handler {
-    pub name: String,
+    pub name: Name,
     pub is_async: bool,
-    pub receiver: String,
+    pub receiver: Name,
     #[serde(with = "crate::diagnostic::interned")]
     pub method: crate::diagnostic::interned::Static,
     /// Other route-like decorators of the same function, outermost first.
@@ -88,15 +110,15 @@ pub struct Handler {
     /// `for`/`while` statements directly in the handler (not in nested functions).
     pub loops: Vec<Position>,
     /// Query-building calls: `select(`, `.where(`, `.filter(`.
-    pub queries: Vec<(String, Position)>,
+    pub queries: Vec<(Name, Position)>,
     pub statements: u32,
     /// `<param>.<session method>(...)` calls: (parameter or opened session, method, where).
-    pub param_calls: Vec<(String, String, Position)>,
+    pub param_calls: Vec<(Name, Name, Position)>,
     /// A parameter or opened session passed as an argument: (name, callee as
     /// written or `None` when it is not a dotted name, where).
-    pub param_passes: Vec<(String, Option<String>, Position)>,
+    pub param_passes: Vec<(Name, Option<Name>, Position)>,
     /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
-    pub opened_sessions: Vec<(String, String, Spot)>,
+    pub opened_sessions: Vec<(Name, Name, Spot)>,
     /// A call in the handler that is not awaited and may block: not a
     /// builtin, a class being built or a string/collection/model method
     /// ([`crate::python::vocab::non_blocking`]).
@@ -104,31 +126,31 @@ pub struct Handler {
 }
 
 /// `Name = Annotated[...]` at module level (or `Name: TypeAlias = ...`, `type Name = ...`).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Alias {
-    pub name: String,
+    pub name: Name,
     pub digest: TypeDigest,
 }
 
 /// A module-level function: a possible dependency provider.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSig {
-    pub name: String,
+    pub name: Name,
     /// Names in the return annotation; `None` without one.
-    pub returns: Option<Vec<String>>,
+    pub returns: Option<Vec<Name>>,
 }
 
 /// `raise X(...)` / `raise X`.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Raise {
-    pub exception: String,
+    pub exception: Name,
     pub spot: Spot,
 }
 
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchFacts {
     /// Names bound (anywhere in the module) to `APIRouter(...)`/`FastAPI(...)`.
-    pub routers: Vec<String>,
+    pub routers: Vec<Name>,
     pub handlers: Vec<Handler>,
     pub aliases: Vec<Alias>,
     pub functions: Vec<FunctionSig>,
@@ -143,9 +165,27 @@ pub struct ArchFacts {
     /// (`raise ... from e`); see `raises.rs`.
     pub builtin_raises: Vec<Raise>,
     /// Classes defined here that derive from `HTTPException` (directly or via an imported class).
-    pub http_exception_classes: Vec<(String, Vec<String>)>,
+    pub http_exception_classes: Vec<(Name, Vec<Name>)>,
     /// Byte ranges of module-level `if __name__ == "__main__":` bodies.
     pub main_blocks: Vec<Range<usize>>,
     /// Class definitions in the module (any depth).
     pub classes: usize,
+}
+
+impl crate::project::slim::EmptyFacts for ArchFacts {
+    fn empty() -> &'static ArchFacts {
+        static EMPTY: ArchFacts = ArchFacts {
+            routers: Vec::new(),
+            handlers: Vec::new(),
+            aliases: Vec::new(),
+            functions: Vec::new(),
+            http_raises: Vec::new(),
+            imported_raises: Vec::new(),
+            builtin_raises: Vec::new(),
+            http_exception_classes: Vec::new(),
+            main_blocks: Vec::new(),
+            classes: 0,
+        };
+        &EMPTY
+    }
 }

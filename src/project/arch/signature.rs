@@ -1,5 +1,6 @@
 //! Signatures and type annotations as the layer rules need them.
 
+use crate::python::name::Name;
 use tree_sitter::Node;
 
 use super::collect::spot;
@@ -26,8 +27,11 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                 if let Some(name) = dotted_name(n, source) {
                     // Builtins and typing wrappers never name a session; not keeping
                     // them keeps the facts small.
-                    if !is_plain_type(&name) && !out.names.contains(&name) && out.names.len() < 32 {
-                        out.names.push(name);
+                    if !is_plain_type(&name)
+                        && !out.names.iter().any(|n| *n == name)
+                        && out.names.len() < 32
+                    {
+                        out.names.push(Name::from(name));
                     }
                     walk.skip_children();
                 }
@@ -38,7 +42,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                     .and_then(|f| dotted_name(f, source));
                 if callee.as_deref().is_some_and(fastapi::is_dependency_marker) {
                     if let Some(provider) = dependency_argument(n, source) {
-                        out.providers.push(provider);
+                        out.providers.push(Name::from(provider));
                     }
                     walk.skip_children();
                 }
@@ -65,8 +69,11 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                     }
                     walk.instead(kept);
                 } else {
-                    if !is_plain_type(&name) && !out.names.contains(&name) && out.names.len() < 32 {
-                        out.names.push(name);
+                    if !is_plain_type(&name)
+                        && !out.names.iter().any(|n| *n == name)
+                        && out.names.len() < 32
+                    {
+                        out.names.push(Name::from(name));
                     }
                     walk.skip_children();
                 }
@@ -82,7 +89,7 @@ pub fn digest(node: Node<'_>, source: &str) -> TypeDigest {
                         && !is_plain_type(part)
                         && out.names.len() < 32
                     {
-                        out.names.push(part.to_owned());
+                        out.names.push(Name::new(part));
                     }
                 }
                 walk.skip_children();
@@ -262,7 +269,7 @@ pub(super) fn parameters(params: Node<'_>, source: &str, lines: &LineIndex) -> V
             continue;
         }
         out.push(Param {
-            name: text(name_node, source).to_owned(),
+            name: Name::new(text(name_node, source)),
             has_annotation: annotation.is_some(),
             annotation: annotation_digest,
             default_providers,

@@ -84,7 +84,7 @@ impl Facts {
                 let top = import.module.split('.').next().unwrap_or(&import.module);
                 ImportFact {
                     file: i,
-                    module: import.module.clone(),
+                    module: import.module.to_string(),
                     span: import.span.clone(),
                     start: import.start,
                     type_checking: import.scope == ImportScope::TypeChecking,
@@ -155,7 +155,7 @@ fn needed_module(i: &Import) -> String {
             return format!("{}.{}", i.module, n.name);
         }
     }
-    i.module.clone()
+    i.module.to_string()
 }
 
 /// Is file `i` a module the project registers as a plugin of a tool that is
@@ -318,7 +318,7 @@ fn unused_declarations<'m>(
             if import.level != 0 || import.module.is_empty() {
                 continue;
             }
-            set.insert(import.module.clone());
+            set.insert(import.module.to_string());
             if import.is_from {
                 for n in &import.names {
                     if n.name != "*" {

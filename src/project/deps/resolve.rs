@@ -338,7 +338,18 @@ impl<'m> Resolver<'m> {
     /// The ones named like it are added once per scope and name: one
     /// resolver accumulates into one set.
     pub fn add_used(&mut self, module: &str, scope: usize, used: &mut BTreeSet<String>) {
-        let providers = self.providers(module, scope);
+        // Each module is asked about once per scope here: its candidates
+        // are computed without being kept (a large tree imports tens of
+        // thousands of distinct first-party modules that nothing resolves).
+        let mut providers: Vec<String> = self
+            .view(scope)
+            .env
+            .map(|e| e.providers(module).into_iter().collect())
+            .unwrap_or_default();
+        match self.cache.get(module) {
+            Some(c) => providers.extend(c.dists.iter().cloned()),
+            None => providers.extend(self.compute_candidates(module).dists),
+        }
         let view = self.view(scope);
         let mut exact = false;
         for p in providers {

@@ -360,7 +360,7 @@ pub fn finding(code: &'static str, file: usize, spot: &Spot, message: String) ->
     ProjectFinding {
         code,
         file,
-        span: spot.span.clone(),
+        span: spot.span(),
         start: spot.start,
         end: spot.end,
         message,
@@ -370,11 +370,7 @@ pub fn finding(code: &'static str, file: usize, spot: &Spot, message: String) ->
 /// The import statement as a place to report.
 pub fn import_spot(project: &Project<'_>, file: usize, import: usize) -> Spot {
     let imp = &project.facts[file].imports[import];
-    Spot {
-        span: imp.span.clone(),
-        start: imp.start,
-        end: imp.start,
-    }
+    Spot::new(imp.span.clone(), imp.start, imp.start)
 }
 
 /// Is the decorator receiver in `file` a FastAPI router?
@@ -384,7 +380,11 @@ pub fn is_router(project: &Project<'_>, file: usize, receiver: &str) -> bool {
         return true;
     }
     if let Some((target, name)) = resolve_name(project, file, receiver, 0) {
-        return project.facts[target].arch.routers.contains(&name);
+        return project.facts[target]
+            .arch
+            .routers
+            .iter()
+            .any(|r| *r == name);
     }
     fastapi::looks_like_router_name(fastapi::last_segment(receiver))
         && facts
@@ -411,8 +411,7 @@ fn follow_reexport(project: &Project<'_>, file: usize, name: &str, depth: usize)
         .names
         .iter()
         .find(|n| n.alias.as_deref().unwrap_or(&n.name) == name)?
-        .name
-        .clone();
+        .name;
     let resolved = project.modules.resolve_import(file, import);
     let target = resolved.iter().find(|r| match &r.name {
         Some(n) => *n == original,

@@ -2,6 +2,7 @@
 //! the authentication middlewares a project installs, and how a handler
 //! reads the identity such a middleware set.
 
+use crate::python::name::Name;
 use tree_sitter::Node;
 
 use super::At;
@@ -67,7 +68,7 @@ pub(super) fn middleware_class(node: Node<'_>, at: &At<'_, '_>, facts: &mut supe
         return;
     };
     if authenticates(&class) {
-        facts.auth_middleware.push(class.into_owned());
+        facts.auth_middleware.push(Name::new(&class));
     }
 }
 
@@ -106,6 +107,6 @@ pub(super) fn middleware_function(def: Node<'_>, at: &At<'_, '_>, facts: &mut su
         .map(|b| pyast::text(b, at.source).to_ascii_lowercase())
         .unwrap_or_default();
     if authenticates(name) || CREDENTIAL_READS.iter().any(|r| body.contains(r)) {
-        facts.auth_middleware.push(name.to_owned());
+        facts.auth_middleware.push(Name::new(name));
     }
 }

@@ -1,6 +1,7 @@
 //! Class and response-model facts of one file, gathered in the engine's
 //! walk with the file's semantic model (names resolved through imports).
 
+use crate::python::name::Name;
 use tree_sitter::Node;
 
 use super::{AliasFact, ClassFact, FieldFact, NameRef, ResponseUse, SymbolFacts};
@@ -114,7 +115,7 @@ impl Collector {
         let providers = dependency_providers(right, node.start_byte(), at);
         if !providers.is_empty() {
             self.facts.aliases.push(AliasFact {
-                name: pyast::text(left, at.source).to_owned(),
+                name: Name::new(pyast::text(left, at.source)),
                 providers,
             });
         }
@@ -134,7 +135,7 @@ impl Collector {
         if let Some(name) = node.child_by_field_id(*fid::NAME) {
             self.facts
                 .managed_providers
-                .push(pyast::text(name, at.source).to_owned());
+                .push(Name::new(pyast::text(name, at.source)));
         }
     }
 
@@ -213,7 +214,7 @@ impl Collector {
                     .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|v| is_excluded(v, at.source));
                 fields.push(FieldFact {
-                    name: pyast::text(left, at.source).to_owned(),
+                    name: Name::new(pyast::text(left, at.source)),
                     spot: spot(left, at),
                     serialised: !(masked || class_var || excluded),
                 });
@@ -221,7 +222,10 @@ impl Collector {
         }
         if let Some(body) = node.child_by_field_id(*fid::BODY) {
             let redacted = redacted_fields(body, at.source);
-            for field in fields.iter_mut().filter(|f| redacted.contains(&f.name)) {
+            for field in fields
+                .iter_mut()
+                .filter(|f| redacted.iter().any(|r| *r == f.name))
+            {
                 field.serialised = false;
             }
         }
@@ -232,10 +236,10 @@ impl Collector {
         let decorators = pyast::decorators(node, at.ancestors.last().copied())
             .into_iter()
             .filter_map(|d| pyast::dotted_name(pyast::decorator_callee(d), at.source))
-            .map(|d| d.into_owned())
+            .map(Name::from)
             .collect();
         self.facts.classes.push(ClassFact {
-            name: pyast::text(name, at.source).to_owned(),
+            name: Name::new(pyast::text(name, at.source)),
             spot: spot(name, at),
             bases,
             fields,
@@ -323,11 +327,11 @@ impl Collector {
 }
 
 pub(super) fn spot(node: Node<'_>, at: &At<'_, '_>) -> Spot {
-    Spot {
-        span: node.byte_range(),
-        start: at.lines.position(node.start_byte(), at.source),
-        end: at.lines.position(node.end_byte(), at.source),
-    }
+    Spot::new(
+        node.byte_range(),
+        at.lines.position(node.start_byte(), at.source),
+        at.lines.position(node.end_byte(), at.source),
+    )
 }
 
 /// A dotted name as written and what it resolves to through the file's
@@ -337,8 +341,8 @@ pub(super) fn name_ref(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option
     let scope = at.semantic.scope_of(at.ancestors, node);
     let qualified = at.semantic.qualified_name(&written, scope, offset);
     Some(NameRef {
-        written: written.into_owned(),
-        qualified,
+        written: Name::new(&written),
+        qualified: qualified.map(Name::from),
     })
 }
 
@@ -493,8 +497,8 @@ pub(super) fn collect_names(
                         at.semantic
                             .qualified_name(part, crate::python::semantic::MODULE, offset);
                     out.push(NameRef {
-                        written: part.to_owned(),
-                        qualified,
+                        written: Name::new(part),
+                        qualified: qualified.map(Name::from),
                     });
                 }
                 walk.skip_children();

@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 
 use crate::project::arch::Spot;
 use crate::project::{ImportedName, Project};
+pub use crate::python::name::Name;
 
 mod auth;
 mod collect;
@@ -25,13 +26,13 @@ pub use routes::{
 /// qualified name it stands for (relative imports keep their dots).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameRef {
-    pub written: String,
-    pub qualified: Option<String>,
+    pub written: Name,
+    pub qualified: Option<Name>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldFact {
-    pub name: String,
+    pub name: Name,
     pub spot: Spot,
     /// Sent when the model is serialised: not `SecretStr`/`SecretBytes`,
     /// not a `ClassVar`, not `Field(exclude=True)`.
@@ -41,7 +42,7 @@ pub struct FieldFact {
 /// A class defined at module level (or inside another class).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClassFact {
-    pub name: String,
+    pub name: Name,
     /// The class's name in its `class` statement.
     pub spot: Spot,
     pub bases: Vec<NameRef>,
@@ -54,7 +55,7 @@ pub struct ClassFact {
     pub nested: bool,
     /// Its decorators' callees as written (`dataclass`, `dataclasses.dataclass`
     /// for `@dataclass(frozen=True)`), when they are dotted names.
-    pub decorators: Vec<String>,
+    pub decorators: Vec<Name>,
     /// How many functions its body defines (methods, decorated or not).
     pub methods: u32,
 }
@@ -93,9 +94,9 @@ pub enum ReturnShape {
     Call(NameRef),
     /// `return {"code": 0, ...}`: its constant string keys; `complete` is
     /// false when some key is not a constant string or `**` is spread in.
-    Dict { keys: Vec<String>, complete: bool },
+    Dict { keys: Vec<Name>, complete: bool },
     /// A list, tuple, set, string, number or boolean literal (its kind).
-    Literal(String),
+    Literal(Name),
 }
 
 /// What one file contributes to the symbol table.
@@ -106,7 +107,7 @@ pub struct SymbolFacts {
     /// Module-level functions that `yield` only inside a transaction block
     /// or a `try` that rolls back: session providers that manage the
     /// request's transaction ([`crate::python::transaction`]).
-    pub managed_providers: Vec<String>,
+    pub managed_providers: Vec<Name>,
     /// Module-level `Name = Annotated[T, Depends(provider), ...]`.
     pub aliases: Vec<AliasFact>,
     /// `APIRouter(...)`/`FastAPI(...)` creations, anywhere in the file.
@@ -123,7 +124,26 @@ pub struct SymbolFacts {
     pub dumps: Vec<DumpUse>,
     /// Authentication middlewares installed (`add_middleware(AuthMiddleware)`,
     /// an `@app.middleware("http")` function that checks a credential).
-    pub auth_middleware: Vec<String>,
+    pub auth_middleware: Vec<Name>,
+}
+
+impl crate::project::slim::EmptyFacts for SymbolFacts {
+    fn empty() -> &'static SymbolFacts {
+        static EMPTY: SymbolFacts = SymbolFacts {
+            classes: Vec::new(),
+            responses: Vec::new(),
+            managed_providers: Vec::new(),
+            aliases: Vec::new(),
+            routers: Vec::new(),
+            includes: Vec::new(),
+            routes: Vec::new(),
+            functions: Vec::new(),
+            instances: Vec::new(),
+            dumps: Vec::new(),
+            auth_middleware: Vec::new(),
+        };
+        &EMPTY
+    }
 }
 
 impl SymbolFacts {
@@ -159,7 +179,7 @@ impl SymbolFacts {
 /// `Name = Annotated[T, Depends(provider)]`: the providers of its metadata.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AliasFact {
-    pub name: String,
+    pub name: Name,
     pub providers: Vec<NameRef>,
 }
 
@@ -248,7 +268,12 @@ fn is_managed_provider(project: &Project<'_>, file: usize, name: &NameRef, depth
     let Some(facts) = project.facts.get(at) else {
         return false;
     };
-    if facts.symbols.managed_providers.contains(&defined) {
+    if facts
+        .symbols
+        .managed_providers
+        .iter()
+        .any(|p| *p == defined)
+    {
         return true;
     }
     facts
@@ -262,7 +287,9 @@ fn is_managed_provider(project: &Project<'_>, file: usize, name: &NameRef, depth
 pub fn locate(project: &Project<'_>, file: usize, name: &NameRef) -> Option<(usize, String)> {
     let qualified = match &name.qualified {
         Some(q) => absolute(project, file, q)?,
-        None if !name.written.contains('.') => return Some((file, name.written.clone())),
+        None if !name.written.contains('.') => {
+            return Some((file, name.written.as_str().to_owned()))
+        }
         None => return None,
     };
     locate_qualified(project, &qualified, 0)
@@ -380,8 +407,8 @@ impl SymbolTable {
         let mut out: Vec<String> = Vec::new();
         self.walk_ancestry(project, id, MAX_ANCESTORS, |_, fact, _| {
             for f in fact.fields.iter().filter(|f| f.serialised) {
-                if !out.contains(&f.name) {
-                    out.push(f.name.clone());
+                if !out.iter().any(|o| *o == f.name) {
+                    out.push(f.name.as_str().to_owned());
                 }
             }
             ControlFlow::<()>::Continue(())

@@ -2,6 +2,7 @@
 //! (API001): the outermost name of its declared type and the shape of each
 //! `return` of the handler.
 
+use crate::python::name::Name;
 use tree_sitter::Node;
 
 use super::collect::{name_ref, spot, At};
@@ -42,8 +43,8 @@ pub fn head(node: Node<'_>, offset: usize, at: &At<'_, '_>) -> Option<NameRef> {
                     at.semantic
                         .qualified_name(&word, crate::python::semantic::MODULE, offset);
                 return Some(NameRef {
-                    written: word,
-                    qualified,
+                    written: Name::from(word),
+                    qualified: qualified.map(Name::from),
                 });
             }
             _ => return None,
@@ -108,7 +109,10 @@ fn shape(value: Node<'_>, at: &At<'_, '_>) -> Option<ReturnShape> {
                     _ => complete = false,
                 }
             }
-            Some(ReturnShape::Dict { keys, complete })
+            Some(ReturnShape::Dict {
+                keys: keys.into_iter().map(Name::from).collect(),
+                complete,
+            })
         }
         "list"
         | "list_comprehension"
@@ -120,9 +124,9 @@ fn shape(value: Node<'_>, at: &At<'_, '_>) -> Option<ReturnShape> {
         | "true"
         | "false"
         | "set"
-        | "dictionary_comprehension" => {
-            Some(ReturnShape::Literal(value.kind_str().replace('_', " ")))
-        }
+        | "dictionary_comprehension" => Some(ReturnShape::Literal(Name::from(
+            value.kind_str().replace('_', " "),
+        ))),
         _ => None,
     }
 }

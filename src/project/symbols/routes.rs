@@ -10,7 +10,7 @@
 use tree_sitter::Node;
 
 use super::collect::{collect_names, dependency_providers, name_ref, spot};
-use super::{At, NameRef};
+use super::{At, Name, NameRef};
 use crate::parse::NodeKind;
 use crate::project::arch::Spot;
 use crate::python::ast::{self as pyast, fid};
@@ -32,7 +32,7 @@ pub struct DependencyList {
 /// `name = APIRouter(...)` / `name = FastAPI(...)`, anywhere in the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouterDef {
-    pub name: String,
+    pub name: Name,
     pub is_app: bool,
     pub prefix: String,
     pub dependencies: DependencyList,
@@ -41,7 +41,7 @@ pub struct RouterDef {
 /// `receiver.include_router(router, prefix=..., dependencies=...)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IncludeFact {
-    pub receiver: String,
+    pub receiver: Name,
     /// The receiver resolved through the file's imports (`app`, `api.router`).
     pub receiver_ref: Option<NameRef>,
     pub router: NameRef,
@@ -52,17 +52,17 @@ pub struct IncludeFact {
 /// A route handler.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouteFact {
-    pub name: String,
+    pub name: Name,
     /// The handler's name.
     pub spot: Spot,
-    pub receiver: String,
+    pub receiver: Name,
     /// The receiver resolved through the file's imports (a router imported
     /// from another module).
     pub router: Option<NameRef>,
     /// `GET`, `POST`, ... (`api_route` with several: the first write one).
-    pub method: String,
+    pub method: Name,
     /// The path as written (`""` when not a literal).
-    pub path: String,
+    pub path: Name,
     pub dependencies: DependencyList,
     /// Providers of the parameters' `Depends(...)`/`Security(...)`.
     pub providers: Vec<NameRef>,
@@ -70,7 +70,7 @@ pub struct RouteFact {
     pub param_types: Vec<NameRef>,
     /// Last names of the other decorators and of the calls in the body
     /// (`login_required`, `verify_token`), at most [`MAX_CALLS`].
-    pub calls: Vec<String>,
+    pub calls: Vec<Name>,
     /// A parameter is a `Security(...)` dependency.
     pub security: bool,
     /// The body reads the request's identity set by a middleware
@@ -81,7 +81,7 @@ pub struct RouteFact {
 /// A module-level function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionFact {
-    pub name: String,
+    pub name: Name,
     /// Names in the return annotation.
     pub returns: Vec<NameRef>,
     /// Providers of its parameters' `Depends(...)`/`Security(...)`.
@@ -93,7 +93,7 @@ pub struct FunctionFact {
 /// `name = Callee(...)` at module level: the callee.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InstanceFact {
-    pub name: String,
+    pub name: Name,
     pub callee: NameRef,
 }
 
@@ -188,7 +188,7 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
     // `VersionedAPIRouter(...)`, `InferringRouter(...)`: router subclasses.
     if fastapi::is_router_constructor(&callee) || last.ends_with("Router") {
         facts.routers.push(RouterDef {
-            name,
+            name: Name::from(name),
             is_app: last == "FastAPI",
             prefix: prefix_of(args, at.source),
             dependencies: dependency_list(args, node.start_byte(), at),
@@ -202,7 +202,7 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
             .next()
         {
             facts.instances.push(InstanceFact {
-                name,
+                name: Name::from(name),
                 callee: provider,
             });
         }
@@ -213,7 +213,10 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
             .child_by_field_id(*fid::FUNCTION)
             .and_then(|f| name_ref(f, node.start_byte(), at))
         {
-            facts.instances.push(InstanceFact { name, callee });
+            facts.instances.push(InstanceFact {
+                name: Name::from(name),
+                callee,
+            });
         }
     }
 }
@@ -244,7 +247,7 @@ pub(super) fn call(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFac
         return;
     };
     facts.includes.push(IncludeFact {
-        receiver: receiver.into_owned(),
+        receiver: Name::new(&receiver),
         receiver_ref: name_ref(object, node.start_byte(), at),
         router,
         prefix: prefix_of(args, at.source),
@@ -310,7 +313,7 @@ pub(super) fn dependency_method(def: Node<'_>, at: &At<'_, '_>, facts: &mut supe
         let (providers, param_types) = parameters(def, at);
         if !providers.is_empty() || !param_types.is_empty() {
             facts.functions.push(FunctionFact {
-                name: pyast::text(name, at.source).to_owned(),
+                name: Name::new(pyast::text(name, at.source)),
                 returns: Vec::new(),
                 providers,
                 param_types,
@@ -329,7 +332,7 @@ fn function_named(def: Node<'_>, name: &str, at: &At<'_, '_>, facts: &mut super:
         return;
     }
     facts.functions.push(FunctionFact {
-        name: name.to_owned(),
+        name: Name::new(name),
         returns,
         providers,
         param_types,
@@ -392,16 +395,16 @@ pub(super) fn route(
         return;
     };
     facts.routes.push(RouteFact {
-        name: pyast::text(name, at.source).to_owned(),
+        name: Name::new(pyast::text(name, at.source)),
         spot: spot(name, at),
-        receiver,
+        receiver: Name::from(receiver),
         router,
-        method: method.to_ascii_uppercase(),
-        path,
+        method: Name::from(method.to_ascii_uppercase()),
+        path: Name::from(path),
         dependencies: dependency_list(args, def.start_byte(), at),
         providers,
         param_types,
-        calls,
+        calls: calls.into_iter().map(Name::from).collect(),
         security,
         identity,
     });

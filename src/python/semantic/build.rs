@@ -265,7 +265,7 @@ impl<'a> Semantic<'a> {
                 }
             } else {
                 let (local, qualified) = match &imp.alias {
-                    Some(alias) => (alias.as_str(), imp.module.clone()),
+                    Some(alias) => (alias.as_str(), imp.module.to_string()),
                     None => {
                         let first = pyast::first_segment(&imp.module);
                         (first, first.to_owned())

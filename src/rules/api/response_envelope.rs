@@ -130,7 +130,7 @@ fn check_route(
                 })
             }
             ReturnShape::Dict { keys, complete } => {
-                let mut sorted = keys.clone();
+                let mut sorted: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
                 sorted.sort();
                 sorted.dedup();
                 let judged = *complete && !envelope.fields.is_empty();
@@ -176,7 +176,7 @@ fn finding(file: usize, spot: &crate::project::arch::Spot, message: String) -> P
     ProjectFinding {
         code: META.code,
         file,
-        span: spot.span.clone(),
+        span: spot.span(),
         start: spot.start,
         end: spot.end,
         message,

@@ -5,6 +5,7 @@
 use crate::diagnostic::Severity;
 use crate::project::layers::model;
 use crate::project::FactSet;
+use crate::python::name::Name;
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -37,7 +38,7 @@ impl ProjectRule for SessionPassthrough {
                 let Some(how) = model::session_parameter(project, file, param) else {
                     continue;
                 };
-                let passes: Vec<&Option<String>> = handler
+                let passes: Vec<&Option<Name>> = handler
                     .param_passes
                     .iter()
                     .filter(|(p, _, _)| *p == param.name)

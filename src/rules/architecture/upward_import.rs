@@ -4,6 +4,7 @@ use crate::diagnostic::Severity;
 use crate::project::layers::model::{self, Seen};
 use crate::project::symbols::{NameRef, Question};
 use crate::project::{FactSet, Project};
+use crate::python::name::Name;
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -82,8 +83,8 @@ fn type_only(project: &Project<'_>, edge: &model::Edge) -> bool {
     };
     Question::DerivesFrom {
         class: NameRef {
-            written: name.clone(),
-            qualified: Some(format!("{}.{name}", module.primary())),
+            written: Name::new(name),
+            qualified: Some(Name::from(format!("{}.{name}", module.primary()))),
         },
         bases: TYPE_BASES.iter().map(|b| (*b).to_owned()).collect(),
     }

@@ -7,6 +7,7 @@
 //! error), in this module or another, counts as managed: that question is
 //! deferred to the project symbol table (`Question::UnmanagedSession`).
 
+use crate::python::name::Name;
 use tree_sitter::Node;
 
 use crate::diagnostic::Severity;
@@ -248,7 +249,7 @@ fn name_ref(node: Node<'_>, cx: &Cx<'_>) -> Option<NameRef> {
         .semantic
         .qualified_name(&written, MODULE, node.start_byte());
     Some(NameRef {
-        written: written.into_owned(),
-        qualified,
+        written: Name::new(&written),
+        qualified: qualified.map(Name::from),
     })
 }

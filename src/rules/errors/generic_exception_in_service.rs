@@ -39,7 +39,7 @@ impl ProjectRule for GenericExceptionInService {
             }
             let facts = &project.facts[file].arch;
             for raise in &facts.builtin_raises {
-                if !generic.contains(&raise.exception) {
+                if !generic.iter().any(|g| *g == raise.exception) {
                     continue;
                 }
                 out.push(model::finding(

@@ -120,7 +120,7 @@ fn ancestry(project: &Project<'_>, id: ClassId) -> Ancestry {
         .walk_ancestry(project, id, MAX_ANCESTORS, |at, fact, resolved| {
             out.table |= fact.table;
             if at != id {
-                out.names.push(fact.name.clone());
+                out.names.push(fact.name.to_string());
             }
             for (base, _) in fact.bases.iter().zip(resolved).filter(|(_, r)| r.is_none()) {
                 let written = base.qualified.as_deref().unwrap_or(&base.written);
@@ -269,11 +269,7 @@ impl ProjectRule for LayerNaming {
                     && !patterns.iter().any(|p| p.matches(name))
                 {
                     let start = Position { line: 1, column: 1 };
-                    let spot = Spot {
-                        span: 0..0,
-                        start,
-                        end: start,
-                    };
+                    let spot = Spot::new(0..0, start, start);
                     out.push(model::finding(
                         META.code,
                         file,

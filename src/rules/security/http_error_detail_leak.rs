@@ -3,6 +3,7 @@
 //! (resolved across modules through `Question::ForeignClass`) and a
 //! `ValueError` answered with a 4xx carry messages meant for the client.
 
+use crate::python::name::Name;
 use tree_sitter::Node;
 
 use crate::parse::NodeKind;
@@ -85,8 +86,8 @@ impl Rule for HttpErrorDetailLeak {
                     .map(|n| {
                         let written = cx.text(n);
                         NameRef {
-                            written: written.to_owned(),
-                            qualified: cx.qualified_name(written, n),
+                            written: Name::new(written),
+                            qualified: cx.qualified_name(written, n).map(Name::from),
                         }
                     })
                     .collect();

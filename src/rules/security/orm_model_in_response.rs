@@ -72,7 +72,7 @@ impl ProjectRule for OrmModelInResponse {
                 cx.findings.push(ProjectFinding {
                     code: META.code,
                     file,
-                    span: response.spot.span.clone(),
+                    span: response.spot.span(),
                     start: response.spot.start,
                     end: response.spot.end,
                     message: format!(
@@ -98,7 +98,7 @@ impl ProjectRule for OrmModelInResponse {
                 cx.findings.push(ProjectFinding {
                     code: META.code,
                     file,
-                    span: dump.spot.span.clone(),
+                    span: dump.spot.span(),
                     start: dump.spot.start,
                     end: dump.spot.end,
                     message: format!(

@@ -18,6 +18,7 @@ use crate::project::symbols::{
     auth_like, locate, qualified_name, DependencyList, IncludeFact, NameRef, RouteFact,
 };
 use crate::project::Project;
+use crate::python::name::Name;
 
 /// FastAPI's and Starlette's security schemes (`fastapi.security`).
 pub const SCHEMES: &[&str] = &[
@@ -64,7 +65,7 @@ pub struct Auth<'p, 'c> {
     /// `include_router(...)` on a receiver that is no router found (an app
     /// passed to a function) may be on it.
     guarded_app: bool,
-    providers: HashMap<(usize, String), bool>,
+    providers: HashMap<(usize, Name), bool>,
     routers: HashMap<(usize, String), Mount>,
 }
 
@@ -142,12 +143,12 @@ impl<'p, 'c> Auth<'p, 'c> {
         if depth > MAX_DEPTH {
             return false;
         }
-        let key = (file, name.written.clone());
+        let key = (file, name.written);
         if let Some(known) = self.providers.get(&key) {
             return *known;
         }
         // Guard against cycles while this one is being answered.
-        self.providers.insert(key.clone(), false);
+        self.providers.insert(key, false);
         let answer = self.provider_uncached(file, name, depth);
         self.providers.insert(key, answer);
         answer

@@ -81,7 +81,7 @@ fn report_class(
     let finding = |spot: &crate::project::arch::Spot, message: String| ProjectFinding {
         code: META.code,
         file: id.0,
-        span: spot.span.clone(),
+        span: spot.span(),
         start: spot.start,
         end: spot.end,
         message,

@@ -99,7 +99,7 @@ fn finding(file: usize, route: &RouteFact, path: &str) -> ProjectFinding {
     ProjectFinding {
         code: META.code,
         file,
-        span: route.spot.span.clone(),
+        span: route.spot.span(),
         start: route.spot.start,
         end: route.spot.end,
         message: format!(

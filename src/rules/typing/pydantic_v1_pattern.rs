@@ -3,6 +3,7 @@
 //! (`parse_obj`, `from_orm`, ...) and `.dict()`/`.json()`/`.copy()` on known
 //! model instances.
 
+use crate::python::name::Name;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -313,8 +314,8 @@ fn report_or_ask(
     let qualified = cx.semantic.qualified_name(class, scope, at);
     let question = Question::DerivesFrom {
         class: NameRef {
-            written: class.to_owned(),
-            qualified,
+            written: Name::new(class),
+            qualified: qualified.map(Name::from),
         },
         bases: MODEL_BASES.iter().map(|b| (*b).to_owned()).collect(),
     };
