@@ -213,10 +213,14 @@ impl Collector {
                 let excluded = assignment
                     .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|v| is_excluded(v, at.source));
+                let client_facing = assignment
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|v| is_client_facing(v, at.source));
                 fields.push(FieldFact {
                     name: Name::new(pyast::text(left, at.source)),
                     spot: spot(left, at),
                     serialised: !(masked || class_var || excluded),
+                    client_facing,
                 });
             }
         }
@@ -465,6 +469,42 @@ fn is_excluded(value: Node<'_>, source: &str) -> bool {
         && pyast::call_arguments(value)
             .and_then(|a| pyast::keyword_arg(a, "exclude", source))
             .is_some_and(|v| pyast::text(v, source) == "True")
+}
+
+/// Words of a field description that say the value is for the client.
+const CLIENT_FACING: &[&str] = &[
+    "client-side",
+    "client side",
+    "frontend",
+    "front-end",
+    "front end",
+    "browser",
+    "publishable",
+    "safe to expose",
+    "safe to share",
+    "meant for the client",
+    "returned to the client",
+    "sent to the client",
+    "shared with the client",
+];
+
+/// `Field(..., description="... used client-side ...")`: documented as
+/// meant for the client.
+fn is_client_facing(value: Node<'_>, source: &str) -> bool {
+    if value.kind_str() != "call"
+        || !value
+            .child_by_field_id(*fid::FUNCTION)
+            .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field")
+    {
+        return false;
+    }
+    let Some(description) =
+        pyast::call_arguments(value).and_then(|a| pyast::keyword_arg(a, "description", source))
+    else {
+        return false;
+    };
+    let text = pyast::text(description, source).to_ascii_lowercase();
+    CLIENT_FACING.iter().any(|w| text.contains(w))
 }
 
 /// The dotted names of a type expression (`list[schemas.UserOut] | None`

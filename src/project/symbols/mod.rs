@@ -37,6 +37,9 @@ pub struct FieldFact {
     /// Sent when the model is serialised: not `SecretStr`/`SecretBytes`,
     /// not a `ClassVar`, not `Field(exclude=True)`.
     pub serialised: bool,
+    /// `Field(description=...)` says the value is meant for the client
+    /// (`"used client-side with the publishable key"`).
+    pub client_facing: bool,
 }
 
 /// A class defined at module level (or inside another class).

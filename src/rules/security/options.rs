@@ -63,6 +63,9 @@ pub struct RawSecurity {
     /// SEC006: globs over a route's full path for routes that are public
     /// by design (replaces the default list).
     pub public_routes: Option<SpannedList>,
+    /// SEC002: fields a response may carry by design, as `field` (in any
+    /// response model) or `Model.field`.
+    pub allowed_response_fields: Option<SpannedList>,
 }
 
 /// The security rules' settings, resolved. `Debug` (which the cache key
@@ -74,6 +77,8 @@ pub struct SecuritySettings {
     pub auth_dependencies: Vec<String>,
     /// SEC006: the public route globs, as written.
     pub public_routes: Vec<String>,
+    /// SEC002: `field` or `Model.field` entries sent to clients by design.
+    pub allowed_response_fields: Vec<String>,
     public_set: GlobSet,
 }
 
@@ -83,6 +88,7 @@ impl std::fmt::Debug for SecuritySettings {
             .field("check_test_files", &self.check_test_files)
             .field("auth_dependencies", &self.auth_dependencies)
             .field("public_routes", &self.public_routes)
+            .field("allowed_response_fields", &self.allowed_response_fields)
             .finish()
     }
 }
@@ -95,6 +101,7 @@ impl Default for SecuritySettings {
             check_test_files: false,
             auth_dependencies: Vec::new(),
             public_routes,
+            allowed_response_fields: Vec::new(),
             public_set,
         }
     }
@@ -145,6 +152,24 @@ impl SecuritySettings {
                 out.auth_dependencies.push(n.to_owned());
             }
         }
+        if let Some(list) = raw.and_then(|r| r.allowed_response_fields.as_ref()) {
+            for entry in list {
+                let e = entry.get_ref().trim();
+                let parts: Vec<&str> = e.split('.').collect();
+                let identifiers = parts.iter().all(|part| {
+                    part.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                        && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                });
+                if !identifiers || parts.len() > 2 {
+                    return Err(OptionError::at(
+                        "security.allowed-response-fields",
+                        entry,
+                        format!("`{e}` is not a field name or `Model.field` (`client_secret`, `PaymentIntentOut.client_secret`)"),
+                    ));
+                }
+                out.allowed_response_fields.push(e.to_owned());
+            }
+        }
         if let Some(list) = raw.and_then(|r| r.public_routes.as_ref()) {
             let globs: Vec<String> = list.iter().map(|g| g.get_ref().trim().to_owned()).collect();
             out.public_set = compile(&globs).map_err(|(i, e)| {
@@ -158,6 +183,17 @@ impl SecuritySettings {
             out.public_routes = globs;
         }
         Ok(out)
+    }
+
+    /// SEC002: may response model `model` send `field` to clients by
+    /// configuration (`field` or `model.field` listed)?
+    pub fn is_allowed_response_field(&self, model: &str, field: &str) -> bool {
+        self.allowed_response_fields
+            .iter()
+            .any(|e| match e.split_once('.') {
+                Some((m, f)) => m == model && f == field,
+                None => e == field,
+            })
     }
 
     /// Is the full route path (`/api/v1/auth/login`) public by design?
@@ -204,5 +240,24 @@ mod tests {
         let e = SecuritySettings::resolve(Some(&raw("public-routes = [\"/a/[\"]")))
             .expect_err("bad glob");
         assert_eq!(e.key, "security.public-routes");
+    }
+
+    #[test]
+    fn allowed_response_fields_match_a_field_or_a_model_field() {
+        let s = SecuritySettings::resolve(Some(&raw(
+            "allowed-response-fields = [\"client_secret\", \"WebhookOut.signing_secret\"]",
+        )))
+        .expect("valid");
+        assert!(s.is_allowed_response_field("PaymentIntentOut", "client_secret"));
+        assert!(s.is_allowed_response_field("WebhookOut", "signing_secret"));
+        assert!(!s.is_allowed_response_field("UserOut", "signing_secret"));
+        assert!(!s.is_allowed_response_field("UserOut", "api_key"));
+        for bad in ["a b", "A.b.c", "", "1x"] {
+            let e = SecuritySettings::resolve(Some(&raw(&format!(
+                "allowed-response-fields = [\"{bad}\"]"
+            ))))
+            .expect_err(bad);
+            assert_eq!(e.key, "security.allowed-response-fields");
+        }
     }
 }

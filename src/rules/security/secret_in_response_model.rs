@@ -10,9 +10,10 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::Severity;
-use crate::project::symbols::{ClassFact, ClassId};
+use crate::project::symbols::{ClassFact, ClassId, FieldFact};
 use crate::project::{FactSet, Project, ProjectFinding};
 use crate::python::ast as pyast;
+use crate::rules::security::options::SecuritySettings;
 use crate::rules::{Family, ProjectCx, ProjectRule, RuleMeta};
 
 pub const META: RuleMeta = RuleMeta {
@@ -66,7 +67,7 @@ impl ProjectRule for SecretInResponseModel {
                 if !is_response || !is_model_like(class) {
                     continue;
                 }
-                report_class(project, (file, i), class, cx.findings);
+                report_class(project, (file, i), class, &cx.options.security, cx.findings);
             }
         }
     }
@@ -76,8 +77,16 @@ fn report_class(
     project: &Project<'_>,
     id: ClassId,
     class: &ClassFact,
+    settings: &SecuritySettings,
     out: &mut Vec<ProjectFinding>,
 ) {
+    // Sent by design: listed in `allowed-response-fields`, or documented
+    // for the client in `Field(description=...)` (passwords never are).
+    let by_design = |model: &str, field: &FieldFact| {
+        settings.is_allowed_response_field(model, &field.name)
+            || settings.is_allowed_response_field(&class.name, &field.name)
+            || (field.client_facing && !is_password(&field.name.to_ascii_lowercase()))
+    };
     let finding = |spot: &crate::project::arch::Spot, message: String| ProjectFinding {
         code: META.code,
         file: id.0,
@@ -87,7 +96,7 @@ fn report_class(
         message,
     };
     for field in class.fields.iter().filter(|f| f.serialised) {
-        if is_secret_field(&field.name, &class.name) {
+        if is_secret_field(&field.name, &class.name) && !by_design(&class.name, field) {
             out.push(finding(
                 &field.spot,
                 format!("response model `{}` exposes `{}`; remove it from the response (or mark it `Field(exclude=True)`)", class.name, field.name),
@@ -113,7 +122,10 @@ fn report_class(
                 continue;
             }
             declared.push(&field.name);
-            if field.serialised && is_secret_field(&field.name, &class.name) {
+            if field.serialised
+                && is_secret_field(&field.name, &class.name)
+                && !by_design(&parent.name, field)
+            {
                 out.push(finding(
                     &class.spot,
                     format!("response model `{}` inherits `{}` from `{}`; the field is sent to clients: drop it from the response model", class.name, field.name, parent.name),
@@ -157,6 +169,11 @@ fn is_model_like(class: &ClassFact) -> bool {
         })
 }
 
+/// `password`, `hashed_password`, `passwd`, `pwd` (lower case).
+fn is_password(f: &str) -> bool {
+    f.contains("password") || f.contains("passwd") || f == "pwd"
+}
+
 /// Is `field` a secret in a response named `class`? Login contracts
 /// (`Token`, `LoginResponse`, `ApiKeyCreated`) legitimately return the
 /// token or key they are about; passwords are never returned.
@@ -169,8 +186,7 @@ fn is_secret_field(field: &str, class: &str) -> bool {
     if c.contains("config") || c.contains("settings") {
         return false;
     }
-    let password = f.contains("password") || f.contains("passwd") || f == "pwd";
-    if password {
+    if is_password(&f) {
         // `password_changed_at`, `password_expires`, `has_password` describe it.
         let describes = [
             "_at",
