@@ -491,11 +491,11 @@ const CLIENT_FACING: &[&str] = &[
 /// `Field(..., description="... used client-side ...")`: documented as
 /// meant for the client.
 fn is_client_facing(value: Node<'_>, source: &str) -> bool {
-    if value.kind_str() != "call"
-        || !value
+    let is_field_call = value.kind_str() == "call"
+        && value
             .child_by_field_id(*fid::FUNCTION)
-            .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field")
-    {
+            .is_some_and(|f| pyast::last_segment(pyast::text(f, source)) == "Field");
+    if !is_field_call {
         return false;
     }
     let Some(description) =
