@@ -351,6 +351,11 @@ fn exempt_for(for_loop: Node<'_>, source: &str) -> bool {
             iterable = pyast::unparenthesize(inner);
         }
     }
+    if let Some(name) = dict_iterated(iterable, source) {
+        if literal_keyed_dict(name, for_loop, source) {
+            return true;
+        }
+    }
     match iterable.kind_str() {
         "tuple" | "list" | "set" | "expression_list" => {
             let mut cursor = iterable.walk();
@@ -440,4 +445,124 @@ fn exits_early(body: Node<'_>) -> bool {
         }
     }
     false
+}
+
+/// `d`, `d.items()`, `d.keys()`, `d.values()`: the local name a loop iterates.
+fn dict_iterated<'s>(iterable: Node<'_>, source: &'s str) -> Option<&'s str> {
+    match iterable.kind_str() {
+        "identifier" => Some(pyast::text(iterable, source)),
+        "call" => {
+            let (receiver, method) = pyast::method_call(iterable)?;
+            let no_args = pyast::call_arguments(iterable)
+                .is_some_and(|a| a.named_child_count() == 0);
+            (receiver.kind_str() == "identifier"
+                && no_args
+                && matches!(pyast::text(method, source), "items" | "keys" | "values"))
+            .then(|| pyast::text(receiver, source))
+        }
+        _ => None,
+    }
+}
+
+/// A constant dictionary key: a plain string or an integer.
+fn literal_key<'s>(key: Node<'_>, source: &'s str) -> Option<&'s str> {
+    (pyast::is_constant_string(key) || key.kind_str() == "integer")
+        .then(|| pyast::text(key, source))
+}
+
+/// Is `name`, in the function around `for_loop`, a dictionary filled only
+/// under constant keys, at most [`SHORT_LITERAL`] of them (`sources = {}`,
+/// then `sources["chat"] = ...` in a few branches)? A loop over it runs a
+/// fixed, small number of times, like a loop over a short literal tuple.
+/// Any use that could add other keys (passing it to a call, `update`,
+/// `setdefault`, a computed key, another binding) makes it unbounded.
+fn literal_keyed_dict(name: &str, for_loop: Node<'_>, source: &str) -> bool {
+    let mut scope = for_loop;
+    while let Some(parent) = scope.parent() {
+        scope = parent;
+        if scope.kind_str() == "function_definition" {
+            break;
+        }
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    let mut bound = false;
+    let mut walk = pyast::Descent::new(scope, usize::MAX);
+    while let Some(n) = walk.next() {
+        if n.kind_str() != "identifier" || pyast::text(n, source) != name {
+            continue;
+        }
+        let Some(parent) = n.parent() else {
+            return false;
+        };
+        let is = |field: u16| parent.child_by_field_id(field) == Some(n);
+        let ok = match parent.kind_str() {
+            "assignment" if is(*fid::LEFT) => {
+                bound = true;
+                parent
+                    .child_by_field_id(*fid::RIGHT)
+                    .is_some_and(|right| dict_literal_keys(right, source, &mut keys))
+            }
+            "subscript" if is(*fid::VALUE) => {
+                let mut cursor = parent.walk();
+                let index: Vec<Node<'_>> = parent
+                    .children_by_field_name("subscript", &mut cursor)
+                    .collect();
+                match index.as_slice() {
+                    [key] => literal_key(*key, source).is_some_and(|k| {
+                        if !keys.contains(&k) {
+                            keys.push(k);
+                        }
+                        true
+                    }),
+                    _ => false,
+                }
+            }
+            "attribute" if is(*fid::OBJECT) => parent
+                .child_by_field_id(*fid::ATTRIBUTE)
+                .is_some_and(|a| {
+                    matches!(
+                        pyast::text(a, source),
+                        "items" | "keys" | "values" | "get" | "pop" | "copy" | "clear"
+                    )
+                }),
+            "for_statement" | "for_in_clause" => is(*fid::RIGHT),
+            "not_operator" | "boolean_operator" | "comparison_operator" => true,
+            "if_statement" | "elif_clause" | "while_statement" => is(*fid::CONDITION),
+            "argument_list" => parent
+                .parent()
+                .and_then(|call| pyast::callee_name(call, source))
+                .is_some_and(|f| matches!(f, "len" | "bool")),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    bound && keys.len() <= SHORT_LITERAL
+}
+
+/// `{}`, `dict()` or `{"a": ..., "b": ...}` with constant keys, recorded in `keys`.
+fn dict_literal_keys<'s>(value: Node<'_>, source: &'s str, keys: &mut Vec<&'s str>) -> bool {
+    match value.kind_str() {
+        "dictionary" => {
+            let mut cursor = value.walk();
+            for pair in value.named_children(&mut cursor) {
+                let key = (pair.kind_str() == "pair")
+                    .then(|| pair.child_by_field_id(*fid::KEY))
+                    .flatten()
+                    .and_then(|k| literal_key(k, source));
+                match key {
+                    Some(k) if !keys.contains(&k) => keys.push(k),
+                    Some(_) => {}
+                    None => return false,
+                }
+            }
+            true
+        }
+        "call" => {
+            pyast::callee_name(value, source) == Some("dict")
+                && pyast::call_arguments(value).is_some_and(|a| a.named_child_count() == 0)
+        }
+        _ => false,
+    }
 }

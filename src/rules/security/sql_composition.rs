@@ -25,7 +25,7 @@ impl Rule for SqlComposition {
         severity: Severity::Warning,
         fixable: false,
         summary: "SQL composed at runtime from a name (table, column, keyword) or a fragment (`WHERE {where}`) reaches `text()`, `.execute()` or another SQL sink",
-        help: "check names against an allowlist or quote them as identifiers (`quoted_name`, `sql.Identifier`); build clauses with SQLAlchemy Core instead of strings",
+        help: "check names against an allowlist or quote them with the dialect's preparer (`identifier_preparer.quote`) or psycopg's `sql.Identifier`; build clauses with SQLAlchemy Core instead of strings",
         doc: include_str!("../../../rules/SEC008.md"),
         security_severity: Some("5.0"),
     };

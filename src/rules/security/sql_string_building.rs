@@ -289,7 +289,7 @@ impl SqlSinks {
                     "SQL built with {how} reaches {sink}{at}; pass values as bound parameters instead of formatting them into the statement"
                 ),
                 Slot::Name => format!(
-                    "SQL built with {how} that formats a name (table, column, schema or keyword) into the statement reaches {sink}{at}; no bound parameter can carry a name: check it against an allowlist of known names, or quote it as an identifier (`sqlalchemy.sql.quoted_name`, psycopg's `sql.Identifier`)"
+                    "SQL built with {how} that formats a name (table, column, schema or keyword) into the statement reaches {sink}{at}; no bound parameter can carry a name: check it against an allowlist of known names, quote it with the dialect's preparer (`engine.dialect.identifier_preparer.quote(name)`) or psycopg's `sql.Identifier`, or build the statement with SQLAlchemy Core (`table(name)`, `column(name)`)"
                 ),
                 Slot::Setting => format!(
                     "SQL built with {how} formats a value into a statement that takes no bound parameters (`PRAGMA`, `SET`, DDL) and reaches {sink}{at}; validate the value before formatting it (`int(...)` for a number, an allowlist for a word), or use a function that takes parameters (PostgreSQL's `set_config(...)`)"
