@@ -144,6 +144,9 @@ impl HardcodedSecret {
         if !phrase && !looks_like_credential(&text, name) {
             return;
         }
+        if super::dummy_key::is_api_key_name(name) && super::dummy_key::is_dummy_api_key(&text) {
+            return;
+        }
         // "token" also names lexer tokens (`token == "def"`) and comparisons
         // are mostly such dispatch: demand a value with some entropy there.
         let tokenish = !name.to_ascii_lowercase().contains("pass")

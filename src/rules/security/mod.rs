@@ -1,5 +1,6 @@
 //! Security rules: injection, secrets, unsafe deserialisation, leaks.
 pub mod dangerous_call;
+mod dummy_key;
 pub mod hardcoded_secret;
 pub mod http_error_detail_leak;
 pub mod options;
