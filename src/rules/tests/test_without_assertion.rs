@@ -40,6 +40,9 @@ struct Function {
     parent: Option<usize>,
     /// Set for tests: where to report.
     test: Option<Range<usize>>,
+    /// Its docstring or a comment in its body says that not raising is the
+    /// check (`# Should not raise`, `"""... fails gracefully."""`).
+    states_no_raise: bool,
 }
 
 /// pytest helpers that are checks (or end the test explicitly) by themselves.
@@ -73,6 +76,7 @@ impl Rule for TestWithoutAssertion {
         "raise_statement",
         "call",
         "assignment",
+        "comment",
     ];
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
@@ -115,7 +119,16 @@ impl Rule for TestWithoutAssertion {
                     callees,
                     parent: innermost,
                     test: name.filter(|_| is_test).map(|n| n.byte_range()),
+                    states_no_raise: is_test
+                        && docstring(node, cx).is_some_and(|d| states_no_raise(d, cx)),
                 });
+            }
+            "comment" => {
+                if let Some(f) = innermost {
+                    if self.functions[f].test.is_some() && states_no_raise(cx.text(node), cx) {
+                        self.functions[f].states_no_raise = true;
+                    }
+                }
             }
             // `eq = self.assertEqual`, then `eq(a, b)`.
             "assignment" => {
@@ -199,7 +212,7 @@ impl Rule for TestWithoutAssertion {
         for f in &self.functions {
             if let (Some(span), false) = (&f.test, f.checks) {
                 // `test_config_with_groups_allowed`: not raising is the check.
-                if tests.says_no_raise(text(&f.name)) {
+                if f.states_no_raise || tests.says_no_raise(text(&f.name)) {
                     continue;
                 }
                 cx.report_span(
@@ -240,13 +253,78 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// A test whose docstring holds doctest examples is checked by doctest.
-fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
+/// The docstring of a function: the string that is its first statement.
+fn docstring<'s>(func: Node<'_>, cx: &Cx<'s>) -> Option<&'s str> {
     func.child_by_field_id(*fid::BODY)
         .and_then(|b| b.named_child(0))
         .filter(|s| s.kind_str() == "expression_statement")
         .and_then(|s| s.named_child(0))
-        .is_some_and(|s| s.kind_str() == "string" && cx.text(s).contains(">>>"))
+        .filter(|s| s.kind_str() == "string")
+        .map(|s| cx.text(s))
+}
+
+/// A test whose docstring holds doctest examples is checked by doctest.
+fn has_doctest(func: Node<'_>, cx: &Cx<'_>) -> bool {
+    docstring(func, cx).is_some_and(|d| d.contains(">>>"))
+}
+
+/// Phrases of a docstring or comment that say the test's check is that
+/// nothing raises, matched as whole words.
+const NO_RAISE_PHRASES: &[&str] = &[
+    "not raise",
+    "not raises",
+    "n't raise",
+    "never raise",
+    "never raises",
+    "not throw",
+    "n't throw",
+    "no error",
+    "no errors",
+    "no exception",
+    "no exceptions",
+    "without error",
+    "without errors",
+    "without raising",
+    "without an error",
+    "without an exception",
+    "not fail",
+    "n't fail",
+    "fails gracefully",
+    "fail gracefully",
+    "handled gracefully",
+    "handles gracefully",
+    "no op",
+    "noop",
+    "not crash",
+    "n't crash",
+    "no crash",
+];
+
+/// Does `text` (a docstring or a comment) say that not raising is the
+/// check? Off when the project empties `no-raise-words` ("report every test
+/// without an explicit check").
+fn states_no_raise(text: &str, cx: &Cx<'_>) -> bool {
+    if cx.options.project.tests.no_raise_words.is_empty() {
+        return false;
+    }
+    let mut words = String::with_capacity(text.len() + 2);
+    words.push(' ');
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() || c == '\'' {
+            words.push(c);
+        } else if !words.ends_with(' ') {
+            words.push(' ');
+        }
+    }
+    words.push(' ');
+    // `n't raise` ends a word (`doesn't`, `shouldn't`); the others start one.
+    NO_RAISE_PHRASES.iter().any(|p| {
+        words.match_indices(p).any(|(i, _)| {
+            (p.starts_with("n't") || words[..i].ends_with(' '))
+                && words[i + p.len()..].starts_with(' ')
+        })
+    })
 }
 
 /// The name node of `c` in `c`, `a.b.c`.
