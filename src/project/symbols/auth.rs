@@ -53,10 +53,17 @@ pub fn auth_like(name: &str) -> bool {
 /// (`JWTRefreshMiddleware`) or set a cookie authenticate nothing.
 const NOT_AUTHENTICATING: &[&str] = &["refresh", "reissue", "renew", "csrf", "cookie"];
 
+/// Words that say a *middleware* checks a credential on every request
+/// (`CheckPasswordMiddleware`, `HMACSignatureMiddleware`); as parts of a
+/// dependency's name they say less (`get_password_hasher`), so they are
+/// not [`AUTH_WORDS`].
+const MIDDLEWARE_AUTH_WORDS: &[&str] = &["password", "signature", "hmac"];
+
 /// Does a middleware's name say it authenticates the request?
 fn authenticates(name: &str) -> bool {
     let lower = pyast::last_segment(name).to_ascii_lowercase();
-    auth_like(name) && !NOT_AUTHENTICATING.iter().any(|w| lower.contains(w))
+    (auth_like(name) || MIDDLEWARE_AUTH_WORDS.iter().any(|w| lower.contains(w)))
+        && !NOT_AUTHENTICATING.iter().any(|w| lower.contains(w))
 }
 
 /// `app.add_middleware(AuthMiddleware, ...)`, `Middleware(AuthenticationMiddleware, ...)`.
