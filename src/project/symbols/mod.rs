@@ -193,8 +193,15 @@ pub struct AliasFact {
 pub enum Question {
     /// Does the class `class` (as used in the asking file) derive, through
     /// project classes in any module, from one of the qualified names
-    /// `bases` (`pydantic.BaseModel`)?
-    DerivesFrom { class: NameRef, bases: Vec<String> },
+    /// `bases` (`pydantic.BaseModel`)? With `or_foreign`, a class the
+    /// project does not define (a library's, or one not found) counts as
+    /// deriving: the asking rule judged it from other evidence.
+    DerivesFrom {
+        class: NameRef,
+        bases: Vec<String>,
+        #[serde(default)]
+        or_foreign: bool,
+    },
     /// Is none of these dependency providers (or `Annotated` aliases of
     /// one), as named in the asking file, a provider that manages the
     /// session's transaction (`SymbolFacts::managed_providers`)?
@@ -222,10 +229,14 @@ impl Question {
     /// The answer, for a question asked in file `file`.
     pub fn holds(&self, project: &Project<'_>, file: usize) -> bool {
         match self {
-            Question::DerivesFrom { class, bases } => {
+            Question::DerivesFrom {
+                class,
+                bases,
+                or_foreign,
+            } => {
                 let table = project.symbols();
                 let Some(start) = table.resolve(project, file, class) else {
-                    return false;
+                    return *or_foreign;
                 };
                 table
                     .walk_ancestry(project, start, MAX_ANCESTORS, |at, fact, _| {

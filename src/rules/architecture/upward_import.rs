@@ -82,6 +82,7 @@ fn type_only(project: &Project<'_>, edge: &model::Edge) -> bool {
         return false;
     };
     Question::DerivesFrom {
+        or_foreign: false,
         class: NameRef {
             written: Name::new(name),
             qualified: Some(Name::from(format!("{}.{name}", module.primary()))),

@@ -197,7 +197,7 @@ impl Rule for PydanticV1Pattern {
                 format!(" ({})", renamed.join(", "))
             };
             let message = format!("nested `class Config` in `{outer}` is Pydantic v1 configuration; use `model_config = ConfigDict(...)`{extra}");
-            report_or_ask(cx, local, outer, span.clone(), message, MODULE, span.start);
+            report_or_ask(cx, Evidence::local(local), outer, span.clone(), message, MODULE, span.start);
         }
         for (dotted, span) in &self.decorators {
             if let Some(v) = pyast::resolves_to(dotted, imports, VALIDATORS) {
@@ -218,9 +218,13 @@ impl Rule for PydanticV1Pattern {
         for (class, v1, v2, span) in &self.config_keys {
             let message = format!("`{v1}` is a Pydantic v1 config key, ignored by v2; use `{v2}`");
             let local = models.contains(class.as_str());
-            report_or_ask(cx, local, class, span.clone(), message, MODULE, span.start);
+            report_or_ask(cx, Evidence::local(local), class, span.clone(), message, MODULE, span.start);
         }
         for call in &self.calls {
+            // `Row.from_orm(x)`: a name this distinctive counts as Pydantic's
+            // unless the project defines the class without a Pydantic base
+            // (a Strawberry type with its own `from_orm` classmethod).
+            let mut distinctive = false;
             let (known, class) = if call.instance {
                 let bound = class_held(call, cx.semantic);
                 let known = bound.is_some_and(|c| models.contains(c))
@@ -229,10 +233,12 @@ impl Rule for PydanticV1Pattern {
                         .contains(&(call.scope, call.receiver.clone()));
                 (known, bound)
             } else {
-                let known = models.contains(call.receiver.as_str())
-                    || (DISTINCTIVE.contains(&call.method)
-                        && call.receiver.starts_with(|c: char| c.is_ascii_uppercase()));
-                (known, Some(call.receiver.as_str()))
+                distinctive = DISTINCTIVE.contains(&call.method)
+                    && call.receiver.starts_with(|c: char| c.is_ascii_uppercase());
+                (
+                    models.contains(call.receiver.as_str()),
+                    Some(call.receiver.as_str()),
+                )
             };
             let message = format!(
                 "`{}.{}()` is Pydantic v1; use `{}.{}`",
@@ -245,7 +251,7 @@ impl Rule for PydanticV1Pattern {
                 _ if known => cx.report_span(call.span.clone(), message),
                 Some(class) => report_or_ask(
                     cx,
-                    false,
+                    Evidence::Foreign(distinctive),
                     class,
                     call.span.clone(),
                     message,
@@ -295,19 +301,41 @@ fn class_held<'a>(call: &MethodCall, model: &Semantic<'a>) -> Option<&'a str> {
 /// model (`local`); otherwise, when the class is one of the project's
 /// (defined here on an imported base, or imported), asks the project
 /// whether it derives from a Pydantic model and reports only if so.
+/// What the file knows about whether a class is a Pydantic model.
+enum Evidence {
+    /// It is: the file defines it on a Pydantic base.
+    Local,
+    /// Ask the project; with `true`, a class the project does not define
+    /// counts as a model (the method name is distinctive enough).
+    Foreign(bool),
+}
+
+impl Evidence {
+    fn local(local: bool) -> Evidence {
+        if local {
+            Evidence::Local
+        } else {
+            Evidence::Foreign(false)
+        }
+    }
+}
+
 fn report_or_ask(
     cx: &mut Cx<'_>,
-    local: bool,
+    evidence: Evidence,
     class: &str,
     span: Range<usize>,
     message: String,
     scope: ScopeId,
     at: usize,
 ) {
-    if local {
-        cx.report_span(span, message);
-        return;
-    }
+    let or_foreign = match evidence {
+        Evidence::Local => {
+            cx.report_span(span, message);
+            return;
+        }
+        Evidence::Foreign(or_foreign) => or_foreign,
+    };
     if !class.starts_with(|c: char| c.is_ascii_uppercase()) {
         return;
     }
@@ -318,6 +346,7 @@ fn report_or_ask(
             qualified: qualified.map(Name::from),
         },
         bases: MODEL_BASES.iter().map(|b| (*b).to_owned()).collect(),
+        or_foreign,
     };
     cx.defer(span, message, question);
 }
