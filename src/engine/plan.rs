@@ -60,8 +60,9 @@ pub struct Plan<'s> {
     /// Node kinds the syntax checks look at (brackets, blocks, Python 2 forms).
     pub(super) syntax: SyntaxKinds,
     pub(super) comment_kind: u16,
-    /// The kinds named `call` (whose callee the walk reads once for the rules).
-    pub(super) is_call_kind: Vec<bool>,
+    /// The kinds whose shared fields the walk reads once for all consumers
+    /// (`python::fields`: calls and assignments).
+    pub(super) has_fields: Vec<bool>,
     /// The rules enabled where no per-file ignore applies, shared by every
     /// such file's outcome.
     pub(super) enabled: std::sync::Arc<[bool]>,
@@ -146,7 +147,7 @@ impl<'s> Plan<'s> {
             is_statement: ids_of(STATEMENT_KINDS),
             syntax: SyntaxKinds::new(&language),
             comment_kind: language.id_for_node_kind("comment", true),
-            is_call_kind: ids_of(&["call"]),
+            has_fields: ids_of(crate::python::fields::FIELD_KINDS),
         }
     }
 }

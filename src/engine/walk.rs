@@ -8,7 +8,7 @@ use crate::diagnostic::{Finding, LineIndex};
 use crate::engine::syntax::{Class, SyntaxTracker};
 use crate::files::FileInfo;
 use crate::project::{arch, symbols, FileFacts};
-use crate::python::ast::fid;
+use crate::python::fields::NodeFields;
 use crate::python::imports;
 use crate::python::semantic::Semantic;
 use crate::rules::context::Cx;
@@ -75,6 +75,19 @@ pub(super) fn walk_tree(
         let legacy = class != Class::Other && syntax.visit(node, class, &stack, source);
         let sound = error_depth == 0 && !tree_error && !legacy;
         if kind == plan.comment_kind || sound {
+            let slots = plan
+                .dispatch
+                .get(usize::from(kind))
+                .map_or(&[][..], Vec::as_slice);
+            // The fields every consumer of a call or an assignment reads: once for all.
+            let fields = if sound
+                && has(&plan.has_fields, kind)
+                && (!slots.is_empty() || has(&plan.is_symbol, kind) || has(&plan.is_call, kind))
+            {
+                NodeFields::of(node)
+            } else {
+                NodeFields::default()
+            };
             if sound && has(&plan.is_import, kind) {
                 let before = import_facts.len();
                 imports::extract(node, &stack, source, lines, &mut import_facts);
@@ -83,7 +96,14 @@ pub(super) fn walk_tree(
                 semantic.visit(node, &stack);
             }
             if sound && has(&plan.is_call, kind) {
-                imports::extract_dynamic(node, &stack, source, lines, &mut dynamic_imports);
+                imports::extract_dynamic(
+                    node,
+                    fields.function,
+                    &stack,
+                    source,
+                    lines,
+                    &mut dynamic_imports,
+                );
             }
             if sound && has(&plan.is_arch, kind) {
                 arch_facts.visit(node, &stack, source, lines, &semantic);
@@ -95,17 +115,10 @@ pub(super) fn walk_tree(
                     lines,
                     semantic: &semantic,
                     imports: &import_facts,
+                    fields,
                 };
                 symbol_facts.visit(node, &at);
             }
-            let slots = plan
-                .dispatch
-                .get(usize::from(kind))
-                .map_or(&[][..], Vec::as_slice);
-            // Every rule visiting a call reads its callee: once for all.
-            let function = (!slots.is_empty() && has(&plan.is_call_kind, kind))
-                .then(|| node.child_by_field_id(*fid::FUNCTION))
-                .flatten();
             for &slot in slots {
                 if let Some(checker) = checkers[slot].as_mut() {
                     let mut cx = Cx {
@@ -122,7 +135,7 @@ pub(super) fn walk_tree(
                         lines,
                         deferred: &mut deferred,
                         enabled,
-                        function,
+                        fields,
                     };
                     checker.visit(node, &mut cx);
                 }
@@ -190,7 +203,7 @@ pub(super) fn walk_tree(
                             lines,
                             deferred: &mut deferred,
                             enabled,
-                            function: None,
+                            fields: NodeFields::default(),
                         };
                         checker.finish(&mut cx);
                     }

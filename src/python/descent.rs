@@ -135,3 +135,95 @@ pub fn contains_kind(node: Node<'_>, kind: &str, limit: usize) -> Option<bool> {
     }
     (!walk.cut_short()).then_some(false)
 }
+
+/// The ancestors of `node` in the tree whose root is `root`, outermost
+/// first (`root` first, `node`'s parent last; empty for the root): the
+/// nodes `Node::parent` returns one after the other, found in one descent
+/// from the root. `Node::parent` itself descends from the root on every
+/// call, so walking up a chain of `d` ancestors with it costs `d` descents.
+pub fn ancestors_of<'t>(root: Node<'t>, node: Node<'t>) -> Vec<Node<'t>> {
+    let mut chain = Vec::new();
+    if root.id() == node.id() {
+        return chain;
+    }
+    let mut current = root;
+    loop {
+        match current.child_with_descendant(node) {
+            Some(next) if next.id() == node.id() => {
+                chain.push(current);
+                return chain;
+            }
+            Some(next) => {
+                chain.push(current);
+                current = next;
+            }
+            // Not below `root` as the descent sees it: ask the tree.
+            None => break,
+        }
+    }
+    chain.clear();
+    let mut up = node.parent();
+    while let Some(parent) = up {
+        chain.push(parent);
+        up = parent.parent();
+    }
+    chain.reverse();
+    chain
+}
+
+/// The named children of `parent` before its child `child`, nearest first:
+/// the nodes `Node::prev_named_sibling` returns one after the other, read
+/// in one pass over the children. `None` when `child` is not a named child
+/// of `parent` (the caller asks the tree instead).
+pub fn named_children_before<'t>(parent: Node<'t>, child: Node<'t>) -> Option<Vec<Node<'t>>> {
+    let mut before = Vec::new();
+    let mut cursor = parent.walk();
+    for c in parent.named_children(&mut cursor) {
+        if c.id() == child.id() {
+            before.reverse();
+            return Some(before);
+        }
+        before.push(c);
+    }
+    None
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use super::*;
+
+    /// On every node of a sample with nesting, comprehensions, comments
+    /// and decorators, the chain and the siblings are what `parent` and
+    /// `prev_named_sibling` return.
+    #[test]
+    fn chains_match_parent_and_siblings() {
+        let source = "import a\n# c\n@d(1)\nclass K(B):\n    x = [f(y) for y in z if y]\n    def m(self, q=1):\n        if q:  # why\n            return {k: v for k, v in q}\n        else:\n            pass\n        s = f\"{q!r:>{w}}\" + (lambda t: t)(2)\n";
+        let tree = crate::parse::parse(source).expect("parse");
+        let root = tree.root_node();
+        let mut stack = vec![root];
+        let mut seen = 0;
+        while let Some(node) = stack.pop() {
+            seen += 1;
+            let mut expected = Vec::new();
+            let mut up = node.parent();
+            while let Some(p) = up {
+                expected.push(p);
+                up = p.parent();
+            }
+            expected.reverse();
+            assert_eq!(ancestors_of(root, node), expected, "{}", node.kind());
+            if let Some(parent) = node.parent().filter(|_| node.is_named()) {
+                let mut siblings = Vec::new();
+                let mut prev = node.prev_named_sibling();
+                while let Some(s) = prev {
+                    siblings.push(s);
+                    prev = s.prev_named_sibling();
+                }
+                assert_eq!(named_children_before(parent, node), Some(siblings));
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        assert!(seen > 100, "{seen}");
+    }
+}

@@ -12,6 +12,7 @@ use tree_sitter::Node;
 use crate::parse::NodeKind;
 
 use crate::python::ast::{self as pyast, fid};
+use crate::python::fields::NodeFields;
 use crate::python::imports::Import;
 
 /// Decorator attributes that register a route.
@@ -43,13 +44,13 @@ pub struct Routers {
 impl Routers {
     /// Record `name = APIRouter(...)` / `name: APIRouter = ...`. Cheap for
     /// every other assignment: nothing is allocated unless it is a router.
-    pub fn observe(&mut self, assignment: Node<'_>, source: &str) {
+    /// `fields` are the assignment's shared fields (`NodeFields::of`).
+    pub fn observe(&mut self, assignment: Node<'_>, fields: &NodeFields<'_>, source: &str) {
         if assignment.kind_str() != "assignment" {
             return;
         }
-        // The right side and its callee are read once; the left side only
-        // for a router (an assignment without both sides is none).
-        let Some(right) = assignment.child_by_field_id(*fid::RIGHT) else {
+        // An assignment without both sides is none.
+        let Some(right) = fields.right else {
             return;
         };
         let callee = if right.kind_str() == "call" {
@@ -76,7 +77,7 @@ impl Routers {
         if !(is_router || annotated_router || other_class) {
             return;
         }
-        let Some(left) = assignment.child_by_field_id(*fid::LEFT) else {
+        let Some(left) = fields.left else {
             return;
         };
         if let Some(name) = pyast::dotted_name(left, source) {

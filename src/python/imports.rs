@@ -160,12 +160,13 @@ pub fn extract(
 /// import of that module (dependency checks count it as a use).
 pub fn extract_dynamic(
     node: Node<'_>,
+    function: Option<Node<'_>>,
     ancestors: &[Node<'_>],
     source: &str,
     lines: &LineIndex,
     out: &mut Vec<Import>,
 ) {
-    let Some(function) = node.child_by_field_id(*fid::FUNCTION) else {
+    let Some(function) = function else {
         return;
     };
     let callee = source.get(function.byte_range()).unwrap_or("");

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod constant;
 pub mod descent;
 pub mod fastapi;
+pub mod fields;
 pub mod imports;
 pub mod name;
 pub mod semantic;

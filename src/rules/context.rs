@@ -9,6 +9,7 @@ use crate::files::FileInfo;
 use crate::project::arch::Spot;
 use crate::project::symbols::{Deferred, Question};
 use crate::project::Import;
+use crate::python::fields::NodeFields;
 use crate::python::semantic::{ScopeId, Semantic};
 
 /// Per-visit view of the file for a rule.
@@ -34,9 +35,9 @@ pub struct Cx<'a> {
     pub(crate) deferred: &'a mut Vec<Deferred>,
     /// The rules enabled for this file, by registry index.
     pub(crate) enabled: &'a [bool],
-    /// The callee of the call being visited, read once for every rule
-    /// that visits it ([`Cx::call_function`]).
-    pub(crate) function: Option<Node<'a>>,
+    /// The fields of the visited node read once for every rule visiting
+    /// it ([`Cx::call_function`], [`Cx::assignment_right`]); empty in `finish`.
+    pub(crate) fields: NodeFields<'a>,
 }
 
 impl<'a> Cx<'a> {
@@ -61,7 +62,34 @@ impl<'a> Cx<'a> {
     /// engine reads it once per call for all the rules that visit calls.
     /// `None` when the visited node is not a call (and in `finish`).
     pub fn call_function(&self) -> Option<Node<'a>> {
-        self.function
+        self.fields.function
+    }
+
+    /// The `attribute` field of the visited call's callee when it is an
+    /// attribute (`m` of `a.b.m(...)`), read once for all rules.
+    pub fn callee_attribute(&self) -> Option<Node<'a>> {
+        self.fields.callee_attribute
+    }
+
+    /// The last name of the visited call's callee (`ast::last_name` of
+    /// [`Cx::call_function`]): `f` of `f(...)`, `m` of `a.b.m(...)`.
+    pub fn callee_last_name(&self) -> Option<&'a str> {
+        self.fields.callee_last_name(self.source)
+    }
+
+    /// The shared fields of the visited node (`python::fields`).
+    pub fn fields(&self) -> &NodeFields<'a> {
+        &self.fields
+    }
+
+    /// The `left` field of the visited assignment, read once for all rules.
+    pub fn assignment_left(&self) -> Option<Node<'a>> {
+        self.fields.left
+    }
+
+    /// The `right` field of the visited assignment, read once for all rules.
+    pub fn assignment_right(&self) -> Option<Node<'a>> {
+        self.fields.right
     }
 
     /// Whether the rule `code` runs on this file. Two rules computed from

@@ -81,7 +81,7 @@ pub(super) fn middleware_class(node: Node<'_>, at: &At<'_, '_>, facts: &mut supe
 
 /// `Middleware(AuthMiddleware)` in `FastAPI(middleware=[...])`.
 pub(super) fn middleware_entry(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFacts) {
-    if pyast::callee_name(node, at.source) == Some("Middleware") {
+    if at.fields.callee_last_name(at.source) == Some("Middleware") {
         middleware_class(node, at, facts);
     }
 }

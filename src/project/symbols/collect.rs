@@ -11,6 +11,7 @@ use crate::project::arch::Spot;
 use crate::python::ast::{self as pyast, fid};
 use crate::python::descent::Descent;
 use crate::python::fastapi::{self, Routers};
+use crate::python::fields::NodeFields;
 use crate::python::imports::Import;
 use crate::python::semantic::Semantic;
 
@@ -42,6 +43,8 @@ pub struct At<'c, 'a> {
     pub lines: &'c LineIndex,
     pub semantic: &'c Semantic<'a>,
     pub imports: &'c [Import],
+    /// The visited node's shared fields (a call's callee, an assignment's sides).
+    pub fields: NodeFields<'a>,
 }
 
 impl Collector {
@@ -68,11 +71,8 @@ impl Collector {
             }
             "assignment" => {
                 super::routes::assignment(node, at, &mut self.facts);
-                if node
-                    .child_by_field_id(*fid::RIGHT)
-                    .is_some_and(|r| r.kind_str() == "call")
-                {
-                    self.routers.observe(node, at.source);
+                if at.fields.right.is_some_and(|r| r.kind_str() == "call") {
+                    self.routers.observe(node, &at.fields, at.source);
                 }
                 self.alias(node, at);
             }
@@ -96,10 +96,7 @@ impl Collector {
         if !is_module_level(at.ancestors) {
             return;
         }
-        let (Some(left), Some(right)) = (
-            node.child_by_field_id(*fid::LEFT),
-            node.child_by_field_id(*fid::RIGHT),
-        ) else {
+        let (Some(left), Some(right)) = (at.fields.left, at.fields.right) else {
             return;
         };
         if left.kind_str() != "identifier" || right.kind_str() != "subscript" {

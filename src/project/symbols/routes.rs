@@ -163,10 +163,7 @@ fn dependency_list(args: Option<Node<'_>>, offset: usize, at: &At<'_, '_>) -> De
 
 /// Router and app creations, and module-level instances.
 pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFacts) {
-    let (Some(left), Some(right)) = (
-        node.child_by_field_id(*fid::LEFT),
-        node.child_by_field_id(*fid::RIGHT),
-    ) else {
+    let (Some(left), Some(right)) = (at.fields.left, at.fields.right) else {
         return;
     };
     if right.kind_str() != "call" || left.kind_str() != "identifier" {
@@ -223,16 +220,26 @@ pub(super) fn assignment(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::Sym
 
 /// `x.include_router(router, ...)`.
 pub(super) fn call(node: Node<'_>, at: &At<'_, '_>, facts: &mut super::SymbolFacts) {
-    let Some((object, method)) = pyast::method_call(node) else {
+    // The method is judged before the receiver is read (`ast::method_call`
+    // of the call: its callee's attribute, shared by the walk, then object).
+    let Some(method) = at.fields.callee_attribute else {
         return;
     };
-    match pyast::text(method, at.source) {
-        "include_router" => {}
-        "add_middleware" => {
-            super::auth::middleware_class(node, at, facts);
-            return;
-        }
+    let include = match pyast::text(method, at.source) {
+        "include_router" => true,
+        "add_middleware" => false,
         _ => return,
+    };
+    let Some(object) = at
+        .fields
+        .function
+        .and_then(|f| f.child_by_field_id(*fid::OBJECT))
+    else {
+        return;
+    };
+    if !include {
+        super::auth::middleware_class(node, at, facts);
+        return;
     }
     let Some(receiver) = pyast::dotted_name(object, at.source) else {
         return;

@@ -176,6 +176,11 @@ impl<'a> Semantic<'a> {
         self.source
     }
 
+    /// The file's root node (the module scope's node).
+    pub fn root(&self) -> Node<'a> {
+        self.scopes[0].node
+    }
+
     pub fn scopes(&self) -> &[Scope<'a>] {
         &self.scopes
     }

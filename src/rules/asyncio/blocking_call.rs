@@ -108,7 +108,7 @@ impl Rule for BlockingCall {
         };
         let last = match function.kind_str() {
             "identifier" => function,
-            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
+            "attribute" => match cx.callee_attribute() {
                 Some(a) => a,
                 None => return,
             },

@@ -92,7 +92,7 @@ impl Rule for DangerousCall {
         };
         let last = match function.kind_str() {
             "identifier" => cx.text(function),
-            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
+            "attribute" => match cx.callee_attribute() {
                 Some(a) => cx.text(a),
                 None => return,
             },

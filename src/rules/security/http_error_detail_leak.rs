@@ -37,10 +37,7 @@ impl Rule for HttpErrorDetailLeak {
     const NEEDS: FactSet = FactSet::IMPORTS.union(FactSet::SYMBOLS);
 
     fn visit(&mut self, node: Node<'_>, cx: &mut Cx<'_>) {
-        let Some(name) = cx
-            .call_function()
-            .and_then(|f| pyast::last_name(f, cx.source))
-        else {
+        let Some(name) = cx.callee_last_name() else {
             return;
         };
         if name != "HTTPException" {

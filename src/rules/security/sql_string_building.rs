@@ -177,7 +177,7 @@ impl SqlSinks {
                 }
             }
             "assignment" => {
-                let Some((left, right)) = pyast::left_right(node) else {
+                let Some((left, right)) = cx.assignment_left().zip(cx.assignment_right()) else {
                     return;
                 };
                 if left.kind_str() != "identifier" {
@@ -312,7 +312,7 @@ impl SqlSinks {
         };
         let (name, receiver) = match function.kind_str() {
             "identifier" => (cx.text(function), None),
-            "attribute" => match function.child_by_field_id(*fid::ATTRIBUTE) {
+            "attribute" => match cx.callee_attribute() {
                 Some(a) => (cx.text(a), function.child_by_field_id(*fid::OBJECT)),
                 None => return,
             },

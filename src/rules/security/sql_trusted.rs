@@ -11,6 +11,7 @@ use tree_sitter::Node;
 
 use crate::parse::NodeKind;
 use crate::python::ast::{self as pyast, fid};
+use crate::python::descent::{ancestors_of, named_children_before};
 use crate::python::semantic::BindingKind;
 
 use super::sql_value::{Env, Value, Values};
@@ -76,7 +77,7 @@ impl Values {
         name: Node<'_>,
         depth: usize,
     ) -> Option<Value> {
-        let iterable = comprehension_iterable(name, env.source)?;
+        let iterable = comprehension_iterable(env.model.root(), name, env.source)?;
         Some(if self.eval(iterable, env, depth + 1).constant {
             Value::constant(false)
         } else {
@@ -238,8 +239,11 @@ impl Values {
                     == env.model.lookup_id(env.scope, text, at)
         };
         let is_constant = |c: Node<'_>| self.eval(c, env, 20).constant;
+        // The chain of parents read in one descent (`Node::parent` descends
+        // from the root on every call).
+        let chain = ancestors_of(env.model.root(), subject);
         let mut child = subject;
-        while let Some(parent) = child.parent() {
+        for &parent in chain.iter().rev() {
             match parent.kind_str() {
                 "function_definition" | "lambda" | "class_definition" => return false,
                 "if_statement" => {
@@ -255,12 +259,23 @@ impl Values {
                     }
                 }
                 "block" | "module" => {
-                    let mut prev = child.prev_named_sibling();
-                    while let Some(s) = prev {
-                        if exits_unless(s, text, source, &is_constant) && same_binding(s) {
+                    let exits = |s: Node<'_>| {
+                        exits_unless(s, text, source, &is_constant) && same_binding(s)
+                    };
+                    // The statements before, in one pass over the block
+                    // (`prev_named_sibling` looks up the parent each time).
+                    if let Some(before) = named_children_before(parent, child) {
+                        if before.into_iter().any(exits) {
                             return true;
                         }
-                        prev = s.prev_named_sibling();
+                    } else {
+                        let mut prev = child.prev_named_sibling();
+                        while let Some(s) = prev {
+                            if exits(s) {
+                                return true;
+                            }
+                            prev = s.prev_named_sibling();
+                        }
                     }
                 }
                 _ => {}
@@ -273,11 +288,10 @@ impl Values {
 
 /// The collection the comprehension around `name` iterates with `name`
 /// as (part of) its target, if `name` is such a variable there.
-fn comprehension_iterable<'t>(name: Node<'t>, source: &str) -> Option<Node<'t>> {
+fn comprehension_iterable<'t>(root: Node<'t>, name: Node<'t>, source: &str) -> Option<Node<'t>> {
     let text = pyast::text(name, source);
     let at = name.start_byte();
-    let mut node = name;
-    while let Some(parent) = node.parent() {
+    for parent in ancestors_of(root, name).into_iter().rev() {
         match parent.kind_str() {
             "function_definition" | "lambda" | "class_definition" => return None,
             "list_comprehension"
@@ -299,7 +313,6 @@ fn comprehension_iterable<'t>(name: Node<'t>, source: &str) -> Option<Node<'t>> 
             }
             _ => {}
         }
-        node = parent;
     }
     None
 }

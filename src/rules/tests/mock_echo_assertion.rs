@@ -150,7 +150,8 @@ impl Rule for MockEchoAssertion {
                 if function.kind_str() != "attribute" {
                     return;
                 }
-                let is_equality = pyast::last_name(function, cx.source)
+                let is_equality = cx
+                    .callee_last_name()
                     .is_some_and(|m| EQUALITY_METHODS.binary_search(&m).is_ok());
                 if !is_equality {
                     return;
@@ -216,7 +217,8 @@ impl MockEchoAssertion {
     }
 
     fn assignment(&mut self, node: Node<'_>, cx: &Cx<'_>) {
-        let Some((left, right)) = pyast::left_right(node) else {
+        // The visited assignment's sides, read once by the walk.
+        let Some((left, right)) = cx.assignment_left().zip(cx.assignment_right()) else {
             return;
         };
         let Some(left_key) = chain_key(left, cx.source) else {

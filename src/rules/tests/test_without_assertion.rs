@@ -132,8 +132,8 @@ impl Rule for TestWithoutAssertion {
             }
             // `eq = self.assertEqual`, then `eq(a, b)`.
             "assignment" => {
-                let aliases_check = node
-                    .child_by_field_id(*fid::RIGHT)
+                let aliases_check = cx
+                    .assignment_right()
                     .and_then(|r| pyast::last_name(r, cx.source))
                     .is_some_and(|n| is_check_name(n, cx));
                 if aliases_check {
@@ -141,10 +141,7 @@ impl Rule for TestWithoutAssertion {
                 }
             }
             "call" => {
-                let Some(name) = cx
-                    .call_function()
-                    .and_then(|f| pyast::last_name(f, cx.source))
-                else {
+                let Some(name) = cx.callee_last_name() else {
                     return;
                 };
                 if is_check_call(node, name, cx) {

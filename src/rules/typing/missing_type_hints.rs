@@ -34,7 +34,7 @@ impl Rule for MissingTypeHints {
             return;
         }
         if node.kind_str() == "assignment" {
-            self.routers.observe(node, cx.source);
+            self.routers.observe(node, cx.fields(), cx.source);
             return;
         }
         // `@override`: the signature is the base class's, typed there.

@@ -147,7 +147,7 @@ impl Rule for PydanticV1Pattern {
                     .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|r| r.kind_str() == "call")
                 {
-                    self.routers.observe(node, cx.source);
+                    self.routers.observe(node, cx.fields(), cx.source);
                 }
             }
         }
@@ -525,7 +525,7 @@ impl PydanticV1Pattern {
         let Some(function) = cx.call_function().filter(|f| f.kind_str() == "attribute") else {
             return;
         };
-        let Some(attr) = function.child_by_field_id(*fid::ATTRIBUTE) else {
+        let Some(attr) = cx.callee_attribute() else {
             return;
         };
         let method = cx.text(attr);

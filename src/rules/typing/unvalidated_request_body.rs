@@ -37,7 +37,7 @@ impl Rule for UnvalidatedRequestBody {
                     .child_by_field_id(*fid::RIGHT)
                     .is_some_and(|r| r.kind_str() == "call")
                 {
-                    self.routers.observe(node, cx.source);
+                    self.routers.observe(node, cx.fields(), cx.source);
                 }
             }
             "function_definition" => self.check_parameters(node, cx),
@@ -104,7 +104,7 @@ impl UnvalidatedRequestBody {
         let Some(function) = cx.call_function().filter(|f| f.kind_str() == "attribute") else {
             return;
         };
-        let Some(method) = function.child_by_field_id(*fid::ATTRIBUTE) else {
+        let Some(method) = cx.callee_attribute() else {
             return;
         };
         let method = cx.text(method);
