@@ -17,18 +17,20 @@ use std::path::{Path, PathBuf};
 
 use super::{Import, ImportedName};
 use crate::files::FileInfo;
+use crate::python::name::Name;
 
 /// Names one file can be imported as; `names[0]` is the one shown to users.
+/// Interned: the table of names (`by_name`) and the files share one copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ModuleNames {
-    pub names: Vec<String>,
+    pub names: Vec<Name>,
     /// `__init__.py`: the module is a package.
     pub is_package: bool,
 }
 
 impl ModuleNames {
     pub fn primary(&self) -> &str {
-        self.names.first().map_or("", String::as_str)
+        self.names.first().map_or("", |n| n.as_str())
     }
 }
 
@@ -47,7 +49,7 @@ pub struct ResolvedImport {
 pub struct ModuleMap {
     /// Indexed like the run's file table.
     pub modules: Vec<ModuleNames>,
-    by_name: HashMap<String, usize>,
+    by_name: HashMap<Name, usize>,
     top_level: BTreeSet<String>,
 }
 
@@ -106,9 +108,10 @@ impl ModuleMap {
         for (index, file) in files.iter().enumerate() {
             let mut names = Vec::new();
             let mut is_package = false;
-            let mut push = |base: &Path, names: &mut Vec<String>| {
+            let mut push = |base: &Path, names: &mut Vec<Name>| {
                 if let Ok(rel) = file.path.strip_prefix(base) {
                     if let Some((name, pkg)) = dotted(rel) {
+                        let name = Name::from(name);
                         is_package = pkg;
                         if !names.contains(&name) {
                             names.push(name);
@@ -147,7 +150,7 @@ impl ModuleMap {
                 push(root, &mut names);
             }
             for name in &names {
-                map.by_name.entry(name.clone()).or_insert(index);
+                map.by_name.entry(*name).or_insert(index);
                 if let Some(top) = name.split('.').next() {
                     map.top_level.insert(top.to_owned());
                 }

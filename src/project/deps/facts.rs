@@ -174,7 +174,7 @@ pub fn plugin_of_dev_host(project: &Project<'_>, model: &Model, i: usize) -> boo
         names
             .names
             .iter()
-            .find_map(|n| model.scopes[s].decl.plugins.get(n))
+            .find_map(|n| model.scopes[s].decl.plugins.get(n.as_str()))
     });
     let Some(host) = host else {
         return false;

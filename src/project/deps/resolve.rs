@@ -163,6 +163,13 @@ impl<'m> Resolver<'m> {
         app_code: bool,
         how: ImportScope,
     ) -> Resolution {
+        // Standard-library, type-only and first-party modules are answered
+        // without the memo: they are most imports of a tree, and the memo
+        // kept an entry (~110 bytes) for each distinct one, tens of thousands
+        // of first-party modules on a large tree.
+        if self.fine_at_once(module, scope) {
+            return Resolution::Fine;
+        }
         let key = (
             module.to_owned(),
             scope,
@@ -177,6 +184,15 @@ impl<'m> Resolver<'m> {
         r
     }
 
+    /// Is `module`, imported in `scope`, in the target's standard library,
+    /// a type-only package or first party?
+    fn fine_at_once(&self, module: &str, scope: usize) -> bool {
+        let top = module.split('.').next().unwrap_or(module);
+        stdlib::status(top, self.target) == stdlib::Status::Present
+            || tables::is_type_only(top)
+            || self.is_first_party(top, Some(scope))
+    }
+
     fn resolve_uncached(
         &mut self,
         module: &str,
@@ -184,14 +200,11 @@ impl<'m> Resolver<'m> {
         app_code: bool,
         how: ImportScope,
     ) -> Resolution {
-        let top = module.split('.').next().unwrap_or(module);
-        let on_target = stdlib::status(top, self.target);
-        if on_target == stdlib::Status::Present
-            || tables::is_type_only(top)
-            || self.is_first_party(top, Some(scope))
-        {
+        if self.fine_at_once(module, scope) {
             return Resolution::Fine;
         }
+        let top = module.split('.').next().unwrap_or(module);
+        let on_target = stdlib::status(top, self.target);
         if let stdlib::Status::Newer(version, m) | stdlib::Status::Removed(version, m) = on_target {
             return self.not_on_target(top, scope, version, m);
         }

@@ -263,14 +263,18 @@ impl LayerSettings {
 
     /// The layer of a module from its dotted names and its project-relative
     /// path: the deepest match wins, ties go to the layer listed first.
-    pub fn classify(&self, names: &[String], rel: &str) -> Option<(usize, Reason)> {
+    pub fn classify<N: AsRef<str>>(&self, names: &[N], rel: &str) -> Option<(usize, Reason)> {
         self.classify_detailed(names, rel)
             .map(|(layer, reason, _)| (layer, reason))
     }
 
     /// Like [`Self::classify`], also telling whether the match was on the
     /// module's own last segment (its file stem) rather than a package above it.
-    pub fn classify_detailed(&self, names: &[String], rel: &str) -> Option<(usize, Reason, bool)> {
+    pub fn classify_detailed<N: AsRef<str>>(
+        &self,
+        names: &[N],
+        rel: &str,
+    ) -> Option<(usize, Reason, bool)> {
         self.classify_at(names, rel)
             .map(|(layer, reason, depth, len)| (layer, reason, depth == len))
     }
@@ -278,13 +282,13 @@ impl LayerSettings {
     /// Like [`Self::classify`], with the number of leading segments of the
     /// module's dotted name the match covers and the number of segments:
     /// equal when the file stem itself matched.
-    pub fn classify_at(
+    pub fn classify_at<N: AsRef<str>>(
         &self,
-        names: &[String],
+        names: &[N],
         rel: &str,
     ) -> Option<(usize, Reason, usize, usize)> {
         let primary = names.first()?;
-        let segments: Vec<&str> = primary.split('.').collect();
+        let segments: Vec<&str> = primary.as_ref().split('.').collect();
         let rel_no_ext = rel
             .strip_suffix(".py")
             .or_else(|| rel.strip_suffix(".pyi"))
@@ -322,7 +326,7 @@ impl LayerSettings {
                     PatternKind::Dotted => names
                         .iter()
                         .filter_map(|name| {
-                            let parts: Vec<&str> = name.split('.').collect();
+                            let parts: Vec<&str> = name.as_ref().split('.').collect();
                             (1..=parts.len())
                                 .rev()
                                 .find(|&n| pattern.glob.is_match(parts[..n].join("/")))

@@ -189,7 +189,7 @@ fn classify(
     let facts = &project.facts[file];
     let registers_routes = !routes.is_empty();
     let endpoint = settings.index_of(layers::ENDPOINT);
-    let primary = module.names.first().map(String::as_str).unwrap_or("");
+    let primary = module.names.first().map_or("", |n| n.as_str());
     let mut because = None;
     let by_name = settings
         .classify_at(&module.names, &project.files[file].rel)

@@ -9,7 +9,7 @@ use crate::project::Project;
 #[derive(Serialize)]
 struct Row<'a> {
     path: &'a str,
-    modules: &'a [String],
+    modules: &'a [crate::python::name::Name],
     layer: Option<&'a str>,
     reason: Option<String>,
 }
@@ -51,7 +51,7 @@ pub fn render(project: &Project<'_>, model: &Model, json: bool) -> String {
     let path_width = rows.iter().map(|r| r.path.len()).max().unwrap_or(4).max(4);
     let module_width = rows
         .iter()
-        .map(|r| r.modules.first().map_or(1, String::len))
+        .map(|r| r.modules.first().map_or(1, |m| m.len()))
         .max()
         .unwrap_or(6)
         .max(6);
@@ -60,7 +60,7 @@ pub fn render(project: &Project<'_>, model: &Model, json: bool) -> String {
         "PATH", "MODULE", "LAYER"
     );
     for r in &rows {
-        let module = r.modules.first().map_or("-", String::as_str);
+        let module = r.modules.first().map_or("-", |m| m.as_str());
         let mut why = r.reason.clone().unwrap_or_default();
         if r.modules.len() > 1 {
             let also = r.modules[1..].join(", ");
