@@ -453,8 +453,8 @@ fn dict_iterated<'s>(iterable: Node<'_>, source: &'s str) -> Option<&'s str> {
         "identifier" => Some(pyast::text(iterable, source)),
         "call" => {
             let (receiver, method) = pyast::method_call(iterable)?;
-            let no_args = pyast::call_arguments(iterable)
-                .is_some_and(|a| a.named_child_count() == 0);
+            let no_args =
+                pyast::call_arguments(iterable).is_some_and(|a| a.named_child_count() == 0);
             (receiver.kind_str() == "identifier"
                 && no_args
                 && matches!(pyast::text(method, source), "items" | "keys" | "values"))
@@ -517,14 +517,14 @@ fn literal_keyed_dict(name: &str, for_loop: Node<'_>, source: &str) -> bool {
                     _ => false,
                 }
             }
-            "attribute" if is(*fid::OBJECT) => parent
-                .child_by_field_id(*fid::ATTRIBUTE)
-                .is_some_and(|a| {
+            "attribute" if is(*fid::OBJECT) => {
+                parent.child_by_field_id(*fid::ATTRIBUTE).is_some_and(|a| {
                     matches!(
                         pyast::text(a, source),
                         "items" | "keys" | "values" | "get" | "pop" | "copy" | "clear"
                     )
-                }),
+                })
+            }
             "for_statement" | "for_in_clause" => is(*fid::RIGHT),
             "not_operator" | "boolean_operator" | "comparison_operator" => true,
             "if_statement" | "elif_clause" | "while_statement" => is(*fid::CONDITION),

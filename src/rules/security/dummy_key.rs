@@ -66,10 +66,22 @@ mod tests {
 
     #[test]
     fn api_key_names() {
-        for yes in ["api_key", "API_KEY", "openaiApiKey", "OPENAI_API_KEY", "x-api-key"] {
+        for yes in [
+            "api_key",
+            "API_KEY",
+            "openaiApiKey",
+            "OPENAI_API_KEY",
+            "x-api-key",
+        ] {
             assert!(is_api_key_name(yes), "{yes}");
         }
-        for no in ["SECRET_KEY", "token", "password", "access_key", "api_key_header"] {
+        for no in [
+            "SECRET_KEY",
+            "token",
+            "password",
+            "access_key",
+            "api_key_header",
+        ] {
             assert!(!is_api_key_name(no), "{no}");
         }
     }

@@ -197,7 +197,15 @@ impl Rule for PydanticV1Pattern {
                 format!(" ({})", renamed.join(", "))
             };
             let message = format!("nested `class Config` in `{outer}` is Pydantic v1 configuration; use `model_config = ConfigDict(...)`{extra}");
-            report_or_ask(cx, Evidence::local(local), outer, span.clone(), message, MODULE, span.start);
+            report_or_ask(
+                cx,
+                Evidence::local(local),
+                outer,
+                span.clone(),
+                message,
+                MODULE,
+                span.start,
+            );
         }
         for (dotted, span) in &self.decorators {
             if let Some(v) = pyast::resolves_to(dotted, imports, VALIDATORS) {
@@ -218,7 +226,15 @@ impl Rule for PydanticV1Pattern {
         for (class, v1, v2, span) in &self.config_keys {
             let message = format!("`{v1}` is a Pydantic v1 config key, ignored by v2; use `{v2}`");
             let local = models.contains(class.as_str());
-            report_or_ask(cx, Evidence::local(local), class, span.clone(), message, MODULE, span.start);
+            report_or_ask(
+                cx,
+                Evidence::local(local),
+                class,
+                span.clone(),
+                message,
+                MODULE,
+                span.start,
+            );
         }
         for call in &self.calls {
             // `Row.from_orm(x)`: a name this distinctive counts as Pydantic's
