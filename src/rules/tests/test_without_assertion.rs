@@ -43,6 +43,9 @@ struct Function {
     /// Its docstring or a comment in its body says that not raising is the
     /// check (`# Should not raise`, `"""... fails gracefully."""`).
     states_no_raise: bool,
+    /// It returns a value (`return dataset`, `-> Dataset`): a helper named
+    /// like a test (`await self.test_dataset()`), not a test of its own.
+    returns_value: bool,
 }
 
 /// pytest helpers that are checks (or end the test explicitly) by themselves.
@@ -74,6 +77,7 @@ impl Rule for TestWithoutAssertion {
         "function_definition",
         "assert_statement",
         "raise_statement",
+        "return_statement",
         "call",
         "assignment",
         "comment",
@@ -121,7 +125,17 @@ impl Rule for TestWithoutAssertion {
                     test: name.filter(|_| is_test).map(|n| n.byte_range()),
                     states_no_raise: is_test
                         && docstring(node, cx).is_some_and(|d| states_no_raise(d, cx)),
+                    returns_value: node
+                        .child_by_field_id(*fid::RETURN_TYPE)
+                        .is_some_and(|t| !matches!(cx.text(t), "None" | "NoReturn" | "Never")),
                 });
+            }
+            // `return x` (a value, not `None`): the function hands something back.
+            "return_statement" => {
+                let value = node.named_child(0).filter(|v| v.kind_str() != "none");
+                if let (Some(f), Some(_)) = (innermost, value) {
+                    self.functions[f].returns_value = true;
+                }
             }
             "comment" => {
                 if let Some(f) = innermost {
@@ -209,7 +223,7 @@ impl Rule for TestWithoutAssertion {
         for f in &self.functions {
             if let (Some(span), false) = (&f.test, f.checks) {
                 // `test_config_with_groups_allowed`: not raising is the check.
-                if f.states_no_raise || tests.says_no_raise(text(&f.name)) {
+                if f.states_no_raise || f.returns_value || tests.says_no_raise(text(&f.name)) {
                     continue;
                 }
                 cx.report_span(
