@@ -9,7 +9,11 @@ use super::names::normalize;
 
 static MAP_TSV: &str = include_str!("../../../data/module_dist_map.tsv");
 static TOP_TXT: &str = include_str!("../../../data/pypi_top.txt");
-static NAMES_BIN: &[u8] = include_bytes!("../../../data/pypi_names.bin");
+/// `data/pypi_names.bin` decoded at build time (build.rs): the sorted
+/// hashes as little-endian `u32`s, searched in place.
+static NAMES_U32: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/pypi_names.u32"));
+/// `data/pypi_top.txt` as (name, rank) pairs sorted by name (build.rs).
+static TOP_BY_NAME: &[(&str, u32)] = include!(concat!(env!("OUT_DIR"), "/pypi_top.rs"));
 
 fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
@@ -75,16 +79,12 @@ pub fn table_import_names() -> impl Iterator<Item = &'static str> {
     TABLE.imports.iter().copied()
 }
 
-/// Normalised distribution -> download rank (0 = most downloaded).
-static TOP: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
-    data_lines(TOP_TXT)
-        .enumerate()
-        .map(|(rank, name)| (name, rank))
-        .collect()
-});
-
+/// A normalised distribution's download rank (0 = most downloaded).
 pub fn top_rank(dist: &str) -> Option<usize> {
-    TOP.get(dist).copied()
+    TOP_BY_NAME
+        .binary_search_by(|(name, _)| (*name).cmp(dist))
+        .ok()
+        .map(|i| TOP_BY_NAME[i].1 as usize)
 }
 
 /// The most downloaded distributions, most downloaded first.
@@ -102,27 +102,24 @@ pub fn fnv1a32(s: &str) -> u32 {
     h
 }
 
-static PYPI: LazyLock<Vec<u32>> = LazyLock::new(|| {
-    let mut out = Vec::with_capacity(NAMES_BIN.len() / 2);
-    let (mut value, mut shift, mut prev) = (0u64, 0u32, 0u64);
-    for &b in NAMES_BIN {
-        value |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 != 0 {
-            shift += 7;
-            continue;
-        }
-        prev += value;
-        out.push(prev as u32);
-        value = 0;
-        shift = 0;
-    }
-    out
-});
-
 /// Is there a PyPI project with this (normalised) name? About one false
 /// "yes" in 5,000 names; never a false "no" for the snapshot's names.
 pub fn on_pypi(dist: &str) -> bool {
-    PYPI.binary_search(&fnv1a32(dist)).is_ok()
+    let wanted = fnv1a32(dist);
+    let hash = |i: usize| {
+        let b = &NAMES_U32[i * 4..i * 4 + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    };
+    let (mut lo, mut hi) = (0, NAMES_U32.len() / 4);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match hash(mid).cmp(&wanted) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 /// Top-level names shared by many distributions (namespace packages): the
@@ -448,6 +445,37 @@ mod tests {
         assert!(pairs >= 150, "{pairs} pairs");
         assert!(on_pypi("requests") && on_pypi("httpcore2") && on_pypi("py2exe"));
         assert!(!on_pypi("fastapi-magic-helpers") && !on_pypi("reqeusts-totally-invented"));
-        assert!(PYPI.len() > 800_000);
+        assert_eq!(NAMES_U32.len() % 4, 0);
+        assert!(NAMES_U32.len() / 4 > 800_000);
+    }
+
+    /// The build-time tables hold exactly the data files' contents.
+    #[test]
+    fn build_time_tables_match_the_data() {
+        let bin: &[u8] = include_bytes!("../../../data/pypi_names.bin");
+        let mut decoded = Vec::new();
+        let (mut value, mut shift, mut prev) = (0u64, 0u32, 0u64);
+        for &b in bin {
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 != 0 {
+                shift += 7;
+                continue;
+            }
+            prev += value;
+            decoded.push(prev as u32);
+            (value, shift) = (0, 0);
+        }
+        let stored: Vec<u32> = NAMES_U32
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        assert_eq!(stored, decoded);
+        assert!(stored.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        let ranked: Vec<&str> = data_lines(TOP_TXT).collect();
+        assert_eq!(TOP_BY_NAME.len(), ranked.len());
+        for (rank, name) in ranked.iter().enumerate() {
+            assert_eq!(top_rank(name), Some(rank), "{name}");
+        }
+        assert!(TOP_BY_NAME.windows(2).all(|w| w[0].0 < w[1].0));
     }
 }
