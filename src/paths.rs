@@ -38,7 +38,40 @@ pub fn slash(path: &Path) -> String {
 
 /// `path` relative to `base` when below it, `/`-separated.
 pub fn relative_to(path: &Path, base: &Path) -> Option<String> {
+    #[cfg(unix)]
+    if let Some(rest) = plain_rest(path, base) {
+        // The common case (a walk's entries below its root), without
+        // `strip_prefix`'s component-by-component comparison.
+        return Some(match std::str::from_utf8(rest) {
+            Ok(text) => text.to_owned(),
+            Err(_) => slash(Path::new(std::ffi::OsStr::from_bytes(rest))),
+        });
+    }
     path.strip_prefix(base).ok().map(slash)
+}
+
+#[cfg(unix)]
+use std::os::unix::ffi::OsStrExt;
+
+/// The bytes of `path` after `base/`, when `base` is a plain prefix and the
+/// rest is plain components (none empty, none `.`): exactly what
+/// `strip_prefix` would give. `None` when that is not certain.
+#[cfg(unix)]
+fn plain_rest<'a>(path: &'a Path, base: &Path) -> Option<&'a [u8]> {
+    let (path, base) = (path.as_os_str().as_bytes(), base.as_os_str().as_bytes());
+    if base.is_empty() || base.ends_with(b"/") || has_dot_part(base) {
+        return None;
+    }
+    let rest = path.strip_prefix(base)?.strip_prefix(b"/")?;
+    let plain = !rest.is_empty()
+        && !has_dot_part(rest)
+        && !rest.split(|&b| b == b'/').any(<[u8]>::is_empty);
+    plain.then_some(rest)
+}
+
+#[cfg(unix)]
+fn has_dot_part(bytes: &[u8]) -> bool {
+    bytes.split(|&b| b == b'/').any(|part| part == b".")
 }
 
 /// The path with every byte that is not valid UTF-8 written as `\xNN`.
@@ -164,6 +197,41 @@ pub fn project_dir(paths: &[PathBuf], cwd: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte fast path gives what `strip_prefix` gives, or steps aside.
+    #[test]
+    fn relative_to_agrees_with_strip_prefix() {
+        let cases = [
+            ("/p/app/x.py", "/p"),
+            ("/p/app/x.py", "/p/app"),
+            ("/p/app/x.py", "/p/ap"),
+            ("/p/app/x.py", "/p/app/x.py"),
+            ("/p/app/x.py", "/q"),
+            ("/p/app//x.py", "/p"),
+            ("/p/./app/x.py", "/p"),
+            ("/p/app/x.py/", "/p"),
+            ("/p/app/x.py", "/p/"),
+            ("/p/app/x.py", "/"),
+            ("/p/.hidden/x.py", "/p"),
+            ("/p/a/../x.py", "/p"),
+            ("/p/./x.py", "/p/."),
+            ("p/app/x.py", "p"),
+            ("p/app/x.py", ""),
+        ];
+        for (path, base) in cases {
+            let (path, base) = (Path::new(path), Path::new(base));
+            let slow = path.strip_prefix(base).ok().map(slash);
+            assert_eq!(relative_to(path, base), slow, "{path:?} {base:?}");
+        }
+        #[cfg(unix)]
+        {
+            let odd = Path::new(std::ffi::OsStr::from_bytes(b"/p/caf\xe9/x.py"));
+            assert_eq!(
+                relative_to(odd, Path::new("/p")).as_deref(),
+                Some("caf\\xe9/x.py")
+            );
+        }
+    }
 
     #[test]
     fn absolutize_is_lexical() {
