@@ -41,6 +41,24 @@ const EXTERNAL_CODES: &[(&str, &str)] = &[
     ("B105", "SEC004"),
     ("B106", "SEC004"),
     ("B107", "SEC004"),
+    // SEC005's calls: exec, eval, pickle, unsafe YAML, shell commands,
+    // requests without certificate checks.
+    ("S102", "SEC005"),
+    ("S307", "SEC005"),
+    ("S301", "SEC005"),
+    ("S506", "SEC005"),
+    ("S501", "SEC005"),
+    ("S602", "SEC005"),
+    ("S604", "SEC005"),
+    ("S605", "SEC005"),
+    ("B102", "SEC005"),
+    ("B307", "SEC005"),
+    ("B301", "SEC005"),
+    ("B506", "SEC005"),
+    ("B501", "SEC005"),
+    ("B602", "SEC005"),
+    ("B604", "SEC005"),
+    ("B605", "SEC005"),
 ];
 
 /// Does the file hold a directive [`parse_external`] may read?
@@ -471,7 +489,12 @@ mod tests {
         );
         assert_eq!(codes("# NOQA:S105"), Some(vec!["SEC004"]));
         assert_eq!(codes("# nosec B608"), Some(vec!["SEC001", "SEC008"]));
-        assert_eq!(codes("# nosec"), Some(vec!["SEC001", "SEC008", "SEC004"]));
+        assert_eq!(
+            codes("# nosec"),
+            Some(vec!["SEC001", "SEC008", "SEC004", "SEC005"])
+        );
+        assert_eq!(codes("# noqa: S102"), Some(vec!["SEC005"]));
+        assert_eq!(codes("# nosec B602"), Some(vec!["SEC005"]));
         assert_eq!(codes("# noqa: E501"), None);
         assert_eq!(codes("# noqa"), None);
         assert_eq!(codes("# nosecurity here"), None);

@@ -3,7 +3,7 @@
 //! and every runtime declaration no import uses. The DEP rules select and
 //! word their findings over it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -97,7 +97,7 @@ impl Facts {
             })
             .collect();
         let mut resolver = Resolver::new(model, project);
-        facts.unused = unused_declarations(project, model, &mut resolver, Some(&pairing))
+        facts.unused = unused_declarations(project, model, &mut resolver, Some(&pairing), false)
             .into_iter()
             .cloned()
             .collect();
@@ -265,16 +265,24 @@ fn pair(
     model: &Model,
     resolved: &[(usize, &Import, Resolution)],
 ) -> Pairing {
-    let unused: Vec<String> =
-        unused_declarations(project, model, &mut Resolver::new(model, project), None)
+    let names = |any_group: bool| -> Vec<String> {
+        let mut resolver = Resolver::new(model, project);
+        unused_declarations(project, model, &mut resolver, None, any_group)
             .into_iter()
             .map(|d| d.name.clone())
-            .collect();
+            .collect()
+    };
+    let unused = names(false);
+    // An import no table knows may come from any declaration no import
+    // uses, extras included (development groups would make it DEP004's).
+    let unused_any = names(true);
     let mut pairing = Pairing::default();
-    if unused.is_empty() {
+    if unused_any.is_empty() {
         return pairing;
     }
-    let mut tops: BTreeSet<String> = BTreeSet::new();
+    // Top-level names, and whether every import of one is unknown to every
+    // table (DEP001's): those may pair on weaker evidence.
+    let mut tops: BTreeMap<String, bool> = BTreeMap::new();
     for (_, import, resolution) in resolved {
         if matches!(
             resolution,
@@ -284,12 +292,19 @@ fn pair(
                 | Resolution::Transitive { .. }
         ) {
             let top = import.module.split('.').next().unwrap_or(&import.module);
-            tops.insert(top.to_owned());
+            let unknown = matches!(resolution, Resolution::Unknown { .. });
+            *tops.entry(top.to_owned()).or_insert(true) &= unknown;
         }
     }
-    for top in tops {
-        for d in &unused {
-            if super::names::plausibly_provides(&top, d) {
+    for (top, unknown) in tops {
+        let candidates = if unknown { &unused_any } else { &unused };
+        for d in candidates {
+            let plausible = if unknown {
+                super::names::plausibly_provides_unknown(&top, d)
+            } else {
+                super::names::plausibly_provides(&top, d)
+            };
+            if plausible {
                 pairing.imports.insert(top.clone());
                 pairing.dists.insert(d.clone());
             }
@@ -301,11 +316,13 @@ fn pair(
 /// Runtime declarations of the scopes some checked file sees that no
 /// import uses (nor a table of packages used without imports, nor another
 /// declaration needing them), minus the ones `pairing` pairs with an import.
+/// With `any_group`, the extras too (not the development groups).
 fn unused_declarations<'m>(
     project: &Project<'_>,
     model: &'m Model,
     resolver: &mut Resolver<'_>,
     pairing: Option<&Pairing>,
+    any_group: bool,
 ) -> Vec<&'m Declared> {
     // Modules imported under each scope (any kind of import counts as a use).
     let mut by_scope: HashMap<usize, BTreeSet<String>> = HashMap::new();
@@ -359,7 +376,12 @@ fn unused_declarations<'m>(
         let decl = &scope.decl;
         let mut pinned: Option<Pinned<'_>> = None;
         for d in &decl.declared {
-            if d.group != Group::Runtime
+            let wanted = if any_group {
+                !d.group.is_dev()
+            } else {
+                d.group == Group::Runtime
+            };
+            if !wanted
                 || d.frozen
                 || decl.own_names.contains(&d.name)
                 || settings.ignore_unused.contains(&d.name)

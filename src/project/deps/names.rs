@@ -246,6 +246,18 @@ pub fn plausibly_provides(top: &str, dist: &str) -> bool {
     common >= 4 && common >= first
 }
 
+/// The weaker pairing for an import that no table, lockfile or environment
+/// knows at all (DEP001 would call it invented): the distribution's name
+/// after one or more leading vendor words may provide it too
+/// (`nemo-switchyard` for `switchyard_rust`, `acme-billing` for
+/// `billing_core`), by the same prefix test as [`plausibly_provides`].
+pub fn plausibly_provides_unknown(top: &str, dist: &str) -> bool {
+    plausibly_provides(top, dist)
+        || dist
+            .match_indices('-')
+            .any(|(at, _)| plausibly_provides(top, &dist[at + 1..]))
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -275,6 +287,20 @@ mod tests {
         assert!(!plausibly_provides("redis", "rq"));
         assert!(!plausibly_provides("google_auth", "googlemaps"));
         assert!(!plausibly_provides("abc", "abc-x"));
+        assert!(!plausibly_provides("switchyard_rust", "nemo-switchyard"));
+        assert!(plausibly_provides_unknown(
+            "switchyard_rust",
+            "nemo-switchyard"
+        ));
+        assert!(plausibly_provides_unknown(
+            "pydantic_ai",
+            "pydantic-ai-slim"
+        ));
+        assert!(!plausibly_provides_unknown(
+            "switchboard_helpers",
+            "nemo-switchyard"
+        ));
+        assert!(!plausibly_provides_unknown("rq", "django-rq"));
     }
 
     #[test]

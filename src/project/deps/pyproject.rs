@@ -2,6 +2,7 @@
 //! Poetry, uv and PDM dev dependencies, setuptools `dynamic` requirement
 //! files, `[build-system]`, and the packages the project ships.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
@@ -209,8 +210,16 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
             out,
         );
         if let Some(extras) = table(get(project, "optional-dependencies")) {
+            let own = get(project, "name")
+                .and_then(|v| v.get_ref().as_str())
+                .map(normalize);
+            let included = extras_installed_with_others(project, extras, own.as_deref());
             for (extra, v) in extras.iter() {
-                let group = Group::extra(extra.get_ref());
+                let group = if included.contains(&normalize(extra.get_ref())) {
+                    Group::Optional(extra.get_ref().to_string())
+                } else {
+                    Group::extra(extra.get_ref())
+                };
                 push_array(
                     sources,
                     file,
@@ -409,6 +418,43 @@ pub fn read(sources: &mut Sources, path: &Path, out: &mut Declarations) -> Optio
         out.has_manifest = true;
     }
     Some(file)
+}
+
+/// Extras (normalised) that the project's own dependencies or one of its
+/// extras not named like development tooling request of the project itself
+/// (`server = ["app[local]", ...]`), followed through such requests: they
+/// are installed with the application, whatever their name says.
+fn extras_installed_with_others(
+    project: &DeTable<'_>,
+    extras: &DeTable<'_>,
+    own: Option<&str>,
+) -> BTreeSet<String> {
+    let mut included = BTreeSet::new();
+    let Some(own) = own else {
+        return included;
+    };
+    let requested = |value: Option<&Value<'_>>| -> Vec<String> {
+        strings(value)
+            .into_iter()
+            .filter_map(|(s, _)| requirement::parse(s).ok())
+            .filter(|r| normalize(&r.name) == own)
+            .flat_map(|r| r.extras.into_iter().map(|e| normalize(&e)))
+            .collect()
+    };
+    let mut todo: Vec<String> = requested(get(project, "dependencies"));
+    for (extra, v) in extras.iter() {
+        if !super::manifest::is_dev_name(extra.get_ref()) {
+            todo.extend(requested(Some(v)));
+        }
+    }
+    while let Some(e) = todo.pop() {
+        if included.insert(e.clone()) {
+            if let Some((_, v)) = extras.iter().find(|(k, _)| normalize(k.get_ref()) == e) {
+                todo.extend(requested(Some(v)));
+            }
+        }
+    }
+    included
 }
 
 fn path_of<'a, 'i>(root: &'a DeTable<'i>, keys: &[&str]) -> Option<&'a Value<'i>> {

@@ -13,6 +13,8 @@ use crate::python::sqlalchemy::DRIVER_FETCH_METHODS;
 use crate::rules::context::Cx;
 use crate::rules::{Family, Rule, RuleMeta};
 
+use super::receiver::{db_receiver, Receiver};
+
 /// Methods that run a query whatever the receiver is called.
 const QUERY_METHODS: &[&str] = &[
     "execute",
@@ -193,10 +195,37 @@ impl Rule for QueryInLoop {
     }
 }
 
+/// Querying methods of the database sessions DB001 knows beyond
+/// [`QUERY_METHODS`]: SQLAlchemy/SQLModel (`get`, `get_one`, `merge`,
+/// `refresh`, `query`), neo4j (`run`, `execute_read`, `execute_write`),
+/// cassandra (`execute_async`).
+const SESSION_QUERY_METHODS: &[&str] = &[
+    "get",
+    "get_one",
+    "merge",
+    "refresh",
+    "query",
+    "run",
+    "execute_read",
+    "execute_write",
+    "execute_async",
+];
+
 /// Does the awaited `receiver.method(...)` call run a query?
 fn is_query(receiver: Option<&str>, method: &str, call: Node<'_>, source: &str) -> bool {
-    if receiver.is_some_and(is_db_receiver) {
+    let receiver_kind = receiver.map_or(Receiver::Other, db_receiver);
+    if receiver_kind != Receiver::Other {
         if NON_QUERY_METHODS.contains(&method) || HTTP_ONLY_METHODS.contains(&method) {
+            return false;
+        }
+        // Only named like a session: the methods of a database session
+        // query, others are those of another kind of session (a chat, MCP
+        // or HTTP session's `persist_file`, `send_request`, `aclose`).
+        if receiver_kind == Receiver::Session
+            && !SESSION_QUERY_METHODS.contains(&method)
+            && !QUERY_METHODS.contains(&method)
+            && !DRIVER_FETCH_METHODS.contains(&method)
+        {
             return false;
         }
         // `session.get(url)` of an HTTP client session, not `session.get(User, id)`.
@@ -256,28 +285,6 @@ fn enclosing_method<'s>(ancestors: &[Node<'_>], source: &'s str) -> Option<(usiz
     }
     let name = function.child_by_field_id(*fid::NAME)?;
     Some((class.start_byte(), pyast::text(name, source)))
-}
-
-/// `session`, `db`, `self.session`, `user_repository`, `self.repo`, `crud.user`.
-fn is_db_receiver(dotted: &str) -> bool {
-    let segments: Vec<String> = dotted.split('.').map(|s| s.to_ascii_lowercase()).collect();
-    let Some(last) = segments.last() else {
-        return false;
-    };
-    let last = last.trim_start_matches('_');
-    let session_like = matches!(last, "session" | "db" | "db_session" | "dbsession" | "sess")
-        || last.ends_with("_session")
-        || last.ends_with("_db");
-    let repo_like = segments.iter().any(|s| {
-        let s = s.trim_start_matches('_');
-        s.ends_with("repository")
-            || s.ends_with("repo")
-            || s.ends_with("_repository")
-            || s == "crud"
-            || s.ends_with("_crud")
-            || s.starts_with("crud_")
-    });
-    session_like || repo_like
 }
 
 /// The kind of the loop whose every iteration evaluates `node` once (N+1),

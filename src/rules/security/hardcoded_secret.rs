@@ -375,7 +375,7 @@ pub fn is_secret_name(name: &str) -> bool {
     let password_like = words
         .iter()
         .any(|w| matches!(*w, "password" | "passwd" | "passphrase" | "pwd"))
-        || (*last == "pass" && words.len() > 1);
+        || (*last == "pass" && words.len() > 1 && !passes_a_check(&words));
     let secret_like = matches!(*last, "secret" | "token" | "apikey")
         || compact.ends_with("secretkey")
         || compact.ends_with("apikey")
@@ -387,6 +387,24 @@ pub fn is_secret_name(name: &str) -> bool {
         || compact.ends_with("authkey")
         || compact.ends_with("masterkey");
     password_like || secret_like
+}
+
+/// Words before a last `pass` that make it a pass of a check or an
+/// algorithm, not a password: `on_pass` (beside `on_fail`), `if_pass`,
+/// `first_pass`, `single_pass`, `must_pass`.
+const PASS_EVENT_WORDS: &[&str] = &[
+    "on", "if", "when", "after", "before", "per", "each", "every", "first", "second", "third",
+    "next", "final", "single", "multi", "must", "should", "can", "will", "to", "all", "any",
+];
+
+/// `on_pass`, `second_pass`: the name's last two words are an event or an
+/// ordinal followed by `pass`.
+fn passes_a_check(words: &[&str]) -> bool {
+    words
+        .len()
+        .checked_sub(2)
+        .and_then(|i| words.get(i))
+        .is_some_and(|w| PASS_EVENT_WORDS.contains(w))
 }
 
 fn camel_to_snake(name: &str) -> String {
@@ -598,6 +616,10 @@ mod tests {
             "ThreeDSecurePassThruIsInvalid",
             "InvalidCredentials",
             "password_last_used",
+            "on_pass",
+            "ON_PASS",
+            "second_pass",
+            "onPass",
         ] {
             assert!(!is_secret_name(no), "{no}");
         }

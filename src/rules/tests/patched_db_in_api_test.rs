@@ -506,6 +506,9 @@ pub fn names_database(target: &str) -> bool {
     {
         return false;
     }
+    if segments.iter().any(|s| other_kind_of_session(s)) {
+        return false;
+    }
     segments.iter().any(|segment| {
         let squashed: String = segment
             .chars()
@@ -519,6 +522,19 @@ pub fn names_database(target: &str) -> bool {
             .iter()
             .any(|w| DATABASE_WORDS.contains(&w.as_str()))
     })
+}
+
+/// `WebsocketSession`, `HTTPSession`, `chat_session`: a class or name for
+/// a session of another kind than the database's (no database word, not one
+/// of [`SESSION_SEGMENTS`]). A target through it (`app.session.WebsocketSession.get_by_id`)
+/// patches that session, not the database.
+fn other_kind_of_session(segment: &str) -> bool {
+    let w = words(segment);
+    let squashed: String = w.concat();
+    w.len() > 1
+        && w.last().is_some_and(|l| l == "session")
+        && !SESSION_SEGMENTS.contains(&squashed.as_str())
+        && !w.iter().any(|x| DATABASE_WORDS.contains(&x.as_str()))
 }
 
 /// `get_db` -> [get, db]; `SupabaseClient` -> [supabase, client]; `DBSession` -> [db, session].
@@ -559,6 +575,9 @@ mod tests {
             "app.database.engine",
             "app.repo.DBSession",
             "lnbits.core.crud.db",
+            "app.db.async_session",
+            "app.db.DbSession.execute",
+            "app.db.session.ScopedSession",
         ] {
             assert!(names_database(t), "{t}");
         }
@@ -571,6 +590,8 @@ mod tests {
             "app.core.config.settings",
             "app.templates.jinja_engine",
             "app.debug",
+            "chainlit.session.WebsocketSession.get_by_id",
+            "app.web.HTTPSession.persist_file",
         ] {
             assert!(!names_database(t), "{t}");
         }
