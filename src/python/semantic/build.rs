@@ -128,13 +128,14 @@ impl<'a> Semantic<'a> {
                     .filter(|l| l.kind_str() == "identifier")
                 {
                     let scope = self.scope_of(ancestors, node);
-                    self.bind(
+                    let id = self.bind(
                         scope,
                         left,
                         BindingKind::Augmented { statement: node },
                         node.end_byte(),
                         false,
                     );
+                    self.set_statement_block(id, ancestors);
                 }
             }
             "for_statement" => {
@@ -297,6 +298,7 @@ impl<'a> Semantic<'a> {
             at,
             name_node: statement,
             instance: false,
+            statement_block: None,
         });
         self.index(scope, name, id);
     }
@@ -430,17 +432,20 @@ impl<'a> Semantic<'a> {
         let scope = self.scope_of(ancestors, node);
         let at = node.end_byte();
         match left.kind_str() {
-            "identifier" => self.bind(
-                scope,
-                left,
-                BindingKind::Assignment {
-                    value,
-                    annotation,
-                    unpacked: false,
-                },
-                at,
-                false,
-            ),
+            "identifier" => {
+                let id = self.bind(
+                    scope,
+                    left,
+                    BindingKind::Assignment {
+                        value,
+                        annotation,
+                        unpacked: false,
+                    },
+                    at,
+                    false,
+                );
+                self.set_statement_block(id, ancestors);
+            }
             "attribute" => {
                 // `self.x = value` in a method: an instance attribute.
                 let (Some(object), Some(attr)) = (
@@ -523,10 +528,10 @@ impl<'a> Semantic<'a> {
         kind: BindingKind<'a>,
         at: usize,
         instance: bool,
-    ) {
+    ) -> Option<usize> {
         let name = self.text(name_node);
         if name.is_empty() {
-            return;
+            return None;
         }
         // `global x` / `nonlocal x`: the name is bound where it was declared to live.
         let scope = if instance {
@@ -542,8 +547,28 @@ impl<'a> Semantic<'a> {
             at,
             name_node,
             instance,
+            statement_block: None,
         });
         self.index(scope, name, id);
+        Some(id)
+    }
+
+    /// Records, on binding `id` (a plain `x = ...` / `x += ...`), the block
+    /// or module its statement sits in directly when the statement is an
+    /// expression statement of its own (`ancestors` end with the assignment's
+    /// parent): what [`Semantic::dominates`] checks.
+    fn set_statement_block(&mut self, id: Option<usize>, ancestors: &[Node<'a>]) {
+        let Some(id) = id else {
+            return;
+        };
+        let [.., block, statement] = ancestors else {
+            return;
+        };
+        if statement.kind_str() == "expression_statement"
+            && matches!(block.kind_str(), "block" | "module")
+        {
+            self.bindings[id].statement_block = Some((block.start_byte(), block.end_byte()));
+        }
     }
 
     fn index(&mut self, scope: ScopeId, name: &'a str, id: usize) {

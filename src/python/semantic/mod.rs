@@ -128,6 +128,12 @@ pub struct Binding<'a> {
     pub name_node: Node<'a>,
     /// `self.x = ...` in a method, bound in the class's scope.
     pub instance: bool,
+    /// For `x = ...` / `x += ...` written as a statement of its own: the
+    /// byte range of the block (or module) holding that statement, read
+    /// from the walk's ancestors when the binding is made, so that
+    /// [`Semantic::dominates`] need not walk up with `Node::parent` (each
+    /// call a descent from the root).
+    pub statement_block: Option<(usize, usize)>,
 }
 
 impl<'a> Binding<'a> {
@@ -357,16 +363,8 @@ impl<'a> Semantic<'a> {
         {
             return false;
         }
-        let statement = b
-            .name_node
-            .parent()
-            .filter(|p| matches!(p.kind_str(), "assignment" | "augmented_assignment"))
-            .and_then(|p| p.parent())
-            .filter(|p| p.kind_str() == "expression_statement");
-        let Some(block) = statement.and_then(|s| s.parent()) else {
-            return false;
-        };
-        matches!(block.kind_str(), "block" | "module") && block.byte_range().contains(&at)
+        b.statement_block
+            .is_some_and(|(start, end)| (start..end).contains(&at))
     }
 
     /// Is `name`, used at `at` in `scope`, the exception an enclosing
