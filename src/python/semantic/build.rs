@@ -1,7 +1,6 @@
-//! Building the semantic model during the walk: the walk calls
-//! [`Semantic::visit`] for the node kinds in [`SEMANTIC_KINDS`] (before the
-//! rules see the node) and [`Semantic::bind_imports`] after extracting an
-//! import statement's facts.
+//! Building the semantic model during the walk: the walk calls [`Semantic::visit`] for the
+//! node kinds in [`SEMANTIC_KINDS`] (before the rules see the node) and
+//! [`Semantic::bind_imports`] after extracting an import statement's facts.
 
 use std::collections::HashMap;
 
@@ -39,8 +38,8 @@ pub(super) const COMPREHENSIONS: &[&str] = &[
     "generator_expression",
 ];
 
-/// Targets of one unpacking assignment bound at most: a literal with
-/// thousands of names is not a program anyone reads by name.
+/// Targets of one unpacking assignment bound at most: a literal with thousands of names is
+/// not a program anyone reads by name.
 const MAX_TARGETS: usize = 256;
 
 impl<'a> Semantic<'a> {
@@ -62,8 +61,7 @@ impl<'a> Semantic<'a> {
         }
     }
 
-    /// Records the scope or bindings `node` (one of [`SEMANTIC_KINDS`])
-    /// makes; `ancestors` are its ancestors, outermost first.
+    /// The scope or bindings `node` (one of [`SEMANTIC_KINDS`]) makes; ancestors outermost first.
     pub fn visit(&mut self, node: Node<'a>, ancestors: &[Node<'a>]) {
         match node.kind_str() {
             "function_definition" => self.visit_def(node, ancestors),
@@ -238,8 +236,7 @@ impl<'a> Semantic<'a> {
         }
     }
 
-    /// Binds the names `imports` (the facts extracted from `statement`)
-    /// introduce, in the scope the statement sits in.
+    /// Binds the names `imports` (`statement`'s facts) introduce, in the statement's scope.
     pub fn bind_imports(
         &mut self,
         statement: Node<'a>,
@@ -323,8 +320,7 @@ impl<'a> Semantic<'a> {
         }
     }
 
-    /// Opens the scope of a lambda or comprehension (no name, no receiver)
-    /// inside the scope `node` is evaluated in.
+    /// Opens a lambda's or comprehension's scope inside the one `node` is evaluated in.
     fn open_unnamed(&mut self, kind: ScopeKind, node: Node<'a>, ancestors: &[Node<'a>]) -> ScopeId {
         let parent = self.scope_of(ancestors, node);
         let id = self.scopes.len();
@@ -551,24 +547,6 @@ impl<'a> Semantic<'a> {
         });
         self.index(scope, name, id);
         Some(id)
-    }
-
-    /// Records, on binding `id` (a plain `x = ...` / `x += ...`), the block
-    /// or module its statement sits in directly when the statement is an
-    /// expression statement of its own (`ancestors` end with the assignment's
-    /// parent): what [`Semantic::dominates`] checks.
-    fn set_statement_block(&mut self, id: Option<usize>, ancestors: &[Node<'a>]) {
-        let Some(id) = id else {
-            return;
-        };
-        let [.., block, statement] = ancestors else {
-            return;
-        };
-        if statement.kind_str() == "expression_statement"
-            && matches!(block.kind_str(), "block" | "module")
-        {
-            self.bindings[id].statement_block = Some((block.start_byte(), block.end_byte()));
-        }
     }
 
     fn index(&mut self, scope: ScopeId, name: &'a str, id: usize) {

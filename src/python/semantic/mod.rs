@@ -345,6 +345,24 @@ impl<'a> Semantic<'a> {
             .filter(move |id| self.bindings[*id].at <= at)
     }
 
+    /// Records, on binding `id` (a plain `x = ...` / `x += ...`), the block
+    /// or module its statement sits in directly when the statement is an
+    /// expression statement of its own (`ancestors` end with the assignment's
+    /// parent): what [`Semantic::dominates`] checks.
+    pub(super) fn set_statement_block(&mut self, id: Option<usize>, ancestors: &[Node<'a>]) {
+        let Some(id) = id else {
+            return;
+        };
+        let [.., block, statement] = ancestors else {
+            return;
+        };
+        if statement.kind_str() == "expression_statement"
+            && matches!(block.kind_str(), "block" | "module")
+        {
+            self.bindings[id].statement_block = Some((block.start_byte(), block.end_byte()));
+        }
+    }
+
     /// Whether binding `id` holds on every path to offset `at` of the same
     /// scope in straight-line code: it is a plain assignment statement
     /// (`x = ...`, `x += ...`) whose block also holds `at`, so a use there
