@@ -31,6 +31,41 @@ pub(super) fn walk_tree(
     enabled: &[bool],
     lines: &LineIndex,
 ) -> WalkOutput {
+    // A tree without errors is walked over its named nodes (see `Kids`);
+    // a tree deeper than `NAMED_WALK_DEPTH` is walked again over every node.
+    let mut named = !tree.root_node().has_error();
+    loop {
+        if let Some(out) = walk(tree, source, info, plan, enabled, lines, named) {
+            return out;
+        }
+        named = false;
+    }
+}
+
+/// Below this depth an error-free tree is walked over its named nodes
+/// only. No rule, fact collector, suppression or import extraction looks
+/// at an anonymous node (the plan's kind tables are named kinds only);
+/// the syntax checks look at anonymous tokens for two things: ERROR and
+/// MISSING nodes (only in a tree with errors, always walked in full) and
+/// brackets, whose nesting they check against CPython's limit
+/// (`MAX_BRACKET_DEPTH`, 200). In an error-free tree every bracket pair is
+/// two children of one node, so the brackets open at a token are at most
+/// two per ancestor of it: a tree that never gets this deep cannot reach
+/// the limit, and a deeper one is walked again in full.
+const NAMED_WALK_DEPTH: usize = 64;
+
+/// One walk over `tree`: over the named nodes only when `named` (`None`
+/// when the tree turns out deeper than [`NAMED_WALK_DEPTH`]), else over
+/// every node (never `None`).
+fn walk(
+    tree: &Tree,
+    source: &str,
+    info: &FileInfo,
+    plan: &Plan<'_>,
+    enabled: &[bool],
+    lines: &LineIndex,
+    named: bool,
+) -> Option<WalkOutput> {
     let mut checkers: Vec<Option<Box<dyn FileChecker>>> = plan
         .file_rules
         .iter()
@@ -165,13 +200,25 @@ pub(super) fn walk_tree(
                 }
             }
         }
-        let count = node.child_count();
+        let count = if named {
+            node.named_child_count() as u32
+        } else {
+            node.child_count()
+        };
+        if named && count == 0 && class == Class::Block && node.child_count() > 0 {
+            // As the full walk enters and leaves a block of tokens only.
+            syntax.enter_block(node, stack.last());
+            syntax.leave_block();
+        }
         if count > 0 {
+            if named && stack.len() >= NAMED_WALK_DEPTH {
+                return None;
+            }
             if class == Class::Block {
                 syntax.enter_block(node, stack.last());
             }
             stack.push(node);
-            frames.push(Kids::new(node, count));
+            frames.push(Kids::new(node, count, named));
             if has_error && node.is_error() {
                 error_depth += 1;
             }
@@ -208,7 +255,7 @@ pub(super) fn walk_tree(
                         checker.finish(&mut cx);
                     }
                 }
-                return WalkOutput {
+                return Some(WalkOutput {
                     findings: cx_findings,
                     facts: FileFacts {
                         arch: crate::project::slim::Slim::new(arch_facts.finish(&import_facts)),
@@ -221,7 +268,7 @@ pub(super) fn walk_tree(
                     suppressions,
                     invalid_suppressions,
                     syntax_error: syntax.finish(source),
-                };
+                });
             }
             if let Some(parent) = stack.pop() {
                 if has_error && parent.is_error() {
@@ -252,43 +299,60 @@ pub(super) fn has(table: &[bool], kind: u16) -> bool {
 /// nodes (modules, long literals) use a cursor so the walk stays linear.
 const FEW_CHILDREN: u32 = 16;
 
-/// The children of a node on the walk's stack still to visit.
+/// The children of a node on the walk's stack still to visit: all of
+/// them, or its named ones only (`named`).
 enum Kids<'t> {
     Few {
         next: u32,
         count: u32,
+        named: bool,
     },
-    /// The cursor, and whether it has entered the children yet.
-    Many(tree_sitter::TreeCursor<'t>, bool),
+    /// The cursor, whether it has entered the children yet, and `named`.
+    Many(tree_sitter::TreeCursor<'t>, bool, bool),
 }
 
 impl<'t> Kids<'t> {
-    fn new(node: Node<'t>, count: u32) -> Kids<'t> {
+    /// `count`: the node's children, or its named children when `named`.
+    fn new(node: Node<'t>, count: u32, named: bool) -> Kids<'t> {
         if count <= FEW_CHILDREN {
-            Kids::Few { next: 0, count }
+            Kids::Few {
+                next: 0,
+                count,
+                named,
+            }
         } else {
-            Kids::Many(node.walk(), false)
+            Kids::Many(node.walk(), false, named)
         }
     }
     fn next(&mut self, parent: Node<'t>) -> Option<Node<'t>> {
         match self {
-            Kids::Few { next, count } => {
+            Kids::Few { next, count, named } => {
                 if *next < *count {
                     *next += 1;
-                    parent.child(*next - 1)
+                    if *named {
+                        parent.named_child(*next - 1)
+                    } else {
+                        parent.child(*next - 1)
+                    }
                 } else {
                     None
                 }
             }
-            Kids::Many(cursor, started) => {
+            Kids::Many(cursor, started, named) => loop {
                 let moved = if *started {
                     cursor.goto_next_sibling()
                 } else {
                     *started = true;
                     cursor.goto_first_child()
                 };
-                moved.then(|| cursor.node())
-            }
+                if !moved {
+                    return None;
+                }
+                let node = cursor.node();
+                if !*named || node.is_named() {
+                    return Some(node);
+                }
+            },
         }
     }
 }

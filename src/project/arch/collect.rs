@@ -43,7 +43,7 @@ impl Collector {
         let handler = self.functions.last().and_then(|(_, h)| *h);
         let kind = node.kind_str();
         if let Some(h) = handler {
-            self.in_handler(h, node, kind, source, lines);
+            self.in_handler(h, node, ancestors.last().copied(), kind, source, lines);
         }
         match kind {
             "function_definition" => self.function(node, ancestors, source, lines, semantic),
@@ -102,6 +102,7 @@ impl Collector {
         &mut self,
         h: usize,
         node: Node<'_>,
+        parent: Option<Node<'_>>,
         kind: &str,
         source: &str,
         lines: &LineIndex,
@@ -123,7 +124,9 @@ impl Collector {
                     return;
                 };
                 passed_names(handler, node, function, source, lines);
-                let awaited = node.parent().is_some_and(|p| p.kind_str() == "await");
+                // The walk's ancestors end with the parent (`Node::parent`
+                // would descend from the root again).
+                let awaited = parent.is_some_and(|p| p.kind_str() == "await");
                 if !awaited && !handler.may_block {
                     let callee = text(function, source);
                     handler.may_block = !crate::python::vocab::non_blocking(callee);

@@ -1,7 +1,6 @@
-//! Building the semantic model during the walk: the walk calls
-//! [`Semantic::visit`] for the node kinds in [`SEMANTIC_KINDS`] (before the
-//! rules see the node) and [`Semantic::bind_imports`] after extracting an
-//! import statement's facts.
+//! Building the semantic model during the walk: the walk calls [`Semantic::visit`] for the
+//! node kinds in [`SEMANTIC_KINDS`] (before the rules see the node) and
+//! [`Semantic::bind_imports`] after extracting an import statement's facts.
 
 use std::collections::HashMap;
 
@@ -39,8 +38,8 @@ pub(super) const COMPREHENSIONS: &[&str] = &[
     "generator_expression",
 ];
 
-/// Targets of one unpacking assignment bound at most: a literal with
-/// thousands of names is not a program anyone reads by name.
+/// Targets of one unpacking assignment bound at most: a literal with thousands of names is
+/// not a program anyone reads by name.
 const MAX_TARGETS: usize = 256;
 
 impl<'a> Semantic<'a> {
@@ -62,8 +61,7 @@ impl<'a> Semantic<'a> {
         }
     }
 
-    /// Records the scope or bindings `node` (one of [`SEMANTIC_KINDS`])
-    /// makes; `ancestors` are its ancestors, outermost first.
+    /// The scope or bindings `node` (one of [`SEMANTIC_KINDS`]) makes; ancestors outermost first.
     pub fn visit(&mut self, node: Node<'a>, ancestors: &[Node<'a>]) {
         match node.kind_str() {
             "function_definition" => self.visit_def(node, ancestors),
@@ -128,13 +126,14 @@ impl<'a> Semantic<'a> {
                     .filter(|l| l.kind_str() == "identifier")
                 {
                     let scope = self.scope_of(ancestors, node);
-                    self.bind(
+                    let id = self.bind(
                         scope,
                         left,
                         BindingKind::Augmented { statement: node },
                         node.end_byte(),
                         false,
                     );
+                    self.set_statement_block(id, ancestors);
                 }
             }
             "for_statement" => {
@@ -237,8 +236,7 @@ impl<'a> Semantic<'a> {
         }
     }
 
-    /// Binds the names `imports` (the facts extracted from `statement`)
-    /// introduce, in the scope the statement sits in.
+    /// Binds the names `imports` (`statement`'s facts) introduce, in the statement's scope.
     pub fn bind_imports(
         &mut self,
         statement: Node<'a>,
@@ -297,6 +295,7 @@ impl<'a> Semantic<'a> {
             at,
             name_node: statement,
             instance: false,
+            statement_block: None,
         });
         self.index(scope, name, id);
     }
@@ -321,8 +320,7 @@ impl<'a> Semantic<'a> {
         }
     }
 
-    /// Opens the scope of a lambda or comprehension (no name, no receiver)
-    /// inside the scope `node` is evaluated in.
+    /// Opens a lambda's or comprehension's scope inside the one `node` is evaluated in.
     fn open_unnamed(&mut self, kind: ScopeKind, node: Node<'a>, ancestors: &[Node<'a>]) -> ScopeId {
         let parent = self.scope_of(ancestors, node);
         let id = self.scopes.len();
@@ -430,17 +428,20 @@ impl<'a> Semantic<'a> {
         let scope = self.scope_of(ancestors, node);
         let at = node.end_byte();
         match left.kind_str() {
-            "identifier" => self.bind(
-                scope,
-                left,
-                BindingKind::Assignment {
-                    value,
-                    annotation,
-                    unpacked: false,
-                },
-                at,
-                false,
-            ),
+            "identifier" => {
+                let id = self.bind(
+                    scope,
+                    left,
+                    BindingKind::Assignment {
+                        value,
+                        annotation,
+                        unpacked: false,
+                    },
+                    at,
+                    false,
+                );
+                self.set_statement_block(id, ancestors);
+            }
             "attribute" => {
                 // `self.x = value` in a method: an instance attribute.
                 let (Some(object), Some(attr)) = (
@@ -523,10 +524,10 @@ impl<'a> Semantic<'a> {
         kind: BindingKind<'a>,
         at: usize,
         instance: bool,
-    ) {
+    ) -> Option<usize> {
         let name = self.text(name_node);
         if name.is_empty() {
-            return;
+            return None;
         }
         // `global x` / `nonlocal x`: the name is bound where it was declared to live.
         let scope = if instance {
@@ -542,8 +543,10 @@ impl<'a> Semantic<'a> {
             at,
             name_node,
             instance,
+            statement_block: None,
         });
         self.index(scope, name, id);
+        Some(id)
     }
 
     fn index(&mut self, scope: ScopeId, name: &'a str, id: usize) {

@@ -128,6 +128,12 @@ pub struct Binding<'a> {
     pub name_node: Node<'a>,
     /// `self.x = ...` in a method, bound in the class's scope.
     pub instance: bool,
+    /// For `x = ...` / `x += ...` written as a statement of its own: the
+    /// byte range of the block (or module) holding that statement, read
+    /// from the walk's ancestors when the binding is made, so that
+    /// [`Semantic::dominates`] need not walk up with `Node::parent` (each
+    /// call a descent from the root).
+    pub statement_block: Option<(usize, usize)>,
 }
 
 impl<'a> Binding<'a> {
@@ -339,6 +345,24 @@ impl<'a> Semantic<'a> {
             .filter(move |id| self.bindings[*id].at <= at)
     }
 
+    /// Records, on binding `id` (a plain `x = ...` / `x += ...`), the block
+    /// or module its statement sits in directly when the statement is an
+    /// expression statement of its own (`ancestors` end with the assignment's
+    /// parent): what [`Semantic::dominates`] checks.
+    pub(super) fn set_statement_block(&mut self, id: Option<usize>, ancestors: &[Node<'a>]) {
+        let Some(id) = id else {
+            return;
+        };
+        let [.., block, statement] = ancestors else {
+            return;
+        };
+        if statement.kind_str() == "expression_statement"
+            && matches!(block.kind_str(), "block" | "module")
+        {
+            self.bindings[id].statement_block = Some((block.start_byte(), block.end_byte()));
+        }
+    }
+
     /// Whether binding `id` holds on every path to offset `at` of the same
     /// scope in straight-line code: it is a plain assignment statement
     /// (`x = ...`, `x += ...`) whose block also holds `at`, so a use there
@@ -357,16 +381,8 @@ impl<'a> Semantic<'a> {
         {
             return false;
         }
-        let statement = b
-            .name_node
-            .parent()
-            .filter(|p| matches!(p.kind_str(), "assignment" | "augmented_assignment"))
-            .and_then(|p| p.parent())
-            .filter(|p| p.kind_str() == "expression_statement");
-        let Some(block) = statement.and_then(|s| s.parent()) else {
-            return false;
-        };
-        matches!(block.kind_str(), "block" | "module") && block.byte_range().contains(&at)
+        b.statement_block
+            .is_some_and(|(start, end)| (start..end).contains(&at))
     }
 
     /// Is `name`, used at `at` in `scope`, the exception an enclosing

@@ -94,7 +94,12 @@ impl Rule for PatchedDbInApiTest {
         }
         if node.kind_str() == "call" {
             let function = cx.call_function();
-            if client_construction(node, function, cx.source) {
+            // The callee's last name, read once by the walk, rules most
+            // calls out before `client_construction` builds a dotted name.
+            let may_construct = cx
+                .callee_last_name()
+                .is_some_and(|n| CLIENT_CALLEES.contains(&n));
+            if may_construct && client_construction(node, function, cx.source) {
                 self.seen.constructions.push(node.start_byte());
             } else if path_request(node, function, cx.source) {
                 self.seen.requests.push(node.start_byte());
@@ -221,6 +226,15 @@ fn is_client_construction(node: Node<'_>, source: &str) -> bool {
     node.kind_str() == "call"
         && client_construction(node, node.child_by_field_id(*fid::FUNCTION), source)
 }
+
+/// The last names of the callees [`client_construction`] accepts.
+const CLIENT_CALLEES: &[&str] = &[
+    "TestClient",
+    "ASGITransport",
+    "WSGITransport",
+    "AsyncClient",
+    "Client",
+];
 
 /// [`is_client_construction`] of a call whose callee is `function`.
 fn client_construction(node: Node<'_>, function: Option<Node<'_>>, source: &str) -> bool {
