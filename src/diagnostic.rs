@@ -359,9 +359,9 @@ pub mod interned {
             s.collect_seq(values.iter())
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(
+        pub fn deserialize<'de, D: Deserializer<'de>, C: FromIterator<(String, &'static str)>>(
             d: D,
-        ) -> Result<Vec<(String, &'static str)>, D::Error> {
+        ) -> Result<C, D::Error> {
             let texts = <Vec<(String, std::borrow::Cow<'de, str>)>>::deserialize(d)?;
             texts
                 .into_iter()

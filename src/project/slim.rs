@@ -6,6 +6,13 @@
 //! `IMPORTS`-only run collects no architecture or symbol facts at all).
 //! `Slim` boxes a non-empty set and stores nothing for an empty one; it
 //! reads like the set itself (`Deref`), an empty one as a shared static.
+//!
+//! The lists inside the fact sets (and inside their records: a route's
+//! parameters, loops, queries...) are `thin_vec::ThinVec`s: one pointer
+//! (8 bytes instead of a `Vec`'s 24) with the length and capacity in the
+//! heap block, and no block at all when empty. Most of them are empty
+//! (a handler without loops or session calls, a parameter without
+//! `Depends`), and the project pass holds every file's at once.
 
 use std::fmt;
 

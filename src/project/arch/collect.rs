@@ -238,7 +238,7 @@ impl Collector {
                 .filter_map(|d| route_decorator(d, source));
             if let Some((receiver, method)) = routes.next() {
                 // Further route decorators: `@cache.get(...)` may sit above `@router.get(...)`.
-                let also: Vec<(String, &'static str)> = routes.collect();
+                let also: thin_vec::ThinVec<(String, &'static str)> = routes.collect();
                 let is_async = node.child(0).is_some_and(|c| c.kind_str() == "async");
                 let mut params = node
                     .child_by_field_id(*fid::PARAMETERS)
@@ -255,7 +255,7 @@ impl Collector {
                     also,
                     spot: name_node
                         .map_or_else(|| spot(node, source, lines), |n| spot(n, source, lines)),
-                    params,
+                    params: params.into(),
                     ..Handler::default()
                 });
                 handler_index = Some(self.facts.handlers.len() - 1);
@@ -519,7 +519,7 @@ fn opened_sessions(
     with_statement: Node<'_>,
     source: &str,
     lines: &LineIndex,
-    out: &mut Vec<(Name, Name, Spot)>,
+    out: &mut thin_vec::ThinVec<(Name, Name, Spot)>,
 ) {
     let mut cursor = with_statement.walk();
     let Some(clause) = with_statement

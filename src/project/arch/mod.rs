@@ -4,6 +4,7 @@
 //! layer rules judge them project-wide.
 
 use std::ops::Range;
+use thin_vec::ThinVec;
 
 use crate::diagnostic::Position;
 pub use crate::python::name::Name;
@@ -78,9 +79,9 @@ impl Spot {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDigest {
     /// Dotted names outside `Depends(...)`, e.g. `Annotated`, `AsyncSession`, `deps.SessionDep`.
-    pub names: Vec<Name>,
+    pub names: ThinVec<Name>,
     /// Dotted names passed to `Depends(...)`/`Security(...)`.
-    pub providers: Vec<Name>,
+    pub providers: ThinVec<Name>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -88,7 +89,7 @@ pub struct Param {
     pub name: Name,
     pub annotation: TypeDigest,
     /// From the default value (`db = Depends(get_db)`).
-    pub default_providers: Vec<Name>,
+    pub default_providers: ThinVec<Name>,
     pub has_annotation: bool,
     pub spot: Spot,
 }
@@ -103,22 +104,22 @@ pub struct Handler {
     pub method: crate::diagnostic::interned::Static,
     /// Other route-like decorators of the same function, outermost first.
     #[serde(with = "crate::diagnostic::interned::pairs")]
-    pub also: Vec<(String, crate::diagnostic::interned::Static)>,
+    pub also: ThinVec<(String, crate::diagnostic::interned::Static)>,
     /// The function's name.
     pub spot: Spot,
-    pub params: Vec<Param>,
+    pub params: ThinVec<Param>,
     /// `for`/`while` statements directly in the handler (not in nested functions).
-    pub loops: Vec<Position>,
+    pub loops: ThinVec<Position>,
     /// Query-building calls: `select(`, `.where(`, `.filter(`.
-    pub queries: Vec<(Name, Position)>,
+    pub queries: ThinVec<(Name, Position)>,
     pub statements: u32,
     /// `<param>.<session method>(...)` calls: (parameter or opened session, method, where).
-    pub param_calls: Vec<(Name, Name, Position)>,
+    pub param_calls: ThinVec<(Name, Name, Position)>,
     /// A parameter or opened session passed as an argument: (name, callee as
     /// written or `None` when it is not a dotted name, where).
-    pub param_passes: Vec<(Name, Option<Name>, Position)>,
+    pub param_passes: ThinVec<(Name, Option<Name>, Position)>,
     /// `with SessionLocal() as db:` in the handler: (bound name, opener, the `with` item).
-    pub opened_sessions: Vec<(Name, Name, Spot)>,
+    pub opened_sessions: ThinVec<(Name, Name, Spot)>,
     /// A call in the handler that is not awaited and may block: not a
     /// builtin, a class being built or a string/collection/model method
     /// ([`crate::python::vocab::non_blocking`]).
@@ -137,7 +138,7 @@ pub struct Alias {
 pub struct FunctionSig {
     pub name: Name,
     /// Names in the return annotation; `None` without one.
-    pub returns: Option<Vec<Name>>,
+    pub returns: Option<ThinVec<Name>>,
 }
 
 /// `raise X(...)` / `raise X`.
@@ -150,24 +151,24 @@ pub struct Raise {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchFacts {
     /// Names bound (anywhere in the module) to `APIRouter(...)`/`FastAPI(...)`.
-    pub routers: Vec<Name>,
-    pub handlers: Vec<Handler>,
-    pub aliases: Vec<Alias>,
-    pub functions: Vec<FunctionSig>,
+    pub routers: ThinVec<Name>,
+    pub handlers: ThinVec<Handler>,
+    pub aliases: ThinVec<Alias>,
+    pub functions: ThinVec<FunctionSig>,
     /// Raises of FastAPI/Starlette `HTTPException` or of a local subclass of it.
-    pub http_raises: Vec<Raise>,
+    pub http_raises: ThinVec<Raise>,
     /// Raises of a name imported with `from m import Name`, or of a local
     /// class deriving from an imported one; may be a first-party subclass of
     /// `HTTPException` (resolved project-wide).
-    pub imported_raises: Vec<Raise>,
+    pub imported_raises: ThinVec<Raise>,
     /// Raises of a builtin exception class (`raise Exception("...")`), by
     /// its name, except re-raises and translations of a caught exception
     /// (`raise ... from e`); see `raises.rs`.
-    pub builtin_raises: Vec<Raise>,
+    pub builtin_raises: ThinVec<Raise>,
     /// Classes defined here that derive from `HTTPException` (directly or via an imported class).
-    pub http_exception_classes: Vec<(Name, Vec<Name>)>,
+    pub http_exception_classes: ThinVec<(Name, Vec<Name>)>,
     /// Byte ranges of module-level `if __name__ == "__main__":` bodies.
-    pub main_blocks: Vec<Range<usize>>,
+    pub main_blocks: ThinVec<Range<usize>>,
     /// Class definitions in the module (any depth).
     pub classes: usize,
 }
@@ -175,15 +176,15 @@ pub struct ArchFacts {
 impl crate::project::slim::EmptyFacts for ArchFacts {
     fn empty() -> &'static ArchFacts {
         static EMPTY: ArchFacts = ArchFacts {
-            routers: Vec::new(),
-            handlers: Vec::new(),
-            aliases: Vec::new(),
-            functions: Vec::new(),
-            http_raises: Vec::new(),
-            imported_raises: Vec::new(),
-            builtin_raises: Vec::new(),
-            http_exception_classes: Vec::new(),
-            main_blocks: Vec::new(),
+            routers: ThinVec::new(),
+            handlers: ThinVec::new(),
+            aliases: ThinVec::new(),
+            functions: ThinVec::new(),
+            http_raises: ThinVec::new(),
+            imported_raises: ThinVec::new(),
+            builtin_raises: ThinVec::new(),
+            http_exception_classes: ThinVec::new(),
+            main_blocks: ThinVec::new(),
             classes: 0,
         };
         &EMPTY

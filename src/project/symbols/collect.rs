@@ -113,7 +113,7 @@ impl Collector {
         if !providers.is_empty() {
             self.facts.aliases.push(AliasFact {
                 name: Name::new(pyast::text(left, at.source)),
-                providers,
+                providers: providers.into(),
             });
         }
     }
@@ -243,7 +243,7 @@ impl Collector {
             name: Name::new(pyast::text(name, at.source)),
             spot: spot(name, at),
             bases,
-            fields,
+            fields: fields.into(),
             table,
             nested,
             decorators,
@@ -315,12 +315,12 @@ impl Collector {
                     })
             });
         self.facts.responses.push(ResponseUse {
-            names,
+            names: names.into(),
             spot: spot(node, at),
             head: declared.and_then(|d| super::returns::head(d, offset, at)),
             declared: declared.is_some(),
             raw,
-            returns: super::returns::returns(node, at),
+            returns: super::returns::returns(node, at).into(),
             via_annotation: model.is_none(),
         });
         unfiltered
@@ -506,11 +506,36 @@ fn is_client_facing(value: Node<'_>, source: &str) -> bool {
 
 /// The dotted names of a type expression (`list[schemas.UserOut] | None`
 /// -> `list`, `schemas.UserOut`, `None`); a string annotation's words.
+/// Where [`collect_names`] pushes: a `Vec` while a fact is built, or the
+/// `ThinVec` a fact stores.
+pub(super) trait NameList {
+    fn len(&self) -> usize;
+    fn push(&mut self, name: NameRef);
+}
+
+impl NameList for Vec<NameRef> {
+    fn len(&self) -> usize {
+        <[NameRef]>::len(self)
+    }
+    fn push(&mut self, name: NameRef) {
+        Vec::push(self, name);
+    }
+}
+
+impl NameList for thin_vec::ThinVec<NameRef> {
+    fn len(&self) -> usize {
+        <[NameRef]>::len(self)
+    }
+    fn push(&mut self, name: NameRef) {
+        thin_vec::ThinVec::push(self, name);
+    }
+}
+
 pub(super) fn collect_names(
     node: Node<'_>,
     offset: usize,
     at: &At<'_, '_>,
-    out: &mut Vec<NameRef>,
+    out: &mut impl NameList,
 ) {
     let mut walk = Descent::new(node, 512);
     while let Some(n) = walk.next() {

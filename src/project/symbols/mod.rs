@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use thin_vec::ThinVec;
 
 use crate::project::arch::Spot;
 use crate::project::{ImportedName, Project};
@@ -48,9 +49,9 @@ pub struct ClassFact {
     pub name: Name,
     /// The class's name in its `class` statement.
     pub spot: Spot,
-    pub bases: Vec<NameRef>,
+    pub bases: ThinVec<NameRef>,
     /// Annotated class-body assignments (`name: T [= value]`).
-    pub fields: Vec<FieldFact>,
+    pub fields: ThinVec<FieldFact>,
     /// A mapped table: SQLModel `table=True`, or a body with
     /// `__tablename__`/`__table__`, `Mapped[...]` fields or `Column(...)`.
     pub table: bool,
@@ -58,7 +59,7 @@ pub struct ClassFact {
     pub nested: bool,
     /// Its decorators' callees as written (`dataclass`, `dataclasses.dataclass`
     /// for `@dataclass(frozen=True)`), when they are dotted names.
-    pub decorators: Vec<Name>,
+    pub decorators: ThinVec<Name>,
     /// How many functions its body defines (methods, decorated or not).
     pub methods: u32,
 }
@@ -66,7 +67,7 @@ pub struct ClassFact {
 /// A route's `response_model=` and return annotation: the names in them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseUse {
-    pub names: Vec<NameRef>,
+    pub names: ThinVec<NameRef>,
     /// The handler.
     pub spot: Spot,
     /// The outermost name of the declared type (`Envelope` for
@@ -78,7 +79,7 @@ pub struct ResponseUse {
     /// `response_model=None`, `status_code=204`, a websocket.
     pub raw: bool,
     /// The handler's `return`s whose value has a shape worth judging.
-    pub returns: Vec<ReturnFact>,
+    pub returns: ThinVec<ReturnFact>,
     /// From the return annotation (no `response_model=`).
     pub via_annotation: bool,
 }
@@ -105,45 +106,45 @@ pub enum ReturnShape {
 /// What one file contributes to the symbol table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SymbolFacts {
-    pub classes: Vec<ClassFact>,
-    pub responses: Vec<ResponseUse>,
+    pub classes: ThinVec<ClassFact>,
+    pub responses: ThinVec<ResponseUse>,
     /// Module-level functions that `yield` only inside a transaction block
     /// or a `try` that rolls back: session providers that manage the
     /// request's transaction ([`crate::python::transaction`]).
-    pub managed_providers: Vec<Name>,
+    pub managed_providers: ThinVec<Name>,
     /// Module-level `Name = Annotated[T, Depends(provider), ...]`.
-    pub aliases: Vec<AliasFact>,
+    pub aliases: ThinVec<AliasFact>,
     /// `APIRouter(...)`/`FastAPI(...)` creations, anywhere in the file.
-    pub routers: Vec<RouterDef>,
+    pub routers: ThinVec<RouterDef>,
     /// `include_router(...)` calls, anywhere in the file.
-    pub includes: Vec<IncludeFact>,
+    pub includes: ThinVec<IncludeFact>,
     /// Route handlers.
-    pub routes: Vec<RouteFact>,
+    pub routes: ThinVec<RouteFact>,
     /// Module-level functions with a return annotation or dependencies.
-    pub functions: Vec<FunctionFact>,
+    pub functions: ThinVec<FunctionFact>,
     /// Module-level `name = Callee(...)`.
-    pub instances: Vec<InstanceFact>,
+    pub instances: ThinVec<InstanceFact>,
     /// Route handlers returning an object dumped by hand.
-    pub dumps: Vec<DumpUse>,
+    pub dumps: ThinVec<DumpUse>,
     /// Authentication middlewares installed (`add_middleware(AuthMiddleware)`,
     /// an `@app.middleware("http")` function that checks a credential).
-    pub auth_middleware: Vec<Name>,
+    pub auth_middleware: ThinVec<Name>,
 }
 
 impl crate::project::slim::EmptyFacts for SymbolFacts {
     fn empty() -> &'static SymbolFacts {
         static EMPTY: SymbolFacts = SymbolFacts {
-            classes: Vec::new(),
-            responses: Vec::new(),
-            managed_providers: Vec::new(),
-            aliases: Vec::new(),
-            routers: Vec::new(),
-            includes: Vec::new(),
-            routes: Vec::new(),
-            functions: Vec::new(),
-            instances: Vec::new(),
-            dumps: Vec::new(),
-            auth_middleware: Vec::new(),
+            classes: ThinVec::new(),
+            responses: ThinVec::new(),
+            managed_providers: ThinVec::new(),
+            aliases: ThinVec::new(),
+            routers: ThinVec::new(),
+            includes: ThinVec::new(),
+            routes: ThinVec::new(),
+            functions: ThinVec::new(),
+            instances: ThinVec::new(),
+            dumps: ThinVec::new(),
+            auth_middleware: ThinVec::new(),
         };
         &EMPTY
     }
@@ -183,7 +184,7 @@ impl SymbolFacts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AliasFact {
     pub name: Name,
-    pub providers: Vec<NameRef>,
+    pub providers: ThinVec<NameRef>,
 }
 
 /// A question a file rule cannot answer from its own file, asked while

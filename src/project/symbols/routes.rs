@@ -7,6 +7,7 @@
 //! a handler returns when it dumps an object itself (`jsonable_encoder(x)`,
 //! `x.__dict__`, `vars(x)`, `dict(x)`).
 
+use thin_vec::ThinVec;
 use tree_sitter::Node;
 
 use super::collect::{collect_names, dependency_providers, name_ref, spot};
@@ -23,7 +24,7 @@ pub const UNKNOWN_PREFIX: &str = "/{?}";
 /// `dependencies=[Depends(a), Security(b)]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DependencyList {
-    pub providers: Vec<NameRef>,
+    pub providers: ThinVec<NameRef>,
     /// `dependencies=` is there but not a literal list of `Depends(...)`
     /// (`dependencies=deps`, a comprehension): it may hold anything.
     pub opaque: bool,
@@ -65,12 +66,12 @@ pub struct RouteFact {
     pub path: Name,
     pub dependencies: DependencyList,
     /// Providers of the parameters' `Depends(...)`/`Security(...)`.
-    pub providers: Vec<NameRef>,
+    pub providers: ThinVec<NameRef>,
     /// Names in the parameters' annotations (aliases, scheme classes).
-    pub param_types: Vec<NameRef>,
+    pub param_types: ThinVec<NameRef>,
     /// Last names of the other decorators and of the calls in the body
     /// (`login_required`, `verify_token`), at most [`MAX_CALLS`].
-    pub calls: Vec<Name>,
+    pub calls: ThinVec<Name>,
     /// A parameter is a `Security(...)` dependency.
     pub security: bool,
     /// The body reads the request's identity set by a middleware
@@ -83,11 +84,11 @@ pub struct RouteFact {
 pub struct FunctionFact {
     pub name: Name,
     /// Names in the return annotation.
-    pub returns: Vec<NameRef>,
+    pub returns: ThinVec<NameRef>,
     /// Providers of its parameters' `Depends(...)`/`Security(...)`.
-    pub providers: Vec<NameRef>,
+    pub providers: ThinVec<NameRef>,
     /// Names in its parameters' annotations.
-    pub param_types: Vec<NameRef>,
+    pub param_types: ThinVec<NameRef>,
 }
 
 /// `name = Callee(...)` at module level: the callee.
@@ -105,9 +106,9 @@ pub struct DumpUse {
     /// `jsonable_encoder(user)`, as shown in the message.
     pub shown: String,
     /// Class names `x` is annotated or built with.
-    pub types: Vec<NameRef>,
+    pub types: ThinVec<NameRef>,
     /// Functions whose result `x` is (their return annotation says the class).
-    pub calls: Vec<NameRef>,
+    pub calls: ThinVec<NameRef>,
 }
 
 /// Calls and decorators recorded per route at most.
@@ -138,7 +139,7 @@ fn dependency_list(args: Option<Node<'_>>, offset: usize, at: &At<'_, '_>) -> De
     let value = pyast::unparenthesize(value);
     if !matches!(value.kind_str(), "list" | "tuple") {
         return DependencyList {
-            providers: Vec::new(),
+            providers: ThinVec::new(),
             opaque: true,
         };
     }
@@ -157,7 +158,7 @@ fn dependency_list(args: Option<Node<'_>>, offset: usize, at: &At<'_, '_>) -> De
         .count();
     DependencyList {
         opaque: markers != items.iter().filter(|i| i.kind_str() != "comment").count(),
-        providers,
+        providers: providers.into(),
     }
 }
 
@@ -321,9 +322,9 @@ pub(super) fn dependency_method(def: Node<'_>, at: &At<'_, '_>, facts: &mut supe
         if !providers.is_empty() || !param_types.is_empty() {
             facts.functions.push(FunctionFact {
                 name: Name::new(pyast::text(name, at.source)),
-                returns: Vec::new(),
-                providers,
-                param_types,
+                returns: ThinVec::new(),
+                providers: providers.into(),
+                param_types: param_types.into(),
             });
         }
     }
@@ -340,9 +341,9 @@ fn function_named(def: Node<'_>, name: &str, at: &At<'_, '_>, facts: &mut super:
     }
     facts.functions.push(FunctionFact {
         name: Name::new(name),
-        returns,
-        providers,
-        param_types,
+        returns: returns.into(),
+        providers: providers.into(),
+        param_types: param_types.into(),
     });
 }
 
@@ -409,8 +410,8 @@ pub(super) fn route(
         method: Name::from(method.to_ascii_uppercase()),
         path: Name::from(path),
         dependencies: dependency_list(args, def.start_byte(), at),
-        providers,
-        param_types,
+        providers: providers.into(),
+        param_types: param_types.into(),
         calls: calls.into_iter().map(Name::from).collect(),
         security,
         identity,
