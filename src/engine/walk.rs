@@ -381,7 +381,62 @@ pub(super) fn statement_rows(node: Node<'_>) -> Option<(u32, u32)> {
 
 #[cfg(test)]
 mod tests {
-    use super::statement_rows;
+    use super::{statement_rows, walk, NAMED_WALK_DEPTH};
+    use crate::config::{Overrides, Settings};
+    use crate::diagnostic::LineIndex;
+    use crate::engine::discover::Walker;
+    use crate::engine::Plan;
+
+    /// On an error-free tree the walk over named nodes gives what the walk
+    /// over every node gives (findings, facts, suppressions, syntax), with
+    /// every rule selected; a tree deeper than `NAMED_WALK_DEPTH` is
+    /// refused by the named walk, so that `walk_tree` walks it in full.
+    #[test]
+    fn named_walk_matches_full_walk() {
+        let root = std::env::temp_dir().join("fortress-named-walk-test-no-such-dir");
+        let overrides = Overrides {
+            select: Some(vec!["ALL".to_owned()]),
+            ..Overrides::default()
+        };
+        let settings = Settings::resolve(None, &overrides, root.clone()).expect("settings");
+        let walker = Walker {
+            settings: &settings,
+            cwd: root.clone(),
+            boundary: crate::files::Boundary::at(&root),
+        };
+        let plan = Plan::new(&settings);
+        let app = "# fortress: ignore-file SEC004\nfrom typing import Optional\nfrom fastapi import APIRouter, Request\nimport subprocess\nrouter = APIRouter()\nPASSWORD = \"hunter22\"\n\n\n@router.post(\"/items/{item_id}\")\nasync def create(item_id: int, request: Request, q: Optional[str] = None):\n    data = await request.json()  # fortress: ignore[TYP004]\n    subprocess.run(f\"echo {data['x']}\", shell=True)\n    x = (1, [2, {3: (4)}])\n    if x:\n        x = eval(str(x))\n    return {\"id\": item_id, **data}\n\n\nclass Repo:\n    def get(self, db, ident):\n        sql = \"SELECT * FROM t WHERE id = \" + ident\n        return db.execute(sql)\n";
+        let test = "import unittest\nfrom unittest import mock\n\n\nclass T(unittest.TestCase):\n    def test_a(self):\n        m = mock.Mock(return_value=3)\n        self.assertEqual(m(), 3)\n        self.assertTrue((1,))\n\n    def test_b(self):\n        print(\"nothing\")\n\n\n@unittest.skip\ndef test_c():\n    assert 1 == 1\n";
+        let sources = [("app/api/items.py", app), ("tests/test_items.py", test)];
+        for (rel, source) in sources {
+            let info = walker.file_info(root.join(rel));
+            let tree = crate::parse::parse(source).expect("parse");
+            assert!(!tree.root_node().has_error(), "{rel} parses cleanly");
+            let lines = LineIndex::new(source);
+            let enabled = plan.enabled_for(&info.rel);
+            let run = |named| {
+                let out = walk(&tree, source, &info, &plan, &enabled, &lines, named)
+                    .expect("a shallow tree is walked");
+                assert!(!out.findings.is_empty(), "{rel} has findings");
+                format!(
+                    "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+                    out.findings,
+                    out.facts,
+                    out.suppressions,
+                    out.invalid_suppressions,
+                    out.syntax_error
+                )
+            };
+            assert_eq!(run(true), run(false), "{rel}");
+        }
+        let deep = format!("x = {}1\n", "a + ".repeat(NAMED_WALK_DEPTH + 10));
+        let info = walker.file_info(root.join("app/deep.py"));
+        let tree = crate::parse::parse(&deep).expect("parse");
+        let lines = LineIndex::new(&deep);
+        let enabled = plan.enabled_for(&info.rel);
+        assert!(walk(&tree, &deep, &info, &plan, &enabled, &lines, true).is_none());
+        assert!(walk(&tree, &deep, &info, &plan, &enabled, &lines, false).is_some());
+    }
 
     /// (kind, rows) of every statement that spans several rows.
     fn rows(source: &str) -> Vec<(String, (u32, u32))> {
