@@ -307,12 +307,37 @@ pub mod interned {
     /// deserialize from `'static` data); through this alias it does not.
     pub type Static = &'static str;
 
-    static KNOWN: RwLock<Option<HashSet<&'static str>>> = RwLock::new(None);
+    /// FNV-1a: the words are short and few, and every cached finding
+    /// looks up two of them (SipHash was a tenth of a warm run's decoding).
+    #[derive(Default)]
+    struct Fnv(u64);
+
+    impl std::hash::Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+
+        fn write(&mut self, bytes: &[u8]) {
+            let mut h = if self.0 == 0 {
+                0xcbf2_9ce4_8422_2325
+            } else {
+                self.0
+            };
+            for b in bytes {
+                h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            self.0 = h;
+        }
+    }
+
+    type Words = HashSet<&'static str, std::hash::BuildHasherDefault<Fnv>>;
+
+    static KNOWN: RwLock<Option<Words>> = RwLock::new(None);
 
     /// Makes `words` readable back as themselves.
     pub fn register(words: impl IntoIterator<Item = &'static str>) {
         let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
-        known.get_or_insert_with(HashSet::new).extend(words);
+        known.get_or_insert_with(Words::default).extend(words);
     }
 
     /// The registered static string equal to `text`.
@@ -325,13 +350,33 @@ pub mod interned {
         lookup(text).ok_or_else(|| E::custom(format_args!("unknown name `{text}`")))
     }
 
+    /// A registered word, read back without a copy of its text.
+    struct Word(&'static str);
+
+    impl<'de> Deserialize<'de> for Word {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Word, D::Error> {
+            struct Visitor;
+            impl serde::de::Visitor<'_> for Visitor {
+                type Value = Word;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a registered name")
+                }
+
+                fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Word, E> {
+                    known(text).map(Word)
+                }
+            }
+            d.deserialize_str(Visitor)
+        }
+    }
+
     pub fn serialize<S: Serializer>(value: &&'static str, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(value)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        known(&text)
+        Word::deserialize(d).map(|w| w.0)
     }
 
     /// A list of them (`#[serde(with = "interned::list")]`).
@@ -343,8 +388,8 @@ pub mod interned {
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-            let texts = <Vec<std::borrow::Cow<'de, str>>>::deserialize(d)?;
-            texts.iter().map(|t| known(t)).collect()
+            let words = <Vec<Word>>::deserialize(d)?;
+            Ok(words.into_iter().map(|w| w.0).collect())
         }
     }
 
@@ -362,11 +407,8 @@ pub mod interned {
         pub fn deserialize<'de, D: Deserializer<'de>, C: FromIterator<(String, &'static str)>>(
             d: D,
         ) -> Result<C, D::Error> {
-            let texts = <Vec<(String, std::borrow::Cow<'de, str>)>>::deserialize(d)?;
-            texts
-                .into_iter()
-                .map(|(a, b)| Ok((a, known(&b)?)))
-                .collect()
+            let pairs = <Vec<(String, Word)>>::deserialize(d)?;
+            Ok(pairs.into_iter().map(|(a, b)| (a, b.0)).collect())
         }
     }
 }

@@ -110,6 +110,8 @@ struct Stats {
     /// "path (why)" of each file checked.
     checked: Vec<String>,
     wrote: bool,
+    /// The run's memo answered: no record decoded, no project pass.
+    replayed: bool,
 }
 
 fn stats(run: &Run) -> Stats {
@@ -132,6 +134,7 @@ fn stats(run: &Run) -> Stats {
             out.unchanged = number(" unchanged");
             out.same_content = number(" same content");
             out.wrote = rest.contains("; wrote ");
+            out.replayed = rest.contains("; the last run replayed;");
         }
     }
     out
@@ -216,6 +219,7 @@ fn warm_runs_print_byte_for_byte_what_cold_runs_print_in_every_format() {
             assert_eq!(warm_stats.checked, Vec::<String>::new(), "{name} {format}");
             assert!(warm_stats.unchanged > 0, "{name}: {warm_stats:?}");
             assert!(!warm_stats.wrote, "{name}: a warm run rewrote the pack");
+            assert!(warm_stats.replayed, "{name}: a warm run was not replayed");
             if round == 0 {
                 assert!(
                     !stats(&first).checked.is_empty(),
@@ -256,6 +260,74 @@ fn editing_one_file_checks_that_file_only() {
         stats(&run).checked,
         vec!["app/new.py (not in the cache)".to_owned()]
     );
+}
+
+#[test]
+fn the_last_run_is_replayed_only_while_everything_it_read_is_the_same() {
+    let p = project(None);
+    let args = check("json");
+    let first = p.cached(&args);
+    assert!(!stats(&first).replayed);
+    let warm = p.cached(&args);
+    assert!(stats(&warm).replayed, "{}", warm.stderr);
+    assert_same("replayed", &p.uncached(&args), &warm);
+
+    // A manifest: `httpx` declared now, so DEP001 goes; the files' own
+    // results hold (no Python file is checked) but the project pass runs.
+    let pyproject = fs::read_to_string(p.dir.join("pyproject.toml")).expect("read");
+    let declared = pyproject.replace("\"fastapi\"]", "\"fastapi\", \"httpx\"]");
+    assert_ne!(declared, pyproject);
+    fs::write(p.dir.join("pyproject.toml"), &declared).expect("write");
+    let run = p.cached(&args);
+    let s = stats(&run);
+    assert!(!s.replayed && s.checked.is_empty(), "{s:?}");
+    assert_same("a manifest edited", &p.uncached(&args), &run);
+    assert_ne!(run.stdout, warm.stdout, "the edit changes the findings");
+    let again = p.cached(&args);
+    assert!(stats(&again).replayed);
+    assert_same("a manifest edited, replayed", &p.uncached(&args), &again);
+
+    // What the module map asks the disk: an empty `src/` makes a src layout.
+    fs::create_dir(p.dir.join("src")).expect("mkdir");
+    let run = p.cached(&args);
+    assert!(!stats(&run).replayed);
+    assert_same("a src/ directory", &p.uncached(&args), &run);
+    fs::remove_dir(p.dir.join("src")).expect("rmdir");
+
+    // A touched file (same bytes) is hashed, not replayed; then replayed.
+    fs::File::options()
+        .write(true)
+        .open(p.dir.join("app/api.py"))
+        .expect("open")
+        .set_modified(SystemTime::now() - Duration::from_secs(60))
+        .expect("touch");
+    let run = p.cached(&args);
+    let s = stats(&run);
+    assert!(!s.replayed && s.same_content == 1, "{s:?}");
+    assert_same("touched", &p.uncached(&args), &run);
+    let again = p.cached(&args);
+    assert!(stats(&again).replayed);
+
+    // Another working directory shows other paths: not replayed.
+    let mut cmd = command(&p.dir.join("app"), &["check", "..", "--format", "json"]);
+    cmd.env("FORTRESS_CACHE_DIR", &p.cache)
+        .env("FORTRESS_CACHE_STATS", "1");
+    let from_app = run_cmd(cmd);
+    assert!(!stats(&from_app).replayed, "{}", from_app.stderr);
+    let reference = run_cmd(command(
+        &p.dir.join("app"),
+        &["check", "..", "--format", "json", "--no-cache"],
+    ));
+    assert_same("from app/", &reference, &from_app);
+    for format in FORMATS {
+        let args = check(format);
+        p.cached(&args);
+        assert_same(
+            &format!("{format}, replayed"),
+            &p.uncached(&args),
+            &p.cached(&args),
+        );
+    }
 }
 
 #[test]

@@ -51,7 +51,8 @@ const GITIGNORE: &str = "# Created by fortress: this directory is a cache.\n*\n"
 
 const MAGIC: &[u8; 8] = b"FORTRESS";
 /// The pack's own layout; entries of another build are never read anyway.
-const FORMAT: u32 = 1;
+/// 2: the payload is (entries, the run's memo).
+const FORMAT: u32 = 2;
 
 /// A file changed less than this long ago may change again within the
 /// same mtime tick: its stat is not recorded.
@@ -111,12 +112,21 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     }
 }
 
+/// A value at the start of `bytes`, and the bytes after it.
+pub fn decode_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Option<(T, &[u8])> {
+    postcard::take_from_bytes(bytes).ok()
+}
+
 /// The entries of one pack, for one run.
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
     pack: PathBuf,
     entries: HashMap<String, Entry>,
+    /// What the last run that saw every file made of them all, serialised
+    /// by the engine (its project pass and final findings): a run whose
+    /// inputs are those of that run replays it instead of recomputing.
+    memo: Option<Vec<u8>>,
     /// Why the pack on disk was not used (it is rewritten).
     pub problem: Option<String>,
     /// Entries read from the pack.
@@ -132,14 +142,16 @@ impl Store {
             dir: dir.to_path_buf(),
             pack,
             entries: HashMap::new(),
+            memo: None,
             problem: None,
             loaded: 0,
         };
         match std::fs::read(&store.pack) {
             Ok(bytes) => match parse(&bytes) {
-                Ok(entries) => {
+                Ok((entries, memo)) => {
                     store.loaded = entries.len();
                     store.entries = entries.into_iter().collect();
+                    store.memo = memo;
                 }
                 Err(why) => store.problem = Some(format!("{}: {why}", store.pack.display())),
             },
@@ -147,6 +159,16 @@ impl Store {
             Err(e) => store.problem = Some(format!("{}: {e}", store.pack.display())),
         }
         store
+    }
+
+    /// The entry recorded for `name`, left in the store.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
+    /// The memo the pack holds (see [`Store::save`]).
+    pub fn memo(&self) -> Option<&[u8]> {
+        self.memo.as_deref()
     }
 
     /// The entry recorded for `name`, taken out of the store.
@@ -162,17 +184,20 @@ impl Store {
     /// entry for each file it checked (`None`: nothing to keep for it), in
     /// place of the recorded ones; `changed` says whether any of them
     /// differs from what was read. Entries of files the run did not check
-    /// are kept while `exists(name)` holds. Returns the pack written, if any.
+    /// are kept while `exists(name)` holds. `memo` replaces the pack's
+    /// memo (`None` drops it). Returns the pack written, if any.
     pub fn save(
         mut self,
         seen: Vec<(String, Option<Entry>)>,
         changed: bool,
         exists: impl Fn(&str) -> bool,
+        memo: Option<Vec<u8>>,
     ) -> Result<Option<PathBuf>, String> {
         let before = self.entries.len();
         self.entries.retain(|name, _| exists(name));
         let pruned = self.entries.len() != before;
-        if !changed && !pruned && self.problem.is_none() {
+        let new_memo = memo != self.memo;
+        if !changed && !pruned && !new_memo && self.problem.is_none() {
             return Ok(None);
         }
         for (name, entry) in seen {
@@ -183,7 +208,8 @@ impl Store {
         }
         let mut entries: Vec<(&String, &Entry)> = self.entries.iter().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
-        let payload = encode(&entries).ok_or("cannot serialise the cache entries")?;
+        let payload = encode(&(entries, memo.as_deref().map(serde_bytes::Bytes::new)))
+            .ok_or("cannot serialise the cache entries")?;
         let mut bytes = Vec::with_capacity(payload.len() + 44);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&FORMAT.to_le_bytes());
@@ -225,8 +251,11 @@ pub fn is_tracked(dir: &Path) -> bool {
         .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
 }
 
-/// The entries of a pack file's bytes.
-fn parse(bytes: &[u8]) -> Result<Vec<(String, Entry)>, &'static str> {
+/// What a pack holds: its entries, and the memo.
+type Pack = (Vec<(String, Entry)>, Option<serde_bytes::ByteBuf>);
+
+/// The entries and the memo of a pack file's bytes.
+fn parse(bytes: &[u8]) -> Result<(Vec<(String, Entry)>, Option<Vec<u8>>), &'static str> {
     let header = MAGIC.len() + 4 + 32;
     if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not a fortress cache pack; ignored");
@@ -239,7 +268,8 @@ fn parse(bytes: &[u8]) -> Result<Vec<(String, Entry)>, &'static str> {
     if blake3::hash(payload).as_bytes() != &bytes[12..header] {
         return Err("truncated or corrupt (checksum mismatch); ignored");
     }
-    decode(payload).ok_or("corrupt (cannot be read back); ignored")
+    let (entries, memo): Pack = decode(payload).ok_or("corrupt (cannot be read back); ignored")?;
+    Ok((entries, memo.map(serde_bytes::ByteBuf::into_vec)))
 }
 
 /// Creates the cache directory with its tag and `.gitignore`, and removes

@@ -27,7 +27,7 @@ fn a_saved_pack_reads_back_and_an_unchanged_run_writes_nothing() {
         ("a.py".to_owned(), Some(entry(1))),
         ("b.py".to_owned(), Some(entry(2))),
     ];
-    let written = store.save(seen, true, |_| true).expect("save");
+    let written = store.save(seen, true, |_| true, None).expect("save");
     assert_eq!(written.as_deref(), Some(pack_of(&dir, "p.pack").as_path()));
     assert!(is_ours(&dir));
     assert_eq!(
@@ -40,7 +40,10 @@ fn a_saved_pack_reads_back_and_an_unchanged_run_writes_nothing() {
     assert_eq!(store.take("a.py"), Some(entry(1)));
     assert_eq!(store.take("a.py"), None);
     let again = vec![("a.py".to_owned(), Some(entry(1)))];
-    assert_eq!(store.save(again, false, |_| true).expect("save"), None);
+    assert_eq!(
+        store.save(again, false, |_| true, None).expect("save"),
+        None
+    );
 }
 
 #[test]
@@ -52,13 +55,18 @@ fn entries_of_files_not_seen_are_kept_while_the_files_exist() {
         ("b.py".to_owned(), Some(entry(2))),
     ];
     Store::open(&dir, "p.pack")
-        .save(seen, true, |_| true)
+        .save(seen, true, |_| true, None)
         .expect("save");
     // A run on a.py alone, b.py deleted meanwhile: b.py's entry goes.
     let mut store = Store::open(&dir, "p.pack");
     let a = store.take("a.py");
     let written = store
-        .save(vec![("a.py".to_owned(), a)], false, |name| name != "b.py")
+        .save(
+            vec![("a.py".to_owned(), a)],
+            false,
+            |name| name != "b.py",
+            None,
+        )
         .expect("save");
     assert!(written.is_some());
     let mut store = Store::open(&dir, "p.pack");
@@ -72,7 +80,7 @@ fn truncated_corrupt_or_foreign_packs_are_ignored_and_rewritten() {
     let dir = tmp.path().join("cache");
     let seen = vec![("a.py".to_owned(), Some(entry(3)))];
     Store::open(&dir, "p.pack")
-        .save(seen, true, |_| true)
+        .save(seen, true, |_| true, None)
         .expect("save");
     let pack = pack_of(&dir, "p.pack");
     let good = std::fs::read(&pack).expect("pack");
@@ -92,7 +100,12 @@ fn truncated_corrupt_or_foreign_packs_are_ignored_and_rewritten() {
         assert_eq!(store.take("a.py"), None, "{what}: trusted");
         // Nothing changed in the run, but the bad pack is rewritten.
         let written = store
-            .save(vec![("a.py".to_owned(), Some(entry(3)))], false, |_| true)
+            .save(
+                vec![("a.py".to_owned(), Some(entry(3)))],
+                false,
+                |_| true,
+                None,
+            )
             .expect("save");
         assert!(written.is_some(), "{what}: not rewritten");
         assert_eq!(std::fs::read(&pack).expect("pack"), good, "{what}");
@@ -105,14 +118,14 @@ fn other_builds_are_pruned_and_foreign_directories_left_alone() {
     let dir = tmp.path().join("cache");
     let seen = vec![("a.py".to_owned(), Some(entry(1)))];
     Store::open(&dir, "p.pack")
-        .save(seen.clone(), true, |_| true)
+        .save(seen.clone(), true, |_| true, None)
         .expect("save");
     let old = dir.join("v0.0.1-0000000000000000");
     std::fs::create_dir_all(&old).expect("old build");
     std::fs::write(old.join("x.pack"), b"old").expect("old pack");
     std::fs::create_dir_all(dir.join("keep")).expect("other dir");
     Store::open(&dir, "p.pack")
-        .save(seen.clone(), true, |_| true)
+        .save(seen.clone(), true, |_| true, None)
         .expect("save");
     assert!(!old.exists());
     assert!(dir.join("keep").exists());
@@ -122,7 +135,7 @@ fn other_builds_are_pruned_and_foreign_directories_left_alone() {
     std::fs::create_dir_all(&foreign).expect("dir");
     std::fs::write(foreign.join("main.py"), b"x = 1\n").expect("file");
     let err = Store::open(&foreign, "p.pack")
-        .save(seen, true, |_| true)
+        .save(seen, true, |_| true, None)
         .expect_err("refused");
     assert!(err.contains("not a fortress cache"), "{err}");
     assert_eq!(std::fs::read_dir(&foreign).expect("dir").count(), 1);
@@ -135,7 +148,7 @@ fn clean_removes_only_a_tagged_directory() {
     assert_eq!(clean(&dir), Ok(false));
     let seen = vec![("a.py".to_owned(), Some(entry(1)))];
     Store::open(&dir, "p.pack")
-        .save(seen, true, |_| true)
+        .save(seen, true, |_| true, None)
         .expect("save");
     assert_eq!(clean(&dir), Ok(true));
     assert!(!dir.exists());
@@ -213,4 +226,38 @@ fn the_settings_fingerprint_is_the_same_in_any_place_and_follows_the_settings() 
         at_a,
         key::settings_fingerprint(&settings(a.path(), &excluded))
     );
+}
+
+#[test]
+fn the_memo_reads_back_and_a_new_one_is_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("cache");
+    let seen = vec![("a.py".to_owned(), Some(entry(1)))];
+    Store::open(&dir, "p.pack")
+        .save(seen, true, |_| true, Some(vec![7, 8, 9]))
+        .expect("save");
+    let store = Store::open(&dir, "p.pack");
+    assert_eq!(store.memo(), Some(&[7u8, 8, 9][..]));
+    assert_eq!(store.get("a.py"), Some(&entry(1)));
+    // Nothing changed, the same memo: nothing written.
+    assert_eq!(
+        store
+            .save(Vec::new(), false, |_| true, Some(vec![7, 8, 9]))
+            .expect("save"),
+        None
+    );
+    // Only the memo changed: written; `None` drops it.
+    let store = Store::open(&dir, "p.pack");
+    assert!(store
+        .save(Vec::new(), false, |_| true, Some(vec![1]))
+        .expect("save")
+        .is_some());
+    let store = Store::open(&dir, "p.pack");
+    assert_eq!(store.memo(), Some(&[1u8][..]));
+    assert!(store
+        .save(Vec::new(), false, |_| true, None)
+        .expect("save")
+        .is_some());
+    let store = Store::open(&dir, "p.pack");
+    assert_eq!((store.memo(), store.loaded), (None, 1));
 }

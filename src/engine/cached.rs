@@ -115,6 +115,36 @@ impl RunCache {
         self.store.take(name)
     }
 
+    /// The memo of the last run that recorded one ([`super::memo`]).
+    pub(super) fn memo(&self) -> Option<&[u8]> {
+        self.store.memo()
+    }
+
+    /// `info`'s key for the memo when its entry's stat still matches (the
+    /// file is unchanged, unread), for the same context (`libraries`: the
+    /// profile's [`crate::project::profile::Profile::file_key`] of the file).
+    pub(super) fn unchanged(
+        &self,
+        info: &FileInfo,
+        libraries: &str,
+    ) -> Option<super::memo::FileKey> {
+        let entry = self.store.get(&self.name(info))?;
+        let context = key::file_context(&info.rel, info.is_test, libraries);
+        let meta = std::fs::metadata(&info.path).ok()?;
+        (entry.context == context && entry.stat.is_some() && entry.stat == Stat::of(&meta))
+            .then_some((entry.content, entry.context))
+    }
+
+    /// Says (with `FORTRESS_CACHE_STATS`) that the memo answered for `files` files.
+    pub(super) fn replayed(&self, files: usize) {
+        if self.stats {
+            eprintln!(
+                "fortress: cache: {files} hits ({files} unchanged, 0 same content), 0 checked, 0 unreadable; the last run replayed; {} unchanged",
+                self.store.pack_path().display()
+            );
+        }
+    }
+
     /// Read (if need be), check (if need be) and record one file.
     pub(super) fn check(
         &self,
@@ -191,8 +221,9 @@ impl RunCache {
         (outcome, entry, Served::Checked(miss))
     }
 
-    /// Writes what this run learnt (`seen`: each checked file's entry).
-    pub(super) fn save(self, seen: Vec<Seen>) {
+    /// Writes what this run learnt (`seen`: each checked file's entry;
+    /// `memo`: the run's memo, `Some(None)` to drop the pack's, `None` to keep it).
+    pub(super) fn save(self, seen: Vec<Seen>, memo: Option<Option<Vec<u8>>>) {
         let changed = seen
             .iter()
             .any(|(_, _, served)| !matches!(served, Served::Stat | Served::Hash(false)));
@@ -218,9 +249,10 @@ impl RunCache {
         let entries = seen.into_iter().map(|(name, e, _)| (name, e)).collect();
         let problem = self.store.problem.clone();
         let pack = self.store.pack_path().to_path_buf();
+        let memo = memo.unwrap_or_else(|| self.store.memo().map(<[u8]>::to_vec));
         let saved = self
             .store
-            .save(entries, changed, |name| root.join(name).is_file());
+            .save(entries, changed, |name| root.join(name).is_file(), memo);
         if self.stats {
             let [stat, hash, checked, unreadable] =
                 self.served.each_ref().map(|n| n.load(Ordering::Relaxed));

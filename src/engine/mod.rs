@@ -6,7 +6,9 @@ mod cached;
 mod check;
 pub mod discover;
 pub mod fix;
+mod memo;
 mod plan;
+mod project_pass;
 pub mod sources;
 pub mod suppress;
 pub mod syntax;
@@ -265,6 +267,52 @@ fn run_full(
         &boundary,
     ));
     plan.profile = std::sync::Arc::clone(&profile);
+    let mut cache = cached::RunCache::open(settings, needed_facts(settings).union(extra));
+    // A run with nothing changed replays the last one ([`memo`]); not a
+    // run that keeps the outcomes or collects facts for another command.
+    let profile_digest = cache
+        .as_ref()
+        .filter(|_| !keeping && extra.is_empty())
+        .map(|_| profile.digest());
+    let mut walk_errors = discovered.errors;
+    if let (Some(c), Some(digest)) = (&cache, &profile_digest) {
+        // The profile's answer depends on the directory only: asked once
+        // for each run of files in one directory.
+        let mut last: Option<(&Path, &str)> = None;
+        let keys = c.memo().and_then(|_| {
+            files[..broken_start]
+                .iter()
+                .map(|f| {
+                    let dir = f.path.parent().unwrap_or(&f.path);
+                    let libraries = match last {
+                        Some((d, libraries)) if d == dir => libraries,
+                        _ => {
+                            let libraries = profile.file_key(&f.path);
+                            last = Some((dir, libraries));
+                            libraries
+                        }
+                    };
+                    c.unchanged(f, libraries)
+                })
+                .collect::<Option<Vec<_>>>()
+        });
+        if let (Some(bytes), Some(keys)) = (c.memo(), keys) {
+            let key = memo::run_key(cwd, &files, &keys, &broken_reasons, digest);
+            let run = memo::Replay {
+                walker: &walker,
+                files,
+                walk_errors,
+                excluded: discovered.excluded,
+            };
+            match memo::replay(bytes, &key, run) {
+                Ok(result) => {
+                    c.replayed(broken_start);
+                    return Ok((result, Vec::new()));
+                }
+                Err(back) => (files, walk_errors) = (back.files, back.walk_errors),
+            }
+        }
+    }
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
@@ -273,7 +321,6 @@ fn run_full(
     // Biggest files first so no thread is left alone with the giants at the end.
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
 
-    let mut cache = cached::RunCache::open(settings, needed_facts(settings).union(extra));
     // Each file's recorded entry, taken out of the cache: (name, entry).
     let mut jobs: Vec<(usize, Option<cached::Slot>)> = order
         .iter()
@@ -330,25 +377,35 @@ fn run_full(
     // the larger (index, outcome, cache entry) records: ~60% more than
     // they fill, for the rest of the run.
     outcomes.shrink_to_fit();
-    if let Some(cache) = cache {
-        cache.save(seen);
-    }
+    // The memo's key, when every readable file has an entry.
+    let memo_key = profile_digest.and_then(|digest| {
+        let keys: Vec<memo::FileKey> = seen
+            .iter()
+            .map(|(_, entry, _)| entry.as_ref().map(|e| (e.content, e.context)))
+            .collect::<Option<_>>()?;
+        (keys.len() == broken_start)
+            .then(|| memo::run_key(cwd, &files, &keys, &broken_reasons, &digest))
+    });
     let kept = if keeping {
         outcomes.clone()
     } else {
         Vec::new()
     };
-    Ok((
-        finish(
-            &walker,
-            files,
-            outcomes,
-            discovered.errors,
-            discovered.excluded,
-            profile,
-        ),
-        kept,
-    ))
+    let discovery_errors = walk_errors.len();
+    let (result, probes) = finish_probed(
+        &walker,
+        files,
+        outcomes,
+        walk_errors,
+        discovered.excluded,
+        profile,
+    );
+    if let Some(cache) = cache {
+        let memo = profile_digest
+            .map(|_| memo_key.and_then(|key| memo::record(&result, key, probes, discovery_errors)));
+        cache.save(seen, memo);
+    }
+    Ok((result, kept))
 }
 
 /// The reduce step of a run, after every file was checked: project rules on
@@ -356,12 +413,24 @@ fn run_full(
 /// diagnostics in their final order. `outcomes[i]` belongs to `files[i]`.
 pub fn finish(
     walker: &Walker<'_>,
+    files: Vec<FileInfo>,
+    outcomes: Vec<FileOutcome>,
+    walk_errors: Vec<WalkError>,
+    excluded: usize,
+    profile: std::sync::Arc<crate::project::profile::Profile>,
+) -> RunResult {
+    finish_probed(walker, files, outcomes, walk_errors, excluded, profile).0
+}
+
+/// [`finish`], with what the project pass asked the disk (for the memo).
+fn finish_probed(
+    walker: &Walker<'_>,
     mut files: Vec<FileInfo>,
     mut outcomes: Vec<FileOutcome>,
     walk_errors: Vec<WalkError>,
     excluded: usize,
     profile: std::sync::Arc<crate::project::profile::Profile>,
-) -> RunResult {
+) -> (RunResult, Vec<crate::project::modules::Probe>) {
     let settings = walker.settings;
     let boundary = walker.boundary.clone();
     for (i, outcome) in outcomes.iter_mut().enumerate() {
@@ -374,7 +443,8 @@ pub fn finish(
         .map(|o| o.facts.take().map(|f| *f).unwrap_or_default())
         .collect();
     let python_files = files.len();
-    let (project_findings, other) = run_project_rules(settings, &files, &facts, &boundary, profile);
+    let (project_findings, other, probes) =
+        project_pass::run_project_rules(settings, &files, &facts, &boundary, profile);
     let mut result = RunResult {
         walk_errors,
         excluded,
@@ -438,7 +508,7 @@ pub fn finish(
     result.file_problems.sort_by_key(|(file, _)| rank[*file]);
     result.files = files;
     result.facts = facts;
-    result
+    (result, probes)
 }
 
 /// Suppressions applied to one file's diagnostics, and SUP004 for the ones
@@ -466,65 +536,6 @@ pub(super) fn apply_suppressions(
         &outcome.enabled,
     );
     outcome.diagnostics.extend(unused);
-}
-
-fn run_project_rules(
-    settings: &Settings,
-    files: &[FileInfo],
-    facts: &[FileFacts],
-    boundary: &crate::files::Boundary,
-    profile: std::sync::Arc<crate::project::profile::Profile>,
-) -> (Vec<ProjectFinding>, OtherFiles) {
-    let mut other = OtherFiles::new(files.len());
-    let enabled: Vec<&dyn rules::ProjectChecker> = rules::registry()
-        .iter()
-        .zip(&settings.enabled)
-        .filter_map(|(entry, on)| match &entry.kind {
-            RuleKind::Project { rule, .. } if *on => Some(rule.as_ref()),
-            _ => None,
-        })
-        .collect();
-    let asks = facts.iter().any(|f| !f.deferred.is_empty());
-    if enabled.is_empty() && !asks {
-        return (Vec::new(), other);
-    }
-    let modules = ModuleMap::build(files, &settings.project().root, &settings.project().src);
-    let project = Project {
-        files,
-        facts,
-        modules: &modules,
-        options: settings.project(),
-        boundary,
-        arch: Default::default(),
-        deps: Default::default(),
-        symbols: Default::default(),
-        profile,
-    };
-    let mut findings = Vec::new();
-    for rule in enabled {
-        rule.check(&mut rules::ProjectCx {
-            project: &project,
-            options: &settings.options,
-            findings: &mut findings,
-            other: &mut other,
-        });
-    }
-    // File rules' deferred findings, now that the project can answer.
-    for (file, f) in facts.iter().enumerate() {
-        for d in &f.deferred {
-            if d.question.holds(&project, file) {
-                findings.push(ProjectFinding {
-                    code: d.code,
-                    file,
-                    span: d.spot.span(),
-                    start: d.spot.start,
-                    end: d.spot.end,
-                    message: d.message.clone(),
-                });
-            }
-        }
-    }
-    (findings, other)
 }
 
 /// Puts diagnostics in the run's order (path, position, code, end,

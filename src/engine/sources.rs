@@ -88,6 +88,24 @@ impl Sources {
         self.slots.len()
     }
 
+    /// The length of `file`'s text: as kept, else as it was when checked.
+    pub fn recorded_len(&self, file: usize) -> Option<usize> {
+        let slot = self.slots.get(file)?;
+        match (&slot.lazy, slot.text.get()) {
+            (Some((_, _, len)), _) => Some(*len),
+            (None, text) => text.map(String::len),
+        }
+    }
+
+    /// The text of `file` when the run kept it (never read from disk here).
+    pub fn kept(&self, file: usize) -> Option<&str> {
+        let slot = self.slots.get(file)?;
+        match slot.lazy {
+            Some(_) => None,
+            None => slot.text.get().map(String::as_str),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }

@@ -51,13 +51,41 @@ pub struct ModuleMap {
     pub modules: Vec<ModuleNames>,
     by_name: HashMap<Name, usize>,
     top_level: BTreeSet<String>,
+    /// What the map asked the disk beyond the file table, and the answers.
+    probes: Vec<Probe>,
+}
+
+/// A question the module map asked the disk: is `path` a package
+/// directory (`__init__.py` or `__init__.pyi` in it), else a directory.
+/// A result that replays a project pass holds only while every answer is
+/// still the same ([`Probe::holds`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Probe {
+    pub path: PathBuf,
+    pub package: bool,
+    pub answer: bool,
+}
+
+impl Probe {
+    fn ask(path: &Path, package: bool) -> bool {
+        if package {
+            path.join("__init__.py").is_file() || path.join("__init__.pyi").is_file()
+        } else {
+            path.is_dir()
+        }
+    }
+
+    /// The disk still answers as it did.
+    pub fn holds(&self) -> bool {
+        Probe::ask(&self.path, self.package) == self.answer
+    }
 }
 
 fn has_init(dir: &Path, cache: &mut HashMap<PathBuf, bool>) -> bool {
     if let Some(v) = cache.get(dir) {
         return *v;
     }
-    let v = dir.join("__init__.py").is_file() || dir.join("__init__.pyi").is_file();
+    let v = Probe::ask(dir, true);
     cache.insert(dir.to_path_buf(), v);
     v
 }
@@ -92,9 +120,16 @@ impl ModuleMap {
     /// `src_roots`: configured source roots (absolute); empty to detect them.
     pub fn build(files: &[FileInfo], project_root: &Path, src_roots: &[PathBuf]) -> ModuleMap {
         let detected: Vec<PathBuf>;
+        let mut probes = Vec::new();
         let roots: &[PathBuf] = if src_roots.is_empty() {
             let src = project_root.join("src");
-            detected = if src.is_dir() {
+            let src_layout = Probe::ask(&src, false);
+            probes.push(Probe {
+                path: src.clone(),
+                package: false,
+                answer: src_layout,
+            });
+            detected = if src_layout {
                 vec![src, project_root.to_path_buf()]
             } else {
                 vec![project_root.to_path_buf()]
@@ -157,7 +192,20 @@ impl ModuleMap {
             }
             map.modules.push(ModuleNames { names, is_package });
         }
+        let mut asked: Vec<(PathBuf, bool)> = cache.into_iter().collect();
+        asked.sort_unstable();
+        probes.extend(asked.into_iter().map(|(path, answer)| Probe {
+            path,
+            package: true,
+            answer,
+        }));
+        map.probes = probes;
         map
+    }
+
+    /// What the map asked the disk, sorted (see [`Probe`]).
+    pub fn probes(&self) -> &[Probe] {
+        &self.probes
     }
 
     pub fn resolve(&self, dotted: &str) -> Option<usize> {

@@ -99,6 +99,27 @@ impl Profile {
         }
     }
 
+    /// A digest of what the profile knows: the project pass learns about
+    /// manifests, lockfiles and the environment only from the profile, so
+    /// two profiles with one digest answer the project rules alike (the
+    /// result cache replays a run's project pass only when it holds).
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new();
+        let mut put = |part: &str| {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        };
+        match &self.deps {
+            Some(model) => {
+                put("model");
+                model.describe(&mut put);
+            }
+            None => put("no model"),
+        }
+        put(&format!("{:?}{:?}", self.libraries, self.file_keys));
+        *hasher.finalize().as_bytes()
+    }
+
     /// The version of `dist` (normalised) that the file at `path` runs with.
     /// File rules may ask only for the libraries of [`FILE_RULE_LIBRARIES`].
     pub fn library(&self, path: &Path, dist: &str) -> Option<&Library> {
@@ -223,4 +244,47 @@ fn sdist_requirements(
             Some((deps::names::normalize(&r.name), range))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(path: PathBuf) -> FileInfo {
+        FileInfo {
+            display: path.to_string_lossy().into_owned(),
+            rel: String::new(),
+            is_test: false,
+            path,
+        }
+    }
+
+    #[test]
+    fn the_digest_is_the_same_for_the_same_inputs_and_follows_the_manifests() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("app/sub")).expect("mkdir");
+        std::fs::write(
+            root.join("pyproject.toml"),
+            "[project]\nname = \"x\"\ndependencies = [\"pydantic==1.10.2\", \"httpx\"]\n",
+        )
+        .expect("write");
+        std::fs::write(root.join("app/sub/requirements.txt"), "redis\n").expect("write");
+        let files = [
+            info(root.join("app/a.py")),
+            info(root.join("app/sub/b.py")),
+            info(root.join("app/sub/c.py")),
+        ];
+        let boundary = Boundary::of_run(&[root.to_path_buf()], root);
+        let digest = || Profile::build(&files, root, &boundary).digest();
+        // Hash-ordered parts (each build's maps have their own seeds) do
+        // not leak into it.
+        let first = digest();
+        for _ in 0..8 {
+            assert_eq!(digest(), first);
+        }
+        std::fs::write(root.join("app/sub/requirements.txt"), "redis\nrq\n").expect("write");
+        assert_ne!(digest(), first);
+        assert_ne!(Profile::default().digest(), first);
+    }
 }

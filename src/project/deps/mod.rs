@@ -78,21 +78,15 @@ fn requirements_files(
         if boundary.is_some_and(|b| !b.contains(d)) {
             return;
         }
-        for path in reader.files_in(d) {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let lower = name.to_ascii_lowercase();
-            let is_req = if any {
+        let is_req = |name: &str| {
+            if any {
+                let lower = name.to_ascii_lowercase();
                 lower.ends_with(".txt") || lower.ends_with(".in")
             } else {
-                is_requirements_name(&name)
-            };
-            if is_req {
-                out.push(path);
+                is_requirements_name(name)
             }
-        }
+        };
+        out.extend(reader.files_named(d, &is_req));
     };
     add_from(dir, false);
     add_from(&dir.join("requirements"), true);
@@ -115,6 +109,24 @@ fn has_manifest(
 }
 
 impl Model {
+    /// Feeds `put` a description of everything the model knows, in a
+    /// fixed order (what is kept in hash order sorted first; the indexes
+    /// derived from the rest left out): equal descriptions, equal models.
+    pub fn describe(&self, put: &mut dyn FnMut(&str)) {
+        let sources = &self.sources;
+        put(&format!(
+            "{:?}{:?}{:?}{:?}",
+            sources.files, sources.problems, sources.refused, sources.boundary
+        ));
+        for scope in &self.scopes {
+            put(&format!("{scope:?}"));
+        }
+        put(&format!("{:?}", self.file_scope));
+        let mut loose: Vec<&String> = self.loose.iter().collect();
+        loose.sort_unstable();
+        put(&format!("{loose:?}"));
+    }
+
     /// Read the manifests of every directory above a checked file, from
     /// the file up to the project root and on up to the repository root
     /// (the boundary): a `backend/` run sees the root `uv.lock`.

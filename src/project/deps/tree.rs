@@ -25,6 +25,15 @@ pub trait ManifestReader: Send + Sync + std::fmt::Debug {
     /// The entries of `dir` that are not directories, as full paths, sorted.
     fn files_in(&self, dir: &Path) -> Vec<PathBuf>;
 
+    /// [`ManifestReader::files_in`], only the entries whose name `keep`
+    /// accepts (a reader that can tell names first skips the others' stats).
+    fn files_named(&self, dir: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+        self.files_in(dir)
+            .into_iter()
+            .filter(|p| p.file_name().is_some_and(|n| keep(&n.to_string_lossy())))
+            .collect()
+    }
+
     /// The directories in `dir`, as full paths, sorted.
     fn dirs_in(&self, dir: &Path) -> Vec<PathBuf>;
 
@@ -59,6 +68,19 @@ impl ManifestReader for Disk {
             .into_iter()
             .flatten()
             .flatten()
+            .map(|e| e.path())
+            .filter(|p| self.present(p))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn files_named(&self, dir: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| keep(&e.file_name().to_string_lossy()))
             .map(|e| e.path())
             .filter(|p| self.present(p))
             .collect();
