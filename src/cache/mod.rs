@@ -254,8 +254,11 @@ pub fn is_tracked(dir: &Path) -> bool {
 /// What a pack holds: its entries, and the memo.
 type Pack = (Vec<(String, Entry)>, Option<serde_bytes::ByteBuf>);
 
+/// A pack read back: its entries, and the memo's bytes.
+type Parsed = (Vec<(String, Entry)>, Option<Vec<u8>>);
+
 /// The entries and the memo of a pack file's bytes.
-fn parse(bytes: &[u8]) -> Result<(Vec<(String, Entry)>, Option<Vec<u8>>), &'static str> {
+fn parse(bytes: &[u8]) -> Result<Parsed, &'static str> {
     let header = MAGIC.len() + 4 + 32;
     if bytes.len() < header || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not a fortress cache pack; ignored");
