@@ -121,11 +121,14 @@ echo "== copying $stdlib"
 mkdir -p "$tmp/tree"
 tar -C "$stdlib" --exclude=site-packages -cf - . | tar -C "$tmp/tree" -xf -
 stdlib="$tmp/tree"
+# The touched runs edit a second copy of their own: on a shared tree the warm
+# run would see the other run's edit and not be a run with nothing changed.
+cp -a "$tmp/tree" "$tmp/tree-touched"
 # The file the touched runs change (a mid-sized module of the stdlib, else
 # the first Python file found), alternating between two contents so the
 # cache always holds the other one.
-touched="$stdlib/json/encoder.py"
-[ -f "$touched" ] || touched="$(find "$stdlib" -name '*.py' -size +4k | sort | head -n 1)"
+touched="$tmp/tree-touched/json/encoder.py"
+[ -f "$touched" ] || touched="$(find "$tmp/tree-touched" -name '*.py' -size +4k | sort | head -n 1)"
 cp "$touched" "$tmp/touched.a"
 { cat "$touched"; echo "# touched"; } >"$tmp/touched.b"
 # A script, not a function: the peak-RSS runs below go through `sh -c`.
@@ -157,7 +160,7 @@ names=(fortress fortress-cold fortress-warm fortress-touched fortress-core bare)
 cmds=("\"$fortress\" check \"$stdlib\" --quiet --no-cache"
       "rm -rf \"$tmp/cache-cold\"; FORTRESS_CACHE_DIR=\"$tmp/cache-cold\" \"$fortress\" check \"$stdlib\" --quiet"
       "FORTRESS_CACHE_DIR=\"$tmp/cache-warm\" \"$fortress\" check \"$stdlib\" --quiet"
-      "sh \"$tmp/toggle\"; FORTRESS_CACHE_DIR=\"$tmp/cache-touched\" \"$fortress\" check \"$stdlib\" --quiet"
+      "sh \"$tmp/toggle\"; FORTRESS_CACHE_DIR=\"$tmp/cache-touched\" \"$fortress\" check \"$tmp/tree-touched\" --quiet"
       "\"$fortress\" check \"$stdlib\" --quiet --no-cache --isolated --select SYN,SUP,TYP001"
       "\"$bare\" \"$stdlib\"")
 if [ -n "$ruff" ]; then
